@@ -1,0 +1,51 @@
+import { constants } from 'node:crypto';
+
+/** The asymmetric JWS algorithms Tollgate verifies. `none` and HMAC with a JWKS are never accepted. */
+export const ALGORITHMS = [
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA', 'Ed25519',
+] as const;
+
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export interface AlgorithmSpec {
+  readonly kty: 'RSA' | 'EC' | 'OKP';
+  /** Required curve for EC and OKP keys. */
+  readonly crv?: 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
+  /** Digest for crypto.verify; null for Ed25519 (the digest is part of the scheme). */
+  readonly hash: 'sha256' | 'sha384' | 'sha512' | null;
+  /** RSASSA-PSS with salt length equal to the digest length (RFC 7518 section 3.5). */
+  readonly pss?: true;
+  /** Exact IEEE P1363 (r || s) length for ECDSA; DER is never accepted in a JWS. */
+  readonly signatureLength?: number;
+}
+
+export const ALGORITHM_SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
+  RS256: { kty: 'RSA', hash: 'sha256' },
+  RS384: { kty: 'RSA', hash: 'sha384' },
+  RS512: { kty: 'RSA', hash: 'sha512' },
+  PS256: { kty: 'RSA', hash: 'sha256', pss: true },
+  PS384: { kty: 'RSA', hash: 'sha384', pss: true },
+  PS512: { kty: 'RSA', hash: 'sha512', pss: true },
+  ES256: { kty: 'EC', crv: 'P-256', hash: 'sha256', signatureLength: 64 },
+  ES384: { kty: 'EC', crv: 'P-384', hash: 'sha384', signatureLength: 96 },
+  ES512: { kty: 'EC', crv: 'P-521', hash: 'sha512', signatureLength: 132 },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', hash: null, signatureLength: 64 },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519', hash: null, signatureLength: 64 },
+};
+
+const SALT_LENGTH = { sha256: 32, sha384: 48, sha512: 64 } as const;
+
+export function isAlgorithm(value: unknown): value is Algorithm {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ALGORITHM_SPECS, value);
+}
+
+/** Options object for crypto.verify, built once per algorithm. */
+export function verifyOptions(spec: AlgorithmSpec): { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' } {
+  if (spec.kty === 'EC') return { dsaEncoding: 'ieee-p1363' };
+  if (spec.pss && spec.hash) return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
+  if (spec.kty === 'RSA') return { padding: constants.RSA_PKCS1_PADDING };
+  return {};
+}

@@ -1,0 +1,85 @@
+import { isAlgorithm, type Algorithm } from './algorithms.js';
+import { reason, type JwtHeader, type JwtPayload, type Reason } from './reasons.js';
+
+/** A compact JWS split and decoded, not yet verified. */
+export interface ParsedJwt {
+  readonly header: JwtHeader & { readonly alg: Algorithm };
+  readonly payload: JwtPayload;
+  /** `header.payload` as sent: the bytes the signature covers. */
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function b64value(c: number): number {
+  if (c >= 65 && c <= 90) return c - 65;
+  if (c >= 97 && c <= 122) return c - 71;
+  if (c >= 48 && c <= 57) return c + 4;
+  return c === 45 ? 62 : 63;
+}
+
+/**
+ * Strict base64url: the URL-safe alphabet only, no padding, no whitespace, and canonical (the
+ * unused low bits of the last character are zero), so each byte string has exactly one encoding.
+ */
+export function isCanonicalBase64url(segment: string): boolean {
+  if (!B64URL.test(segment)) return false;
+  const rest = segment.length % 4;
+  if (rest === 1) return false;
+  if (rest === 0) return true;
+  const last = b64value(segment.charCodeAt(segment.length - 1));
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  if (!isCanonicalBase64url(segment)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Decodes header and payload without checking anything but their form: for `tollgate explain`. */
+export function decodeUnverified(token: string): { header?: Record<string, unknown>; payload?: Record<string, unknown> } {
+  const parts = token.split('.');
+  const header = parts[0] !== undefined ? decodeJsonObject(parts[0]) : undefined;
+  const payload = parts.length === 3 && parts[1] !== undefined ? decodeJsonObject(parts[1]) : undefined;
+  return { ...(header ? { header } : {}), ...(payload ? { payload } : {}) };
+}
+
+/**
+ * Splits and decodes a compact JWS, refusing anything that is not exactly three canonical
+ * base64url segments of JSON objects with an allowed `alg`. The algorithm is checked against the
+ * allow-list before the payload is even decoded: the token never chooses the algorithm family.
+ */
+export function parseJwt(token: string, algorithms: ReadonlySet<string>, maxLength: number): ParsedJwt | Reason {
+  if (token.length === 0) return reason('TOKEN_MISSING');
+  if (token.length > maxLength) return reason('TOKEN_TOO_LARGE', { limit: maxLength });
+  const dot1 = token.indexOf('.');
+  const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+  if (dot2 < 0) return reason('TOKEN_MALFORMED', { problem: 'not three segments' });
+  if (token.indexOf('.', dot2 + 1) >= 0) {
+    return token.split('.').length === 5 ? reason('TOKEN_IS_JWE') : reason('TOKEN_MALFORMED', { problem: 'not three segments' });
+  }
+  const header = decodeJsonObject(token.slice(0, dot1));
+  if (header === undefined) return reason('TOKEN_MALFORMED', { problem: 'header is not base64url JSON object' });
+  const alg = header.alg;
+  if (typeof alg !== 'string') return reason('TOKEN_MALFORMED', { problem: 'header has no alg' });
+  if (!algorithms.has(alg) || !isAlgorithm(alg)) return reason('ALG_NOT_ALLOWED', { alg: alg.slice(0, 32) });
+  if (header.crit !== undefined) return reason('HEADER_UNSUPPORTED', { parameter: 'crit' });
+  if (header.kid !== undefined && typeof header.kid !== 'string') return reason('TOKEN_MALFORMED', { problem: 'kid is not a string' });
+  const payload = decodeJsonObject(token.slice(dot1 + 1, dot2));
+  if (payload === undefined) return reason('TOKEN_MALFORMED', { problem: 'payload is not base64url JSON object' });
+  const sig = token.slice(dot2 + 1);
+  if (!isCanonicalBase64url(sig)) return reason('TOKEN_MALFORMED', { problem: 'signature is not base64url' });
+  return {
+    header: header as JwtHeader & { alg: Algorithm },
+    payload,
+    signingInput: Buffer.from(token.slice(0, dot2), 'latin1'),
+    signature: Buffer.from(sig, 'base64url'),
+  };
+}

@@ -1,0 +1,112 @@
+import { checkClaims, type ClaimRules } from './claims.js';
+import { buildContext } from './context.js';
+import type { KeySource } from './key-source.js';
+import type { KeySet } from './keyset.js';
+import { verifySignature } from './keys.js';
+import { parseJwt, type ParsedJwt } from './parse.js';
+import { KeySourceError, reason, refuse, type Decision } from './reasons.js';
+import { checkScopes, type ScopeMatch } from './scopes.js';
+import type { Algorithm } from './algorithms.js';
+
+export interface VerifierOptions {
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly algorithms: readonly Algorithm[];
+  /** Seconds of leeway on exp, nbf and iat. */
+  readonly clockTolerance: number;
+  readonly requiredScopes: readonly string[];
+  readonly scopeMatch: ScopeMatch;
+  /** Claims copied into the authorizer context. */
+  readonly contextClaims: readonly string[];
+  readonly maxTokenLength: number;
+  readonly keySource: KeySource;
+  /** Milliseconds since the epoch; injectable for tests. */
+  readonly now?: () => number;
+  /** Verified tokens remembered, by exact token, to skip the signature on repeats; 0 turns it off. */
+  readonly tokenCacheSize?: number;
+}
+
+interface CachedToken {
+  readonly parsed: ParsedJwt;
+  /** The key set that verified it: a refetch makes a new set, which invalidates the entry. */
+  readonly keys: KeySet;
+}
+
+/**
+ * Verifies bearer tokens and decides. Never throws: every outcome, including an identity
+ * provider outage or a bug, is a Decision, so each surface maps it to a response in one place.
+ */
+export class Verifier {
+  private readonly algorithms: ReadonlySet<string>;
+  private readonly rules: ClaimRules;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly cacheSize: number;
+
+  constructor(private readonly options: VerifierOptions) {
+    this.algorithms = new Set(options.algorithms);
+    this.rules = { issuer: options.issuer, audiences: options.audiences, clockTolerance: options.clockTolerance };
+    this.now = options.now ?? Date.now;
+    this.cacheSize = options.tokenCacheSize ?? 1000;
+  }
+
+  async verify(token: string): Promise<Decision> {
+    try {
+      // A token verified before under the same key set skips parsing and the signature.
+      const current = this.options.keySource.cached();
+      const hit = current === undefined ? undefined : this.cache.get(token);
+      if (hit !== undefined && hit.keys === current) return this.decide(hit.parsed);
+      const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
+      if (!('signature' in parsed)) return refuse(parsed);
+      const keys = current ?? (await this.options.keySource.get());
+      const signed = await this.checkSignature(parsed, keys);
+      if (signed !== true) return signed;
+      const decision = this.decide(parsed);
+      if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, parsed, this.options.keySource.cached() ?? keys);
+      return decision;
+    } catch (error) {
+      if (error instanceof KeySourceError) return refuse(reason(error.code, undefined, error.message));
+      return refuse(reason('INTERNAL_ERROR'));
+    }
+  }
+
+  private async checkSignature(parsed: ParsedJwt, keys: KeySet): Promise<true | Decision> {
+    const { alg, kid } = parsed.header;
+    let candidates = keys.candidates(alg, kid);
+    // Only a kid the set has never seen is worth a refetch (key rotation); the source rate-limits it.
+    if (candidates.length === 0 && kid !== undefined && !keys.hasKid(kid)) {
+      candidates = (await this.options.keySource.refreshForUnknownKid(kid)).candidates(alg, kid);
+    }
+    const known = { kid, issuer: stringOrUndefined(parsed.payload.iss) };
+    if (candidates.length === 0) return refuse(reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) }), known);
+    for (const key of candidates) if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return true;
+    return refuse(reason('SIGNATURE_INVALID'), known);
+  }
+
+  /** Claims and scopes: re-run on every request, so a cached token still expires on time. */
+  private decide(parsed: ParsedJwt): Decision {
+    const payload = parsed.payload;
+    const now = Math.floor(this.now() / 1000);
+    const kid = parsed.header.kid;
+    const issuer = stringOrUndefined(payload.iss);
+    const claimFailure = checkClaims(payload, this.rules, now);
+    if (claimFailure) return refuse(claimFailure, { kid, issuer });
+    const principal = payload.sub as string;
+    const scopeFailure = checkScopes(payload, this.options.requiredScopes, this.options.scopeMatch);
+    if (scopeFailure) return refuse(scopeFailure, { principal, kid, issuer });
+    return { kind: 'allow', principal, claims: payload, context: buildContext(payload, this.options.contextClaims), kid, issuer: payload.iss as string };
+  }
+
+  private remember(token: string, parsed: ParsedJwt, keys: KeySet): void {
+    if (this.cache.size >= this.cacheSize) {
+      // Oldest first: Map iterates in insertion order.
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(token, { parsed, keys });
+  }
+}
+
+function stringOrUndefined(v: unknown): string | undefined {
+  return typeof v === 'string' ? v.slice(0, 256) : undefined;
+}

@@ -1,0 +1,14 @@
+export { ALGORITHMS, type Algorithm } from './core/algorithms.js';
+export { checkClaims, CLAIM_CHECKS, type ClaimRules } from './core/claims.js';
+export { buildContext } from './core/context.js';
+export { staticKeySource, type KeySource } from './core/key-source.js';
+export { importJwk, verifySignature, type VerificationKey } from './core/keys.js';
+export { KeySet } from './core/keyset.js';
+export { decodeUnverified, parseJwt, type ParsedJwt } from './core/parse.js';
+export { KeySourceError, REASON_KIND, REASONS, type Decision, type Reason, type ReasonCode } from './core/reasons.js';
+export { checkScopes, grantedScopes, type ScopeMatch } from './core/scopes.js';
+export { Verifier, type VerifierOptions } from './core/verifier.js';
+export { ConfigError, configFromEnv, type TollgateConfig } from './config/env.js';
+export { discoverJwksUri, JwksClient, type JwksClientOptions } from './io/jwks-client.js';
+export { createRuntime, type Runtime } from './lambda/runtime.js';
+export { AuthorizerFailure, bearerToken, createTokenHandler, UNAUTHORIZED } from './lambda/token-handler.js';

@@ -1,0 +1,177 @@
+import type { KeySource } from '../core/key-source.js';
+import { KeySet } from '../core/keyset.js';
+import { KeySourceError } from '../core/reasons.js';
+import { HttpGetError, httpGet, type HttpResponse } from './http-get.js';
+import { checkKeyUrl } from './key-url.js';
+
+export interface JwksClientOptions {
+  /** The JWKS URL, or a function resolving it (OpenID discovery), called until it succeeds. */
+  readonly jwksUri: URL | (() => Promise<URL>);
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  /** Upper bound on how long keys are used before a refetch; Cache-Control max-age may shorten it. */
+  readonly maxAgeSeconds: number;
+  /** Lower bound, so `max-age=0` or `no-store` cannot turn every request into a fetch. */
+  readonly minAgeSeconds: number;
+  /** At most one refetch for unknown kids per window. */
+  readonly cooldownSeconds: number;
+  /** How long past their maximum age old keys keep working while refetches fail. */
+  readonly staleIfErrorSeconds: number;
+  /** After a failed fetch, wait this long before trying again (requests in between fail fast or use stale keys). */
+  readonly retryAfterFailureSeconds?: number;
+  readonly now?: () => number;
+  readonly log?: (entry: Record<string, unknown>) => void;
+  readonly get?: typeof httpGet;
+}
+
+type Trigger = 'initial' | 'expired' | 'unknown-kid';
+
+/**
+ * A JWKS cache in front of one identity provider: one fetch in flight at a time, keys kept for a
+ * bounded age, unknown kids refetched at most once per cooldown, old keys kept through an outage
+ * for a bounded time. Every failure is logged; none is a silent deny-all.
+ */
+export class JwksClient implements KeySource {
+  private keys: KeySet | undefined;
+  private expiresAt = 0;
+  private inflight: Promise<KeySet> | undefined;
+  private lastKidRefetch = -Infinity;
+  private lastFailure = -Infinity;
+  private lastError: KeySourceError | undefined;
+  private resolvedUri: URL | undefined;
+  private readonly now: () => number;
+  private readonly log: (entry: Record<string, unknown>) => void;
+
+  /** Number of JWKS fetches started, for tests and diagnostics. */
+  fetchCount = 0;
+
+  constructor(private readonly options: JwksClientOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  }
+
+  cached(): KeySet | undefined {
+    return this.keys !== undefined && this.now() < this.expiresAt ? this.keys : undefined;
+  }
+
+  async get(): Promise<KeySet> {
+    const fresh = this.cached();
+    if (fresh) return fresh;
+    if (this.inflight) return this.inflight;
+    if (this.now() - this.lastFailure < (this.options.retryAfterFailureSeconds ?? 5) * 1000) {
+      // A fetch just failed: answer from stale keys, or fail fast, instead of hammering the provider.
+      const stale = this.staleKeys();
+      if (stale) return stale;
+      throw this.lastError ?? new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched');
+    }
+    return this.fetch(this.keys ? 'expired' : 'initial');
+  }
+
+  async refreshForUnknownKid(_kid: string): Promise<KeySet> {
+    if (this.inflight) return this.inflight;
+    const now = this.now();
+    if (now - this.lastKidRefetch < this.options.cooldownSeconds * 1000) return this.get();
+    this.lastKidRefetch = now;
+    return this.fetch('unknown-kid');
+  }
+
+  private staleKeys(): KeySet | undefined {
+    return this.keys !== undefined && this.now() < this.expiresAt + this.options.staleIfErrorSeconds * 1000 ? this.keys : undefined;
+  }
+
+  private fetch(trigger: Trigger): Promise<KeySet> {
+    const started = this.now();
+    this.fetchCount++;
+    const attempt = this.download().then(
+      ({ keys, ttlSeconds, uri }) => {
+        this.keys = keys;
+        this.expiresAt = this.now() + ttlSeconds * 1000;
+        this.lastError = undefined;
+        this.log({ level: 'info', event: 'jwks_fetched', trigger, jwksUri: uri.href, keys: keys.keys.length, skipped: keys.skipped.length ? keys.skipped : undefined, ttlSeconds, durationMs: this.now() - started });
+        return keys;
+      },
+      (error: unknown) => {
+        const failure = error instanceof KeySourceError ? error : new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched', { cause: error });
+        this.lastFailure = this.now();
+        this.lastError = failure;
+        const stale = trigger === 'unknown-kid' ? this.keys : this.staleKeys();
+        this.log({
+          level: stale ? 'warn' : 'error', event: 'jwks_fetch_failed', trigger, code: failure.code, message: failure.message,
+          jwksUri: this.resolvedUri?.href, usingCachedKeys: stale !== undefined,
+          ...(stale && trigger !== 'unknown-kid' ? { staleUntil: new Date(this.expiresAt + this.options.staleIfErrorSeconds * 1000).toISOString() } : {}),
+        });
+        if (stale) return stale;
+        throw failure;
+      },
+    ).finally(() => {
+      this.inflight = undefined;
+    });
+    this.inflight = attempt;
+    return attempt;
+  }
+
+  private async download(): Promise<{ keys: KeySet; ttlSeconds: number; uri: URL }> {
+    const uri = await this.uri();
+    let response: HttpResponse;
+    try {
+      response = await (this.options.get ?? httpGet)(uri, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxBytes });
+    } catch (error) {
+      if (error instanceof HttpGetError && error.code === 'TOO_LARGE') throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${error.message}`, { cause: error });
+      throw new KeySourceError('JWKS_UNAVAILABLE', `JWKS at ${uri.href}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (response.status !== 200) throw new KeySourceError('JWKS_UNAVAILABLE', `JWKS at ${uri.href} answered HTTP ${response.status}`);
+    let document: unknown;
+    try {
+      document = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href} is not JSON (content-type ${String(response.headers['content-type'] ?? 'none')})`);
+    }
+    const keys = KeySet.parse(document);
+    if (typeof keys === 'string') throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${keys}`);
+    return { keys, ttlSeconds: this.ttl(response.headers['cache-control']), uri };
+  }
+
+  private async uri(): Promise<URL> {
+    if (this.resolvedUri) return this.resolvedUri;
+    const source = this.options.jwksUri;
+    this.resolvedUri = source instanceof URL ? source : await source();
+    return this.resolvedUri;
+  }
+
+  /** Cache-Control max-age, held within [minAge, maxAge]. */
+  private ttl(cacheControl: string | undefined): number {
+    const { minAgeSeconds: min, maxAgeSeconds: max } = this.options;
+    if (cacheControl === undefined) return max;
+    if (/(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)/i.test(cacheControl)) return min;
+    const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl);
+    if (!match) return max;
+    return Math.min(max, Math.max(min, Number(match[1])));
+  }
+}
+
+/** The OpenID discovery step: the issuer's `jwks_uri`, after checking the document names this issuer. */
+export async function discoverJwksUri(issuer: string, options: { timeoutMs: number; get?: typeof httpGet }): Promise<URL> {
+  const base = issuer.endsWith('/') ? issuer : `${issuer}/`;
+  const url = new URL('.well-known/openid-configuration', base);
+  const fail = (message: string, cause?: unknown): KeySourceError => new KeySourceError('DISCOVERY_FAILED', `OpenID discovery at ${url.href}: ${message}`, { cause });
+  let response: HttpResponse;
+  try {
+    response = await (options.get ?? httpGet)(url, { timeoutMs: options.timeoutMs, maxBytes: 512 * 1024 });
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : String(error), error);
+  }
+  if (response.status !== 200) throw fail(`answered HTTP ${response.status}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(response.body.toString('utf8'));
+  } catch {
+    throw fail('the document is not JSON');
+  }
+  const meta = (typeof doc === 'object' && doc !== null ? doc : {}) as { issuer?: unknown; jwks_uri?: unknown };
+  // OpenID Connect Discovery 1.0 section 4.3: the issuer in the document must match exactly.
+  if (meta.issuer !== issuer) throw fail(`the document names issuer ${JSON.stringify(meta.issuer)}, not ${JSON.stringify(issuer)}`);
+  if (typeof meta.jwks_uri !== 'string') throw fail('the document has no jwks_uri');
+  const jwks = checkKeyUrl(meta.jwks_uri);
+  if (typeof jwks === 'string') throw fail(`jwks_uri ${jwks}`);
+  return jwks;
+}

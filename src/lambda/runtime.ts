@@ -1,0 +1,29 @@
+import type { TollgateConfig } from '../config/env.js';
+import { Verifier } from '../core/verifier.js';
+import { discoverJwksUri, JwksClient } from '../io/jwks-client.js';
+
+export interface Runtime {
+  readonly config: TollgateConfig;
+  readonly verifier: Verifier;
+  readonly keys: JwksClient;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+export interface RuntimeOptions {
+  readonly now?: () => number;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+/** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
+export function createRuntime(config: TollgateConfig, options: RuntimeOptions = {}): Runtime {
+  const log = options.log ?? ((entry: Record<string, unknown>) => console.log(JSON.stringify(entry)));
+  const now = options.now ?? Date.now;
+  const keys = new JwksClient({
+    jwksUri: config.jwksUri ?? (() => discoverJwksUri(config.issuer, { timeoutMs: config.jwks.timeoutMs })),
+    ...config.jwks,
+    now,
+    log,
+  });
+  const verifier = new Verifier({ ...config, keySource: keys, now });
+  return { config, verifier, keys, log };
+}

@@ -1,0 +1,63 @@
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { reason, refuse, type Decision } from '../core/reasons.js';
+import { parseMethodArn, policy, policyResource } from './policy.js';
+import type { Runtime } from './runtime.js';
+
+/** API Gateway answers 401 only for this exact message; any other error message gives 500. */
+export const UNAUTHORIZED = 'Unauthorized';
+
+/** Thrown when Tollgate cannot decide (identity provider down, bad event): API Gateway answers 500. */
+export class AuthorizerFailure extends Error {
+  constructor(readonly code: string) {
+    super(`Authorizer failure: ${code}`);
+    this.name = 'AuthorizerFailure';
+  }
+}
+
+/** `Bearer <token>` (scheme case-insensitive) or a bare token; anything else yields no token. */
+export function bearerToken(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const v = value.trim();
+  if (v.length > 7 && v.charCodeAt(6) === 32 && v.slice(0, 6).toLowerCase() === 'bearer') return v.slice(7).trimStart();
+  return /\s/.test(v) ? '\0' : v;
+}
+
+/**
+ * The REST TOKEN authorizer: the decision becomes an Allow or Deny policy over the API's routes,
+ * an `Unauthorized` error (401), or another error (500). One JSON log line per decision.
+ */
+export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> {
+  const { config, verifier, log } = runtime;
+  return async (event) => {
+    const started = performance.now();
+    const arn = parseMethodArn(event?.methodArn);
+    let decision: Decision;
+    if (arn === undefined || event.type !== 'TOKEN') decision = refuse(reason('EVENT_INVALID', { expected: 'a TOKEN event with a methodArn' }));
+    else {
+      const token = bearerToken(event.authorizationToken);
+      decision = token === '\0' ? refuse(reason('TOKEN_MALFORMED', { problem: 'unsupported authorization scheme' })) : await verifier.verify(token);
+    }
+    log({
+      level: decision.kind === 'failure' ? 'error' : 'info',
+      decision: decision.kind,
+      reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
+      ...(decision.kind === 'failure' ? { message: decision.reason.message } : {}),
+      principal: decision.principal,
+      kid: decision.kid,
+      issuer: decision.issuer,
+      methodArn: typeof event?.methodArn === 'string' ? event.methodArn.slice(0, 1600) : undefined,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+    switch (decision.kind) {
+      case 'allow':
+        return policy('Allow', decision.principal, policyResource(arn!, config.policyResource), decision.context);
+      case 'deny':
+        // Deny covers the same resources an Allow would, so the cached answer is the same on every route.
+        return policy('Deny', decision.principal ?? 'unknown', policyResource(arn!, config.policyResource), { reason: decision.reason.code });
+      case 'unauthorized':
+        throw new Error(UNAUTHORIZED);
+      case 'failure':
+        throw new AuthorizerFailure(decision.reason.code);
+    }
+  };
+}
