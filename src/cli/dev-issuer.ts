@@ -1,0 +1,69 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { UsageError } from './errors.js';
+
+/**
+ * The development issuer: what `tollgate token` signs as and what `tollgate invoke` trusts when no
+ * issuer is configured. Its key lives outside version control and never reaches a deployed handler.
+ */
+export const DEV_ISSUER = 'http://localhost:3000/idp';
+export const DEV_AUDIENCE = 'https://petstore.example.com';
+
+export interface DevKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly publicJwk: Record<string, unknown>;
+  readonly path: string;
+}
+
+/** `$TOLLGATE_HOME`, or `.tollgate/` in the current directory (gitignored). */
+export function devHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TOLLGATE_HOME ?? '.tollgate');
+}
+
+/** Loads the development key, creating an RSA 2048 key on first use (file mode 0600). */
+export function loadDevKey(options: { create: boolean; env?: NodeJS.ProcessEnv }): DevKey | undefined {
+  const home = devHome(options.env);
+  const path = join(home, 'dev-key.json');
+  if (!existsSync(path)) {
+    if (!options.create) return undefined;
+    mkdirSync(home, { recursive: true });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const kid = `tollgate-dev-${randomBytes(6).toString('hex')}`;
+    writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(path, 0o600);
+    writeFileSync(join(home, '.gitignore'), '*\n');
+  }
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new UsageError(`the development key ${path} is not valid JSON; delete it to create a new one`);
+  }
+  if (typeof jwk.kid !== 'string') throw new UsageError(`the development key ${path} has no kid; delete it to create a new one`);
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
+  } catch {
+    throw new UsageError(`the development key ${path} is not a valid private JWK; delete it to create a new one`);
+  }
+  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: jwk.kid, alg: 'RS256', use: 'sig' };
+  return { kid: jwk.kid, privateKey, publicJwk, path };
+}
+
+/** Serves the development JWKS on 127.0.0.1 (port 0: any free port). */
+export async function serveDevJwks(key: DevKey, port = 0): Promise<{ url: string; server: Server }> {
+  const body = JSON.stringify({ keys: [key.publicJwk] });
+  const server = createServer((req, res) => {
+    if (req.url === '/.well-known/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) => fail(new UsageError(`cannot listen on 127.0.0.1:${port}: ${error.code ?? error.message}`)));
+    server.listen(port, '127.0.0.1', ok);
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`, server };
+}
