@@ -31,7 +31,7 @@ function describeTime(claims: Record<string, unknown>, name: string): string {
 
 export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void): Promise<number> {
   if (!rawToken) throw new UsageError('a token is required: tollgate explain <jwt>');
-  const token = bearerToken(rawToken);
+  const token = bearerToken(rawToken) ?? rawToken;
   const resolved = await resolveEnv(envFile);
   try {
     let config;

@@ -14,12 +14,18 @@ export class AuthorizerFailure extends Error {
   }
 }
 
-/** `Bearer <token>` (scheme case-insensitive) or a bare token; anything else yields no token. */
-export function bearerToken(value: unknown): string {
+/**
+ * The token in an Authorization value: `Bearer <token>` (scheme case-insensitive) or a bare token.
+ * Empty when there is none; undefined when the value uses another scheme or has extra words.
+ */
+export function bearerToken(value: unknown): string | undefined {
   if (typeof value !== 'string') return '';
   const v = value.trim();
-  if (v.length > 7 && v.charCodeAt(6) === 32 && v.slice(0, 6).toLowerCase() === 'bearer') return v.slice(7).trimStart();
-  return /\s/.test(v) ? '\0' : v;
+  const space = v.search(/\s/);
+  if (space < 0) return v.toLowerCase() === 'bearer' ? '' : v;
+  if (v.slice(0, space).toLowerCase() !== 'bearer') return undefined;
+  const token = v.slice(space + 1).trim();
+  return /\s/.test(token) ? undefined : token;
 }
 
 /**
@@ -35,7 +41,7 @@ export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAut
     if (arn === undefined || event.type !== 'TOKEN') decision = refuse(reason('EVENT_INVALID', { expected: 'a TOKEN event with a methodArn' }));
     else {
       const token = bearerToken(event.authorizationToken);
-      decision = token === '\0' ? refuse(reason('TOKEN_MALFORMED', { problem: 'unsupported authorization scheme' })) : await verifier.verify(token);
+      decision = token === undefined ? refuse(reason('TOKEN_MALFORMED', { problem: 'unsupported authorization scheme' })) : await verifier.verify(token);
     }
     log({
       level: decision.kind === 'failure' ? 'error' : 'info',
