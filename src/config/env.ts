@@ -112,7 +112,8 @@ export function configFromEnv(env: Env): TollgateConfig {
   }
 
   const maxAgeSeconds = integer(env, 'JWKS_MAX_AGE', 1, 86400);
-  const minAgeSeconds = integer(env, 'JWKS_MIN_AGE', 0, 86400);
+  // Minimums of 1 s: a zero would let `no-store` or a flood of unknown kids turn requests into fetches.
+  const minAgeSeconds = integer(env, 'JWKS_MIN_AGE', 1, 86400);
   if (minAgeSeconds > maxAgeSeconds) throw new ConfigError('JWKS_MIN_AGE', `(${minAgeSeconds}) must not exceed JWKS_MAX_AGE (${maxAgeSeconds})`);
 
   return {
@@ -132,7 +133,7 @@ export function configFromEnv(env: Env): TollgateConfig {
       maxBytes: 256 * 1024,
       maxAgeSeconds,
       minAgeSeconds,
-      cooldownSeconds: integer(env, 'JWKS_COOLDOWN', 0, 3600),
+      cooldownSeconds: integer(env, 'JWKS_COOLDOWN', 1, 3600),
       staleIfErrorSeconds: integer(env, 'JWKS_STALE_IF_ERROR', 0, 86400),
     },
   };

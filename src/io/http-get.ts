@@ -29,7 +29,8 @@ export class HttpGetError extends Error {
 /**
  * A bounded GET over node:http/node:https: what fetching keys from an identity provider needs,
  * without loading `fetch` (undici) into the Lambda's cold start. The https module is imported only
- * when an https URL is fetched.
+ * when an https URL is fetched. No connection is kept alive: fetches are minutes apart, and a pooled
+ * socket may be dead after Lambda freezes and thaws the container.
  */
 export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse> {
   const deadline = Date.now() + options.timeoutMs;
@@ -58,7 +59,7 @@ async function once(url: URL, maxBytes: number, remainingMs: number, timeoutMs: 
       reject(error);
     };
     const timer = setTimeout(() => fail(new HttpGetError('TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`)), remainingMs);
-    const req = request(url, { method: 'GET', headers: { accept: 'application/json' } }, (res: IncomingMessage) => {
+    const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, agent: false }, (res: IncomingMessage) => {
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBytes) return fail(new HttpGetError('TOO_LARGE', `response of ${declared} bytes exceeds ${maxBytes}`));
       const chunks: Buffer[] = [];

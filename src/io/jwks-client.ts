@@ -41,6 +41,7 @@ export class JwksClient implements KeySource {
   private resolvedUri: URL | undefined;
   private readonly now: () => number;
   private readonly log: (entry: Record<string, unknown>) => void;
+  private readonly retryAfterFailureMs: number;
 
   /** Number of JWKS fetches started, for tests and diagnostics. */
   fetchCount = 0;
@@ -48,6 +49,7 @@ export class JwksClient implements KeySource {
   constructor(private readonly options: JwksClientOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+    this.retryAfterFailureMs = (options.retryAfterFailureSeconds ?? 5) * 1000;
   }
 
   cached(): KeySet | undefined {
@@ -58,7 +60,7 @@ export class JwksClient implements KeySource {
     const fresh = this.cached();
     if (fresh) return fresh;
     if (this.inflight) return this.inflight;
-    if (this.now() - this.lastFailure < (this.options.retryAfterFailureSeconds ?? 5) * 1000) {
+    if (this.now() - this.lastFailure < this.retryAfterFailureMs) {
       // A fetch just failed: answer from stale keys, or fail fast, instead of hammering the provider.
       const stale = this.staleKeys();
       if (stale) return stale;
@@ -70,9 +72,14 @@ export class JwksClient implements KeySource {
   async refreshForUnknownKid(_kid: string): Promise<KeySet> {
     if (this.inflight) return this.inflight;
     const now = this.now();
-    if (now - this.lastKidRefetch < this.options.cooldownSeconds * 1000) return this.get();
+    // A recent failure waits out its backoff rather than the whole cooldown.
+    if (now - this.lastKidRefetch < this.options.cooldownSeconds * 1000 || now - this.lastFailure < this.retryAfterFailureMs) return this.get();
+    const previous = this.lastKidRefetch;
     this.lastKidRefetch = now;
-    return this.fetch('unknown-kid');
+    return this.fetch('unknown-kid').finally(() => {
+      // A failed refetch does not spend the cooldown: a rotated key is retried after the backoff.
+      if (this.lastFailure >= now) this.lastKidRefetch = previous;
+    });
   }
 
   private staleKeys(): KeySet | undefined {
@@ -87,6 +94,7 @@ export class JwksClient implements KeySource {
         this.keys = keys;
         this.expiresAt = this.now() + ttlSeconds * 1000;
         this.lastError = undefined;
+        this.lastFailure = -Infinity;
         this.log({ level: 'info', event: 'jwks_fetched', trigger, jwksUri: uri.href, keys: keys.keys.length, skipped: keys.skipped.length ? keys.skipped : undefined, ttlSeconds, durationMs: this.now() - started });
         return keys;
       },
