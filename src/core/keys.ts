@@ -53,6 +53,10 @@ export function importJwk(jwk: unknown): ImportResult {
   if (kty === 'RSA') {
     const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) return { skipped: `RSA modulus of ${bits} bits is below ${MIN_RSA_BITS}` };
+    // RFC 8017 section 3.1: e is odd and at least 3. With e = 1 every padded message is its own
+    // signature, and OpenSSL does not refuse such a key (Wycheproof json_web_key_test tcId 9).
+    const e = keyObject.asymmetricKeyDetails?.publicExponent;
+    if (e === undefined || e < 3n || e % 2n === 0n) return { skipped: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
     rsaBytes = Math.ceil(bits / 8);
   }
   return {

@@ -32,11 +32,18 @@ export function isCanonicalBase64url(segment: string): boolean {
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
 }
 
+/**
+ * Strict UTF-8: malformed bytes throw instead of becoming U+FFFD, so two different signed byte
+ * strings can never decode to the same claims (e.g. two `sub` values collapsing into one
+ * principal). A BOM is kept, and then refused by JSON.parse.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
   if (!isCanonicalBase64url(segment)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(UTF8.decode(Buffer.from(segment, 'base64url')));
   } catch {
     return undefined;
   }

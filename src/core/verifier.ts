@@ -79,6 +79,8 @@ export class Verifier {
     }
     const known = { kid, issuer: stringOrUndefined(parsed.payload.iss) };
     if (candidates.length === 0) return refuse(reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) }), known);
+    // Without a kid, one key must fit, as jose requires: trying every key would also let one token cost N verifications.
+    if (kid === undefined && candidates.length > 1) return refuse(reason('KEY_NOT_FOUND', { alg, problem: 'no kid and several keys fit' }), known);
     for (const key of candidates) if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return true;
     return refuse(reason('SIGNATURE_INVALID'), known);
   }
