@@ -54,10 +54,7 @@ function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
 }
 
 async function loadHandler(options: InvokeOptions, env: Record<string, string | undefined>): Promise<Handler> {
-  if (options.handler === undefined) {
-    const log = (entry: Record<string, unknown>): void => void process.stderr.write(JSON.stringify(entry) + '\n');
-    return createTokenHandler(createRuntime(configFromEnv(env), { log }));
-  }
+  if (options.handler === undefined) return createTokenHandler(createRuntime(configFromEnv(env)));
   // A built module reads process.env when it is imported, as it does on Lambda.
   const [file, exportName = 'handler'] = options.handler.split('#') as [string, string?];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
@@ -67,36 +64,55 @@ async function loadHandler(options: InvokeOptions, env: Record<string, string | 
   return fn as Handler;
 }
 
+type Outcome = { result: APIGatewayAuthorizerResult } | { error: string };
+
+/**
+ * Runs `fn` with the process's stdout pointed at stderr, so a handler's log lines (console.log or
+ * direct writes, as on Lambda) never mix with the printed result.
+ */
+async function withLogsOnStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  const log = console.log;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  console.log = console.error;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+    console.log = log;
+  }
+}
+
 /** Runs the handler; returns the exit code. */
 export async function invoke(options: InvokeOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const event = readEvent(options);
   const resolved = await resolveEnv(options['env-file']);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
-  // The handler's own log lines (console.log on Lambda) must not mix with the printed result.
-  const stdoutLog = console.log;
-  console.log = (...args: unknown[]) => console.error(...args);
+  let outcome: Outcome;
   try {
-    const handler = await loadHandler(options, resolved.env);
-    let result: APIGatewayAuthorizerResult;
-    try {
-      result = await handler(event);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (message === UNAUTHORIZED) {
-        out(UNAUTHORIZED);
-        return EXIT.unauthorized;
+    outcome = await withLogsOnStderr(async () => {
+      const handler = await loadHandler(options, resolved.env);
+      try {
+        return { result: await handler(event) };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
       }
-      err(`Error: ${message}`);
-      return EXIT.failure;
-    }
-    out(JSON.stringify(result, null, 2));
-    const effects = (result?.policyDocument?.Statement ?? []).map((s) => s.Effect);
-    return effects.length > 0 && effects.every((e) => e === 'Allow') ? EXIT.allow : EXIT.deny;
+    });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   } finally {
-    console.log = stdoutLog;
     await resolved.close();
   }
+  if ('error' in outcome) {
+    if (outcome.error === UNAUTHORIZED) {
+      out(UNAUTHORIZED);
+      return EXIT.unauthorized;
+    }
+    err(`Error: ${outcome.error}`);
+    return EXIT.failure;
+  }
+  out(JSON.stringify(outcome.result, null, 2));
+  const effects = (outcome.result?.policyDocument?.Statement ?? []).map((s) => s.Effect);
+  return effects.length > 0 && effects.every((e) => e === 'Allow') ? EXIT.allow : EXIT.deny;
 }

@@ -76,3 +76,14 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
   }
   return undefined;
 }
+
+const TIME_CHECKS = CLAIM_CHECKS.filter((c) => c.name === 'exp' || c.name === 'nbf' || c.name === 'iat');
+
+/** Only the checks that change with the clock: what a token verified earlier must pass again. */
+export function checkTimes(payload: JwtPayload, rules: ClaimRules, now: number): Reason | undefined {
+  for (const check of TIME_CHECKS) {
+    const failure = check.run(payload, rules, now);
+    if (failure) return failure;
+  }
+  return undefined;
+}

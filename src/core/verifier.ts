@@ -1,10 +1,10 @@
-import { checkClaims, type ClaimRules } from './claims.js';
+import { checkClaims, checkTimes, type ClaimRules } from './claims.js';
 import { buildContext } from './context.js';
 import type { KeySource } from './key-source.js';
 import type { KeySet } from './keyset.js';
-import { verifySignature } from './keys.js';
+import { verifySignature, type VerificationKey } from './keys.js';
 import { parseJwt, type ParsedJwt } from './parse.js';
-import { KeySourceError, reason, refuse, type Decision } from './reasons.js';
+import { KeySourceError, reason, refuse, type Allow, type Decision, type Reason } from './reasons.js';
 import { checkScopes, type ScopeMatch } from './scopes.js';
 import type { Algorithm } from './algorithms.js';
 
@@ -27,7 +27,7 @@ export interface VerifierOptions {
 }
 
 interface CachedToken {
-  readonly parsed: ParsedJwt;
+  readonly allow: Allow;
   /** The key set that verified it: a refetch makes a new set, which invalidates the entry. */
   readonly keys: KeySet;
 }
@@ -52,17 +52,28 @@ export class Verifier {
 
   async verify(token: string): Promise<Decision> {
     try {
-      // A token verified before under the same key set skips parsing and the signature.
+      // A token allowed before under the same key set skips parsing, the signature and the
+      // time-independent checks; only exp, nbf and iat are checked again.
       const current = this.options.keySource.cached();
       const hit = current === undefined ? undefined : this.cache.get(token);
-      if (hit !== undefined && hit.keys === current) return this.decide(hit.parsed);
+      if (hit !== undefined && hit.keys === current) {
+        const late = checkTimes(hit.allow.claims, this.rules, Math.floor(this.now() / 1000));
+        return late === undefined ? hit.allow : refuse(late, { kid: hit.allow.kid, issuer: hit.allow.issuer });
+      }
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
-      const keys = current ?? (await this.options.keySource.get());
-      const signed = await this.checkSignature(parsed, keys);
-      if (signed !== true) return signed;
+      let keys = current ?? (await this.options.keySource.get());
+      const { alg, kid } = parsed.header;
+      let candidates = keys.candidates(alg, kid);
+      // Only a kid the set has never seen is worth a refetch (key rotation); the source rate-limits it.
+      if (candidates.length === 0 && kid !== undefined && !keys.hasKid(kid)) {
+        keys = await this.options.keySource.refreshForUnknownKid(kid);
+        candidates = keys.candidates(alg, kid);
+      }
+      const unsigned = checkSignature(parsed, candidates);
+      if (unsigned) return refuse(unsigned, { kid, issuer: stringOrUndefined(parsed.payload.iss) });
       const decision = this.decide(parsed);
-      if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, parsed, this.options.keySource.cached() ?? keys);
+      if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
       return decision;
     } catch (error) {
       if (error instanceof KeySourceError) return refuse(reason(error.code, undefined, error.message));
@@ -70,22 +81,6 @@ export class Verifier {
     }
   }
 
-  private async checkSignature(parsed: ParsedJwt, keys: KeySet): Promise<true | Decision> {
-    const { alg, kid } = parsed.header;
-    let candidates = keys.candidates(alg, kid);
-    // Only a kid the set has never seen is worth a refetch (key rotation); the source rate-limits it.
-    if (candidates.length === 0 && kid !== undefined && !keys.hasKid(kid)) {
-      candidates = (await this.options.keySource.refreshForUnknownKid(kid)).candidates(alg, kid);
-    }
-    const known = { kid, issuer: stringOrUndefined(parsed.payload.iss) };
-    if (candidates.length === 0) return refuse(reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) }), known);
-    // Without a kid, one key must fit, as jose requires: trying every key would also let one token cost N verifications.
-    if (kid === undefined && candidates.length > 1) return refuse(reason('KEY_NOT_FOUND', { alg, problem: 'no kid and several keys fit' }), known);
-    for (const key of candidates) if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return true;
-    return refuse(reason('SIGNATURE_INVALID'), known);
-  }
-
-  /** Claims and scopes: re-run on every request, so a cached token still expires on time. */
   private decide(parsed: ParsedJwt): Decision {
     const payload = parsed.payload;
     const now = Math.floor(this.now() / 1000);
@@ -99,14 +94,25 @@ export class Verifier {
     return { kind: 'allow', principal, claims: payload, context: buildContext(payload, this.options.contextClaims), kid, issuer: payload.iss as string };
   }
 
-  private remember(token: string, parsed: ParsedJwt, keys: KeySet): void {
+  private remember(token: string, allow: Allow, keys: KeySet): void {
     if (this.cache.size >= this.cacheSize) {
       // Oldest first: Map iterates in insertion order.
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
     }
-    this.cache.set(token, { parsed, keys });
+    // Only the decision is kept, not the parsed Buffers, which may pin whole 8 KB pool slabs.
+    this.cache.set(token, { allow, keys });
   }
+}
+
+/** The signature against the candidate keys, synchronously; a reason when it does not verify. */
+function checkSignature(parsed: ParsedJwt, candidates: readonly VerificationKey[]): Reason | undefined {
+  const { alg, kid } = parsed.header;
+  if (candidates.length === 0) return reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) });
+  // Without a kid, one key must fit, as jose requires: trying every key would also let one token cost N verifications.
+  if (kid === undefined && candidates.length > 1) return reason('KEY_NOT_FOUND', { alg, problem: 'no kid and several keys fit' });
+  for (const key of candidates) if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return undefined;
+  return reason('SIGNATURE_INVALID');
 }
 
 function stringOrUndefined(v: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { reason, refuse, type Decision } from '../core/reasons.js';
 import { parseMethodArn, policy, policyResource } from './policy.js';
 import type { Runtime } from './runtime.js';
@@ -20,6 +20,8 @@ export class AuthorizerFailure extends Error {
  */
 export function bearerToken(value: unknown): string | undefined {
   if (typeof value !== 'string') return '';
+  // The common shape, without scanning the token: the parser refuses any whitespace left in it.
+  if (value.startsWith('Bearer ') && value.charCodeAt(7) > 32 && value.charCodeAt(value.length - 1) > 32) return value.slice(7);
   const v = value.trim();
   const space = v.search(/\s/);
   if (space < 0) return v.toLowerCase() === 'bearer' ? '' : v;
@@ -32,9 +34,9 @@ export function bearerToken(value: unknown): string | undefined {
  * The REST TOKEN authorizer: the decision becomes an Allow or Deny policy over the API's routes,
  * an `Unauthorized` error (401), or another error (500). One JSON log line per decision.
  */
-export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult> {
+export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAuthorizerEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<APIGatewayAuthorizerResult> {
   const { config, verifier, log } = runtime;
-  return async (event) => {
+  return async (event, context) => {
     const started = performance.now();
     const arn = parseMethodArn(event?.methodArn);
     let decision: Decision;
@@ -47,11 +49,12 @@ export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAut
       level: decision.kind === 'failure' ? 'error' : 'info',
       decision: decision.kind,
       reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
-      ...(decision.kind === 'failure' ? { message: decision.reason.message } : {}),
+      message: decision.kind === 'failure' ? decision.reason.message : undefined,
       principal: decision.principal,
       kid: decision.kid,
       issuer: decision.issuer,
       methodArn: typeof event?.methodArn === 'string' ? event.methodArn.slice(0, 1600) : undefined,
+      requestId: context?.awsRequestId,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
     switch (decision.kind) {
