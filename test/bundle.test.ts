@@ -46,3 +46,15 @@ test('the bundle answers a TOKEN event through tollgate invoke --handler, and re
   assert.equal(bad.status, 4);
   assert.equal(bad.stdout.trim(), 'Unauthorized');
 });
+
+test('the bundle refuses to load without configuration, and invoke names the setting', () => {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'invoke', '--token', 'x.y.z', '--handler', BUNDLE], {
+    cwd: home,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TOKEN_ISSUER: 'https://issuer.example.com/' },
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /AUDIENCE is required/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});

@@ -667,3 +667,31 @@ describe('the verified-token cache', () => {
     });
   });
 });
+
+describe('warm-up at init', () => {
+  test('warmUp fetches the keys before the first request, once', async () => {
+    await withServer([keyA.jwk], async (server) => {
+      const rt = testRuntime(server.url, ENV);
+      rt.keys.warmUp();
+      rt.keys.warmUp();
+      assertAllow(await rt.verifier.verify(await token(keyA)));
+      assert.equal(server.hits(), 1);
+      assert.equal(lastEvent(rt, 'jwks_fetched').trigger, 'initial');
+    });
+  });
+
+  test('a failed warm-up sets no backoff: the first request fetches again at once', async () => {
+    await withServer([keyA.jwk], async (server) => {
+      server.setMode({ kind: 'status', status: 503 });
+      const rt = testRuntime(server.url, ENV);
+      rt.keys.warmUp();
+      // get() joins the warm-up's fetch in flight, and settles after it.
+      await assert.rejects(rt.keys.get(), { code: 'JWKS_UNAVAILABLE' });
+      assert.equal(server.hits(), 1);
+      assert.equal(lastEvent(rt, 'jwks_fetch_failed').level, 'error');
+      server.setMode({ kind: 'keys' });
+      assertAllow(await rt.verifier.verify(await token(keyA)), 'no fail-fast window after a failed warm-up');
+      assert.equal(server.hits(), 2);
+    });
+  });
+});

@@ -1,7 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
 import { ConfigError, configFromEnv } from '../config/env.js';
 import { createRuntime } from '../lambda/runtime.js';
 import { createTokenHandler, UNAUTHORIZED } from '../lambda/token-handler.js';
@@ -27,8 +28,6 @@ Exit codes: 0 Allow, 3 Deny, 4 Unauthorized, 5 authorizer failure (API Gateway 5
 
 export const SAMPLE_METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod/GET/pets';
 
-type Handler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
-
 export interface InvokeOptions {
   event?: string | undefined;
   token?: string | undefined;
@@ -53,34 +52,44 @@ function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
   }
 }
 
-async function loadHandler(options: InvokeOptions, env: Record<string, string | undefined>): Promise<Handler> {
-  if (options.handler === undefined) return createTokenHandler(createRuntime(configFromEnv(env)));
-  // A built module reads process.env when it is imported, as it does on Lambda.
-  const [file, exportName = 'handler'] = options.handler.split('#') as [string, string?];
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
-  const fn = mod[exportName];
-  if (typeof fn !== 'function') throw new UsageError(`${file} has no exported function ${exportName}`);
-  return fn as Handler;
-}
-
 type Outcome = { result: APIGatewayAuthorizerResult } | { error: string };
 
-/**
- * Runs `fn` with the process's stdout pointed at stderr, so a handler's log lines (console.log or
- * direct writes, as on Lambda) never mix with the printed result.
- */
-async function withLogsOnStderr<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  const log = console.log;
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  console.log = console.error;
+/** The built-in handler, in this process, its log lines on stderr. */
+async function runInProcess(event: APIGatewayTokenAuthorizerEvent, env: Record<string, string | undefined>): Promise<Outcome> {
+  let handler;
   try {
-    return await fn();
-  } finally {
-    process.stdout.write = write;
-    console.log = log;
+    handler = createTokenHandler(createRuntime(configFromEnv(env), { log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n') }));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
+  try {
+    return { result: await handler(event) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A built module (e.g. the deployable bundle), in a fresh process with this environment, as Lambda runs it. */
+function runInChild(spec: string, event: APIGatewayTokenAuthorizerEvent, env: Record<string, string | undefined>): Promise<Outcome> {
+  const hash = spec.lastIndexOf('#');
+  const file = hash > 0 ? spec.slice(0, hash) : spec;
+  const exportName = hash > 0 ? spec.slice(hash + 1) : 'handler';
+  return new Promise((resolvePromise, reject) => {
+    const runner = fileURLToPath(new URL('./handler-runner.js', import.meta.url));
+    // The child's stdout (the handler's log lines) goes to our stderr, so stdout holds only the result.
+    const child = fork(runner, [], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
+    let answered = false;
+    child.once('message', (answer: Outcome | { usage: string }) => {
+      answered = true;
+      if ('usage' in answer) reject(new UsageError(answer.usage));
+      else resolvePromise(answer);
+    });
+    child.once('exit', (code) => {
+      if (!answered) reject(new UsageError(`the handler process exited with code ${code} before answering`));
+    });
+    child.send({ file: resolve(file), exportName, event });
+  });
 }
 
 /** Runs the handler; returns the exit code. */
@@ -90,17 +99,7 @@ export async function invoke(options: InvokeOptions, out: (line: string) => void
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
   let outcome: Outcome;
   try {
-    outcome = await withLogsOnStderr(async () => {
-      const handler = await loadHandler(options, resolved.env);
-      try {
-        return { result: await handler(event) };
-      } catch (error) {
-        return { error: error instanceof Error ? error.message : String(error) };
-      }
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
+    outcome = options.handler === undefined ? await runInProcess(event, resolved.env) : await runInChild(options.handler, event, resolved.env);
   } finally {
     await resolved.close();
   }

@@ -79,9 +79,14 @@ export function keyFits(key: VerificationKey, alg: Algorithm): boolean {
   return key.alg === undefined || key.alg === alg;
 }
 
-const OPTIONS = Object.fromEntries(
-  (Object.keys(ALGORITHM_SPECS) as Algorithm[]).map((alg) => [alg, verifyOptions(ALGORITHM_SPECS[alg])]),
-) as Record<Algorithm, ReturnType<typeof verifyOptions>>;
+/** crypto.verify's key argument per key and algorithm, built on first use rather than per call. */
+const VERIFY_KEYS = new WeakMap<VerificationKey, Partial<Record<Algorithm, Parameters<typeof verify>[2]>>>();
+
+function verifyKey(key: VerificationKey, alg: Algorithm): Parameters<typeof verify>[2] {
+  let byAlg = VERIFY_KEYS.get(key);
+  if (byAlg === undefined) VERIFY_KEYS.set(key, (byAlg = {}));
+  return (byAlg[alg] ??= { key: key.keyObject, ...verifyOptions(ALGORITHM_SPECS[alg]) });
+}
 
 /**
  * Checks a JWS signature with node:crypto, synchronously. Lengths are checked first so a DER
@@ -92,7 +97,7 @@ export function verifySignature(alg: Algorithm, key: VerificationKey, signingInp
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   if (key.rsaBytes !== undefined && signature.length !== key.rsaBytes) return false;
   try {
-    return verify(spec.hash, signingInput, { key: key.keyObject, ...OPTIONS[alg] }, signature);
+    return verify(spec.hash, signingInput, verifyKey(key, alg), signature);
   } catch {
     return false;
   }

@@ -4,6 +4,8 @@ import { importJwk, keyFits, type VerificationKey } from './keys.js';
 /** The largest key set accepted; real issuers publish a handful of keys. */
 export const MAX_KEYS = 100;
 
+const NONE: readonly VerificationKey[] = [];
+
 /** An immutable set of verification keys, as parsed from one JWKS document. */
 export class KeySet {
   readonly keys: readonly VerificationKey[];
@@ -51,9 +53,11 @@ export class KeySet {
    * The keys that may verify a token with this header: same kid (when the token names one) and a
    * type, curve and JWK `alg` that fit the token's algorithm. Without a kid, every fitting key.
    */
-  candidates(alg: Algorithm, kid: string | undefined): VerificationKey[] {
+  candidates(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] {
     const pool = kid === undefined ? this.keys : this.byKid.get(kid);
-    if (pool === undefined) return [];
+    if (pool === undefined) return NONE;
+    // The usual case, one key per kid, allocates nothing.
+    if (pool.length === 1) return keyFits(pool[0]!, alg) ? pool : NONE;
     const out: VerificationKey[] = [];
     for (const key of pool) if (keyFits(key, alg)) out.push(key);
     return out;

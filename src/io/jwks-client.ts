@@ -69,6 +69,17 @@ export class JwksClient implements KeySource {
     return this.fetch(this.keys ? 'expired' : 'initial');
   }
 
+  /**
+   * Starts the first fetch ahead of the first request (at Lambda init). Its failure is logged but
+   * sets no backoff: the first request tries again at once.
+   */
+  warmUp(): void {
+    if (this.keys !== undefined || this.inflight !== undefined) return;
+    this.fetch('initial').catch(() => {
+      this.lastFailure = -Infinity;
+    });
+  }
+
   async refreshForUnknownKid(_kid: string): Promise<KeySet> {
     if (this.inflight) return this.inflight;
     const now = this.now();

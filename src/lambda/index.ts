@@ -6,5 +6,8 @@ import { createTokenHandler } from './token-handler.js';
 // setting (API Gateway answers 500), and warm invocations reuse the verifier and its key cache.
 const runtime = createRuntime(configFromEnv(process.env));
 
+// Fetch the keys during Lambda's init phase, so the first request does not wait for them.
+runtime.keys.warmUp();
+
 /** The Lambda entry point (`index.handler`). */
 export const handler = createTokenHandler(runtime);

@@ -1,6 +1,7 @@
 import type { TollgateConfig } from '../config/env.js';
 import { Verifier } from '../core/verifier.js';
 import { discoverJwksUri, JwksClient } from '../io/jwks-client.js';
+import { writeLogLine } from './log-line.js';
 
 export interface Runtime {
   readonly config: TollgateConfig;
@@ -16,8 +17,7 @@ export interface RuntimeOptions {
 
 /** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
 export function createRuntime(config: TollgateConfig, options: RuntimeOptions = {}): Runtime {
-  // Straight to stdout, which Lambda captures: console.log costs about twice as much per line.
-  const log = options.log ?? ((entry: Record<string, unknown>) => void process.stdout.write(JSON.stringify(entry) + '\n'));
+  const log = options.log ?? writeLogLine;
   const now = options.now ?? Date.now;
   const keys = new JwksClient({
     jwksUri: config.jwksUri ?? (() => discoverJwksUri(config.issuer, { timeoutMs: config.jwks.timeoutMs })),
