@@ -147,3 +147,20 @@ test('every command has --help; bad arguments give one line and exit 2', async (
   assert.equal(noConfig.code, 2);
   assert.match(noConfig.stderr, /AUDIENCE is required/);
 });
+
+test('npm start tours an Allow, a Deny and an Unauthorized on the development issuer', async () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const r = await new Promise<Run>((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), TOKEN_ISSUER: 'https://somewhere.example.com/' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /"Effect": "Allow"/);
+  assert.match(r.stdout, /"Effect": "Deny"/);
+  assert.match(r.stdout, /^Unauthorized$/m);
+  assert.match(r.stdout, /Decision: Unauthorized .*SIGNATURE_INVALID/);
+});
