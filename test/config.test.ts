@@ -267,7 +267,7 @@ describe('defaults', () => {
     assert.equal(c.policyResource, 'stage');
     assert.equal(c.maxTokenLength, 10240);
     assert.equal(c.tokenCacheSize, 1000);
-    assert.deepEqual(c.jwks, { timeoutMs: 3000, maxBytes: 256 * 1024, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 3600 });
+    assert.deepEqual(c.jwks, { timeoutMs: 2500, maxBytes: 256 * 1024, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 3600 });
   });
 
   test('required settings have no default', () => {

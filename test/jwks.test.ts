@@ -8,6 +8,8 @@ import type { Decision, ReasonCode } from '../src/core/reasons.js';
 import { NOW_S, claims, generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { testRuntime, type TestRuntime } from './support/verifier.js';
+import { JwksClient } from '../src/io/jwks-client.js';
+import { httpGet } from '../src/io/http-get.js';
 
 const SECOND = 1000;
 /** Settings spelled out so the arithmetic below does not depend on defaults. */
@@ -672,8 +674,8 @@ describe('warm-up at init', () => {
   test('warmUp fetches the keys before the first request, once', async () => {
     await withServer([keyA.jwk], async (server) => {
       const rt = testRuntime(server.url, ENV);
-      rt.keys.warmUp();
-      rt.keys.warmUp();
+      await Promise.all([rt.keys.warmUp(), rt.keys.warmUp()]);
+      assert.equal(server.hits(), 1, 'fetched at warm-up, once');
       assertAllow(await rt.verifier.verify(await token(keyA)));
       assert.equal(server.hits(), 1);
       assert.equal(lastEvent(rt, 'jwks_fetched').trigger, 'initial');
@@ -684,14 +686,35 @@ describe('warm-up at init', () => {
     await withServer([keyA.jwk], async (server) => {
       server.setMode({ kind: 'status', status: 503 });
       const rt = testRuntime(server.url, ENV);
-      rt.keys.warmUp();
-      // get() joins the warm-up's fetch in flight, and settles after it.
-      await assert.rejects(rt.keys.get(), { code: 'JWKS_UNAVAILABLE' });
+      await rt.keys.warmUp(); // never rejects
       assert.equal(server.hits(), 1);
       assert.equal(lastEvent(rt, 'jwks_fetch_failed').level, 'error');
       server.setMode({ kind: 'keys' });
       assertAllow(await rt.verifier.verify(await token(keyA)), 'no fail-fast window after a failed warm-up');
       assert.equal(server.hits(), 2);
+    });
+  });
+});
+
+describe('one fetch budget', () => {
+  test('discovery and the JWKS share one JWKS_TIMEOUT_MS: the JWKS gets only what discovery left', async () => {
+    await withServer([keyA.jwk], async (server) => {
+      const budgets: number[] = [];
+      const client = new JwksClient({
+        jwksUri: async (timeoutMs) => {
+          budgets.push(timeoutMs);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return new URL(server.url);
+        },
+        get: (url, options) => {
+          budgets.push(options.timeoutMs);
+          return httpGet(url, options);
+        },
+        timeoutMs: 300, maxBytes: 65536, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 0, log: () => {},
+      });
+      await client.get();
+      assert.equal(budgets[0], 300);
+      assert.ok(budgets[1]! <= 200, `the JWKS fetch was given ${budgets[1]} ms after 100 ms of discovery`);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -30,28 +30,40 @@ export function loadDevKey(options: { create: boolean; env?: NodeJS.ProcessEnv }
   const path = join(home, 'dev-key.json');
   if (!existsSync(path)) {
     if (!options.create) return undefined;
-    mkdirSync(home, { recursive: true });
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const kid = `tollgate-dev-${randomBytes(6).toString('hex')}`;
-    writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(path, 0o600);
-    writeFileSync(join(home, '.gitignore'), '*\n');
+    createDevKey(home, path);
   }
-  let jwk: Record<string, unknown>;
+  let jwk: unknown;
   try {
-    jwk = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    jwk = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new UsageError(`the development key ${path} is not valid JSON; delete it to create a new one`);
+    throw new UsageError(`the development key ${path} is not readable JSON; delete it to create a new one`);
   }
-  if (typeof jwk.kid !== 'string') throw new UsageError(`the development key ${path} has no kid; delete it to create a new one`);
+  const fields = (typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) ? jwk : {}) as Record<string, unknown>;
+  if (typeof fields.kid !== 'string') throw new UsageError(`the development key ${path} has no kid; delete it to create a new one`);
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
+    privateKey = createPrivateKey({ key: fields as never, format: 'jwk' });
   } catch {
     throw new UsageError(`the development key ${path} is not a valid private JWK; delete it to create a new one`);
   }
-  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: jwk.kid, alg: 'RS256', use: 'sig' };
-  return { kid: jwk.kid, privateKey, publicJwk, path };
+  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: fields.kid, alg: 'RS256', use: 'sig' };
+  return { kid: fields.kid, privateKey, publicJwk, path };
+}
+
+function createDevKey(home: string, path: string): void {
+  // A .gitignore only in a folder made here: never overwrite one of the user's.
+  if (!existsSync(home)) {
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.gitignore'), '*\n', { flag: 'wx' });
+  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = `tollgate-dev-${randomBytes(6).toString('hex')}`;
+  try {
+    // 'wx': two first runs at once keep one key, and a symlink planted at the path is not followed.
+    writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create the development key ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 /** Serves the development JWKS on 127.0.0.1 (port 0: any free port). */

@@ -18,10 +18,15 @@ export function readEnvFile(path: string): Record<string, string> {
     if (!line || line.startsWith('#')) return;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!match) throw new UsageError(`${path}:${i + 1}: expected KEY=value`);
-    let value = match[2]!;
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, '');
+    const rest = match[2]!;
+    const quote = rest[0];
+    let value: string;
+    if (quote === '"' || quote === "'") {
+      // The value ends at the closing quote; only a comment may follow it.
+      const close = rest.indexOf(quote, 1);
+      if (close < 0 || !/^\s*(?:#.*)?$/.test(rest.slice(close + 1))) throw new UsageError(`${path}:${i + 1}: unterminated or trailing text after quoted value`);
+      value = rest.slice(1, close);
+    } else value = rest.replace(/\s+#.*$/, '');
     env[match[1]!] = value;
   });
   return env;

@@ -1,9 +1,9 @@
 import { CLAIM_CHECKS } from '../core/claims.js';
-import { verifySignature } from '../core/keys.js';
 import type { KeySet } from '../core/keyset.js';
 import { decodeUnverified, parseJwt } from '../core/parse.js';
 import { KeySourceError, type Decision, type Reason } from '../core/reasons.js';
 import { checkScopes } from '../core/scopes.js';
+import { checkSignature, worthRefetch } from '../core/verifier.js';
 import { ConfigError, configFromEnv } from '../config/env.js';
 import { createRuntime } from '../lambda/runtime.js';
 import { bearerToken } from '../lambda/token-handler.js';
@@ -65,15 +65,16 @@ export async function explain(rawToken: string | undefined, envFile: string | un
         fail('keys', { code: error instanceof KeySourceError ? error.code : 'INTERNAL_ERROR', message: (error as Error).message });
       }
       if (keys) {
+        // The same key selection and signature check as the verifier, so the rows cannot contradict the decision.
         const { alg, kid } = parsed.header;
         let candidates = keys.candidates(alg, kid);
-        if (candidates.length === 0 && kid !== undefined) candidates = (await runtime.keys.refreshForUnknownKid(kid)).candidates(alg, kid);
-        if (candidates.length === 0) fail('key', { code: 'KEY_NOT_FOUND', message: `no ${alg} key with kid ${JSON.stringify(kid ?? null)} in the JWKS` });
+        if (candidates.length === 0 && worthRefetch(parsed, keys)) candidates = (await runtime.keys.refreshForUnknownKid(kid!)).candidates(alg, kid);
+        const failure = checkSignature(parsed, candidates);
+        if (failure?.code === 'KEY_NOT_FOUND') fail('key', failure);
         else {
           row(true, 'key', `kid ${JSON.stringify(kid ?? null)} found`);
-          const good = candidates.some((k) => verifySignature(alg, k, parsed.signingInput, parsed.signature));
-          if (good) row(true, 'signature', 'verifies');
-          else fail('signature', { code: 'SIGNATURE_INVALID', message: 'The token signature does not verify' });
+          if (failure) fail('signature', failure);
+          else row(true, 'signature', 'verifies');
         }
       }
       const now = Math.floor(Date.now() / 1000);

@@ -48,7 +48,7 @@ export const SETTINGS = {
   POLICY_RESOURCE: { default: 'stage' },
   TOKEN_MAX_LENGTH: { default: '10240' },
   TOKEN_CACHE_SIZE: { default: '1000' },
-  JWKS_TIMEOUT_MS: { default: '3000' },
+  JWKS_TIMEOUT_MS: { default: '2500' },
   JWKS_MAX_AGE: { default: '600' },
   JWKS_MIN_AGE: { default: '60' },
   JWKS_COOLDOWN: { default: '30' },

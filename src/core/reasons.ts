@@ -9,7 +9,7 @@ export const REASONS = {
   TOKEN_TOO_LARGE: 'The token exceeds the maximum accepted size',
   TOKEN_IS_JWE: 'The token is an encrypted JWE; only signed JWTs are accepted',
   ALG_NOT_ALLOWED: 'The token header names an algorithm that is not on the allow-list',
-  HEADER_UNSUPPORTED: 'The token header uses a parameter Tollgate refuses (crit or b64)',
+  HEADER_UNSUPPORTED: 'The token header has a crit parameter, which Tollgate refuses',
   KEY_NOT_FOUND: 'No key in the issuer\'s JWKS matches the token\'s kid and algorithm',
   SIGNATURE_INVALID: 'The token signature does not verify',
   CLAIM_INVALID: 'A registered claim is missing or has the wrong type',

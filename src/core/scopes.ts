@@ -9,8 +9,11 @@ export type ScopeMatch = 'all' | 'any';
 export function grantedScopes(payload: JwtPayload): Set<string> {
   const out = new Set<string>();
   const add = (v: unknown): void => {
-    if (typeof v === 'string') for (const s of v.split(' ')) if (s) out.add(s);
-    else if (Array.isArray(v)) for (const s of v) if (typeof s === 'string' && s) out.add(s);
+    if (typeof v === 'string') {
+      for (const s of v.split(' ')) if (s) out.add(s);
+    } else if (Array.isArray(v)) {
+      for (const s of v) if (typeof s === 'string' && s) out.add(s);
+    }
   };
   add(payload.scope);
   add(payload.scp);

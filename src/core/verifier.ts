@@ -63,15 +63,13 @@ export class Verifier {
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
       let keys = current ?? (await this.options.keySource.get());
-      const { alg, kid } = parsed.header;
-      let candidates = keys.candidates(alg, kid);
-      // Only a kid the set has never seen is worth a refetch (key rotation); the source rate-limits it.
-      if (candidates.length === 0 && kid !== undefined && !keys.hasKid(kid)) {
-        keys = await this.options.keySource.refreshForUnknownKid(kid);
-        candidates = keys.candidates(alg, kid);
+      let candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
+      if (candidates.length === 0 && worthRefetch(parsed, keys)) {
+        keys = await this.options.keySource.refreshForUnknownKid(parsed.header.kid!);
+        candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       }
       const unsigned = checkSignature(parsed, candidates);
-      if (unsigned) return refuse(unsigned, { kid, issuer: stringOrUndefined(parsed.payload.iss) });
+      if (unsigned) return refuse(unsigned, { kid: stringOrUndefined(parsed.header.kid), issuer: stringOrUndefined(parsed.payload.iss) });
       const decision = this.decide(parsed);
       if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
       return decision;
@@ -84,7 +82,7 @@ export class Verifier {
   private decide(parsed: ParsedJwt): Decision {
     const payload = parsed.payload;
     const now = Math.floor(this.now() / 1000);
-    const kid = parsed.header.kid;
+    const kid = stringOrUndefined(parsed.header.kid);
     const issuer = stringOrUndefined(payload.iss);
     const claimFailure = checkClaims(payload, this.rules, now);
     if (claimFailure) return refuse(claimFailure, { kid, issuer });
@@ -105,8 +103,13 @@ export class Verifier {
   }
 }
 
+/** Only a kid the set has never seen is worth a refetch (key rotation); the key source rate-limits it. */
+export function worthRefetch(parsed: ParsedJwt, keys: KeySet): boolean {
+  return parsed.header.kid !== undefined && !keys.hasKid(parsed.header.kid);
+}
+
 /** The signature against the candidate keys, synchronously; a reason when it does not verify. */
-function checkSignature(parsed: ParsedJwt, candidates: readonly VerificationKey[]): Reason | undefined {
+export function checkSignature(parsed: ParsedJwt, candidates: readonly VerificationKey[]): Reason | undefined {
   const { alg, kid } = parsed.header;
   if (candidates.length === 0) return reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) });
   // Without a kid, one key must fit, as jose requires: trying every key would also let one token cost N verifications.
@@ -115,6 +118,7 @@ function checkSignature(parsed: ParsedJwt, candidates: readonly VerificationKey[
   return reason('SIGNATURE_INVALID');
 }
 
+/** A header or claim value for logs and refusals, cut so a huge value cannot flood the log. */
 function stringOrUndefined(v: unknown): string | undefined {
   return typeof v === 'string' ? v.slice(0, 256) : undefined;
 }

@@ -5,8 +5,9 @@ import { HttpGetError, httpGet, type HttpResponse } from './http-get.js';
 import { checkKeyUrl } from './key-url.js';
 
 export interface JwksClientOptions {
-  /** The JWKS URL, or a function resolving it (OpenID discovery), called until it succeeds. */
-  readonly jwksUri: URL | (() => Promise<URL>);
+  /** The JWKS URL, or a function resolving it within a time budget (OpenID discovery), called until it succeeds. */
+  readonly jwksUri: URL | ((timeoutMs: number) => Promise<URL>);
+  /** Bound on one whole fetch: discovery (when needed) and the JWKS together. */
   readonly timeoutMs: number;
   readonly maxBytes: number;
   /** Upper bound on how long keys are used before a refetch; Cache-Control max-age may shorten it. */
@@ -70,12 +71,16 @@ export class JwksClient implements KeySource {
   }
 
   /**
-   * Starts the first fetch ahead of the first request (at Lambda init). Its failure is logged but
-   * sets no backoff: the first request tries again at once.
+   * Fetches the keys ahead of the first request (at Lambda init). Never rejects, and is bounded by
+   * the fetch timeout; a failure is logged but sets no backoff: the first request tries again at once.
    */
-  warmUp(): void {
-    if (this.keys !== undefined || this.inflight !== undefined) return;
-    this.fetch('initial').catch(() => {
+  async warmUp(): Promise<void> {
+    if (this.keys !== undefined) return;
+    if (this.inflight !== undefined) {
+      await this.inflight.catch(() => {});
+      return;
+    }
+    await this.fetch('initial').catch(() => {
       this.lastFailure = -Infinity;
     });
   }
@@ -130,10 +135,14 @@ export class JwksClient implements KeySource {
   }
 
   private async download(): Promise<{ keys: KeySet; ttlSeconds: number; uri: URL }> {
-    const uri = await this.uri();
+    // One deadline for discovery and the JWKS, so a cold start never waits twice the timeout.
+    const deadline = Date.now() + this.options.timeoutMs;
+    const uri = await this.uri(this.options.timeoutMs);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new KeySourceError('JWKS_UNAVAILABLE', `discovery used all of the ${this.options.timeoutMs} ms fetch budget; ${uri.href} not fetched`);
     let response: HttpResponse;
     try {
-      response = await (this.options.get ?? httpGet)(uri, { timeoutMs: this.options.timeoutMs, maxBytes: this.options.maxBytes });
+      response = await (this.options.get ?? httpGet)(uri, { timeoutMs: remaining, maxBytes: this.options.maxBytes });
     } catch (error) {
       if (error instanceof HttpGetError && error.code === 'TOO_LARGE') throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${error.message}`, { cause: error });
       throw new KeySourceError('JWKS_UNAVAILABLE', `JWKS at ${uri.href}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -150,10 +159,10 @@ export class JwksClient implements KeySource {
     return { keys, ttlSeconds: this.ttl(response.headers['cache-control']), uri };
   }
 
-  private async uri(): Promise<URL> {
+  private async uri(timeoutMs: number): Promise<URL> {
     if (this.resolvedUri) return this.resolvedUri;
     const source = this.options.jwksUri;
-    this.resolvedUri = source instanceof URL ? source : await source();
+    this.resolvedUri = source instanceof URL ? source : await source(timeoutMs);
     return this.resolvedUri;
   }
 

@@ -10,16 +10,14 @@ export interface MethodArn {
   readonly stage: string;
 }
 
+// Only the prefix is parsed: path-parameter values after the stage may contain ':' or anything else.
+const METHOD_ARN = /^arn:([^:]+):execute-api:([^:]+):([^:]+):([^/:]+)\/([^/]+)(?:\/|$)/;
+
 export function parseMethodArn(arn: unknown): MethodArn | undefined {
   if (typeof arn !== 'string') return undefined;
-  const parts = arn.split(':');
-  if (parts.length !== 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api') return undefined;
-  const [, partition, , region, account, rest] = parts as [string, string, string, string, string, string];
-  const slash = rest.indexOf('/');
-  const apiId = rest.slice(0, slash);
-  const stage = rest.slice(slash + 1, rest.indexOf('/', slash + 1) >>> 0);
-  if (slash <= 0 || !partition || !region || !account || !stage) return undefined;
-  return { partition, region, account, apiId, stage };
+  const m = METHOD_ARN.exec(arn);
+  if (m === null) return undefined;
+  return { partition: m[1]!, region: m[2]!, account: m[3]!, apiId: m[4]!, stage: m[5]! };
 }
 
 /**

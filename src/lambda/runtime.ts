@@ -20,7 +20,7 @@ export function createRuntime(config: TollgateConfig, options: RuntimeOptions = 
   const log = options.log ?? writeLogLine;
   const now = options.now ?? Date.now;
   const keys = new JwksClient({
-    jwksUri: config.jwksUri ?? (() => discoverJwksUri(config.issuer, { timeoutMs: config.jwks.timeoutMs })),
+    jwksUri: config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
     ...config.jwks,
     now,
     log,
