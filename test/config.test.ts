@@ -266,7 +266,7 @@ describe('defaults', () => {
     assert.deepEqual(c.contextClaims, ['scope']);
     assert.equal(c.policyResource, 'stage');
     assert.equal(c.maxTokenLength, 10240);
-    assert.equal(c.tokenCacheSize, 1000);
+    assert.equal(c.tokenCacheSize, 200);
     assert.deepEqual(c.jwks, { timeoutMs: 2500, maxBytes: 256 * 1024, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 3600 });
   });
 

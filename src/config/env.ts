@@ -47,7 +47,7 @@ export const SETTINGS = {
   CONTEXT_CLAIMS: { default: 'scope' },
   POLICY_RESOURCE: { default: 'stage' },
   TOKEN_MAX_LENGTH: { default: '10240' },
-  TOKEN_CACHE_SIZE: { default: '1000' },
+  TOKEN_CACHE_SIZE: { default: '200' },
   JWKS_TIMEOUT_MS: { default: '2500' },
   JWKS_MAX_AGE: { default: '600' },
   JWKS_MIN_AGE: { default: '60' },

@@ -47,7 +47,7 @@ export class Verifier {
     this.algorithms = new Set(options.algorithms);
     this.rules = { issuer: options.issuer, audiences: options.audiences, clockTolerance: options.clockTolerance };
     this.now = options.now ?? Date.now;
-    this.cacheSize = options.tokenCacheSize ?? 1000;
+    this.cacheSize = options.tokenCacheSize ?? 200;
   }
 
   async verify(token: string): Promise<Decision> {
