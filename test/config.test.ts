@@ -219,6 +219,8 @@ describe('lists and choices', () => {
     refuses(withBase({ SCOPE_MATCH: 'some' }), 'SCOPE_MATCH', /all, any/);
     refuses(withBase({ SCOPE_MATCH: 'ALL' }), 'SCOPE_MATCH');
     refuses(withBase({ POLICY_RESOURCE: 'method' }), 'POLICY_RESOURCE', /stage, api/);
+    assert.equal(configFromEnv(withBase({ LOG_DECISIONS: 'refusals' })).logDecisions, 'refusals');
+    refuses(withBase({ LOG_DECISIONS: 'none' }), 'LOG_DECISIONS', /all, refusals/);
   });
 });
 
@@ -235,6 +237,7 @@ describe('defaults', () => {
     POLICY_RESOURCE: (c) => c.policyResource,
     TOKEN_MAX_LENGTH: (c) => c.maxTokenLength,
     TOKEN_CACHE_SIZE: (c) => c.tokenCacheSize,
+    LOG_DECISIONS: (c) => c.logDecisions,
     JWKS_TIMEOUT_MS: (c) => c.jwks.timeoutMs,
     JWKS_MAX_AGE: (c) => c.jwks.maxAgeSeconds,
     JWKS_MIN_AGE: (c) => c.jwks.minAgeSeconds,
@@ -242,7 +245,7 @@ describe('defaults', () => {
     JWKS_STALE_IF_ERROR: (c) => c.jwks.staleIfErrorSeconds,
   };
   const LISTS = new Set(['ALGORITHMS', 'REQUIRED_SCOPES', 'CONTEXT_CLAIMS']);
-  const STRINGS = new Set(['SCOPE_MATCH', 'POLICY_RESOURCE']);
+  const STRINGS = new Set(['SCOPE_MATCH', 'POLICY_RESOURCE', 'LOG_DECISIONS']);
 
   test('every setting with a default is covered here', () => {
     const withDefault = Object.entries(SETTINGS).filter(([, s]) => s.default !== undefined).map(([name]) => name).sort();

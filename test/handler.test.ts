@@ -164,3 +164,11 @@ test('the deployed module refuses to start without configuration, naming the set
   const badUrl = run({ TOKEN_ISSUER: 'https://issuer.example.com/', AUDIENCE: 'a', JWKS_URI: 'http://keys.example.com/jwks.json' });
   assert.match(badUrl.stderr, /JWKS_URI .* must use https/);
 });
+
+test('LOG_DECISIONS=refusals leaves Allow lines out and still logs every refusal', async () => {
+  const { handle, logs } = handlerFor({ LOG_DECISIONS: 'refusals' });
+  await handle(event(await sign(key)));
+  assert.equal(logs.filter((l) => 'decision' in l).length, 0);
+  await rejection(handle(event('not.a.jwt')));
+  assert.equal(logs.filter((l) => l.decision === 'unauthorized').length, 1);
+});

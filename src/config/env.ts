@@ -16,6 +16,8 @@ export interface TollgateConfig {
   readonly maxTokenLength: number;
   readonly policyResource: 'stage' | 'api';
   readonly tokenCacheSize: number;
+  /** `refusals` leaves Allow decisions out of the log (high-volume APIs); failures are always logged. */
+  readonly logDecisions: 'all' | 'refusals';
   readonly jwks: {
     readonly timeoutMs: number;
     readonly maxBytes: number;
@@ -48,6 +50,7 @@ export const SETTINGS = {
   POLICY_RESOURCE: { default: 'stage' },
   TOKEN_MAX_LENGTH: { default: '10240' },
   TOKEN_CACHE_SIZE: { default: '200' },
+  LOG_DECISIONS: { default: 'all' },
   JWKS_TIMEOUT_MS: { default: '2500' },
   JWKS_MAX_AGE: { default: '600' },
   JWKS_MIN_AGE: { default: '60' },
@@ -128,6 +131,7 @@ export function configFromEnv(env: Env): TollgateConfig {
     maxTokenLength: integer(env, 'TOKEN_MAX_LENGTH', 256, 65536),
     policyResource: oneOf(env, 'POLICY_RESOURCE', ['stage', 'api'] as const),
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 0, 100000),
+    logDecisions: oneOf(env, 'LOG_DECISIONS', ['all', 'refusals'] as const),
     jwks: {
       timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 100, 8000),
       maxBytes: 256 * 1024,

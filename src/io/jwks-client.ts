@@ -135,10 +135,12 @@ export class JwksClient implements KeySource {
   }
 
   private async download(): Promise<{ keys: KeySet; ttlSeconds: number; uri: URL }> {
-    // One deadline for discovery and the JWKS, so a cold start never waits twice the timeout.
-    const deadline = Date.now() + this.options.timeoutMs;
-    const uri = await this.uri(this.options.timeoutMs);
-    const remaining = deadline - Date.now();
+    // One budget for discovery and the JWKS, so a cold start never waits twice the timeout.
+    const budget = this.options.timeoutMs;
+    const discovering = this.resolvedUri === undefined && !(this.options.jwksUri instanceof URL);
+    const started = Date.now();
+    const uri = await this.uri(budget);
+    const remaining = discovering ? budget - (Date.now() - started) : budget;
     if (remaining <= 0) throw new KeySourceError('JWKS_UNAVAILABLE', `discovery used all of the ${this.options.timeoutMs} ms fetch budget; ${uri.href} not fetched`);
     let response: HttpResponse;
     try {

@@ -46,18 +46,20 @@ export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAut
       const token = bearerToken(event.authorizationToken);
       decision = token === undefined ? refuse(reason('TOKEN_MALFORMED', { problem: 'unsupported authorization scheme' })) : await verifier.verify(token);
     }
-    log({
-      level: decision.kind === 'failure' ? 'error' : 'info',
-      decision: decision.kind,
-      reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
-      message: decision.kind === 'failure' ? decision.reason.message : undefined,
-      principal: decision.principal,
-      kid: decision.kid,
-      issuer: decision.issuer,
-      methodArn: typeof event?.methodArn === 'string' ? event.methodArn.slice(0, 1600) : undefined,
-      requestId: context?.awsRequestId,
-      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-    });
+    if (decision.kind !== 'allow' || config.logDecisions === 'all') {
+      log({
+        level: decision.kind === 'failure' ? 'error' : 'info',
+        decision: decision.kind,
+        reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
+        message: decision.kind === 'failure' ? decision.reason.message : undefined,
+        principal: decision.principal,
+        kid: decision.kid,
+        issuer: decision.issuer,
+        methodArn: typeof event?.methodArn === 'string' ? event.methodArn.slice(0, 1600) : undefined,
+        requestId: context?.awsRequestId,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    }
     switch (decision.kind) {
       case 'allow':
         return policy('Allow', decision.principal, policyResource(arn!, config.policyResource), decision.context);
