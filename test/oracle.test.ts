@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
-import { ALGORITHMS, type Algorithm } from '../src/core/algorithms.js';
+import { ALGORITHMS, type AsymmetricAlgorithm as Algorithm } from '../src/core/algorithms.js';
 import { AUDIENCE, ISSUER, NOW_MS, NOW_S, claims, generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer } from './support/jwks-server.js';
 import { testRuntime, type TestRuntime } from './support/verifier.js';

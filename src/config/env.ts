@@ -1,12 +1,15 @@
-import { ALGORITHM_SPECS, isAlgorithm, type Algorithm } from '../core/algorithms.js';
+import { readFileSync } from 'node:fs';
+import { ALGORITHM_SPECS, ALGORITHMS, HMAC_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../core/algorithms.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkKeyUrl } from '../io/key-url.js';
 
 /** Everything the TOKEN handler needs, validated. */
 export interface TollgateConfig {
   readonly issuer: string;
-  /** Absent: found through the issuer's OpenID discovery document. */
+  /** Absent: found through the issuer's OpenID discovery document (or unused with a secret). */
   readonly jwksUri: URL | undefined;
+  /** The HMAC secret of an issuer that signs with HS256/384/512; such an issuer has no JWKS. */
+  readonly secret: Buffer | undefined;
   readonly audiences: readonly string[];
   readonly algorithms: readonly Algorithm[];
   readonly clockTolerance: number;
@@ -86,13 +89,15 @@ export function configFromEnv(env: Env): TollgateConfig {
   const issuer = env.TOKEN_ISSUER?.trim();
   if (!issuer) throw new ConfigError('TOKEN_ISSUER', 'is required (the exact iss of your tokens, e.g. https://YOUR_TENANT.auth0.com/)');
 
+  const secret = readSecret(env);
   let jwksUri: URL | undefined;
   const rawJwks = env.JWKS_URI?.trim();
+  if (secret && rawJwks) throw new ConfigError('JWKS_URI', 'must not be set with TOKEN_SECRET: an issuer signs with a shared secret or with published keys, never both');
   if (rawJwks) {
     const checked = checkKeyUrl(rawJwks);
     if (typeof checked === 'string') throw new ConfigError('JWKS_URI', checked);
     jwksUri = checked;
-  } else {
+  } else if (!secret) {
     const checked = checkKeyUrl(issuer);
     if (typeof checked === 'string') throw new ConfigError('JWKS_URI', `is unset and TOKEN_ISSUER cannot be used for OpenID discovery: ${checked}`);
   }
@@ -100,13 +105,21 @@ export function configFromEnv(env: Env): TollgateConfig {
   const audiences = list(env.AUDIENCE ?? '');
   if (audiences.length === 0) throw new ConfigError('AUDIENCE', 'is required (the API identifier your tokens carry in aud)');
 
-  const algorithms = list(env.ALGORITHMS ?? SETTINGS.ALGORITHMS.default);
+  const algorithms = list(env.ALGORITHMS ?? (secret ? 'HS256' : SETTINGS.ALGORITHMS.default));
   if (algorithms.length === 0) throw new ConfigError('ALGORITHMS', 'must name at least one algorithm');
   for (const alg of algorithms) {
     if (!isAlgorithm(alg)) {
-      const why = /^none$/i.test(alg) ? 'unsigned tokens are never accepted' : /^HS/i.test(alg) ? 'HMAC cannot be used with keys from a JWKS' : `supported: ${Object.keys(ALGORITHM_SPECS).join(', ')}`;
+      const why = /^none$/i.test(alg)
+        ? 'unsigned tokens are never accepted'
+        : /^hs/i.test(alg)
+          ? 'names are case-sensitive: HMAC is HS256, HS384 or HS512, and only with TOKEN_SECRET'
+          : `supported: ${[...ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}`;
       throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: ${why}`);
     }
+    if (isHmac(alg) && !secret) throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: HMAC cannot be used with keys from a JWKS (set TOKEN_SECRET for an HMAC issuer)`);
+    if (!isHmac(alg) && secret) throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: an issuer with TOKEN_SECRET verifies only HS256, HS384 or HS512`);
+    const need = ALGORITHM_SPECS[alg].signatureLength!;
+    if (secret && secret.length < need) throw new ConfigError(secretSetting(env), `is ${secret.length} bytes; ${alg} needs at least ${need} (RFC 7518 section 3.2)`);
   }
 
   const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default);
@@ -122,6 +135,7 @@ export function configFromEnv(env: Env): TollgateConfig {
   return {
     issuer,
     jwksUri,
+    secret,
     audiences,
     algorithms: algorithms as Algorithm[],
     clockTolerance: integer(env, 'CLOCK_TOLERANCE', 0, 300),
@@ -141,4 +155,28 @@ export function configFromEnv(env: Env): TollgateConfig {
       staleIfErrorSeconds: integer(env, 'JWKS_STALE_IF_ERROR', 0, 86400),
     },
   };
+}
+
+function secretSetting(env: Env): string {
+  return env.TOKEN_SECRET ? 'TOKEN_SECRET' : 'TOKEN_SECRET_FILE';
+}
+
+/**
+ * The HMAC secret: TOKEN_SECRET (text, or `base64:` and base64) or TOKEN_SECRET_FILE (the file's
+ * bytes, a trailing newline removed). Read once at cold start; never logged.
+ */
+function readSecret(env: Env): Buffer | undefined {
+  const inline = env.TOKEN_SECRET;
+  const file = env.TOKEN_SECRET_FILE?.trim();
+  if (inline && file) throw new ConfigError('TOKEN_SECRET', 'and TOKEN_SECRET_FILE are both set; use one');
+  if (inline) return inline.startsWith('base64:') ? Buffer.from(inline.slice(7), 'base64') : Buffer.from(inline, 'utf8');
+  if (!file) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new ConfigError('TOKEN_SECRET_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): ${file}`);
+  }
+  const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? 2 : 1) : 0;
+  return bytes.subarray(0, bytes.length - end);
 }

@@ -1,6 +1,6 @@
 import { constants } from 'node:crypto';
 
-/** The asymmetric JWS algorithms Tollgate verifies. `none` and HMAC with a JWKS are never accepted. */
+/** The asymmetric JWS algorithms Tollgate verifies with keys from a JWKS. `none` is never accepted. */
 export const ALGORITHMS = [
   'RS256', 'RS384', 'RS512',
   'PS256', 'PS384', 'PS512',
@@ -8,10 +8,14 @@ export const ALGORITHMS = [
   'EdDSA', 'Ed25519',
 ] as const;
 
-export type Algorithm = (typeof ALGORITHMS)[number];
+/** HMAC, only for an issuer configured with a shared secret, never with keys from a JWKS. */
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+
+export type AsymmetricAlgorithm = (typeof ALGORITHMS)[number];
+export type Algorithm = AsymmetricAlgorithm | (typeof HMAC_ALGORITHMS)[number];
 
 export interface AlgorithmSpec {
-  readonly kty: 'RSA' | 'EC' | 'OKP';
+  readonly kty: 'RSA' | 'EC' | 'OKP' | 'oct';
   /** Required curve for EC and OKP keys. */
   readonly crv?: 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
   /** Digest for crypto.verify; null for Ed25519 (the digest is part of the scheme). */
@@ -23,6 +27,10 @@ export interface AlgorithmSpec {
 }
 
 export const ALGORITHM_SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
+  // RFC 7518 section 3.2: the key must be at least as long as the digest.
+  HS256: { kty: 'oct', hash: 'sha256', signatureLength: 32 },
+  HS384: { kty: 'oct', hash: 'sha384', signatureLength: 48 },
+  HS512: { kty: 'oct', hash: 'sha512', signatureLength: 64 },
   RS256: { kty: 'RSA', hash: 'sha256' },
   RS384: { kty: 'RSA', hash: 'sha384' },
   RS512: { kty: 'RSA', hash: 'sha512' },
@@ -48,4 +56,8 @@ export function verifyOptions(spec: AlgorithmSpec): { padding?: number; saltLeng
   if (spec.pss && spec.hash) return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
   if (spec.kty === 'RSA') return { padding: constants.RSA_PKCS1_PADDING };
   return {};
+}
+
+export function isHmac(alg: Algorithm): boolean {
+  return ALGORITHM_SPECS[alg].kty === 'oct';
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { ALGORITHM_SPECS, isAlgorithm, verifyOptions, type Algorithm } from './algorithms.js';
 
 /** RSA keys below this size are refused, as jose and RFC 7518 section 3.3 require. */
@@ -7,7 +7,7 @@ export const MIN_RSA_BITS = 2048;
 /** A verification key imported once from a JWK. */
 export interface VerificationKey {
   readonly kid: string | undefined;
-  readonly kty: 'RSA' | 'EC' | 'OKP';
+  readonly kty: 'RSA' | 'EC' | 'OKP' | 'oct';
   readonly crv: string | undefined;
   /** The JWK's own `alg`, which pins the key to one algorithm when present. */
   readonly alg: Algorithm | undefined;
@@ -71,6 +71,14 @@ export function importJwk(jwk: unknown): ImportResult {
   };
 }
 
+/**
+ * A shared-secret key for HS256/384/512, from configuration only: a JWKS never supplies one, so a
+ * public key can never be turned into an HMAC secret (the classic RS256-to-HS256 confusion).
+ */
+export function secretKey(secret: Buffer): VerificationKey {
+  return { kid: undefined, kty: 'oct', crv: undefined, alg: undefined, keyObject: createSecretKey(secret), rsaBytes: undefined };
+}
+
 /** Whether `key` may verify a signature made with `alg`: kty, curve and the JWK's own alg agree. */
 export function keyFits(key: VerificationKey, alg: Algorithm): boolean {
   const spec = ALGORITHM_SPECS[alg];
@@ -97,6 +105,10 @@ export function verifySignature(alg: Algorithm, key: VerificationKey, signingInp
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   if (key.rsaBytes !== undefined && signature.length !== key.rsaBytes) return false;
   try {
+    if (spec.kty === 'oct') {
+      const mac = createHmac(spec.hash!, key.keyObject).update(signingInput).digest();
+      return timingSafeEqual(mac, signature);
+    }
     return verify(spec.hash, signingInput, verifyKey(key, alg), signature);
   } catch {
     return false;

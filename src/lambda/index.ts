@@ -8,7 +8,7 @@ const runtime = createRuntime(configFromEnv(process.env));
 
 // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart
 // snapshots hold them), and the first request does not wait for them.
-await runtime.keys.warmUp();
+await runtime.keys.warmUp?.();
 
 /** The Lambda entry point (`index.handler`). */
 export const handler = createTokenHandler(runtime);

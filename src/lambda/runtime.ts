@@ -1,4 +1,7 @@
 import type { TollgateConfig } from '../config/env.js';
+import { staticKeySource, type KeySource } from '../core/key-source.js';
+import { secretKey } from '../core/keys.js';
+import { KeySet } from '../core/keyset.js';
 import { Verifier } from '../core/verifier.js';
 import { discoverJwksUri, JwksClient } from '../io/jwks-client.js';
 import { writeLogLine } from './log-line.js';
@@ -6,7 +9,8 @@ import { writeLogLine } from './log-line.js';
 export interface Runtime {
   readonly config: TollgateConfig;
   readonly verifier: Verifier;
-  readonly keys: JwksClient;
+  /** A JWKS client, or a fixed key set for an HMAC issuer. */
+  readonly keys: KeySource & { warmUp?(): Promise<void> };
   readonly log: (entry: Record<string, unknown>) => void;
 }
 
@@ -19,12 +23,14 @@ export interface RuntimeOptions {
 export function createRuntime(config: TollgateConfig, options: RuntimeOptions = {}): Runtime {
   const log = options.log ?? writeLogLine;
   const now = options.now ?? Date.now;
-  const keys = new JwksClient({
-    jwksUri: config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
-    ...config.jwks,
-    now,
-    log,
-  });
+  const keys = config.secret
+    ? staticKeySource(new KeySet([secretKey(config.secret)]))
+    : new JwksClient({
+        jwksUri: config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
+        ...config.jwks,
+        now,
+        log,
+      });
   const verifier = new Verifier({ ...config, keySource: keys, now });
   return { config, verifier, keys, log };
 }

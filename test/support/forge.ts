@@ -1,7 +1,7 @@
 // Raw compact-JWS assembly for crafted tokens: any header, any payload bytes, any segment text,
 // signed with node:crypto directly (independent of both jose and Tollgate's verifier).
 import { constants, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import type { Algorithm } from '../../src/core/algorithms.js';
+import type { AsymmetricAlgorithm as Algorithm } from '../../src/core/algorithms.js';
 
 /** base64url without padding of a string (UTF-8), bytes, or a value serialised as JSON. */
 export function b64u(value: string | Buffer | Uint8Array | object): string {

@@ -1,7 +1,7 @@
 // Keys generated at test time, one pair per algorithm, and token signing through jose.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import type { Algorithm } from '../../src/core/algorithms.js';
+import type { AsymmetricAlgorithm as Algorithm } from '../../src/core/algorithms.js';
 
 export interface TestKey {
   readonly alg: Algorithm;

@@ -1,6 +1,7 @@
 // Builds a Tollgate verifier on a real JWKS client against a JwksServer, with an injectable clock.
 import { configFromEnv, type TollgateConfig } from '../../src/config/env.js';
 import { createRuntime, type Runtime } from '../../src/lambda/runtime.js';
+import type { JwksClient } from '../../src/io/jwks-client.js';
 import { AUDIENCE, ISSUER, NOW_MS } from './keys.js';
 
 export interface Clock {
@@ -14,7 +15,9 @@ export function clock(start = NOW_MS): Clock {
   return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
 }
 
-export interface TestRuntime extends Runtime {
+export interface TestRuntime extends Omit<Runtime, 'keys'> {
+  /** Tests built by testRuntime always fetch from a JWKS. */
+  readonly keys: JwksClient;
   readonly logs: Record<string, unknown>[];
   readonly clock: Clock;
 }
@@ -24,5 +27,5 @@ export function testRuntime(jwksUri: string, env: Record<string, string> = {}, c
   const config: TollgateConfig = configFromEnv({ TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: jwksUri, ALGORITHMS: 'RS256', ...env });
   const logs: Record<string, unknown>[] = [];
   const runtime = createRuntime(config, { now: c.now, log: (entry) => logs.push(entry) });
-  return { ...runtime, logs, clock: c };
+  return { ...runtime, keys: runtime.keys as JwksClient, logs, clock: c };
 }
