@@ -205,7 +205,7 @@ describe('lists and choices', () => {
   test('REQUIRED_SCOPES and CONTEXT_CLAIMS are lists', () => {
     const config = configFromEnv(withBase({ REQUIRED_SCOPES: 'read:pets, write:pets', CONTEXT_CLAIMS: 'scope,email org_id' }));
     assert.deepEqual(config.requiredScopes, ['read:pets', 'write:pets']);
-    assert.deepEqual(config.contextClaims, ['scope', 'email', 'org_id']);
+    assert.deepEqual(config.contextClaims.map((x) => x.claim), ['scope', 'email', 'org_id']);
   });
 
   test('CONTEXT_CLAIMS naming a key API Gateway reserves is refused', () => {
@@ -233,7 +233,8 @@ describe('defaults', () => {
     CLOCK_TOLERANCE: (c) => c.clockTolerance,
     REQUIRED_SCOPES: (c) => c.requiredScopes,
     SCOPE_MATCH: (c) => c.scopeMatch,
-    CONTEXT_CLAIMS: (c) => c.contextClaims,
+    CONTEXT_CLAIMS: (c) => c.contextClaims.map((x) => x.claim),
+    PRESET: (c) => c.preset,
     POLICY_RESOURCE: (c) => c.policyResource,
     TOKEN_MAX_LENGTH: (c) => c.maxTokenLength,
     TOKEN_CACHE_SIZE: (c) => c.tokenCacheSize,
@@ -245,7 +246,7 @@ describe('defaults', () => {
     JWKS_STALE_IF_ERROR: (c) => c.jwks.staleIfErrorSeconds,
   };
   const LISTS = new Set(['ALGORITHMS', 'REQUIRED_SCOPES', 'CONTEXT_CLAIMS']);
-  const STRINGS = new Set(['SCOPE_MATCH', 'POLICY_RESOURCE', 'LOG_DECISIONS']);
+  const STRINGS = new Set(['SCOPE_MATCH', 'POLICY_RESOURCE', 'LOG_DECISIONS', 'PRESET']);
 
   test('every setting with a default is covered here', () => {
     const withDefault = Object.entries(SETTINGS).filter(([, s]) => s.default !== undefined).map(([name]) => name).sort();
@@ -266,7 +267,7 @@ describe('defaults', () => {
     assert.equal(c.clockTolerance, 0);
     assert.deepEqual(c.requiredScopes, []);
     assert.equal(c.scopeMatch, 'all');
-    assert.deepEqual(c.contextClaims, ['scope']);
+    assert.deepEqual(c.contextClaims, [{ claim: 'scope', name: 'scope' }]);
     assert.equal(c.policyResource, 'stage');
     assert.equal(c.maxTokenLength, 10240);
     assert.equal(c.tokenCacheSize, 200);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ALGORITHM_SPECS, ALGORITHMS, HMAC_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../core/algorithms.js';
+import type { ContextClaim } from '../core/context.js';
 import type { ScopeMatch } from '../core/scopes.js';
+import { checkPresetIssuer, presetClaims, PRESETS, type PresetName } from './presets.js';
 import { checkKeyUrl } from '../io/key-url.js';
 
 /** Everything the TOKEN handler needs, validated. */
@@ -15,7 +17,16 @@ export interface TollgateConfig {
   readonly clockTolerance: number;
   readonly requiredScopes: readonly string[];
   readonly scopeMatch: ScopeMatch;
-  readonly contextClaims: readonly string[];
+  readonly preset: PresetName;
+  /** Where scopes and groups are read, and where the audience is (from the preset unless overridden). */
+  readonly scopeClaims: readonly string[];
+  readonly groupClaims: readonly string[];
+  readonly audienceClaim: 'aud' | 'client_id';
+  /** Amazon Cognito: the token_use every token must carry. */
+  readonly tokenUse: 'access' | 'id' | undefined;
+  readonly contextClaims: readonly ContextClaim[];
+  /** A claim whose value becomes usageIdentifierKey, for API Gateway usage plans (REST). */
+  readonly usageIdentifierClaim: string | undefined;
   readonly maxTokenLength: number;
   readonly policyResource: 'stage' | 'api';
   readonly tokenCacheSize: number;
@@ -49,6 +60,7 @@ export const SETTINGS = {
   CLOCK_TOLERANCE: { default: '0' },
   REQUIRED_SCOPES: { default: '' },
   SCOPE_MATCH: { default: 'all' },
+  PRESET: { default: 'oidc' },
   CONTEXT_CLAIMS: { default: 'scope' },
   POLICY_RESOURCE: { default: 'stage' },
   TOKEN_MAX_LENGTH: { default: '10240' },
@@ -122,10 +134,24 @@ export function configFromEnv(env: Env): TollgateConfig {
     if (secret && secret.length < need) throw new ConfigError(secretSetting(env), `is ${secret.length} bytes; ${alg} needs at least ${need} (RFC 7518 section 3.2)`);
   }
 
-  const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default);
-  for (const claim of contextClaims) {
-    if (claim === 'principalId' || claim === 'claims') throw new ConfigError('CONTEXT_CLAIMS', `contains ${claim}, a name API Gateway reserves`);
-  }
+  const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default).map((entry): ContextClaim => {
+    // '=' renames; ':' cannot, since claim names such as cognito:groups contain it.
+    const [claim, name = claim, extra] = entry.split('=');
+    if (extra !== undefined || !claim || !name) throw new ConfigError('CONTEXT_CLAIMS', `entry ${JSON.stringify(entry)} must be CLAIM or CLAIM=NAME`);
+    if (name === 'principalId' || name === 'claims') throw new ConfigError('CONTEXT_CLAIMS', `contains ${name}, a name API Gateway reserves`);
+    return { claim, name };
+  });
+
+  const preset = oneOf(env, 'PRESET', PRESETS);
+  const presetProblem = checkPresetIssuer(preset, issuer);
+  if (presetProblem) throw new ConfigError('TOKEN_ISSUER', `${JSON.stringify(issuer)} does not fit PRESET=${preset}: ${presetProblem}`);
+  const rawTokenUse = env.TOKEN_USE?.trim();
+  if (rawTokenUse && preset !== 'cognito') throw new ConfigError('TOKEN_USE', 'applies only to PRESET=cognito');
+  if (rawTokenUse && rawTokenUse !== 'access' && rawTokenUse !== 'id') throw new ConfigError('TOKEN_USE', `must be access or id, got ${JSON.stringify(rawTokenUse)}`);
+  const claimsOfPreset = presetClaims(preset, (rawTokenUse as 'access' | 'id' | undefined) ?? 'access');
+  const overridden = (name: 'SCOPE_CLAIMS' | 'GROUP_CLAIMS', fallback: readonly string[]): readonly string[] =>
+    env[name]?.trim() ? env[name]!.split(/[\s,]+/).filter(Boolean) : fallback;
+  const usageIdentifierClaim = env.USAGE_IDENTIFIER_CLAIM?.trim() || undefined;
 
   const maxAgeSeconds = integer(env, 'JWKS_MAX_AGE', 1, 86400);
   // Minimums of 1 s: a zero would let `no-store` or a flood of unknown kids turn requests into fetches.
@@ -141,7 +167,13 @@ export function configFromEnv(env: Env): TollgateConfig {
     clockTolerance: integer(env, 'CLOCK_TOLERANCE', 0, 300),
     requiredScopes: list(env.REQUIRED_SCOPES ?? ''),
     scopeMatch: oneOf(env, 'SCOPE_MATCH', ['all', 'any'] as const),
+    preset,
+    scopeClaims: overridden('SCOPE_CLAIMS', claimsOfPreset.scopeClaims),
+    groupClaims: overridden('GROUP_CLAIMS', claimsOfPreset.groupClaims),
+    audienceClaim: claimsOfPreset.audienceClaim,
+    tokenUse: claimsOfPreset.tokenUse,
     contextClaims,
+    usageIdentifierClaim,
     maxTokenLength: integer(env, 'TOKEN_MAX_LENGTH', 256, 65536),
     policyResource: oneOf(env, 'POLICY_RESOURCE', ['stage', 'api'] as const),
     tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 0, 100000),

@@ -6,6 +6,10 @@ export interface ClaimRules {
   readonly audiences: readonly string[];
   /** Seconds of leeway for exp, nbf and iat. */
   readonly clockTolerance: number;
+  /** Where the audience is: `aud`, or `client_id` in Amazon Cognito access tokens (which have no aud). */
+  readonly audienceClaim?: 'aud' | 'client_id';
+  /** Amazon Cognito: `token_use` must be this (`access` or `id`), so an ID token never passes as an access token. */
+  readonly tokenUse?: string;
 }
 
 export interface ClaimCheck {
@@ -46,8 +50,15 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
     run: (p, r) => (p.iss === r.issuer ? undefined : reason('ISSUER_MISMATCH', { expected: r.issuer })),
   },
   {
+    name: 'token_use',
+    run: (p, r) => (r.tokenUse === undefined || p.token_use === r.tokenUse ? undefined : reason('CLAIM_INVALID', { claim: 'token_use', expected: r.tokenUse }, `The token_use claim must be ${r.tokenUse}`)),
+  },
+  {
     name: 'aud',
     run: (p, r) => {
+      if (r.audienceClaim === 'client_id') {
+        return typeof p.client_id === 'string' && r.audiences.includes(p.client_id) ? undefined : reason('AUDIENCE_MISMATCH', { claim: 'client_id', expected: r.audiences.join(',') });
+      }
       const aud = p.aud;
       if (typeof aud === 'string' ? r.audiences.includes(aud) : Array.isArray(aud) && aud.some((a) => r.audiences.includes(a as string))) return undefined;
       return reason('AUDIENCE_MISMATCH', { expected: r.audiences.join(',') });

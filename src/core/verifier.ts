@@ -1,5 +1,5 @@
 import { checkClaims, checkTimes, type ClaimRules } from './claims.js';
-import { buildContext } from './context.js';
+import { buildContext, type ContextClaim } from './context.js';
 import type { KeySource } from './key-source.js';
 import type { KeySet } from './keyset.js';
 import { verifySignature, type VerificationKey } from './keys.js';
@@ -16,8 +16,14 @@ export interface VerifierOptions {
   readonly clockTolerance: number;
   readonly requiredScopes: readonly string[];
   readonly scopeMatch: ScopeMatch;
+  /** Claims holding scopes (default `scope` and `scp`). */
+  readonly scopeClaims?: readonly string[];
+  /** `client_id` for Amazon Cognito access tokens. */
+  readonly audienceClaim?: 'aud' | 'client_id';
+  /** Amazon Cognito `token_use`. */
+  readonly tokenUse?: string | undefined;
   /** Claims copied into the authorizer context. */
-  readonly contextClaims: readonly string[];
+  readonly contextClaims: readonly (string | ContextClaim)[];
   readonly maxTokenLength: number;
   readonly keySource: KeySource;
   /** Milliseconds since the epoch; injectable for tests. */
@@ -45,7 +51,13 @@ export class Verifier {
 
   constructor(private readonly options: VerifierOptions) {
     this.algorithms = new Set(options.algorithms);
-    this.rules = { issuer: options.issuer, audiences: options.audiences, clockTolerance: options.clockTolerance };
+    this.rules = {
+      issuer: options.issuer,
+      audiences: options.audiences,
+      clockTolerance: options.clockTolerance,
+      audienceClaim: options.audienceClaim ?? 'aud',
+      ...(options.tokenUse !== undefined ? { tokenUse: options.tokenUse } : {}),
+    };
     this.now = options.now ?? Date.now;
     this.cacheSize = options.tokenCacheSize ?? 200;
   }
@@ -87,7 +99,7 @@ export class Verifier {
     const claimFailure = checkClaims(payload, this.rules, now);
     if (claimFailure) return refuse(claimFailure, { kid, issuer });
     const principal = payload.sub as string;
-    const scopeFailure = checkScopes(payload, this.options.requiredScopes, this.options.scopeMatch);
+    const scopeFailure = checkScopes(payload, this.options.requiredScopes, this.options.scopeMatch, this.options.scopeClaims);
     if (scopeFailure) return refuse(scopeFailure, { principal, kid, issuer });
     return { kind: 'allow', principal, claims: payload, context: buildContext(payload, this.options.contextClaims), kid, issuer: payload.iss as string };
   }

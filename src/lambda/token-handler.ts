@@ -61,8 +61,12 @@ export function createTokenHandler(runtime: Runtime): (event: APIGatewayTokenAut
       });
     }
     switch (decision.kind) {
-      case 'allow':
-        return policy('Allow', decision.principal, policyResource(arn!, config.policyResource), decision.context);
+      case 'allow': {
+        const result = policy('Allow', decision.principal, policyResource(arn!, config.policyResource), decision.context);
+        // API Gateway usage plans meter and throttle each client by this key (apiKeySource AUTHORIZER).
+        const usage = config.usageIdentifierClaim === undefined ? undefined : decision.claims[config.usageIdentifierClaim];
+        return typeof usage === 'string' && usage ? { ...result, usageIdentifierKey: usage } : result;
+      }
       case 'deny':
         // Deny covers the same resources an Allow would, so the cached answer is the same on every route.
         return policy('Deny', decision.principal ?? 'unknown', policyResource(arn!, config.policyResource), { reason: decision.reason.code });
