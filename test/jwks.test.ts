@@ -355,7 +355,7 @@ describe('JWKS endpoint hanging', () => {
       const decisions = await Promise.all(Array.from({ length: 10 }, () => rt.verifier.verify(tokenA)));
       const elapsed = performance.now() - started;
       for (const d of decisions) assertRefused(d, 'failure', 'JWKS_UNAVAILABLE');
-      assert.ok(elapsed >= 150 && elapsed < 2000, `resolved after ${Math.round(elapsed)} ms`);
+      assert.ok(elapsed >= 150 && elapsed < 8000, `resolved after ${Math.round(elapsed)} ms`);
       assert.equal(server.hits(), 1, 'the concurrent requests waited on one fetch');
       const error = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(error.level, 'error');
@@ -372,7 +372,7 @@ describe('JWKS endpoint hanging', () => {
       rt.clock.advance((MAX_AGE + 1) * SECOND);
       const started = performance.now();
       assertAllow(await rt.verifier.verify(tokenA), 'stale keys');
-      assert.ok(performance.now() - started < 2000);
+      assert.ok(performance.now() - started < 8000, "a guard against a hang, not a timing");
       const warning = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(warning.level, 'warn');
       assert.equal(warning.usingCachedKeys, true);
@@ -589,7 +589,7 @@ describe('OpenID discovery (JWKS_URI unset)', () => {
       const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer, JWKS_TIMEOUT_MS: '200' });
       const started = performance.now();
       assertRefused(await rt.verifier.verify(await token(keyA, { iss: issuer })), 'failure', 'DISCOVERY_FAILED');
-      assert.ok(performance.now() - started < 2000);
+      assert.ok(performance.now() - started < 8000, "a guard against a hang, not a timing");
       assert.equal(server.hits(), 0);
     });
   });
