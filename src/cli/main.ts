@@ -4,6 +4,7 @@ import { EXPLAIN_HELP, explain } from './explain-command.js';
 import { INVOKE_HELP, invoke, type InvokeOptions } from './invoke-command.js';
 import { loadDevKey, serveDevJwks } from './dev-issuer.js';
 import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js';
+import { rulesCommand } from './rules-command.js';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -12,6 +13,7 @@ Commands:
   invoke    run the authorizer handler on an event file
   explain   show why a token is allowed or refused
   jwks      print (or serve) the development issuer's public JWKS
+  rules     check a route rules file (rules check FILE)
 
 'tollgate <command> --help' describes each command.`;
 
@@ -77,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
         await new Promise(() => {});
         return EXIT.allow;
       }
+      case 'rules':
+        return rulesCommand(rest, out, err);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'tollgate --help'`);
     }

@@ -20,6 +20,9 @@ export const REASONS = {
   TOKEN_ISSUED_IN_FUTURE: 'The token was issued in the future (iat)',
   // Deny (403): the token is valid, the caller lacks permission.
   SCOPE_INSUFFICIENT: 'The token lacks the required scopes',
+  GROUP_INSUFFICIENT: 'The token lacks the groups the route requires',
+  CLAIM_CONDITION_FAILED: 'A claim does not meet a condition of the route',
+  ROUTE_NOT_ALLOWED: 'No rule allows this route',
   // Failure (500): Tollgate cannot decide; the caller's token is not at fault.
   JWKS_UNAVAILABLE: 'The issuer\'s keys could not be fetched and none are cached',
   JWKS_INVALID: 'The issuer\'s JWKS response is not a usable key set',
@@ -49,6 +52,9 @@ export const REASON_KIND: Record<ReasonCode, Exclude<DecisionKind, 'allow'>> = {
   TOKEN_NOT_YET_VALID: 'unauthorized',
   TOKEN_ISSUED_IN_FUTURE: 'unauthorized',
   SCOPE_INSUFFICIENT: 'deny',
+  GROUP_INSUFFICIENT: 'deny',
+  CLAIM_CONDITION_FAILED: 'deny',
+  ROUTE_NOT_ALLOWED: 'deny',
   JWKS_UNAVAILABLE: 'failure',
   JWKS_INVALID: 'failure',
   DISCOVERY_FAILED: 'failure',

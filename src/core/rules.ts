@@ -1,0 +1,27 @@
+// Route rules: which requests a token may make, by method and path, and the cache-safe policy.
+// The pure engine (no Lambda, HTTP or YAML): the CLI parses rules files, the Lambda gets the
+// document as JSON; both call validateRules.
+export { evaluateRule, type RuleIdentity } from './rules-eval.js';
+export { methodArnRequest, UNROUTABLE } from './rules-match.js';
+export { MAX_BRANCH_POINTS, MAX_PATTERN_INPUT, MAX_PATTERN_LENGTH } from './rules-pattern.js';
+export {
+  buildRoutePolicy, MAX_POLICY_BYTES, MAX_RESOURCE_LENGTH,
+  type PolicyStatement, type RoutePolicy, type RoutePolicyOptions,
+} from './rules-policy.js';
+export { validateRules } from './rules-validate.js';
+export {
+  HTTP_METHODS,
+  type Access, type ClaimCondition, type ClaimValue, type CompiledRules, type DefaultAccess, type HttpMethod, type RouteMethod,
+  type RouteRule, type RuleError, type RulePath, type Segment, type SetRequirement, type ValidateRulesResult,
+} from './rules-types.js';
+
+/** `routes[3].scopes`, the way errors name a place in the document. */
+export function formatRulePath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
