@@ -1,14 +1,23 @@
-// Builds the deployable Lambda: one minified ESM file and a zip with index.mjs at its root.
+// Builds the deployable Lambda: dist/lambda/index.mjs (what every cold start loads), chunks that
+// load only when configured (the config-file validator, the route-rules engine), and a zip with
+// index.mjs at its root.
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const out = 'dist/lambda/index.mjs';
-mkdirSync('dist/lambda', { recursive: true });
+const outdir = 'dist/lambda';
+// dist/lambda also holds tsc's output for src/lambda (the CLI imports it): remove only the bundle's own files.
+rmSync(join(outdir, 'index.mjs'), { force: true });
+rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
 await build({
-  entryPoints: ['src/lambda/index.ts'],
-  outfile: out,
+  entryPoints: { index: 'src/lambda/index.ts' },
+  outdir,
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   minify: true,
   format: 'esm',
   platform: 'node',
@@ -16,8 +25,14 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-const code = readFileSync(out);
+
+const files = { 'index.mjs': join(outdir, 'index.mjs') };
+for (const name of readdirSync(join(outdir, 'chunks')).sort()) files[`chunks/${name}`] = join(outdir, 'chunks', name);
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
-const zip = zipSync({ 'index.mjs': [code, { level: 9, mtime: new Date('2020-01-01T00:00:00Z') }] });
+const mtime = new Date('2020-01-01T00:00:00Z');
+const zip = zipSync(Object.fromEntries(Object.entries(files).map(([name, path]) => [name, [readFileSync(path), { level: 9, mtime }]])));
 writeFileSync('dist/tollgate-authorizer.zip', zip);
-console.log(`dist/lambda/index.mjs ${(code.length / 1024).toFixed(1)} KB, dist/tollgate-authorizer.zip ${(statSync('dist/tollgate-authorizer.zip').size / 1024).toFixed(1)} KB (handler: index.handler)`);
+const kb = (path) => (statSync(path).size / 1024).toFixed(1);
+const chunks = Object.keys(files).filter((f) => f !== 'index.mjs');
+console.log(`dist/lambda/index.mjs ${kb(join(outdir, "index.mjs"))} KB, chunks: ${chunks.map((c) => `${c} ${kb(join(outdir, c))} KB`).join(", ")} (the rules engine and the config-file validator load only when configured)`);
+console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} KB (handler: index.handler)`);

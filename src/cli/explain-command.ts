@@ -6,7 +6,7 @@ import { checkScopes } from '../core/scopes.js';
 import { checkSignature, worthRefetch } from '../core/verifier.js';
 import { ConfigError, configFromEnv } from '../config/env.js';
 import { createRuntime } from '../lambda/runtime.js';
-import { bearerToken } from '../lambda/token-handler.js';
+import { bearerToken } from '../lambda/bearer.js';
 import { EXIT, UsageError } from './errors.js';
 import { resolveEnv } from './resolve-env.js';
 

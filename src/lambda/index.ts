@@ -1,14 +1,14 @@
-import { configFromEnv } from '../config/env.js';
-import { createRuntime } from './runtime.js';
-import { createTokenHandler } from './token-handler.js';
+import { createAuthorizer } from './authorizer.js';
+import { createHandler } from './handler.js';
+import { loadLambdaConfig } from './load-config.js';
 
 // Built once per container: configuration errors stop the cold start with a message naming the
-// setting (API Gateway answers 500), and warm invocations reuse the verifier and its key cache.
-const runtime = createRuntime(configFromEnv(process.env));
+// setting (API Gateway answers 500), and warm invocations reuse the verifiers and their key caches.
+const authorizer = createAuthorizer(await loadLambdaConfig(process.env, import.meta.url));
 
 // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart
 // snapshots hold them), and the first request does not wait for them.
-await runtime.keys.warmUp?.();
+await authorizer.warmUp();
 
-/** The Lambda entry point (`index.handler`). */
-export const handler = createTokenHandler(runtime);
+/** The Lambda entry point (`index.handler`) for every authorizer shape. */
+export const handler = createHandler(authorizer);

@@ -1,4 +1,4 @@
-import { bearerToken } from './token-handler.js';
+import { bearerToken } from './bearer.js';
 
 /**
  * Where a REQUEST-type event (REST REQUEST, HTTP API 1.0/2.0, WebSocket `$connect`) carries the

@@ -1,5 +1,5 @@
 // The three operations the handler uses: detect the shape, extract the request, format the answer.
-import { AuthorizerFailure, UNAUTHORIZED } from '../token-handler.js';
+import { AuthorizerFailure, UNAUTHORIZED } from '../bearer.js';
 import { DEFAULT_TOKEN_SOURCE, type TokenSource } from '../token-source.js';
 import { EventShapeError, type AuthRequest, type FormatOptions, type Formatted, type Outcome, type Shape, type ShapeAdapter } from './base.js';
 import { httpV1 } from './http-v1.js';

@@ -1,0 +1,145 @@
+import type { RulesEngine } from '../core/rules-engine.js';
+import type { CompiledRules, RuleError } from '../core/rules-types.js';
+import { DEFAULT_TOKEN_SOURCE, parseTokenSource, TokenSourceError, type TokenSource } from '../lambda/token-source.js';
+import { ConfigError, configFromEnv, type TollgateConfig } from './env.js';
+import type { FileConfig, FileIssuer } from './file-validate.js';
+
+/** Everything one authorizer needs: its issuers (each complete), route rules, and how to read requests. */
+export interface AuthorizerConfig {
+  /** One or more issuers; each carries the shared settings too. */
+  readonly issuers: readonly TollgateConfig[];
+  /** Route rules, compiled, with the engine that evaluates them (loaded only when rules are configured). */
+  readonly rules: { readonly compiled: CompiledRules; readonly engine: RulesEngine } | undefined;
+  readonly tokenSource: TokenSource;
+  /** HTTP API payload 2.0: `simple` ({ isAuthorized, context }) or `iam` (a policy). The event does not say. */
+  readonly v2Response: 'simple' | 'iam';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variables that hold one issuer's settings; the others are shared by all issuers. */
+const ISSUER_SETTINGS = ['TOKEN_ISSUER', 'JWKS_URI', 'AUDIENCE', 'ALGORITHMS', 'TOKEN_SECRET', 'TOKEN_SECRET_FILE', 'PRESET', 'TOKEN_USE', 'SCOPE_CLAIMS', 'GROUP_CLAIMS', 'REQUIRED_SCOPES', 'SCOPE_MATCH'];
+
+export interface ConfigSources {
+  /** A validated config file, if one is used. */
+  readonly file?: FileConfig | undefined;
+  /** Reads and parses a rules file (JSON in the Lambda; YAML or JSON from the CLI). Throws ConfigError. */
+  readonly readRules?: (path: string) => unknown;
+  /** The rules engine; required when rules are configured. */
+  readonly rulesEngine?: RulesEngine;
+}
+
+/** Whether this environment and file configure route rules (so the caller loads the engine). */
+export function rulesConfigured(env: Env, file: FileConfig | undefined): boolean {
+  return Boolean(env.RULES_FILE?.trim()) || file?.rules !== undefined;
+}
+
+/**
+ * Builds the authorizer's configuration from the environment and an optional config file. The
+ * file's settings become environment-style settings and go through the same validation; a variable
+ * set in the environment wins over the file for shared settings. Issuers come from the file or
+ * from TOKEN_ISSUER, never both (which one would the other settings belong to?).
+ */
+export function authorizerConfig(env: Env, sources: ConfigSources = {}): AuthorizerConfig {
+  const file = sources.file;
+  const shared: Record<string, string | undefined> = { ...(file ? sharedFromFile(file) : {}), ...pick(env, (k) => !ISSUER_SETTINGS.includes(k)) };
+  let issuers: TollgateConfig[];
+  if (file?.issuers) {
+    if (env.TOKEN_ISSUER?.trim()) throw new ConfigError('TOKEN_ISSUER', 'is set and the config file lists issuers: use one or the other');
+    issuers = file.issuers.map((issuer) => configFromEnv({ ...shared, ...issuerFromFile(issuer, env) }));
+  } else {
+    issuers = [configFromEnv({ ...shared, ...pick(env, (k) => ISSUER_SETTINGS.includes(k)) })];
+  }
+
+  const tokenSource = readTokenSource(env.TOKEN_SOURCE ?? (file?.tokenSource ? `${file.tokenSource.kind}:${file.tokenSource.name}` : undefined));
+  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? 'simple').trim();
+  if (v2 !== 'simple' && v2 !== 'iam') throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
+  return { issuers, rules: readRulesSetting(env, file, sources), tokenSource, v2Response: v2 };
+}
+
+function pick(env: Env, keep: (key: string) => boolean): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (keep(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+function readTokenSource(spec: string | undefined): TokenSource {
+  if (spec === undefined || !spec.trim()) return DEFAULT_TOKEN_SOURCE;
+  try {
+    return parseTokenSource(spec.trim());
+  } catch (error) {
+    if (error instanceof TokenSourceError) throw new ConfigError('TOKEN_SOURCE', error.message);
+    throw error;
+  }
+}
+
+function readRulesSetting(env: Env, file: FileConfig | undefined, { readRules, rulesEngine }: ConfigSources): AuthorizerConfig['rules'] {
+  const path = env.RULES_FILE?.trim();
+  let document: unknown;
+  let where: string;
+  if (path) {
+    if (!readRules) throw new ConfigError('RULES_FILE', 'cannot be read here');
+    document = readRules(path);
+    where = `RULES_FILE (${path})`;
+  } else if (file?.rules?.kind === 'file') {
+    if (!readRules) throw new ConfigError('rules', 'cannot be read here');
+    document = readRules(file.rules.path);
+    where = `rules (${file.rules.path})`;
+  } else if (file?.rules?.kind === 'inline') {
+    document = file.rules.document;
+    where = 'rules';
+  } else return undefined;
+  if (!rulesEngine) throw new ConfigError(where, 'needs the rules engine, which was not loaded');
+  const result = rulesEngine.validateRules(document);
+  if (!result.ok) {
+    const first = result.errors[0]!;
+    throw new ConfigError(where, `is invalid: ${rulePath(first)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate rules check)` : ''}`);
+  }
+  return { compiled: result.rules, engine: rulesEngine };
+}
+
+function rulePath(error: RuleError): string {
+  return error.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+}
+
+function sharedFromFile(file: FileConfig): Record<string, string | undefined> {
+  const j = file.jwks;
+  const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
+  return {
+    CONTEXT_CLAIMS: file.context ? file.context.claims.map((c) => (file.context!.rename[c] ? `${c}=${file.context!.rename[c]}` : c)).join(',') : undefined,
+    USAGE_IDENTIFIER_CLAIM: file.usageIdentifierClaim,
+    POLICY_RESOURCE: file.policyResource,
+    CLOCK_TOLERANCE: str(file.clockTolerance),
+    TOKEN_MAX_LENGTH: str(file.tokenMaxLength),
+    TOKEN_CACHE_SIZE: str(file.tokenCacheSize),
+    LOG_DECISIONS: file.logDecisions,
+    JWKS_TIMEOUT_MS: str(j.timeoutMs),
+    JWKS_MAX_AGE: str(j.maxAge),
+    JWKS_MIN_AGE: str(j.minAge),
+    JWKS_COOLDOWN: str(j.cooldown),
+    JWKS_STALE_IF_ERROR: str(j.staleIfError),
+  };
+}
+
+function issuerFromFile(issuer: FileIssuer, env: Env): Record<string, string | undefined> {
+  const secret = issuer.secret;
+  let TOKEN_SECRET: string | undefined;
+  if (secret?.kind === 'env') {
+    TOKEN_SECRET = env[secret.name];
+    if (!TOKEN_SECRET) throw new ConfigError(secret.name, `is not set (the secret of issuer ${issuer.issuer})`);
+  }
+  return {
+    TOKEN_ISSUER: issuer.issuer,
+    AUDIENCE: issuer.audience.join(','),
+    ALGORITHMS: issuer.algorithms.join(','),
+    JWKS_URI: issuer.jwksUri?.href,
+    TOKEN_SECRET,
+    TOKEN_SECRET_FILE: secret?.kind === 'file' ? secret.path : undefined,
+    PRESET: issuer.preset,
+    TOKEN_USE: issuer.preset === 'cognito' ? issuer.tokenUse : undefined,
+    SCOPE_CLAIMS: issuer.scopeClaims?.join(','),
+    GROUP_CLAIMS: issuer.groupClaims?.join(','),
+    REQUIRED_SCOPES: issuer.requiredScopes.join(' '),
+    SCOPE_MATCH: issuer.scopeMatch,
+  };
+}

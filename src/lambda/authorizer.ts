@@ -1,0 +1,40 @@
+import type { AuthorizerConfig } from '../config/authorizer-config.js';
+import { IssuerSet } from '../core/issuers.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { writeLogLine } from './log-line.js';
+
+/** One authorizer: a runtime per issuer (its own keys), the issuer set that picks among them, the rules. */
+export interface Authorizer {
+  readonly config: AuthorizerConfig;
+  readonly issuers: IssuerSet;
+  /** By exact issuer. */
+  readonly runtimes: ReadonlyMap<string, Runtime>;
+  readonly log: (entry: Record<string, unknown>) => void;
+  /** Fetches every issuer's keys (Lambda init); never rejects. */
+  warmUp(): Promise<void>;
+}
+
+export function createAuthorizer(config: AuthorizerConfig, options: RuntimeOptions = {}): Authorizer {
+  const log = options.log ?? writeLogLine;
+  const runtimes = new Map(config.issuers.map((issuer) => [issuer.issuer, createRuntime(issuer, { ...options, log })] as const));
+  return {
+    config,
+    issuers: new IssuerSet(new Map([...runtimes].map(([iss, rt]) => [iss, rt.verifier] as const))),
+    runtimes,
+    log,
+    warmUp: async () => {
+      await Promise.all([...runtimes.values()].map((rt) => rt.keys.warmUp?.()));
+    },
+  };
+}
+
+/** An authorizer over one runtime, without rules: what the TOKEN handler of the first release did. */
+export function singleIssuerAuthorizer(runtime: Runtime): Authorizer {
+  return {
+    config: { issuers: [runtime.config], rules: undefined, tokenSource: { kind: 'header', name: 'Authorization' }, v2Response: 'simple' },
+    issuers: new IssuerSet(new Map([[runtime.config.issuer, runtime.verifier]])),
+    runtimes: new Map([[runtime.config.issuer, runtime]]),
+    log: runtime.log,
+    warmUp: async () => runtime.keys.warmUp?.(),
+  };
+}

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { authorizerConfig, rulesConfigured, type AuthorizerConfig } from '../config/authorizer-config.js';
+import { ConfigError } from '../config/env.js';
+import type { FileConfig } from '../config/file-validate.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The deployed function's configuration: environment variables, plus a JSON config file when
+ * TOLLGATE_CONFIG names one or `tollgate.config.json` sits beside the handler (npm run bundle puts
+ * it there, rules inlined). The Lambda reads JSON only: YAML stays a development format, so the
+ * bundle carries no YAML parser.
+ */
+export async function loadLambdaConfig(env: Env, moduleUrl: string): Promise<AuthorizerConfig> {
+  const beside = fileURLToPath(new URL('./tollgate.config.json', moduleUrl));
+  const path = env.TOLLGATE_CONFIG?.trim() || (existsSync(beside) ? beside : undefined);
+  // The file validator and the rules engine are separate chunks, loaded only when configured.
+  const file = path ? await readJsonConfig(path, env) : undefined;
+  const rulesEngine = rulesConfigured(env, file) ? (await import('../core/rules-engine.js')).rulesEngine : undefined;
+  return authorizerConfig(env, { file, readRules: (p) => readJson(p, 'RULES_FILE'), rulesEngine });
+}
+
+function readJson(path: string, setting: string): unknown {
+  if (/\.ya?ml$/i.test(path)) throw new ConfigError(setting, `${path}: the deployed function reads JSON; npm run bundle converts YAML files`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(setting, `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(setting, `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function readJsonConfig(path: string, env: Env): Promise<FileConfig> {
+  const { formatConfigPath, validateConfigDocument } = await import('../config/file-validate.js');
+  const result = validateConfigDocument(readJson(path, 'TOLLGATE_CONFIG'), { baseDir: dirname(path), env });
+  if (result.ok) return result.config;
+  const first = result.errors[0]!;
+  throw new ConfigError('TOLLGATE_CONFIG', `${path}: ${formatConfigPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate config check)` : ''}`);
+}
