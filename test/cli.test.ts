@@ -60,7 +60,7 @@ test('token mints a development token; invoke prints an Allow policy; an altered
   const policy = JSON.parse(allowed.stdout);
   assert.equal(policy.principalId, 'alice');
   assert.equal(policy.policyDocument.Statement[0].Effect, 'Allow');
-  assert.match(allowed.stderr, /no TOKEN_ISSUER configured: using the development issuer/);
+  assert.match(allowed.stderr, /no issuer configured: using the development issuer/);
 
   writeFileSync(eventFile, JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${alterSignature(token)}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets' }));
   const refused = await run(['invoke', '--event', eventFile]);

@@ -4,13 +4,13 @@ import { decodeUnverified, parseJwt } from '../core/parse.js';
 import { KeySourceError, type Decision, type Reason } from '../core/reasons.js';
 import { checkScopes } from '../core/scopes.js';
 import { checkSignature, worthRefetch } from '../core/verifier.js';
-import { ConfigError, configFromEnv } from '../config/env.js';
-import { createRuntime } from '../lambda/runtime.js';
+import { createAuthorizer } from '../lambda/authorizer.js';
+import { cliAuthorizerConfig } from './load-config.js';
 import { bearerToken } from '../lambda/bearer.js';
 import { EXIT, UsageError } from './errors.js';
 import { resolveEnv } from './resolve-env.js';
 
-export const EXPLAIN_HELP = `Usage: tollgate explain [--env-file FILE] <jwt>
+export const EXPLAIN_HELP = `Usage: tollgate explain [--config FILE] [--env-file FILE] <jwt>
 
 Shows a token's header and claims (unverified), then each check against the current
 configuration (environment, --env-file, or the development issuer when no TOKEN_ISSUER is set),
@@ -29,20 +29,19 @@ function describeTime(claims: Record<string, unknown>, name: string): string {
   return typeof v === 'number' ? `  ${name}: ${new Date(v * 1000).toISOString()}` : '';
 }
 
-export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void): Promise<number> {
+export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void, configOption?: string): Promise<number> {
   if (!rawToken) throw new UsageError('a token is required: tollgate explain <jwt>');
   const token = bearerToken(rawToken) ?? rawToken;
-  const resolved = await resolveEnv(envFile);
+  const resolved = await resolveEnv(envFile, configOption);
   try {
-    let config;
-    try {
-      config = configFromEnv(resolved.env);
-    } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(error.message);
-      throw error;
-    }
+    const authorizer = createAuthorizer(cliAuthorizerConfig(resolved.env, resolved.file), { log: () => {} });
     if (resolved.notice) out(`Note: ${resolved.notice}\n`);
     const { header, payload } = decodeUnverified(token);
+    // With several issuers, the checks are against the issuer the token names (or the first).
+    const named = typeof payload?.iss === 'string' ? authorizer.runtimes.get(payload.iss) : undefined;
+    const runtime = named ?? [...authorizer.runtimes.values()][0]!;
+    const config = runtime.config;
+    if (!named && authorizer.runtimes.size > 1) out(`Note: iss ${JSON.stringify(payload?.iss ?? null)} is none of the ${authorizer.runtimes.size} configured issuers; checking against the first.\n`);
     out('Header (unverified):');
     out(header ? JSON.stringify(header, null, 2) : '  (not decodable)');
     out('Claims (unverified):');
@@ -53,7 +52,6 @@ export async function explain(rawToken: string | undefined, envFile: string | un
     const row = (ok: boolean, name: string, detail: string): void => out(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(10)} ${detail}`);
     const fail = (name: string, r: Reason): void => row(false, name, `${r.code}: ${r.message}`);
 
-    const runtime = createRuntime(config, { log: () => {} });
     const parsed = parseJwt(token, new Set(config.algorithms), config.maxTokenLength);
     if (!('signature' in parsed)) fail('format', parsed);
     else {
@@ -83,12 +81,12 @@ export async function explain(rawToken: string | undefined, envFile: string | un
         if (r) fail(check.name, r);
         else row(true, check.name, 'ok');
       }
-      const scope = checkScopes(parsed.payload, config.requiredScopes, config.scopeMatch);
+      const scope = checkScopes(parsed.payload, config.requiredScopes, config.scopeMatch, config.scopeClaims);
       if (scope) fail('scopes', scope);
       else row(true, 'scopes', config.requiredScopes.length ? `has ${config.scopeMatch} of ${config.requiredScopes.join(' ')}` : 'none required');
     }
     // The verdict comes from the verifier itself, so explain can never disagree with the handler.
-    const decision = await runtime.verifier.verify(token);
+    const decision = await authorizer.issuers.verify(token);
     out('');
     out(`Decision: ${STATUS[decision.kind]}${decision.kind === 'allow' ? '' : `, reason ${decision.reason.code}`}`);
     return EXIT[decision.kind];

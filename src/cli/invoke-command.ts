@@ -1,43 +1,57 @@
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import { ConfigError, configFromEnv } from '../config/env.js';
-import { createRuntime } from '../lambda/runtime.js';
-import { createTokenHandler, UNAUTHORIZED } from '../lambda/token-handler.js';
+import type { FileConfig } from '../config/file-validate.js';
+import { createAuthorizer } from '../lambda/authorizer.js';
+import { UNAUTHORIZED } from '../lambda/bearer.js';
+import { createHandler } from '../lambda/handler.js';
+import { evaluatePolicy } from '../lambda/policy.js';
+import type { AuthorizerResult } from '../lambda/shapes/index.js';
+import { cliAuthorizerConfig } from './load-config.js';
 import { EXIT, UsageError } from './errors.js';
 import { resolveEnv } from './resolve-env.js';
 
 export const INVOKE_HELP = `Usage: tollgate invoke (--event FILE | --token JWT) [options]
 
-Runs the authorizer handler on an API Gateway TOKEN event, as lambda-local does, and prints the
-policy it returns, or "Unauthorized". Handler log lines go to stderr.
+Runs the authorizer handler on an API Gateway authorizer event, as lambda-local does, and prints
+what it returns (a policy, or { isAuthorized, context } for HTTP API 2.0 simple responses), or
+"Unauthorized". Every shape: REST TOKEN and REQUEST, HTTP API 1.0 and 2.0, WebSocket $connect.
+Handler log lines go to stderr.
 
 Options:
   --event FILE        the event, as JSON
   --token JWT         build a TOKEN event for this token instead (methodArn of GET /pets)
+  --method-arn ARN    with --token: the methodArn to use
+  --config FILE       a tollgate.config.yaml or .json (default: TOLLGATE_CONFIG, or
+                      tollgate.config.yaml/.yml/.json in this folder)
+  --rules FILE        route rules (YAML or JSON), as RULES_FILE
   --env-file FILE     settings (TOKEN_ISSUER, JWKS_URI, AUDIENCE, ...) in KEY=value lines
   --handler FILE      run a built handler module instead, e.g. dist/lambda/index.mjs
   -h, --help          this help
 
-With no TOKEN_ISSUER configured, the development issuer of 'tollgate token' is used, and said so.
+With no issuer configured, the development issuer of 'tollgate token' is used, and said so.
 
-Exit codes: 0 Allow, 3 Deny, 4 Unauthorized, 5 authorizer failure (API Gateway 500),
-2 bad arguments or configuration, 1 unexpected error.`;
+Exit codes: 0 allowed (the policy allows the event's own ARN, or isAuthorized is true),
+3 denied, 4 Unauthorized, 5 authorizer failure (API Gateway 500), 2 bad arguments or
+configuration, 1 unexpected error.`;
 
 export const SAMPLE_METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod/GET/pets';
 
 export interface InvokeOptions {
   event?: string | undefined;
   token?: string | undefined;
+  'method-arn'?: string | undefined;
+  config?: string | undefined;
+  rules?: string | undefined;
   'env-file'?: string | undefined;
   handler?: string | undefined;
 }
 
 function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
   if (options.event !== undefined && options.token !== undefined) throw new UsageError('give either --event or --token, not both');
-  if (options.token !== undefined) return { type: 'TOKEN', authorizationToken: `Bearer ${options.token}`, methodArn: SAMPLE_METHOD_ARN };
+  if (options.token !== undefined) return { type: 'TOKEN', authorizationToken: `Bearer ${options.token}`, methodArn: options['method-arn'] ?? SAMPLE_METHOD_ARN };
   if (options.event === undefined) throw new UsageError('--event FILE (or --token JWT) is required');
   let text: string;
   try {
@@ -52,26 +66,20 @@ function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
   }
 }
 
-type Outcome = { result: APIGatewayAuthorizerResult } | { error: string };
+type Outcome = { result: AuthorizerResult } | { error: string };
 
 /** The built-in handler, in this process, its log lines on stderr. */
-async function runInProcess(event: APIGatewayTokenAuthorizerEvent, env: Record<string, string | undefined>): Promise<Outcome> {
-  let handler;
+async function runInProcess(event: unknown, env: Record<string, string | undefined>, file: FileConfig | undefined): Promise<Outcome> {
+  const handler = createHandler(createAuthorizer(cliAuthorizerConfig(env, file), { log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n') }));
   try {
-    handler = createTokenHandler(createRuntime(configFromEnv(env), { log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n') }));
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  try {
-    return { result: await handler(event) };
+    return { result: await handler(event, { awsRequestId: 'tollgate-invoke' }) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
 }
 
 /** A built module (e.g. the deployable bundle), in a fresh process with this environment, as Lambda runs it. */
-function runInChild(spec: string, event: APIGatewayTokenAuthorizerEvent, env: Record<string, string | undefined>): Promise<Outcome> {
+function runInChild(spec: string, event: unknown, env: Record<string, string | undefined>): Promise<Outcome> {
   const hash = spec.lastIndexOf('#');
   const file = hash > 0 ? spec.slice(0, hash) : spec;
   const exportName = hash > 0 ? spec.slice(hash + 1) : 'handler';
@@ -95,11 +103,12 @@ function runInChild(spec: string, event: APIGatewayTokenAuthorizerEvent, env: Re
 /** Runs the handler; returns the exit code. */
 export async function invoke(options: InvokeOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const event = readEvent(options);
-  const resolved = await resolveEnv(options['env-file']);
+  const resolved = await resolveEnv(options['env-file'], options.config);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
+  const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   let outcome: Outcome;
   try {
-    outcome = options.handler === undefined ? await runInProcess(event, resolved.env) : await runInChild(options.handler, event, resolved.env);
+    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runInChild(options.handler, event, env);
   } finally {
     await resolved.close();
   }
@@ -112,6 +121,14 @@ export async function invoke(options: InvokeOptions, out: (line: string) => void
     return EXIT.failure;
   }
   out(JSON.stringify(outcome.result, null, 2));
-  const effects = (outcome.result?.policyDocument?.Statement ?? []).map((s) => s.Effect);
-  return effects.length > 0 && effects.every((e) => e === 'Allow') ? EXIT.allow : EXIT.deny;
+  return allowsItsOwnRequest(outcome.result, event) ? EXIT.allow : EXIT.deny;
+}
+
+/** What API Gateway would do with this answer for this event: the policy evaluated against the event's own ARN. */
+function allowsItsOwnRequest(result: unknown, event: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return false;
+  if ('isAuthorized' in result) return (result as { isAuthorized: unknown }).isAuthorized === true;
+  const e = (typeof event === 'object' && event !== null ? event : {}) as { methodArn?: unknown; routeArn?: unknown };
+  const arn = typeof e.routeArn === 'string' ? e.routeArn : typeof e.methodArn === 'string' ? e.methodArn : '';
+  return evaluatePolicy((result as { policyDocument?: unknown }).policyDocument, arn) === 'allow';
 }

@@ -57,15 +57,18 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.allow;
       }
       case 'invoke': {
-        const { values } = parse(rest, { event: { type: 'string' }, token: { type: 'string' }, 'env-file': { type: 'string' }, handler: { type: 'string' } });
+        const { values } = parse(rest, {
+          event: { type: 'string' }, token: { type: 'string' }, 'method-arn': { type: 'string' }, config: { type: 'string' },
+          rules: { type: 'string' }, 'env-file': { type: 'string' }, handler: { type: 'string' },
+        });
         if (values.help) return out(INVOKE_HELP), EXIT.allow;
         return await invoke(values as unknown as InvokeOptions, out, err);
       }
       case 'explain': {
-        const { values, positionals } = parse(rest, { 'env-file': { type: 'string' } }, true);
+        const { values, positionals } = parse(rest, { 'env-file': { type: 'string' }, config: { type: 'string' } }, true);
         if (values.help) return out(EXPLAIN_HELP), EXIT.allow;
         if (positionals.length > 1) throw new UsageError('explain takes one token');
-        return await explain(positionals[0], values['env-file'] as string | undefined, out);
+        return await explain(positionals[0], values['env-file'] as string | undefined, out, values.config as string | undefined);
       }
       case 'jwks': {
         const { values } = parse(rest, { serve: { type: 'boolean' }, port: { type: 'string' } });

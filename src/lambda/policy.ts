@@ -42,3 +42,28 @@ export function policy(
     ...(context ? { context } : {}),
   };
 }
+
+/** An IAM wildcard as API Gateway matches it: case-sensitive, `*` any run (across `/`), `?` one character. */
+function iamPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+
+/**
+ * How API Gateway evaluates an authorizer's policy for one ARN (spec section 3): only statements
+ * whose Action matches execute-api:Invoke; any matching Deny wins; otherwise a matching Allow.
+ */
+export function evaluatePolicy(document: unknown, arn: string): 'allow' | 'explicit-deny' | 'implicit-deny' {
+  const statements = typeof document === "object" && document !== null ? (document as { Statement?: unknown }).Statement : undefined;
+  let allowed = false;
+  for (const s of Array.isArray(statements) ? statements : []) {
+    if (typeof s !== 'object' || s === null) continue;
+    const { Effect, Action, Resource } = s as { Effect?: unknown; Action?: unknown; Resource?: unknown };
+    if (!asList(Action).some((a) => iamPattern(a).test('execute-api:Invoke'))) continue;
+    if (!asList(Resource).some((r) => iamPattern(r).test(arn))) continue;
+    if (Effect === 'Deny') return 'explicit-deny';
+    if (Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'allow' : 'implicit-deny';
+}

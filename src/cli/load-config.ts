@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { authorizerConfig, type AuthorizerConfig } from '../config/authorizer-config.js';
+import { ConfigError } from '../config/env.js';
+import { formatConfigError, loadConfigFile } from '../config/file.js';
+import type { FileConfig } from '../config/file-validate.js';
+import { rulesEngine } from '../core/rules-engine.js';
+import { UsageError } from './errors.js';
+import { formatRulesError, loadRulesFile } from './rules-command.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_FILES = ['tollgate.config.yaml', 'tollgate.config.yml', 'tollgate.config.json'];
+
+/** The config file the CLI uses: --config, else TOLLGATE_CONFIG, else tollgate.config.yaml/.yml/.json here. */
+export function configFilePath(option: string | undefined, env: Env): string | undefined {
+  return option ?? (env.TOLLGATE_CONFIG?.trim() || DEFAULT_FILES.find((f) => existsSync(f)));
+}
+
+/** Loads and validates the config file (YAML or JSON), with FILE:LINE:COL in the one-line error. */
+export function readConfigFile(path: string, env: Env): FileConfig {
+  const result = loadConfigFile(path, { env });
+  if (result.ok) return result.config;
+  const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+  throw new UsageError(`${formatConfigError(result.errors[0]!)}${more}`);
+}
+
+/** The authorizer's configuration as the CLI sees it: YAML or JSON files, rules files with line numbers. */
+export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): AuthorizerConfig {
+  const readRules = (path: string): unknown => {
+    const result = loadRulesFile(path);
+    if (result.ok) return result.document;
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+    throw new UsageError(`${formatRulesError(result.errors[0]!)}${more}`);
+  };
+  try {
+    return authorizerConfig(env, { file, readRules, rulesEngine });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}

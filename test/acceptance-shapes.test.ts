@@ -1,0 +1,135 @@
+// Issue 3's acceptance, through the CLI as a user runs it: tollgate invoke on REST REQUEST, HTTP API
+// 2.0 (simple and IAM responses) and WebSocket $connect events, with the pet store's route rules.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { ACCOUNT, httpV2Event, restRequestEvent, websocketConnectEvent } from './fixtures/events.js';
+import { evaluate } from './support/iam.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RULES = join(ROOT, 'examples/petstore.rules.yaml');
+let home: string;
+let readToken: string;
+let noScopeToken: string;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let n = 0;
+async function invoke(event: unknown, env: Record<string, string> = {}): Promise<Run> {
+  const file = join(home, `event-${n++}.json`);
+  writeFileSync(file, JSON.stringify(event));
+  return cli(['invoke', '--event', file, '--rules', RULES], env);
+}
+
+before(async () => {
+  home = mkdtempSync(join(tmpdir(), 'tollgate-shapes-'));
+  readToken = (await cli(['token', '--sub', 'alice', '--scope', 'read:pets'])).stdout.trim();
+  noScopeToken = (await cli(['token', '--sub', 'bob'])).stdout.trim();
+  assert.ok(readToken && noScopeToken);
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+const ARN = `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/prod`;
+
+function restRequest(token: string | undefined): APIGatewayRequestAuthorizerEvent {
+  const headers: Record<string, string | undefined> = { ...restRequestEvent.headers };
+  const multi: Record<string, string[]> = { ...restRequestEvent.multiValueHeaders } as Record<string, string[]>;
+  delete headers.Authorization;
+  delete multi.Authorization;
+  if (token) {
+    headers.Authorization = `Bearer ${token}`;
+    multi.Authorization = [`Bearer ${token}`];
+  }
+  return { ...restRequestEvent, methodArn: `${ARN}/GET/pets/1`, path: '/pets/1', pathParameters: { petId: '1' }, headers, multiValueHeaders: multi };
+}
+
+function httpV2(token: string | undefined): APIGatewayRequestAuthorizerEventV2 {
+  const headers: Record<string, string | undefined> = { ...httpV2Event.headers };
+  delete headers.authorization;
+  if (token) headers.authorization = `Bearer ${token}`;
+  return { ...httpV2Event, headers, identitySource: token ? [`Bearer ${token}`] : [] };
+}
+
+function websocket(token: string | undefined): typeof websocketConnectEvent {
+  return { ...websocketConnectEvent, queryStringParameters: token ? { access_token: token } : {}, multiValueQueryStringParameters: token ? { access_token: [token] } : {} };
+}
+
+test('REST REQUEST: allowed, Deny for a token without the scope, Unauthorized without a token', async () => {
+  const ok = await invoke(restRequest(readToken));
+  assert.equal(ok.code, 0, ok.stderr);
+  const denied = await invoke(restRequest(noScopeToken));
+  assert.equal(denied.code, 3, denied.stderr);
+  assert.equal(evaluate(JSON.parse(denied.stdout), `${ARN}/GET/pets/1`), 'explicit-deny');
+  assert.match(denied.stderr, /"reason":"SCOPE_INSUFFICIENT"/);
+  const none = await invoke(restRequest(undefined));
+  assert.equal(none.code, 4);
+  assert.equal(none.stdout.trim(), 'Unauthorized');
+});
+
+test('the policy for GET /pets/1 with read:pets only allows GET /pets/2 and GET /pets and denies DELETE /pets/1', async () => {
+  const r = await invoke(restRequest(readToken));
+  const policy = JSON.parse(r.stdout) as APIGatewayAuthorizerResult;
+  assert.equal(policy.principalId, 'alice');
+  assert.equal(evaluate(policy, `${ARN}/GET/pets/1`), 'allow');
+  assert.equal(evaluate(policy, `${ARN}/GET/pets/2`), 'allow');
+  assert.equal(evaluate(policy, `${ARN}/GET/pets`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/DELETE/pets/1`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/POST/pets`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/GET/admin/users`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/GET/unlisted`), 'allow');
+  assert.doesNotMatch(r.stderr, /fell back/, 'the pet store rules get an exact policy');
+});
+
+test('HTTP API 2.0 with simple responses: isAuthorized true, false, and Unauthorized', async () => {
+  const env = { V2_RESPONSE: 'simple' };
+  const ok = await invoke(httpV2(readToken), env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).isAuthorized, true);
+  const denied = await invoke(httpV2(noScopeToken), env);
+  assert.equal(denied.code, 3);
+  assert.equal(JSON.parse(denied.stdout).isAuthorized, false);
+  const none = await invoke(httpV2(undefined), env);
+  assert.equal(none.code, 4);
+  assert.equal(none.stdout.trim(), 'Unauthorized');
+});
+
+test('HTTP API 2.0 with IAM responses: the policy is matched against the routeArn', async () => {
+  const env = { V2_RESPONSE: 'iam' };
+  const ok = await invoke(httpV2(readToken), env);
+  assert.equal(ok.code, 0, ok.stderr);
+  const policy = JSON.parse(ok.stdout) as APIGatewayAuthorizerResult;
+  assert.equal(evaluate(policy, httpV2Event.routeArn), 'allow');
+  const denied = await invoke(httpV2(noScopeToken), env);
+  assert.equal(denied.code, 3);
+  assert.notEqual(evaluate(JSON.parse(denied.stdout), httpV2Event.routeArn), 'allow');
+  assert.equal((await invoke(httpV2(undefined), env)).code, 4);
+});
+
+test('WebSocket $connect with the token in the query string', async () => {
+  const env = { TOKEN_SOURCE: 'query:access_token', REQUIRED_SCOPES: 'read:pets' };
+  const ok = await invoke(websocket(readToken), env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(evaluate(JSON.parse(ok.stdout), websocketConnectEvent.methodArn), 'allow');
+  const denied = await invoke(websocket(noScopeToken), env);
+  assert.equal(denied.code, 3);
+  assert.equal(evaluate(JSON.parse(denied.stdout), websocketConnectEvent.methodArn), 'explicit-deny');
+  const none = await invoke(websocket(undefined), env);
+  assert.equal(none.code, 4);
+  assert.equal(none.stdout.trim(), 'Unauthorized');
+});
