@@ -1,11 +1,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
+import { startJwksServer } from './support/jwks-server.js';
+import { evaluate } from './support/iam.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE = join(ROOT, 'dist/lambda/index.mjs');
@@ -83,4 +85,50 @@ test('the bundle refuses to load without configuration, and invoke names the set
   assert.equal(r.status, 2);
   assert.match(r.stderr, /AUDIENCE is required/);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+function cliAsync(home: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], { cwd: home, env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('the deployed bundle with a JSON config file and inline route rules loads its chunks and decides per route', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
+  const read = (await cliAsync(home, ['token', '--sub', 'dana', '--scope', 'read:pets'])).stdout.trim();
+  const server = await startJwksServer(JSON.parse((await cliAsync(home, ['jwks'])).stdout).keys);
+  try {
+    const config = {
+      issuers: [{ issuer: 'http://localhost:3000/idp', audience: 'https://petstore.example.com', jwksUri: server.url }],
+      rules: { default: 'deny', routes: [{ route: 'GET /pets/{petId}', scopes: ['read:pets'] }, { route: 'DELETE /pets/{petId}', groups: ['admins'] }] },
+    };
+    const configFile = join(home, 'tollgate.config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const arn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
+    const invoke = async (method: string) => {
+      const eventFile = join(home, `event-${method}.json`);
+      writeFileSync(eventFile, JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${read}`, methodArn: `${arn}/${method}/pets/1` }));
+      return cliAsync(home, ['invoke', '--event', eventFile, '--handler', BUNDLE], { TOLLGATE_CONFIG: configFile });
+    };
+    const get = await invoke('GET');
+    assert.equal(get.status, 0, get.stderr);
+    const policy = JSON.parse(get.stdout);
+    assert.equal(evaluate(policy, `${arn}/GET/pets/2`), 'allow');
+    assert.notEqual(evaluate(policy, `${arn}/DELETE/pets/2`), 'allow');
+    const del = await invoke('DELETE');
+    assert.equal(del.status, 3, del.stderr);
+    assert.match(del.stderr, /GROUP_INSUFFICIENT/);
+
+    writeFileSync(configFile, JSON.stringify({ ...config, rules: { routes: [{ route: 'GET pets' }] } }));
+    const bad = await invoke('GET');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /rules is invalid: routes\[0\]/);
+  } finally {
+    await server.close();
+  }
 });
