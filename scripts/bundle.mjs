@@ -4,7 +4,8 @@
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 const outdir = 'dist/lambda';
 // dist/lambda also holds tsc's output for src/lambda (the CLI imports it): remove only the bundle's own files.
@@ -27,12 +28,47 @@ await build({
 });
 
 const files = { 'index.mjs': join(outdir, 'index.mjs') };
+const embedded = await embedConfig();
+if (embedded) files['tollgate.config.json'] = embedded;
 for (const name of readdirSync(join(outdir, 'chunks')).sort()) files[`chunks/${name}`] = join(outdir, 'chunks', name);
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
 const mtime = new Date('2020-01-01T00:00:00Z');
 const zip = zipSync(Object.fromEntries(Object.entries(files).map(([name, path]) => [name, [readFileSync(path), { level: 9, mtime }]])));
 writeFileSync('dist/tollgate-authorizer.zip', zip);
 const kb = (path) => (statSync(path).size / 1024).toFixed(1);
-const chunks = Object.keys(files).filter((f) => f !== 'index.mjs');
+const chunks = Object.keys(files).filter((f) => f.startsWith('chunks/'));
 console.log(`dist/lambda/index.mjs ${kb(join(outdir, "index.mjs"))} KB, chunks: ${chunks.map((c) => `${c} ${kb(join(outdir, c))} KB`).join(", ")} (the rules engine and the config-file validator load only when configured)`);
 console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} KB (handler: index.handler)`);
+
+/**
+ * A config file found here (TOLLGATE_CONFIG, or tollgate.config.yaml/.yml/.json) is validated as
+ * the CLI does and written as JSON beside index.mjs, its rules file inlined: the function reads JSON
+ * only and finds it there. Returns the written path, or undefined when there is no config file.
+ */
+async function embedConfig() {
+  rmSync(join(outdir, 'tollgate.config.json'), { force: true });
+  const { configFilePath, readConfigFile, cliAuthorizerConfig } = await import('../dist/cli/load-config.js');
+  const path = configFilePath(undefined, process.env);
+  if (!path) return undefined;
+  let file;
+  try {
+    file = readConfigFile(path, process.env);
+    cliAuthorizerConfig({ ...process.env, ...(file.issuers ? { TOKEN_ISSUER: '' } : {}) }, file);
+  } catch (error) {
+    console.error(`bundle: ${error.message}`);
+    process.exit(2);
+  }
+  const document = parseYaml(readFileSync(path, 'utf8'));
+  delete document.$schema;
+  if (typeof document.rules === 'string') {
+    const { loadRulesFile } = await import('../dist/cli/rules-command.js');
+    document.rules = loadRulesFile(resolve(dirname(path), document.rules)).document;
+  }
+  for (const issuer of document.issuers ?? []) {
+    if (issuer.secret?.file) console.warn(`bundle: issuer ${issuer.issuer} reads its secret from ${issuer.secret.file}, which is not in the zip; in Lambda use secret: { env: NAME }`);
+  }
+  const out = join(outdir, 'tollgate.config.json');
+  writeFileSync(out, JSON.stringify(document, null, 2) + '\n');
+  console.log(`embedded ${path} as dist/lambda/tollgate.config.json${file.rules?.kind === 'file' ? ', rules inlined' : ''}`);
+  return out;
+}

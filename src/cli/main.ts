@@ -5,6 +5,7 @@ import { INVOKE_HELP, invoke, type InvokeOptions } from './invoke-command.js';
 import { loadDevKey, serveDevJwks } from './dev-issuer.js';
 import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js';
 import { rulesCommand } from './rules-command.js';
+import { configCommand } from './config-command.js';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -14,6 +15,7 @@ Commands:
   explain   show why a token is allowed or refused
   jwks      print (or serve) the development issuer's public JWKS
   rules     check a route rules file (rules check FILE)
+  config    check a tollgate.config.yaml or .json (config check [FILE])
 
 'tollgate <command> --help' describes each command.`;
 
@@ -84,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'rules':
         return rulesCommand(rest, out, err);
+      case 'config':
+        return configCommand(rest, out);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'tollgate --help'`);
     }
