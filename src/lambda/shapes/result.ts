@@ -1,6 +1,5 @@
 // Building authorizer results within API Gateway's limits: context values each shape can carry,
 // reserved context names, the 8 KB result limit and the 512-character Resource limit (spec section 3).
-import { Buffer } from 'node:buffer';
 import type { APIGatewayAuthorizerResult, APIGatewaySimpleAuthorizerWithContextResult, Statement } from 'aws-lambda';
 import { ResultError, type DecidedOutcome, type FormatInfo, type Formatted } from './base.js';
 
