@@ -31,10 +31,11 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 let n = 0;
-async function invoke(event: unknown, env: Record<string, string> = {}): Promise<Run> {
+const invokeWith = (event: unknown, env: Record<string, string>, rules?: string): Promise<Run> => invoke(event, env, rules ?? '');
+async function invoke(event: unknown, env: Record<string, string> = {}, rules: string | undefined = RULES): Promise<Run> {
   const file = join(home, `event-${n++}.json`);
   writeFileSync(file, JSON.stringify(event));
-  return cli(['invoke', '--event', file, '--rules', RULES], env);
+  return cli(['invoke', '--event', file, ...(rules ? ['--rules', rules] : [])], env);
 }
 
 before(async () => {
@@ -75,11 +76,26 @@ test('REST REQUEST: allowed, Deny for a token without the scope, Unauthorized wi
   assert.equal(ok.code, 0, ok.stderr);
   const denied = await invoke(restRequest(noScopeToken));
   assert.equal(denied.code, 3, denied.stderr);
-  assert.equal(evaluate(JSON.parse(denied.stdout), `${ARN}/GET/pets/1`), 'explicit-deny');
+  const deniedPolicy = JSON.parse(denied.stdout);
+  assert.notEqual(evaluate(deniedPolicy, `${ARN}/GET/pets/1`), 'allow');
+  assert.equal(evaluate(deniedPolicy, `${ARN}/GET/pets`), 'allow', 'the public route stays open in the cached policy');
   assert.match(denied.stderr, /"reason":"SCOPE_INSUFFICIENT"/);
   const none = await invoke(restRequest(undefined));
   assert.equal(none.code, 4);
   assert.equal(none.stdout.trim(), 'Unauthorized');
+});
+
+test('a public route answers without a token: the anonymous policy opens the public routes only', async () => {
+  const event = { ...restRequest(undefined), methodArn: `${ARN}/GET/pets`, path: '/pets', pathParameters: null, resource: '/pets' };
+  const r = await invoke(event);
+  assert.equal(r.code, 0, r.stderr);
+  const policy = JSON.parse(r.stdout) as APIGatewayAuthorizerResult;
+  assert.equal(policy.principalId, 'anonymous');
+  assert.equal(evaluate(policy, `${ARN}/GET/pets`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/GET/pets/1`), 'allow');
+  assert.notEqual(evaluate(policy, `${ARN}/GET/`), 'allow');
+  // A present but bad token is still Unauthorized, public route or not.
+  assert.equal((await invoke({ ...event, headers: { Authorization: 'Bearer not.a.jwt' }, multiValueHeaders: { Authorization: ['Bearer not.a.jwt'] } })).code, 4);
 });
 
 test('the policy for GET /pets/1 with read:pets only allows GET /pets/2 and GET /pets and denies DELETE /pets/1', async () => {
@@ -122,14 +138,18 @@ test('HTTP API 2.0 with IAM responses: the policy is matched against the routeAr
 });
 
 test('WebSocket $connect with the token in the query string', async () => {
+  // A WebSocket API has its own authorizer; $connect has no method or path, so scopes are required globally.
   const env = { TOKEN_SOURCE: 'query:access_token', REQUIRED_SCOPES: 'read:pets' };
-  const ok = await invoke(websocket(readToken), env);
+  const invoke = (event: unknown) => invokeWith(event, env);
+  const ok = await invoke(websocket(readToken));
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(evaluate(JSON.parse(ok.stdout), websocketConnectEvent.methodArn), 'allow');
-  const denied = await invoke(websocket(noScopeToken), env);
+  const denied = await invoke(websocket(noScopeToken));
   assert.equal(denied.code, 3);
   assert.equal(evaluate(JSON.parse(denied.stdout), websocketConnectEvent.methodArn), 'explicit-deny');
-  const none = await invoke(websocket(undefined), env);
+  const none = await invoke(websocket(undefined));
   assert.equal(none.code, 4);
   assert.equal(none.stdout.trim(), 'Unauthorized');
+  // Under route rules, $connect follows their default: the pet store's default: deny refuses it.
+  assert.equal((await invokeWith(websocket(readToken), env, RULES)).code, 3);
 });

@@ -35,11 +35,12 @@ test('an HMAC issuer verifies HS256, HS384 and HS512 with its secret, agreeing w
   }
 });
 
-test('HS256 is the default algorithm with a secret; a kid in the header is harmless', async () => {
+test('HS256 is the default algorithm with a secret; a kid in the header does not matter', async () => {
   const rt = runtime({ TOKEN_SECRET: SECRET });
   assert.deepEqual(rt.config.algorithms, ['HS256']);
   assert.equal((await rt.verifier.verify(await hs('HS256', SECRET))).kind, 'allow');
-  assert.equal((await rt.verifier.verify(await hs('HS256', SECRET, claims(), { kid: 'anything' }))).kind, 'unauthorized', 'a kid names a key this issuer does not have');
+  assert.equal((await rt.verifier.verify(await hs('HS256', SECRET, claims(), { kid: 'secret-2024' }))).kind, 'allow', 'the configured secret answers whatever kid the issuer names');
+  assert.equal((await rt.verifier.verify(await hs('HS256', 'y'.repeat(32), claims(), { kid: 'secret-2024' }))).kind, 'unauthorized', 'but only with the right secret');
 });
 
 test('truncated, empty and re-encoded MACs, and asymmetric tokens, are refused by an HMAC issuer', async () => {

@@ -12,10 +12,12 @@ export class KeySet {
   /** Why keys were left out (`use: "enc"`, short RSA...), for the log. */
   readonly skipped: readonly string[];
   private readonly byKid = new Map<string, VerificationKey[]>();
+  private readonly unnamedSecrets: readonly VerificationKey[];
 
   constructor(keys: readonly VerificationKey[], skipped: readonly string[] = []) {
     this.keys = keys;
     this.skipped = skipped;
+    this.unnamedSecrets = keys.filter((k) => k.kty === 'oct' && k.kid === undefined);
     for (const key of keys) {
       if (key.kid === undefined) continue;
       const list = this.byKid.get(key.kid);
@@ -54,8 +56,9 @@ export class KeySet {
    * type, curve and JWK `alg` that fit the token's algorithm. Without a kid, every fitting key.
    */
   candidates(alg: Algorithm, kid: string | undefined): readonly VerificationKey[] {
-    const pool = kid === undefined ? this.keys : this.byKid.get(kid);
-    if (pool === undefined) return NONE;
+    // A configured shared secret has no kid of its own: it answers whatever kid an HMAC token names.
+    const pool = kid === undefined ? this.keys : (this.byKid.get(kid) ?? this.unnamedSecrets);
+    if (pool === undefined || pool.length === 0) return NONE;
     // The usual case, one key per kid, allocates nothing.
     if (pool.length === 1) return keyFits(pool[0]!, alg) ? pool : NONE;
     const out: VerificationKey[] = [];

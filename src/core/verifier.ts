@@ -74,6 +74,12 @@ export class Verifier {
       }
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
+      // Another issuer's token never causes a key fetch (the claim checks would refuse it anyway).
+      const iss = parsed.payload.iss;
+      if (iss !== this.rules.issuer) {
+        const why = typeof iss === 'string' || iss === undefined ? reason('ISSUER_MISMATCH', { expected: this.rules.issuer }) : reason('CLAIM_INVALID', { claim: 'iss', expected: 'a string' }, 'The iss claim must be a string');
+        return refuse(why, { issuer: stringOrUndefined(iss) });
+      }
       let keys = current ?? (await this.options.keySource.get());
       let candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       if (candidates.length === 0 && worthRefetch(parsed, keys)) {

@@ -4,7 +4,7 @@ import type { RuleIdentity } from '../core/rules-eval.js';
 import type { RouteRule } from '../core/rules-types.js';
 import { claimValues } from '../core/scopes.js';
 import type { Authorizer } from './authorizer.js';
-import { policyResource } from './policy.js';
+import { evaluatePolicy, policyResource } from './policy.js';
 import { formatResponse, readRequest, type AuthorizerResult, type AuthRequest, type Outcome } from './shapes/index.js';
 
 export type AuthorizerHandler = (event: unknown, context?: Pick<Context, 'awsRequestId'>) => Promise<AuthorizerResult>;
@@ -71,9 +71,10 @@ function invalidEvent(): Resolution {
 }
 
 async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Resolution> {
-  const rules = authorizer.config.rules?.compiled;
+  const compiled = authorizer.config.rules?.compiled;
   const engine = authorizer.config.rules?.engine;
-  const rule = rules && request.method !== undefined && request.path !== undefined ? rules.resolve(request.method, request.path) : undefined;
+  // WebSocket $connect has no method and path: with rules, their default decides (default: deny refuses it).
+  const rule = compiled === undefined ? undefined : request.method !== undefined && request.path !== undefined ? compiled.resolve(request.method, request.path) : compiled.defaultRule;
   const route = request.method !== undefined ? `${request.method} ${request.path ?? ''}` : request.path;
 
   let decision: Decision;
@@ -81,35 +82,49 @@ async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Re
   else if (!request.token) decision = refuse(reason('TOKEN_MISSING'));
   else decision = await authorizer.issuers.verify(request.token);
 
-  if (decision.kind === 'unauthorized' || decision.kind === 'failure') {
-    return { decision, route, outcome: decision.kind === 'failure' ? { kind: 'failure', code: decision.reason.code } : { kind: 'unauthorized' } };
+  if (decision.kind === 'failure') return { decision, route, outcome: { kind: 'failure', code: decision.reason.code } };
+  if (decision.kind === 'unauthorized') {
+    // A public route needs no token: an anonymous caller gets the public routes, and only them.
+    if (decision.reason.code === 'TOKEN_MISSING' && rule?.access === 'public' && compiled && engine) {
+      const anonymous: Decision = { kind: 'allow', principal: 'anonymous', claims: {}, context: {}, kid: undefined, issuer: '' };
+      return routePolicy(authorizer, request, anonymous, route, (r) => r.access === 'public', undefined);
+    }
+    return { decision, route, outcome: { kind: 'unauthorized' } };
   }
   const issuerConfig = authorizer.runtimes.get(decision.issuer ?? '')?.config ?? authorizer.config.issuers[0]!;
-  const wide = policyResource(request.arnParts, issuerConfig.policyResource);
+  const wide = request.shape === 'websocket' ? request.arn : policyResource(request.arnParts, issuerConfig.policyResource);
   if (decision.kind === 'deny') {
     // A token-wide refusal (required scopes): the same answer on every route while cached.
-    return { decision, route, outcome: { kind: 'deny', principalId: decision.principal ?? 'unknown', context: { reason: decision.reason.code }, statements: [statement('Deny', request.shape === 'websocket' ? request.arn : wide)] } };
+    return { decision, route, outcome: { kind: 'deny', principalId: decision.principal ?? 'unknown', context: { reason: decision.reason.code }, statements: [statement('Deny', wide)] } };
   }
-
-  const base = { principalId: decision.principal, context: decision.context };
-  if (rules === undefined || engine === undefined || rule === undefined) {
-    return { decision, route, outcome: { kind: 'allow', ...base, statements: [statement('Allow', request.shape === 'websocket' ? request.arn : wide)] } };
+  if (compiled === undefined || engine === undefined || rule === undefined) {
+    return { decision, route, outcome: { kind: 'allow', principalId: decision.principal, context: decision.context, statements: [statement('Allow', wide)] } };
   }
   const identity: RuleIdentity = { scopes: claimValues(decision.claims, issuerConfig.scopeClaims), groups: claimValues(decision.claims, issuerConfig.groupClaims) };
-  const satisfied = (r: RouteRule): boolean => engine.evaluateRule(r, decision.claims, identity) === undefined;
-  const refusal: Reason | undefined = engine.evaluateRule(rule, decision.claims, identity);
-  const routeDecision: Decision = refusal ? refuse(refusal, { principal: decision.principal, kid: decision.kid, issuer: decision.issuer }) : decision;
+  return routePolicy(authorizer, request, decision, route, (r) => engine.evaluateRule(r, decision.claims, identity) === undefined, engine.evaluateRule(rule, decision.claims, identity));
+}
+
+/**
+ * The answer under route rules. The policy lists every route this identity may use and denies the
+ * rest, so the cached answer is right on every route; the current route's own verdict is the
+ * decision logged. When no exact policy exists, the policy covers this request only.
+ */
+function routePolicy(authorizer: Authorizer, request: AuthRequest, allow: Extract<Decision, { kind: 'allow' }>, route: string | undefined, satisfied: (r: RouteRule) => boolean, refusal: Reason | undefined): Resolution {
+  const { compiled, engine } = authorizer.config.rules!;
+  const decision: Decision = refusal ? refuse(refusal, { principal: allow.principal, kid: allow.kid, issuer: allow.issuer }) : allow;
+  const simple = request.shape === 'http-v2' && authorizer.config.v2Response === 'simple';
+  const built = request.shape === 'websocket' || simple ? undefined : engine.buildRoutePolicy(request.arnParts, compiled, satisfied);
+  const verdict = built && 'statements' in built ? evaluatePolicy({ Statement: built.statements }, request.arn) : undefined;
+  if (built && 'statements' in built && (refusal ? verdict !== 'allow' : verdict === 'allow')) {
+    // Formatted as an allow even when this route is refused: the policy itself denies this ARN, and
+    // its Allow statements keep the other routes right while cached. No per-route reason in the context.
+    return { decision, route, outcome: { kind: 'allow', principalId: allow.principal, context: allow.context, statements: built.statements } };
+  }
+  const note = built && 'fallback' in built ? `route policy covers this request only: ${built.fallback}` : undefined;
+  if (note) authorizer.log({ level: 'warn', event: 'route_policy_fallback', route, why: note });
   const kind = refusal ? 'deny' : 'allow';
-  const context = refusal ? { ...decision.context, reason: refusal.code } : decision.context;
-  // The policy lists every route this token may use and denies the rest, so the cached answer is right on every route.
-  const built = engine.buildRoutePolicy(request.arnParts, rules, satisfied);
-  if ('statements' in built) return { decision: routeDecision, route, outcome: { kind, principalId: decision.principal, context, statements: built.statements } };
-  return {
-    decision: routeDecision,
-    route,
-    note: `route policy fell back to this request only: ${built.fallback}`,
-    outcome: { kind, principalId: decision.principal, context, statements: [statement(kind === 'allow' ? 'Allow' : 'Deny', request.arn)] },
-  };
+  const context = refusal ? { ...allow.context, reason: refusal.code } : allow.context;
+  return { decision, route, note, outcome: { kind, principalId: allow.principal, context, statements: [statement(kind === 'allow' ? 'Allow' : 'Deny', request.arn)] } };
 }
 
 function usageKey(authorizer: Authorizer, decision: Decision): string | undefined {
