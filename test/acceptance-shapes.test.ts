@@ -112,8 +112,11 @@ test('the policy for GET /pets/1 with read:pets only allows GET /pets/2 and GET 
   assert.doesNotMatch(r.stderr, /fell back/, 'the pet store rules get an exact policy');
 });
 
-test('HTTP API 2.0 with simple responses: isAuthorized true, false, and Unauthorized', async () => {
-  const env = { V2_RESPONSE: 'simple' };
+test('HTTP API 2.0 with simple responses: refused with rules unless the cache is per route; then isAuthorized true, false, and Unauthorized', async () => {
+  const unsafe = await invoke(httpV2(readToken), { V2_RESPONSE: 'simple' });
+  assert.equal(unsafe.code, 2);
+  assert.match(unsafe.stderr, /V2_RESPONSE is simple with route rules/);
+  const env = { V2_RESPONSE: 'simple', V2_SIMPLE_CACHE: 'per-route' };
   const ok = await invoke(httpV2(readToken), env);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).isAuthorized, true);

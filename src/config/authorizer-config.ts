@@ -42,24 +42,39 @@ export function rulesConfigured(env: Env, file: FileConfig | undefined): boolean
  */
 export function authorizerConfig(env: Env, sources: ConfigSources = {}): AuthorizerConfig {
   const file = sources.file;
+  // An empty variable counts as unset: it must neither clear nor override the file.
+  env = pick(env, () => true);
   const shared: Record<string, string | undefined> = { ...(file ? sharedFromFile(file) : {}), ...pick(env, (k) => !ISSUER_SETTINGS.includes(k)) };
   let issuers: TollgateConfig[];
   if (file?.issuers) {
-    if (env.TOKEN_ISSUER?.trim()) throw new ConfigError('TOKEN_ISSUER', 'is set and the config file lists issuers: use one or the other');
+    // Which of the file's issuers would an issuer variable belong to? Refuse rather than ignore it.
+    const stray = ISSUER_SETTINGS.find((k) => env[k] !== undefined);
+    if (stray) throw new ConfigError(stray, 'is set and the config file lists issuers: set it per issuer in the file');
     issuers = file.issuers.map((issuer) => configFromEnv({ ...shared, ...issuerFromFile(issuer, env) }));
+    const names = issuers.map((i) => i.issuer);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new ConfigError('issuers', `lists ${JSON.stringify(twice)} twice`);
   } else {
     issuers = [configFromEnv({ ...shared, ...pick(env, (k) => ISSUER_SETTINGS.includes(k)) })];
   }
 
   const tokenSource = readTokenSource(env.TOKEN_SOURCE ?? (file?.tokenSource ? `${file.tokenSource.kind}:${file.tokenSource.name}` : undefined));
-  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? 'simple').trim();
+  const rules = readRulesSetting(env, file, sources);
+  // With route rules, IAM answers by default: a cached simple `isAuthorized: true` would open every route.
+  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? (rules ? 'iam' : 'simple')).trim();
   if (v2 !== 'simple' && v2 !== 'iam') throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
-  return { issuers, rules: readRulesSetting(env, file, sources), tokenSource, v2Response: v2 };
+  if (v2 === 'simple' && rules) {
+    const cache = env.V2_SIMPLE_CACHE?.trim();
+    if (cache !== 'per-route' && cache !== 'off') {
+      throw new ConfigError('V2_RESPONSE', 'is simple with route rules: API Gateway would reuse one route\'s isAuthorized for every route. Use V2_RESPONSE=iam, or set V2_SIMPLE_CACHE=per-route (identity sources include $context.routeKey) or off (result TTL 0)');
+    }
+  }
+  return { issuers, rules, tokenSource, v2Response: v2 };
 }
 
 function pick(env: Env, keep: (key: string) => boolean): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) if (keep(k) && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (keep(k) && v !== undefined && v.trim() !== '') out[k] = v;
   return out;
 }
 
@@ -123,6 +138,12 @@ function sharedFromFile(file: FileConfig): Record<string, string | undefined> {
 
 function issuerFromFile(issuer: FileIssuer, env: Env): Record<string, string | undefined> {
   const secret = issuer.secret;
+  if (issuer.issuer !== issuer.issuer.trim()) throw new ConfigError('issuers', `issuer ${JSON.stringify(issuer.issuer)} has surrounding spaces`);
+  // Lists become comma-separated settings: an item holding a comma or a space would split in two.
+  for (const [key, list] of [['audience', issuer.audience], ['requiredScopes', issuer.requiredScopes], ['scopeClaims', issuer.scopeClaims ?? []], ['groupClaims', issuer.groupClaims ?? []]] as const) {
+    const bad = list.find((item) => /[\s,]/.test(item));
+    if (bad !== undefined) throw new ConfigError('issuers', `${issuer.issuer}: ${key} item ${JSON.stringify(bad)} contains a comma or a space`);
+  }
   let TOKEN_SECRET: string | undefined;
   if (secret?.kind === 'env') {
     TOKEN_SECRET = env[secret.name];
