@@ -4,8 +4,7 @@
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { join } from 'node:path';
 
 const outdir = 'dist/lambda';
 // dist/lambda also holds tsc's output for src/lambda (the CLI imports it): remove only the bundle's own files.
@@ -47,28 +46,21 @@ console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} 
  */
 async function embedConfig() {
   rmSync(join(outdir, 'tollgate.config.json'), { force: true });
-  const { configFilePath, readConfigFile, cliAuthorizerConfig } = await import('../dist/cli/load-config.js');
+  const { configFilePath, lambdaConfigDocument } = await import('../dist/cli/load-config.js');
   const path = configFilePath(undefined, process.env);
   if (!path) return undefined;
-  let file;
+  let document;
   try {
-    file = readConfigFile(path, process.env);
-    cliAuthorizerConfig({ ...process.env, ...(file.issuers ? { TOKEN_ISSUER: '' } : {}) }, file);
+    document = lambdaConfigDocument(path, process.env, { placeholderSecrets: true });
   } catch (error) {
     console.error(`bundle: ${error.message}`);
     process.exit(2);
-  }
-  const document = parseYaml(readFileSync(path, 'utf8'));
-  delete document.$schema;
-  if (typeof document.rules === 'string') {
-    const { loadRulesFile } = await import('../dist/cli/rules-command.js');
-    document.rules = loadRulesFile(resolve(dirname(path), document.rules)).document;
   }
   for (const issuer of document.issuers ?? []) {
     if (issuer.secret?.file) console.warn(`bundle: issuer ${issuer.issuer} reads its secret from ${issuer.secret.file}, which is not in the zip; in Lambda use secret: { env: NAME }`);
   }
   const out = join(outdir, 'tollgate.config.json');
   writeFileSync(out, JSON.stringify(document, null, 2) + '\n');
-  console.log(`embedded ${path} as dist/lambda/tollgate.config.json${file.rules?.kind === 'file' ? ', rules inlined' : ''}`);
+  console.log(`embedded ${path} as dist/lambda/tollgate.config.json${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`);
   return out;
 }

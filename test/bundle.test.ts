@@ -132,3 +132,41 @@ test('the deployed bundle with a JSON config file and inline route rules loads i
     await server.close();
   }
 });
+
+test('invoke --handler hands the CLI\'s config file (YAML, rules file beside it) to the built module as JSON', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
+  const token = (await cliAsync(home, ['token', '--sub', 'erin', '--scope', 'read:pets'])).stdout.trim();
+  const server = await startJwksServer(JSON.parse((await cliAsync(home, ['jwks'])).stdout).keys);
+  try {
+    writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET /pets/{id}\n    scopes: [read:pets]\n  - route: DELETE /pets/{id}\n    scopes: [admin]\n');
+    writeFileSync(join(home, 'tollgate.config.yaml'), `issuers:\n  - issuer: http://localhost:3000/idp\n    audience: https://petstore.example.com\n    jwksUri: ${server.url}\nrules: ./rules.yaml\n`);
+    const arn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
+    const del = await cliAsync(home, ['invoke', '--token', token, '--method-arn', `${arn}/DELETE/pets/1`, '--handler', BUNDLE]);
+    assert.equal(del.status, 3, del.stderr);
+    const get = await cliAsync(home, ['invoke', '--token', token, '--method-arn', `${arn}/GET/pets/1`, '--handler', BUNDLE]);
+    assert.equal(get.status, 0, get.stderr);
+  } finally {
+    await server.close();
+  }
+});
+
+test('npm run bundle embeds a config file found here, rules inlined, and refuses a broken one', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-embed-'));
+  writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET /pets\n    public: true\n');
+  const config = join(home, 'tollgate.config.yaml');
+  writeFileSync(config, 'issuers:\n  - issuer: https://legacy.example.com\n    audience: api\n    secret: { env: PROD_ONLY_SECRET }\nrules: ./rules.yaml\n');
+  const build = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TOLLGATE_CONFIG: config, RULES_FILE: '' } });
+  try {
+    assert.equal(build.status, 0, build.stderr);
+    const embedded = JSON.parse(readFileSync(join(ROOT, 'dist/lambda/tollgate.config.json'), 'utf8'));
+    assert.deepEqual(embedded.rules, { routes: [{ route: 'GET /pets', public: true }] }, 'rules inlined; the production secret was not needed to build');
+    assert.ok('tollgate.config.json' in unzipSync(readFileSync(ZIP)));
+    writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET pets\n');
+    const broken = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TOLLGATE_CONFIG: config } });
+    assert.equal(broken.status, 2);
+    assert.match(broken.stderr, /rules\.yaml:2:\d+/);
+  } finally {
+    // Leave the bundle as the other tests expect it: no embedded config.
+    spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env: { ...process.env, TOLLGATE_CONFIG: '' } });
+  }
+});

@@ -1,6 +1,7 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import type { FileConfig } from '../config/file-validate.js';
@@ -9,7 +10,7 @@ import { UNAUTHORIZED } from '../lambda/bearer.js';
 import { createHandler } from '../lambda/handler.js';
 import { evaluatePolicy } from '../lambda/policy.js';
 import type { AuthorizerResult } from '../lambda/shapes/index.js';
-import { cliAuthorizerConfig } from './load-config.js';
+import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
 import { EXIT, UsageError } from './errors.js';
 import { resolveEnv } from './resolve-env.js';
 
@@ -78,6 +79,23 @@ async function runInProcess(event: unknown, env: Record<string, string | undefin
   }
 }
 
+/**
+ * A built handler with the config file the CLI would use, given to it as the deployed function
+ * reads it: JSON with the rules inlined, through TOLLGATE_CONFIG.
+ */
+async function runBuilt(spec: string, event: unknown, env: Record<string, string | undefined>, configOption: string | undefined): Promise<Outcome> {
+  const path = configFilePath(configOption, env);
+  if (!path) return runInChild(spec, event, env);
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-invoke-'));
+  try {
+    const json = join(dir, 'tollgate.config.json');
+    writeFileSync(json, JSON.stringify(lambdaConfigDocument(path, env)));
+    return await runInChild(spec, event, { ...env, TOLLGATE_CONFIG: json });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A built module (e.g. the deployable bundle), in a fresh process with this environment, as Lambda runs it. */
 function runInChild(spec: string, event: unknown, env: Record<string, string | undefined>): Promise<Outcome> {
   const hash = spec.lastIndexOf('#');
@@ -108,7 +126,7 @@ export async function invoke(options: InvokeOptions, out: (line: string) => void
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   let outcome: Outcome;
   try {
-    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runInChild(options.handler, event, env);
+    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runBuilt(options.handler, event, env, options.config);
   } finally {
     await resolved.close();
   }

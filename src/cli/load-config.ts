@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { authorizerConfig, type AuthorizerConfig } from '../config/authorizer-config.js';
 import { ConfigError } from '../config/env.js';
 import { formatConfigError, loadConfigFile } from '../config/file.js';
@@ -38,4 +39,32 @@ export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Aut
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/**
+ * The config file as the deployed function reads it: JSON, its rules file inlined, validated
+ * first exactly as the CLI validates it (the rules the file names, not RULES_FILE). With
+ * `placeholderSecrets`, secrets named by environment variable need not be set (a build machine
+ * should not hold production secrets); their length is then checked in Lambda, at cold start.
+ */
+export function lambdaConfigDocument(path: string, env: Env, options: { placeholderSecrets?: boolean } = {}): Record<string, unknown> {
+  const buildEnv: Record<string, string | undefined> = { ...env, RULES_FILE: undefined };
+  const checked = readConfigFile(path, buildEnv);
+  if (options.placeholderSecrets) {
+    for (const issuer of checked.issuers ?? []) if (issuer.secret?.kind === 'env' && !buildEnv[issuer.secret.name]) buildEnv[issuer.secret.name] = 'placeholder'.repeat(8);
+  }
+  cliAuthorizerConfig(buildEnv, checked);
+  let document: Record<string, unknown>;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`${path}: ${(error as Error).message}`);
+  }
+  delete document.$schema;
+  if (checked.rules?.kind === 'file') {
+    const rules = loadRulesFile(checked.rules.path);
+    if (!rules.ok) throw new UsageError(formatRulesError(rules.errors[0]!));
+    document.rules = rules.document;
+  }
+  return document;
 }
