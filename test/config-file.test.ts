@@ -65,7 +65,7 @@ describe('good files', () => {
     assert.deepEqual({ ...auth0, jwksUri: auth0!.jwksUri?.href }, {
       issuer: 'https://petstore.eu.auth0.com/', preset: 'auth0', audience: ['https://api.petstore.example.com'], algorithms: ['RS256'],
       jwksUri: undefined, secret: undefined, tokenUse: undefined, scopeClaims: ['scope', 'permissions'], groupClaims: undefined,
-      requiredScopes: ['read:pets'], scopeMatch: 'all',
+      requiredScopes: ['read:pets'], scopeMatch: 'all', rules: undefined,
     });
     assert.equal(cognito!.preset, 'cognito');
     assert.equal(cognito!.tokenUse, 'access');
@@ -108,6 +108,7 @@ describe('good files', () => {
       issuers: [{
         issuer: 'https://example.auth0.com/', preset: 'oidc', audience: ['https://api.example.com'], algorithms: ['RS256'], jwksUri: undefined,
         secret: undefined, tokenUse: undefined, scopeClaims: undefined, groupClaims: undefined, requiredScopes: [], scopeMatch: 'all',
+        rules: undefined,
       }],
       rules: undefined, tokenSource: undefined, v2Response: undefined, context: undefined, usageIdentifierClaim: undefined,
       policyResource: undefined, clockTolerance: undefined, tokenMaxLength: undefined, tokenCacheSize: undefined, logDecisions: undefined,
@@ -165,6 +166,33 @@ describe('paths are resolved against the config file folder', () => {
     assert.deepEqual(inline, { kind: 'inline', document: { routes: [{ route: 'GET /pets', scopes: ['read:pets'] }] } });
   });
 
+  test("an issuer's own rules: the same forms as the top-level rules, resolved against the same folder", () => {
+    const c = config(`issuers:
+  - issuer: https://a.example.com/
+    audience: a
+    rules: ./rules/a.rules.yaml
+  - issuer: https://b.example.com/
+    audience: b
+    rules:
+      routes:
+        - route: GET /pets
+          scopes: [read:pets]
+  - issuer: https://c.example.com/
+    audience: c
+rules: /etc/tollgate/rules.yaml
+`, 'deploy/prod/tollgate.config.yaml');
+    assert.deepEqual(c.issuers!.map((i) => i.rules), [
+      { kind: 'file', path: join(dir, 'deploy/prod/rules/a.rules.yaml') },
+      { kind: 'inline', document: { routes: [{ route: 'GET /pets', scopes: ['read:pets'] }] } },
+      undefined,
+    ]);
+    assert.deepEqual(c.rules, { kind: 'file', path: '/etc/tollgate/rules.yaml' });
+    const pure = validateConfigDocument({ issuers: [{ issuer: 'https://i.example.com/', audience: 'a', rules: 'i.rules.json' }] }, { baseDir: '/var/task' });
+    assert.ok(pure.ok);
+    assert.deepEqual(pure.config.issuers![0]!.rules, { kind: 'file', path: '/var/task/i.rules.json' });
+    assert.equal(pure.config.rules, undefined);
+  });
+
   test('the pure validator resolves against baseDir, and never reads the files it names', () => {
     const result = validateConfigDocument({
       issuers: [{ issuer: 'i', audience: 'a', secret: { file: 'missing/secret.txt' } }], rules: 'missing.rules.yaml',
@@ -181,6 +209,10 @@ describe('paths are resolved against the config file folder', () => {
       'tollgate.config.yaml:7:15: rules.routes[0].scopes must be a list');
     assert.equal(formatConfigError(result.errorAt(['rules', 'routes', 0, 'scopes'], 'is not a known key', true)).replace(`${dir}/`, ''),
       'tollgate.config.yaml:7:7: rules.routes[0].scopes is not a known key');
+    const own = load(`issuers:\n  - issuer: https://a.example.com/\n    audience: a\n    rules:\n      routes:\n        - route: GET /pets\n          scopes: read:pets\n`);
+    assert.ok(own.ok);
+    assert.equal(formatConfigError(own.errorAt(['issuers', 0, 'rules', 'routes', 0, 'scopes'], 'must be a list')).replace(`${dir}/`, ''),
+      'tollgate.config.yaml:7:19: issuers[0].rules.routes[0].scopes must be a list');
   });
 });
 
@@ -287,15 +319,21 @@ context: {}
   - issuer: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123
     preset: cognito
     audience: 123e4567
+    rules: [a.rules.yaml]
+  - issuer: https://b.example.com/
+    audience: b
+    rules: ''
 usageIdentifierClaim: 7
 rules: 42
 context:
   claims: scope
 `), [
       'tollgate.config.yaml:4:15: issuers[0].audience must be a string or a list of strings, got the number Infinity (quote it)',
-      'tollgate.config.yaml:5:23: usageIdentifierClaim must be a string, got the number 7 (quote it)',
-      'tollgate.config.yaml:6:8: rules must be the path of a rules file or a rules mapping, got the number 42',
-      'tollgate.config.yaml:8:11: context.claims must be a list of claim names, got the string "scope"',
+      'tollgate.config.yaml:5:12: issuers[0].rules must be the path of a rules file or a rules mapping, got a list',
+      'tollgate.config.yaml:8:12: issuers[1].rules must be the path of a rules file or a rules mapping, got the string ""',
+      'tollgate.config.yaml:9:23: usageIdentifierClaim must be a string, got the number 7 (quote it)',
+      'tollgate.config.yaml:10:8: rules must be the path of a rules file or a rules mapping, got the number 42',
+      'tollgate.config.yaml:12:11: context.claims must be a list of claim names, got the string "scope"',
     ]);
   });
 
@@ -543,6 +581,8 @@ const GOOD: [string, Json][] = [
   ['swap two names', withValue(['context', 'rename'], { email: 'scope', scope: 'email' })],
   ['a claim named principalId, copied under another name', withValue(['context'], { claims: ['principalId'], rename: { principalId: 'pid' } })],
   ['inline rules', withValue(['rules'], { routes: [] })],
+  ["an issuer's own rules file", withValue(['issuers', 0, 'rules'], './auth0.rules.yaml')],
+  ["an issuer's own inline rules, no top-level rules", withValue(['issuers', 2, 'rules'], { routes: [] }, withValue(['rules'], undefined))],
   ['query token source', withValue(['tokenSource'], 'query:access_token')],
   ['cookie token source', withValue(['tokenSource'], 'cookie:session')],
   ['a query name outside the header characters', withValue(['tokenSource'], 'query:auth[token]')],
@@ -553,7 +593,8 @@ const GOOD: [string, Json][] = [
 
 const WRONG_TYPES = [null, true, 7, 'text', [], {}];
 /** Of those, the ones that are right for their key. */
-const VALID_WRONG_TYPES = new Set(['jwks: {}', 'usageIdentifierClaim: "text"', 'issuers[0].audience: "text"', 'issuers[0].requiredScopes: []']);
+const VALID_WRONG_TYPES = new Set(['jwks: {}', 'usageIdentifierClaim: "text"', 'issuers[0].audience: "text"', 'issuers[0].requiredScopes: []',
+  'rules: "text"', 'rules: {}', 'issuers[0].rules: "text"', 'issuers[0].rules: {}']);
 
 type Bad = [name: string, doc: unknown, at: (string | number)[]];
 /** BASE with `value` at `path`, a document both must refuse at (or under) `path`. */
@@ -611,6 +652,9 @@ const BAD: Bad[] = [
   bad('scopeMatch unknown', ['issuers', 0, 'scopeMatch'], 'most'),
   bad('rules empty', ['rules'], ''),
   bad('rules a list', ['rules'], []),
+  bad('issuer rules empty', ['issuers', 0, 'rules'], ''),
+  bad('issuer rules a list', ['issuers', 1, 'rules'], ['./a.rules.yaml']),
+  bad('issuer rules a number', ['issuers', 2, 'rules'], 42),
   bad('tokenSource without a place', ['tokenSource'], 'Authorization'),
   bad('tokenSource without a name', ['tokenSource'], 'header:'),
   bad('tokenSource from the body', ['tokenSource'], 'body:token'),
@@ -631,9 +675,9 @@ const BAD: Bad[] = [
   bad('logDecisions unknown', ['logDecisions'], 'none'),
   bad('jwks with an unknown key', ['jwks', 'ttl'], 5),
   ...WRONG_TYPES.flatMap((value): Bad[] => [
-    ...['issuers', 'tokenSource', 'v2Response', 'context', 'usageIdentifierClaim', 'policyResource', 'logDecisions', 'jwks']
+    ...['issuers', 'rules', 'tokenSource', 'v2Response', 'context', 'usageIdentifierClaim', 'policyResource', 'logDecisions', 'jwks']
       .map((key) => bad(`${key}: ${JSON.stringify(value)}`, [key], value)),
-    ...['issuer', 'preset', 'audience', 'algorithms', 'jwksUri', 'scopeClaims', 'groupClaims', 'requiredScopes', 'scopeMatch']
+    ...['issuer', 'preset', 'audience', 'algorithms', 'jwksUri', 'scopeClaims', 'groupClaims', 'requiredScopes', 'scopeMatch', 'rules']
       .map((key) => bad(`issuers[0].${key}: ${JSON.stringify(value)}`, ['issuers', 0, key], value)),
     bad(`issuers[1].tokenUse: ${JSON.stringify(value)}`, ['issuers', 1, 'tokenUse'], value),
     bad(`issuers[2].secret: ${JSON.stringify(value)}`, ['issuers', 2, 'secret'], value),

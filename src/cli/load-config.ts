@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { authorizerConfig, type AuthorizerConfig } from '../config/authorizer-config.js';
 import { ConfigError } from '../config/env.js';
 import { formatConfigError, loadConfigFile } from '../config/file.js';
-import type { FileConfig } from '../config/file-validate.js';
+import type { FileConfig, RulesSource } from '../config/file-validate.js';
 import { rulesEngine } from '../core/rules-engine.js';
 import { UsageError } from './errors.js';
 import { formatRulesError, loadRulesFile } from './rules-command.js';
@@ -61,10 +61,16 @@ export function lambdaConfigDocument(path: string, env: Env, options: { placehol
     throw new UsageError(`${path}: ${(error as Error).message}`);
   }
   delete document.$schema;
-  if (checked.rules?.kind === 'file') {
-    const rules = loadRulesFile(checked.rules.path);
+  const inline = (source: RulesSource | undefined): unknown => {
+    if (source?.kind !== 'file') return undefined;
+    const rules = loadRulesFile(source.path);
     if (!rules.ok) throw new UsageError(formatRulesError(rules.errors[0]!));
-    document.rules = rules.document;
-  }
+    return rules.document;
+  };
+  if (checked.rules?.kind === 'file') document.rules = inline(checked.rules);
+  const issuers = document.issuers as Record<string, unknown>[] | undefined;
+  checked.issuers?.forEach((issuer, i) => {
+    if (issuer.rules?.kind === 'file' && issuers?.[i]) issuers[i]!.rules = inline(issuer.rules);
+  });
   return document;
 }

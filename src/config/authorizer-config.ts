@@ -2,14 +2,19 @@ import type { RulesEngine } from '../core/rules-engine.js';
 import type { CompiledRules, RuleError } from '../core/rules-types.js';
 import { DEFAULT_TOKEN_SOURCE, parseTokenSource, TokenSourceError, type TokenSource } from '../lambda/token-source.js';
 import { ConfigError, configFromEnv, type TollgateConfig } from './env.js';
-import type { FileConfig, FileIssuer } from './file-validate.js';
+import type { FileConfig, FileIssuer, RulesSource } from './file-validate.js';
 
 /** Everything one authorizer needs: its issuers (each complete), route rules, and how to read requests. */
 export interface AuthorizerConfig {
   /** One or more issuers; each carries the shared settings too. */
   readonly issuers: readonly TollgateConfig[];
-  /** Route rules, compiled, with the engine that evaluates them (loaded only when rules are configured). */
+  /**
+   * Route rules, compiled, with the engine that evaluates them (loaded only when rules are
+   * configured): for requests without a token and for issuers without rules of their own.
+   */
   readonly rules: { readonly compiled: CompiledRules; readonly engine: RulesEngine } | undefined;
+  /** An issuer's own rules, by exact issuer: they replace `rules` for that issuer's tokens. */
+  readonly issuerRules: ReadonlyMap<string, { readonly compiled: CompiledRules; readonly engine: RulesEngine }>;
   readonly tokenSource: TokenSource;
   /** HTTP API payload 2.0: `simple` ({ isAuthorized, context }) or `iam` (a policy). The event does not say. */
   readonly v2Response: 'simple' | 'iam';
@@ -31,7 +36,7 @@ export interface ConfigSources {
 
 /** Whether this environment and file configure route rules (so the caller loads the engine). */
 export function rulesConfigured(env: Env, file: FileConfig | undefined): boolean {
-  return Boolean(env.RULES_FILE?.trim()) || file?.rules !== undefined;
+  return Boolean(env.RULES_FILE?.trim()) || file?.rules !== undefined || Boolean(file?.issuers?.some((i) => i.rules !== undefined));
 }
 
 /**
@@ -60,16 +65,21 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
 
   const tokenSource = readTokenSource(env.TOKEN_SOURCE ?? (file?.tokenSource ? `${file.tokenSource.kind}:${file.tokenSource.name}` : undefined));
   const rules = readRulesSetting(env, file, sources);
+  const issuerRules = new Map<string, NonNullable<AuthorizerConfig['rules']>>();
+  file?.issuers?.forEach((issuer, i) => {
+    if (issuer.rules) issuerRules.set(issuer.issuer, compileRules(issuer.rules, `issuers[${i}].rules`, sources));
+  });
   // With route rules, IAM answers by default: a cached simple `isAuthorized: true` would open every route.
-  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? (rules ? 'iam' : 'simple')).trim();
+  const anyRules = rules !== undefined || issuerRules.size > 0;
+  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple')).trim();
   if (v2 !== 'simple' && v2 !== 'iam') throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
-  if (v2 === 'simple' && rules) {
+  if (v2 === 'simple' && anyRules) {
     const cache = env.V2_SIMPLE_CACHE?.trim();
     if (cache !== 'per-route' && cache !== 'off') {
       throw new ConfigError('V2_RESPONSE', 'is simple with route rules: API Gateway would reuse one route\'s isAuthorized for every route. Use V2_RESPONSE=iam, or set V2_SIMPLE_CACHE=per-route (identity sources include $context.routeKey) or off (result TTL 0)');
     }
   }
-  return { issuers, rules, tokenSource, v2Response: v2 };
+  return { issuers, rules, issuerRules, tokenSource, v2Response: v2 };
 }
 
 function pick(env: Env, keep: (key: string) => boolean): Record<string, string | undefined> {
@@ -88,22 +98,21 @@ function readTokenSource(spec: string | undefined): TokenSource {
   }
 }
 
-function readRulesSetting(env: Env, file: FileConfig | undefined, { readRules, rulesEngine }: ConfigSources): AuthorizerConfig['rules'] {
+function readRulesSetting(env: Env, file: FileConfig | undefined, sources: ConfigSources): AuthorizerConfig['rules'] {
   const path = env.RULES_FILE?.trim();
+  if (path) return compileRules({ kind: 'file', path }, `RULES_FILE (${path})`, sources);
+  return file?.rules ? compileRules(file.rules, 'rules', sources) : undefined;
+}
+
+/** Reads (a path) or takes (inline) a rules document and compiles it; errors name where it came from. */
+function compileRules(source: RulesSource, setting: string, { readRules, rulesEngine }: ConfigSources): NonNullable<AuthorizerConfig['rules']> {
   let document: unknown;
-  let where: string;
-  if (path) {
-    if (!readRules) throw new ConfigError('RULES_FILE', 'cannot be read here');
-    document = readRules(path);
-    where = `RULES_FILE (${path})`;
-  } else if (file?.rules?.kind === 'file') {
-    if (!readRules) throw new ConfigError('rules', 'cannot be read here');
-    document = readRules(file.rules.path);
-    where = `rules (${file.rules.path})`;
-  } else if (file?.rules?.kind === 'inline') {
-    document = file.rules.document;
-    where = 'rules';
-  } else return undefined;
+  let where = setting;
+  if (source.kind === 'file') {
+    if (!readRules) throw new ConfigError(setting, 'cannot be read here');
+    document = readRules(source.path);
+    if (!setting.includes('(')) where = `${setting} (${source.path})`;
+  } else document = source.document;
   if (!rulesEngine) throw new ConfigError(where, 'needs the rules engine, which was not loaded');
   const result = rulesEngine.validateRules(document);
   if (!result.ok) {

@@ -75,6 +75,11 @@ export interface FileIssuer {
   readonly requiredScopes: readonly string[];
   /** Default `all`. */
   readonly scopeMatch: ScopeMatch;
+  /**
+   * This issuer's own route rules (the same forms as the top-level `rules`): for its tokens they
+   * replace the top-level rules. Undefined: the top-level rules apply.
+   */
+  readonly rules: RulesSource | undefined;
 }
 
 /**
@@ -177,7 +182,7 @@ export const VALIDATOR_ONLY_CHECKS = [
 const TOP_KEYS = ['$schema', 'issuers', 'rules', 'tokenSource', 'v2Response', 'context', 'usageIdentifierClaim', 'policyResource',
   'clockTolerance', 'tokenMaxLength', 'tokenCacheSize', 'logDecisions', 'jwks'] as const;
 const ISSUER_KEYS = ['issuer', 'preset', 'audience', 'algorithms', 'jwksUri', 'secret', 'tokenUse', 'scopeClaims', 'groupClaims',
-  'requiredScopes', 'scopeMatch'] as const;
+  'requiredScopes', 'scopeMatch', 'rules'] as const;
 const CONTEXT_KEYS = ['claims', 'rename'] as const;
 const SECRET_KEYS = ['env', 'file'] as const;
 
@@ -408,12 +413,20 @@ function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string
     ? c.texts(doc, 'requiredScopes', path, { min: 0, what: 'scopes', item: { re: SCOPE, problem: 'must be one scope, without spaces (list each scope on its own)' } })
     : [];
   const scopeMatch = has(doc, 'scopeMatch') ? c.choice(doc, 'scopeMatch', path, ['all', 'any'] as const) : 'all';
+  const rules = has(doc, 'rules') ? checkRules(c, doc.rules, [...path, 'rules'], baseDir) : undefined;
 
   if (c.issues.length > before) return undefined;
   return {
     issuer: issuer!, preset: preset!, audience: audience!, algorithms: algorithms!, jwksUri, secret, tokenUse,
-    scopeClaims, groupClaims, requiredScopes: requiredScopes!, scopeMatch: scopeMatch!,
+    scopeClaims, groupClaims, requiredScopes: requiredScopes!, scopeMatch: scopeMatch!, rules,
   };
+}
+
+/** `rules`, at the top level or in an issuer: a path (resolved against baseDir) or an inline mapping. */
+function checkRules(c: Checker, value: unknown, path: ConfigPath, baseDir: string): RulesSource | undefined {
+  if (typeof value === 'string' && value.length > 0) return { kind: 'file', path: resolve(baseDir, value) };
+  if (isDoc(value)) return { kind: 'inline', document: value };
+  return c.fail(path, `must be the path of a rules file or a rules mapping, got ${describe(value)}`);
 }
 
 function algorithmProblem(alg: unknown, hasSecret: boolean): string | undefined {
@@ -500,12 +513,7 @@ export function validateConfigDocument(doc: unknown, options: ValidateOptions = 
   }
 
   let rules: RulesSource | undefined;
-  if (has(root, 'rules')) {
-    const value = root.rules;
-    if (typeof value === 'string' && value.length > 0) rules = { kind: 'file', path: resolve(baseDir, value) };
-    else if (isDoc(value)) rules = { kind: 'inline', document: value };
-    else c.fail(['rules'], `must be the path of a rules file or a rules mapping, got ${describe(value)}`);
-  }
+  if (has(root, 'rules')) rules = checkRules(c, root.rules, ['rules'], baseDir);
 
   let tokenSource: TokenSource | undefined;
   if (has(root, 'tokenSource')) {

@@ -31,7 +31,7 @@ export function createAuthorizer(config: AuthorizerConfig, options: RuntimeOptio
 /** An authorizer over one runtime, without rules: what the TOKEN handler of the first release did. */
 export function singleIssuerAuthorizer(runtime: Runtime): Authorizer {
   return {
-    config: { issuers: [runtime.config], rules: undefined, tokenSource: { kind: 'header', name: 'Authorization' }, v2Response: 'simple' },
+    config: { issuers: [runtime.config], rules: undefined, issuerRules: new Map(), tokenSource: { kind: 'header', name: 'Authorization' }, v2Response: 'simple' },
     issuers: new IssuerSet(new Map([[runtime.config.issuer, runtime.verifier]])),
     runtimes: new Map([[runtime.config.issuer, runtime]]),
     log: runtime.log,

@@ -1,7 +1,8 @@
 import type { Context, Statement } from 'aws-lambda';
 import { reason, refuse, type Decision, type Reason } from '../core/reasons.js';
 import type { RuleIdentity } from '../core/rules-eval.js';
-import type { RouteRule } from '../core/rules-types.js';
+import type { CompiledRules, RouteRule } from '../core/rules-types.js';
+import type { AuthorizerConfig } from '../config/authorizer-config.js';
 import { claimValues } from '../core/scopes.js';
 import type { Authorizer } from './authorizer.js';
 import { evaluatePolicy, policyResource } from './policy.js';
@@ -71,10 +72,7 @@ function invalidEvent(): Resolution {
 }
 
 async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Resolution> {
-  const compiled = authorizer.config.rules?.compiled;
-  const engine = authorizer.config.rules?.engine;
-  // WebSocket $connect has no method and path: with rules, their default decides (default: deny refuses it).
-  const rule = compiled === undefined ? undefined : request.method !== undefined && request.path !== undefined ? compiled.resolve(request.method, request.path) : compiled.defaultRule;
+  const shared = authorizer.config.rules;
   const route = request.method !== undefined ? `${request.method} ${request.path ?? ''}` : request.path;
 
   let decision: Decision;
@@ -85,9 +83,9 @@ async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Re
   if (decision.kind === 'failure') return { decision, route, outcome: { kind: 'failure', code: decision.reason.code } };
   if (decision.kind === 'unauthorized') {
     // A public route needs no token: an anonymous caller gets the public routes, and only them.
-    if (decision.reason.code === 'TOKEN_MISSING' && rule?.access === 'public' && compiled && engine) {
+    if (decision.reason.code === 'TOKEN_MISSING' && shared && ruleFor(shared.compiled, request).access === 'public') {
       const anonymous: Decision = { kind: 'allow', principal: 'anonymous', claims: {}, context: {}, kid: undefined, issuer: '' };
-      return routePolicy(authorizer, request, anonymous, route, (r) => r.access === 'public', undefined);
+      return routePolicy(shared, authorizer, request, anonymous, route, (r) => r.access === 'public', undefined);
     }
     return { decision, route, outcome: { kind: 'unauthorized' } };
   }
@@ -97,11 +95,20 @@ async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Re
     // A token-wide refusal (required scopes): the same answer on every route while cached.
     return { decision, route, outcome: { kind: 'deny', principalId: decision.principal ?? 'unknown', context: { reason: decision.reason.code }, statements: [statement('Deny', wide)] } };
   }
-  if (compiled === undefined || engine === undefined || rule === undefined) {
+  // An issuer's own rules replace the shared ones for its tokens.
+  const rules = authorizer.config.issuerRules.get(decision.issuer) ?? shared;
+  if (rules === undefined) {
     return { decision, route, outcome: { kind: 'allow', principalId: decision.principal, context: decision.context, statements: [statement('Allow', wide)] } };
   }
+  const { engine } = rules;
   const identity: RuleIdentity = { scopes: claimValues(decision.claims, issuerConfig.scopeClaims), groups: claimValues(decision.claims, issuerConfig.groupClaims) };
-  return routePolicy(authorizer, request, decision, route, (r) => engine.evaluateRule(r, decision.claims, identity) === undefined, engine.evaluateRule(rule, decision.claims, identity));
+  const rule = ruleFor(rules.compiled, request);
+  return routePolicy(rules, authorizer, request, decision, route, (r) => engine.evaluateRule(r, decision.claims, identity) === undefined, engine.evaluateRule(rule, decision.claims, identity));
+}
+
+/** The rule that decides this request; WebSocket $connect has no method or path, so the rules' default. */
+function ruleFor(compiled: CompiledRules, request: AuthRequest): RouteRule {
+  return request.method !== undefined && request.path !== undefined ? compiled.resolve(request.method, request.path) : compiled.defaultRule;
 }
 
 /**
@@ -109,8 +116,16 @@ async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Re
  * rest, so the cached answer is right on every route; the current route's own verdict is the
  * decision logged. When no exact policy exists, the policy covers this request only.
  */
-function routePolicy(authorizer: Authorizer, request: AuthRequest, allow: Extract<Decision, { kind: 'allow' }>, route: string | undefined, satisfied: (r: RouteRule) => boolean, refusal: Reason | undefined): Resolution {
-  const { compiled, engine } = authorizer.config.rules!;
+function routePolicy(
+  rules: NonNullable<AuthorizerConfig['rules']>,
+  authorizer: Authorizer,
+  request: AuthRequest,
+  allow: Extract<Decision, { kind: 'allow' }>,
+  route: string | undefined,
+  satisfied: (r: RouteRule) => boolean,
+  refusal: Reason | undefined,
+): Resolution {
+  const { compiled, engine } = rules;
   const decision: Decision = refusal ? refuse(refusal, { principal: allow.principal, kid: allow.kid, issuer: allow.issuer }) : allow;
   const simple = request.shape === 'http-v2' && authorizer.config.v2Response === 'simple';
   const built = request.shape === 'websocket' || simple ? undefined : engine.buildRoutePolicy(request.arnParts, compiled, satisfied);
