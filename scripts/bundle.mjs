@@ -11,8 +11,11 @@ const outdir = 'dist/lambda';
 rmSync(join(outdir, 'index.mjs'), { force: true });
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
+const embedded = await embeddedConfig();
 await build({
   entryPoints: { index: 'src/lambda/index.ts' },
+  // The config file, if one was found, goes into the code: a cold start reads no file for it.
+  define: { 'globalThis.TOLLGATE_EMBEDDED_CONFIG': embedded === undefined ? 'undefined' : JSON.stringify(embedded) },
   outdir,
   bundle: true,
   splitting: true,
@@ -27,8 +30,6 @@ await build({
 });
 
 const files = { 'index.mjs': join(outdir, 'index.mjs') };
-const embedded = await embedConfig();
-if (embedded) files['tollgate.config.json'] = embedded;
 for (const name of readdirSync(join(outdir, 'chunks')).sort()) files[`chunks/${name}`] = join(outdir, 'chunks', name);
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
 const mtime = new Date('2020-01-01T00:00:00Z');
@@ -41,11 +42,9 @@ console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} 
 
 /**
  * A config file found here (TOLLGATE_CONFIG, or tollgate.config.yaml/.yml/.json) is validated as
- * the CLI does and written as JSON beside index.mjs, its rules file inlined: the function reads JSON
- * only and finds it there. Returns the written path, or undefined when there is no config file.
+ * the CLI does and returned as the JSON document the function reads, its rules file inlined.
  */
-async function embedConfig() {
-  rmSync(join(outdir, 'tollgate.config.json'), { force: true });
+async function embeddedConfig() {
   const { configFilePath, lambdaConfigDocument } = await import('../dist/cli/load-config.js');
   const path = configFilePath(undefined, process.env);
   if (!path) return undefined;
@@ -59,8 +58,6 @@ async function embedConfig() {
   for (const issuer of document.issuers ?? []) {
     if (issuer.secret?.file) console.warn(`bundle: issuer ${issuer.issuer} reads its secret from ${issuer.secret.file}, which is not in the zip; in Lambda use secret: { env: NAME }`);
   }
-  const out = join(outdir, 'tollgate.config.json');
-  writeFileSync(out, JSON.stringify(document, null, 2) + '\n');
-  console.log(`embedded ${path} as dist/lambda/tollgate.config.json${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`);
-  return out;
+  console.log(`embedded ${path} in dist/lambda/index.mjs${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`);
+  return document;
 }

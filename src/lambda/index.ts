@@ -4,7 +4,10 @@ import { loadLambdaConfig } from './load-config.js';
 
 // Built once per container: configuration errors stop the cold start with a message naming the
 // setting (API Gateway answers 500), and warm invocations reuse the verifiers and their key caches.
-const authorizer = createAuthorizer(await loadLambdaConfig(process.env, import.meta.url));
+// npm run bundle replaces this with the config file it found (rules inlined), or leaves it undefined.
+const embedded = (globalThis as { TOLLGATE_EMBEDDED_CONFIG?: unknown }).TOLLGATE_EMBEDDED_CONFIG;
+// One plain copy: every read of process.env is a call into the runtime.
+const authorizer = createAuthorizer(await loadLambdaConfig({ ...process.env }, embedded));
 
 // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart
 // snapshots hold them), and the first request does not wait for them.

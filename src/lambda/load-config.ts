@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { authorizerConfig, rulesConfigured, type AuthorizerConfig } from '../config/authorizer-config.js';
 import { ConfigError } from '../config/env.js';
 import type { FileConfig } from '../config/file-validate.js';
@@ -6,17 +6,15 @@ import type { FileConfig } from '../config/file-validate.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * The deployed function's configuration: environment variables, plus a JSON config file when
- * TOLLGATE_CONFIG names one or `tollgate.config.json` sits beside the handler (npm run bundle puts
- * it there, rules inlined). The Lambda reads JSON only: YAML stays a development format, so the
- * bundle carries no YAML parser.
+ * The deployed function's configuration: environment variables, plus a config file when
+ * TOLLGATE_CONFIG names a JSON file or `npm run bundle` embedded one in the bundle (its rules
+ * inlined), so a cold start touches no file to find it. The Lambda reads JSON only: YAML stays a
+ * development format, so the bundle carries no YAML parser.
  */
-export async function loadLambdaConfig(env: Env, moduleUrl: string): Promise<AuthorizerConfig> {
-  // No node:url or node:path here: each builtin an ESM bundle imports costs the cold start about 1 ms.
-  const beside = decodeURIComponent(new URL('./tollgate.config.json', moduleUrl).pathname);
-  const path = env.TOLLGATE_CONFIG?.trim() || (existsSync(beside) ? beside : undefined);
+export async function loadLambdaConfig(env: Env, embedded: unknown = undefined): Promise<AuthorizerConfig> {
+  const path = env.TOLLGATE_CONFIG?.trim();
   // The file validator and the rules engine are separate chunks, loaded only when configured.
-  const file = path ? await readJsonConfig(path, env) : undefined;
+  const file = path ? await validated(readJson(path, 'TOLLGATE_CONFIG'), path, env) : embedded !== undefined ? await validated(embedded, 'the embedded config', env) : undefined;
   const rulesEngine = rulesConfigured(env, file) ? (await import('../core/rules-engine.js')).rulesEngine : undefined;
   return authorizerConfig(env, { file, readRules: (p) => readJson(p, 'RULES_FILE'), rulesEngine });
 }
@@ -36,10 +34,10 @@ function readJson(path: string, setting: string): unknown {
   }
 }
 
-async function readJsonConfig(path: string, env: Env): Promise<FileConfig> {
+async function validated(document: unknown, path: string, env: Env): Promise<FileConfig> {
   const { formatConfigPath, validateConfigDocument } = await import('../config/file-validate.js');
   const slash = path.lastIndexOf('/');
-  const result = validateConfigDocument(readJson(path, 'TOLLGATE_CONFIG'), { baseDir: slash > 0 ? path.slice(0, slash) : '.', env });
+  const result = validateConfigDocument(document, { baseDir: slash > 0 ? path.slice(0, slash) : '.', env });
   if (result.ok) return result.config;
   const first = result.errors[0]!;
   throw new ConfigError('TOLLGATE_CONFIG', `${path}: ${formatConfigPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate config check)` : ''}`);
