@@ -2,8 +2,9 @@
 // YAML is parsed here, never in the Lambda: the deployed handler gets the rules as JSON.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { formatRulePath, validateRules, type CompiledRules, type RuleError, type RulePath } from '../core/rules.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { offsetOf } from '../config/yaml-position.js';
+import { formatRulePath, validateRules, type CompiledRules, type RulePath } from '../core/rules.js';
 import { EXIT, UsageError } from './errors.js';
 
 export const RULES_HELP = `Usage: tollgate rules check FILE
@@ -65,41 +66,11 @@ export function loadRulesSource(source: string, file: string): LoadRulesResult {
   }
   const result = validateRules(document);
   if (result.ok) return { ok: true, rules: result.rules, document };
-  const located = result.errors.map((e, index) => ({ index, offset: offsetOf(doc, e), e }));
+  const located = result.errors.map((e, index) => ({ index, offset: offsetOf(doc, e.path, e.atKey === true), e }));
   located.sort((a, b) => a.offset - b.offset || a.index - b.index);
   return { ok: false, errors: located.map(({ offset, e }) => at(offset, e.path, e.message)) };
 }
 
-/**
- * Where an error's path is in the document: the value it names, the key for an unknown key or an
- * empty value, or, for a key that is not there, the deepest enclosing node that is.
- */
-function offsetOf(doc: Document, error: RuleError): number {
-  let node: unknown = doc.contents;
-  let offset = start(node) ?? 0;
-  for (const [i, part] of error.path.entries()) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) break;
-      const keyStart = start(pair.key) ?? offset;
-      const empty = pair.value === null || (isScalar(pair.value) && pair.value.value === null && !pair.value.source);
-      if ((i === error.path.length - 1 && error.atKey === true) || empty) return keyStart;
-      node = pair.value;
-      offset = start(node) ?? keyStart;
-    } else if (isSeq(node) && typeof part === 'number' && part < node.items.length) {
-      node = node.items[part];
-      offset = start(node) ?? offset;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function start(node: unknown): number | undefined {
-  return (node as { range?: [number, number, number] } | null)?.range?.[0];
-}
 
 /** `tollgate rules ...`: returns the exit code. */
 export function rulesCommand(args: string[], out: (line: string) => void, err: (line: string) => void): number {

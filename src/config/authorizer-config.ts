@@ -1,5 +1,6 @@
 import type { RulesEngine } from '../core/rules-engine.js';
-import type { CompiledRules, RuleError } from '../core/rules-types.js';
+import { formatKeyPath } from '../core/key-path.js';
+import type { CompiledRules } from '../core/rules-types.js';
 import { DEFAULT_TOKEN_SOURCE, parseTokenSource, TokenSourceError, type TokenSource } from '../lambda/token-source.js';
 import { ConfigError, configFromEnv, type TollgateConfig } from './env.js';
 import type { FileConfig, FileIssuer, RulesSource } from './file-validate.js';
@@ -117,13 +118,9 @@ function compileRules(source: RulesSource, setting: string, { readRules, rulesEn
   const result = rulesEngine.validateRules(document);
   if (!result.ok) {
     const first = result.errors[0]!;
-    throw new ConfigError(where, `is invalid: ${rulePath(first)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate rules check)` : ''}`);
+    throw new ConfigError(where, `is invalid: ${formatKeyPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate rules check)` : ''}`);
   }
   return { compiled: result.rules, engine: rulesEngine };
-}
-
-function rulePath(error: RuleError): string {
-  return error.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
 }
 
 function sharedFromFile(file: FileConfig): Record<string, string | undefined> {

@@ -206,16 +206,7 @@ const TOKEN_SOURCE = regex(PATTERNS.tokenSource);
 
 type Doc = Record<string, unknown>;
 
-/** `issuers[0].algorithms[1]`; keys that are not plain names are quoted: `context.rename["cognito:groups"]`. */
-export function formatConfigPath(path: ConfigPath): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
+export { formatKeyPath as formatConfigPath } from '../core/key-path.js';
 
 /** A value as a message shows it: `the string "30"`, `a list`, `nothing`. */
 function describe(value: unknown): string {

@@ -4,7 +4,8 @@
 // parsed JSON document without this module's YAML parser.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { offsetOf } from './yaml-position.js';
 import { formatConfigPath, validateConfigDocument, type ConfigIssue, type ConfigPath, type FileConfig } from './file-validate.js';
 
 export {
@@ -111,37 +112,3 @@ export function loadConfigSource(source: string, file: string, options: LoadConf
   return { ok: false, errors: errors.map(({ offset, issue }) => at(offset, issue.path, issue.message)) };
 }
 
-/**
- * Where `path` is in the document: the value it names, the key itself when `atKey`, or, for a key
- * that is not there (a missing required key), the deepest enclosing node that is.
- */
-function offsetOf(doc: Document, path: ConfigPath, atKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = start(node) ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    if (isAlias(node)) node = node.resolve(doc);
-    const part = path[i];
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) break;
-      const keyStart = start(pair.key) ?? offset;
-      const last = i === path.length - 1;
-      // A key with nothing after it (`audience:`) has an empty value: point at the key.
-      const empty = pair.value === null || (isScalar(pair.value) && pair.value.value === null && !pair.value.source);
-      if ((last && atKey) || empty) return keyStart;
-      node = pair.value;
-      offset = start(node) ?? keyStart;
-    } else if (isSeq(node) && typeof part === 'number' && part < node.items.length) {
-      node = node.items[part];
-      offset = start(node) ?? offset;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function start(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range?.[0];
-}

@@ -15,13 +15,4 @@ export {
   type RouteRule, type RuleError, type RulePath, type Segment, type SetRequirement, type ValidateRulesResult,
 } from './rules-types.js';
 
-/** `routes[3].scopes`, the way errors name a place in the document. */
-export function formatRulePath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
+export { formatKeyPath as formatRulePath } from './key-path.js';
