@@ -3,7 +3,7 @@
 // See bench/README.md for the knobs (BENCH_QUICK=1 and friends) and how to read the table.
 import { build } from 'esbuild';
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeKey, METHOD_ARN, mustRefuse, stackEnv, startJwks, tokenSet } from './fixtures.mjs';
@@ -46,6 +46,8 @@ const opts = {
 const ALL_STACKS = [
   { id: 'floor', label: 'node:crypto floor', entry: 'stacks/floor.mjs' },
   { id: 'tollgate', label: 'Tollgate (dist/lambda/index.mjs)', bundle: join(ROOT, 'dist/lambda/index.mjs') },
+  // The same bundle without a log line per Allow: what the one-line-per-decision log costs.
+  { id: 'tollgate-refusals', label: 'Tollgate, LOG_DECISIONS=refusals', bundle: join(ROOT, 'dist/lambda/index.mjs'), env: { LOG_DECISIONS: 'refusals' } },
   // jsonwebtoken and jwks-rsa are CommonJS and require() Node's built-ins, which an ESM bundle
   // can only do through a require made by createRequire: how such a bundle must ship to Lambda.
   { id: 'auth0', label: 'jsonwebtoken + jwks-rsa (Auth0 sample)', entry: 'stacks/auth0.mjs', needsRequire: true },
@@ -88,7 +90,17 @@ async function bundlePeers() {
       ...(stack.needsRequire ? { banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } } : {}),
     });
   }
-  for (const stack of stacks) stack.bundleKb = statSync(stack.bundle).size / 1024;
+  for (const stack of stacks) stack.bundleKb = coldStartBytes(stack.bundle) / 1024;
+}
+
+/** A bundle and the chunks it imports statically, transitively: what a cold start loads. */
+function coldStartBytes(file, seen = new Set()) {
+  if (seen.has(file)) return 0;
+  seen.add(file);
+  const code = readFileSync(file, 'utf8');
+  let bytes = Buffer.byteLength(code);
+  for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g)) bytes += coldStartBytes(join(dirname(file), m[1]), seen);
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,7 +131,7 @@ async function coldStarts(env, token) {
     for (let i = 0; i < stacks.length; i++) {
       const stack = stacks[(i + run) % stacks.length];
       try {
-        samples.get(stack.id).push(await runChild('cold.mjs', [pathToFileURL(stack.bundle).href], { ...env, BENCH_TOKEN: token }));
+        samples.get(stack.id).push(await runChild('cold.mjs', [pathToFileURL(stack.bundle).href], { ...env, ...stack.env, BENCH_TOKEN: token }));
       } catch (error) {
         throw new BenchFailure(`cold start of ${stack.label}: ${error.message}`);
       }
@@ -139,7 +151,7 @@ async function throughput(env, tokensFile) {
       const started = performance.now();
       const child = JSON.stringify({ stackUrl: pathToFileURL(stack.bundle).href, floorUrl, tokensFile, chunk: opts.chunk });
       try {
-        results.get(stack.id).push(await runChild('child.mjs', [], { ...env, BENCH_CHILD: child }, execArgv));
+        results.get(stack.id).push(await runChild('child.mjs', [], { ...env, ...stack.env, BENCH_CHILD: child }, execArgv));
       } catch (error) {
         throw new BenchFailure(`throughput of ${stack.label}: ${error.message}`);
       }
