@@ -1,43 +1,51 @@
-// Builds the deployable Lambda: dist/lambda/index.mjs (what every cold start loads), chunks that
-// load only when configured (the config-file validator, the route-rules engine), and a zip with
-// index.mjs at its root.
+// Builds the deployable Lambda: dist/lambda/index.mjs, the one file every cold start loads;
+// dist/lambda/chunks/*.mjs, self-contained modules loaded only when configured (the route-rules
+// engine, the config-file validator); and a zip with index.mjs at its root.
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const outdir = 'dist/lambda';
+// The modules index.mjs imports only when configured: source path -> file beside index.mjs.
+const LAZY = { 'core/rules-engine': 'chunks/rules-engine.mjs', 'config/file-validate': 'chunks/file-validate.mjs' };
+const common = { bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+
 // dist/lambda also holds tsc's output for src/lambda (the CLI imports it): remove only the bundle's own files.
 rmSync(join(outdir, 'index.mjs'), { force: true });
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
+mkdirSync(join(outdir, 'chunks'), { recursive: true });
 const embedded = await embeddedConfig();
+
+// No code splitting: shared chunks would be more files to load at every cold start. The lazy
+// modules are left as imports of their own self-contained bundles instead.
+const lazyImports = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onResolve({ filter: /(core\/rules-engine|config\/file-validate)\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const key = Object.keys(LAZY).find((k) => args.path.endsWith(`${k.split('/')[1]}.js`));
+      return key ? { path: `./${LAZY[key]}`, external: true } : undefined;
+    });
+  },
+};
 await build({
-  entryPoints: { index: 'src/lambda/index.ts' },
+  ...common,
+  entryPoints: ['src/lambda/index.ts'],
+  outfile: join(outdir, 'index.mjs'),
   // The config file, if one was found, goes into the code: a cold start reads no file for it.
   define: { 'globalThis.TOLLGATE_EMBEDDED_CONFIG': embedded === undefined ? 'undefined' : JSON.stringify(embedded) },
-  outdir,
-  bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  minify: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  legalComments: 'none',
-  logLevel: 'warning',
+  plugins: [lazyImports],
 });
+for (const [source, file] of Object.entries(LAZY)) await build({ ...common, entryPoints: [`src/${source}.ts`], outfile: join(outdir, file) });
 
-const files = { 'index.mjs': join(outdir, 'index.mjs') };
-for (const name of readdirSync(join(outdir, 'chunks')).sort()) files[`chunks/${name}`] = join(outdir, 'chunks', name);
+const files = { 'index.mjs': join(outdir, 'index.mjs'), ...Object.fromEntries(Object.values(LAZY).map((f) => [f, join(outdir, f)])) };
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
 const mtime = new Date('2020-01-01T00:00:00Z');
 const zip = zipSync(Object.fromEntries(Object.entries(files).map(([name, path]) => [name, [readFileSync(path), { level: 9, mtime }]])));
 writeFileSync('dist/tollgate-authorizer.zip', zip);
 const kb = (path) => (statSync(path).size / 1024).toFixed(1);
-const chunks = Object.keys(files).filter((f) => f.startsWith('chunks/'));
-console.log(`dist/lambda/index.mjs ${kb(join(outdir, "index.mjs"))} KB, chunks: ${chunks.map((c) => `${c} ${kb(join(outdir, c))} KB`).join(", ")} (the rules engine and the config-file validator load only when configured)`);
+console.log(`dist/lambda/index.mjs ${kb(join(outdir, 'index.mjs'))} KB (every cold start); loaded only when configured: ${Object.values(LAZY).map((f) => `${f} ${kb(join(outdir, f))} KB`).join(', ')}`);
 console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} KB (handler: index.handler)`);
 
 /**
