@@ -1,5 +1,3 @@
-import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import type { ContextValue } from '../core/reasons.js';
 
 /** The parts of an execute-api ARN (`arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{verb}/{path}`). */
 export interface MethodArn {
@@ -28,19 +26,6 @@ export function parseMethodArn(arn: unknown): MethodArn | undefined {
 export function policyResource(arn: MethodArn, scope: 'stage' | 'api'): string {
   const base = `arn:${arn.partition}:execute-api:${arn.region}:${arn.account}:${arn.apiId}`;
   return scope === 'api' ? `${base}/*` : `${base}/${arn.stage}/*/*`;
-}
-
-export function policy(
-  effect: 'Allow' | 'Deny',
-  principalId: string,
-  resource: string,
-  context: Record<string, ContextValue> | undefined,
-): APIGatewayAuthorizerResult {
-  return {
-    principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
-    ...(context ? { context } : {}),
-  };
 }
 
 /** An IAM wildcard as API Gateway matches it: case-sensitive, `*` any run (across `/`), `?` one character. */
