@@ -1,0 +1,164 @@
+// The Lambda events a REST API sends: the TOKEN and REQUEST authorizer events (spec sections 1
+// and 2) and the Lambda proxy integration event (section 5), built from one view of the request.
+import { createHash } from 'node:crypto';
+import type { ContextValue } from '../core/reasons.js';
+
+/** The fixed identity of the local API in every ARN: the ARN's shape matters to policies, not these values. */
+export const LOCAL_API = { region: 'us-east-1', account: '123456789012', apiId: 'tollgate00' } as const;
+
+export type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The request as the events present it; built once per request. */
+export interface RequestView {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly resource: string;
+  readonly stage: string;
+  readonly methodArn: string;
+  readonly headers: Record<string, string>;
+  readonly multiValueHeaders: Record<string, string[]>;
+  readonly queryStringParameters: Record<string, string>;
+  readonly multiValueQueryStringParameters: Record<string, string[]>;
+  readonly pathParameters: Record<string, string>;
+  readonly stageVariables: Record<string, string>;
+  readonly requestContext: Record<string, unknown>;
+}
+
+export interface ViewInput {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly resource: string;
+  readonly stage: string;
+  readonly headers: Headers;
+  readonly query: Query;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly stageVariables: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+  readonly nowMs: number;
+}
+
+const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+
+/** `{ a: ['1', '2'] }` → single (the last value, as API Gateway's `headers` has it) and multi maps. */
+function split(input: Readonly<Record<string, string | readonly string[] | undefined>>): [Record<string, string>, Record<string, string[]>] {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const values = list(v);
+    if (values.length === 0) continue;
+    single[k] = values[values.length - 1]!;
+    multi[k] = values;
+  }
+  return [single, multi];
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number): string => String(n).padStart(2, '0');
+/** `$context.requestTime`: `09/Apr/2015:12:34:56 +0000`. */
+function requestTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path without its leading slash}`; the root gives a trailing `/`. */
+export function methodArn(stage: string, method: string, path: string): string {
+  return `arn:aws:execute-api:${LOCAL_API.region}:${LOCAL_API.account}:${LOCAL_API.apiId}/${stage}/${method}/${path.replace(/^\//, '')}`;
+}
+
+export function requestView(input: ViewInput): RequestView {
+  const [headers, multiValueHeaders] = split(input.headers);
+  const [queryStringParameters, multiValueQueryStringParameters] = split(input.query);
+  const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  // A stable resource id per template, as API Gateway gives each resource one.
+  const resourceId = createHash('sha256').update(input.resource).digest('hex').slice(0, 6);
+  return {
+    requestId: input.requestId,
+    method: input.method,
+    path: input.path,
+    resource: input.resource,
+    stage: input.stage,
+    methodArn: methodArn(input.stage, input.method, input.path),
+    headers,
+    multiValueHeaders,
+    queryStringParameters,
+    multiValueQueryStringParameters,
+    pathParameters: { ...input.pathParameters },
+    stageVariables: { ...input.stageVariables },
+    requestContext: {
+      accountId: LOCAL_API.account,
+      apiId: LOCAL_API.apiId,
+      resourceId,
+      stage: input.stage,
+      requestId: input.requestId,
+      extendedRequestId: input.requestId,
+      requestTime: requestTime(input.nowMs),
+      requestTimeEpoch: input.nowMs,
+      path: `/${input.stage}${input.path}`,
+      resourcePath: input.resource,
+      httpMethod: input.method,
+      protocol: 'HTTP/1.1',
+      domainName: header('host') ?? 'localhost',
+      identity: { sourceIp: input.sourceIp, userAgent: header('user-agent') ?? null, apiKey: null, accessKey: null, accountId: null, caller: null, user: null, userArn: null },
+    },
+  };
+}
+
+export function tokenEvent(view: RequestView, token: string): Record<string, unknown> {
+  return { type: 'TOKEN', authorizationToken: token, methodArn: view.methodArn };
+}
+
+/** A real REQUEST event has no body and no isBase64Encoded (spec section 2). */
+export function requestEvent(view: RequestView): Record<string, unknown> {
+  return {
+    type: 'REQUEST',
+    methodArn: view.methodArn,
+    resource: view.resource,
+    path: view.path,
+    httpMethod: view.method,
+    headers: view.headers,
+    multiValueHeaders: view.multiValueHeaders,
+    queryStringParameters: view.queryStringParameters,
+    multiValueQueryStringParameters: view.multiValueQueryStringParameters,
+    pathParameters: view.pathParameters,
+    stageVariables: view.stageVariables,
+    requestContext: view.requestContext,
+  };
+}
+
+/** What an allowed request carries to a Lambda proxy integration from its authorizer. */
+export interface AuthorizerDelivery {
+  readonly principalId: string | undefined;
+  readonly integrationLatency: number;
+  readonly context: Readonly<Record<string, ContextValue>>;
+}
+
+/**
+ * The REST Lambda proxy event. `requestContext.authorizer` is `{ principalId, integrationLatency,
+ * ...context }` with context values stringified, as `$context.authorizer.<key>` is (spec section 5).
+ * Empty maps are null here, as API Gateway sends them to proxy integrations.
+ */
+export function proxyEvent(view: RequestView, body: string | null, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+  const orNull = <T extends object>(m: T): T | null => (Object.keys(m).length ? m : null);
+  const requestContext: Record<string, unknown> = { ...view.requestContext };
+  if (authorizer) {
+    const context = Object.fromEntries(Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]));
+    requestContext.authorizer = { principalId: authorizer.principalId, integrationLatency: authorizer.integrationLatency, ...context };
+  }
+  return {
+    resource: view.resource,
+    path: view.path,
+    httpMethod: view.method,
+    headers: orNull(view.headers),
+    multiValueHeaders: orNull(view.multiValueHeaders),
+    queryStringParameters: orNull(view.queryStringParameters),
+    multiValueQueryStringParameters: orNull(view.multiValueQueryStringParameters),
+    pathParameters: orNull(view.pathParameters),
+    stageVariables: orNull(view.stageVariables),
+    requestContext,
+    body,
+    isBase64Encoded: false,
+  };
+}

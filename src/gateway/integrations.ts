@@ -1,0 +1,115 @@
+// The three integrations a local REST API serves: a local Lambda (aws_proxy), a fixed answer
+// (mock), and a URL (http_proxy). Each returns a response, never throws.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { LOCAL_API, proxyEvent, type AuthorizerDelivery, type RequestView } from './events.js';
+import { invoke, type LambdaHandler } from './invoke.js';
+import type { Integration } from './openapi.js';
+import { gatewayResponse, type GatewayResponse } from './responses.js';
+
+export interface IntegrationDeps {
+  readonly functions: ReadonlyMap<string, LambdaHandler>;
+  /** API Gateway's integration timeout: 29 s by default. */
+  readonly timeoutMs: number;
+  readonly now: () => number;
+}
+
+export interface IntegrationResult {
+  readonly response: GatewayResponse;
+  /** Why the integration failed, for the access log. */
+  readonly error: string | undefined;
+}
+
+export async function runIntegration(
+  integration: Integration,
+  view: RequestView,
+  body: Buffer | undefined,
+  authorizer: AuthorizerDelivery | undefined,
+  deps: IntegrationDeps,
+): Promise<IntegrationResult> {
+  switch (integration.type) {
+    case 'mock':
+      return { response: { status: integration.statusCode, headers: { ...integration.headers, 'x-amzn-RequestId': view.requestId }, body: integration.body }, error: undefined };
+    case 'aws_proxy':
+      return lambdaProxy(integration.functionName, view, body, authorizer, deps);
+    case 'http_proxy':
+      return httpProxy(integration.uri, integration.httpMethod, view, body, deps.timeoutMs);
+  }
+}
+
+const failure = (view: RequestView, error: string, type: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT' = 'INTEGRATION_FAILURE'): IntegrationResult => ({ response: gatewayResponse(type, view.requestId), error });
+
+async function lambdaProxy(name: string, view: RequestView, body: Buffer | undefined, authorizer: AuthorizerDelivery | undefined, deps: IntegrationDeps): Promise<IntegrationResult> {
+  const handler = deps.functions.get(name);
+  if (!handler) return failure(view, `no local function named ${name}`);
+  const event = proxyEvent(view, body === undefined || body.length === 0 ? null : body.toString('utf8'), authorizer);
+  const result = await invoke(handler, event, { functionName: name, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
+  if (result.kind === 'timeout') return failure(view, `${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
+  if (result.kind === 'error') return failure(view, `${name} failed: ${result.message.slice(0, 300)}`);
+  return proxyResponse(result.value, view, name);
+}
+
+/** A Lambda proxy answer: `{ statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded? }`; anything else is a 502. */
+function proxyResponse(value: unknown, view: RequestView, name: string): IntegrationResult {
+  const bad = (why: string): IntegrationResult => failure(view, `${name} returned a malformed proxy response: ${why}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('not an object');
+  const r = value as Record<string, unknown>;
+  if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return bad('statusCode is not an HTTP status');
+  const headers: Record<string, string | string[]> = {};
+  const scalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+  if (r.headers !== undefined && r.headers !== null) {
+    if (typeof r.headers !== 'object' || Array.isArray(r.headers)) return bad('headers is not an object');
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (!scalar(v)) return bad(`headers.${k} is not a string`);
+      headers[k] = String(v);
+    }
+  }
+  if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
+    if (typeof r.multiValueHeaders !== 'object' || Array.isArray(r.multiValueHeaders)) return bad('multiValueHeaders is not an object');
+    for (const [k, v] of Object.entries(r.multiValueHeaders)) {
+      if (!Array.isArray(v) || !v.every(scalar)) return bad(`multiValueHeaders.${k} is not a list of strings`);
+      headers[k] = v.map(String);
+    }
+  }
+  if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') return bad('body is not a string');
+  const text = (r.body as string | null | undefined) ?? '';
+  const body = r.isBase64Encoded === true ? Buffer.from(text, 'base64') : text;
+  return { response: { status: r.statusCode, headers: { ...headers, 'x-amzn-RequestId': view.requestId }, body }, error: undefined };
+}
+
+// Hop-by-hop headers are the connection's, not the request's.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+
+/**
+ * Forwards to the URL: `{name}` in it takes the path parameter of that name (API Gateway needs
+ * requestParameters for that; here the names are matched directly), and the query string follows.
+ */
+function httpProxy(uri: string, integrationMethod: string, view: RequestView, body: Buffer | undefined, timeoutMs: number): Promise<IntegrationResult> {
+  const filled = uri.replace(/\{([A-Za-z0-9_-]+)\+?\}/g, (_, name: string) => view.pathParameters[name] ?? '');
+  const target = new URL(filled);
+  for (const [k, values] of Object.entries(view.multiValueQueryStringParameters)) for (const v of values) target.searchParams.append(k, v);
+  const headers: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(view.multiValueHeaders)) if (!HOP_BY_HOP.has(k.toLowerCase())) headers[k] = v;
+  if (body?.length) headers['content-length'] = [String(body.length)];
+  const method = integrationMethod === 'ANY' ? view.method : integrationMethod;
+  return new Promise((resolve) => {
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method, headers, timeout: timeoutMs }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => resolve(failure(view, `${target.origin} answer failed: ${e.message}`)));
+      res.on('end', () => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        resolve({ response: { status: res.statusCode ?? 502, headers: { ...out, 'x-amzn-RequestId': view.requestId }, body: Buffer.concat(chunks) }, error: undefined });
+      });
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(failure(view, `${target.origin} gave no answer within ${timeoutMs} ms`, 'INTEGRATION_TIMEOUT'));
+    });
+    // Connection failures: 502 here; the exact status API Gateway gives for them is not in the spec.
+    req.on('error', (e) => resolve(failure(view, `${target.origin} unreachable: ${e.message}`)));
+    req.end(body);
+  });
+}

@@ -1,0 +1,100 @@
+// Runs a local function as Lambda runs it: JSON in and out, a context with a deadline, a timeout,
+// and every failure (throw, rejection, callback error, hang, unserialisable answer) reported as a
+// value, so no handler can take the gateway down.
+
+/** The part of Lambda's context handlers use. */
+export interface LambdaContext {
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+}
+
+/** An async handler, or a callback one (`(event, context, callback)`), as Node Lambda accepts both. */
+export type LambdaHandler = (event: never, context: LambdaContext, callback: (error?: unknown, result?: unknown) => void) => unknown;
+
+export type Invocation =
+  | { readonly kind: 'result'; readonly value: unknown }
+  /** `message` is what Lambda reports as errorMessage; API Gateway compares it to "Unauthorized". */
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'timeout' };
+
+export interface InvokeOptions {
+  readonly functionName: string;
+  readonly requestId: string;
+  readonly timeoutMs: number;
+  readonly now: () => number;
+  readonly region: string;
+  readonly account: string;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/** Lambda passes JSON: the handler cannot share objects with the gateway, and gets no `undefined`s. */
+function throughJson(value: unknown): { ok: true; value: unknown } | { ok: false } {
+  try {
+    const text = JSON.stringify(value);
+    return { ok: true, value: text === undefined ? null : JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export async function invoke(handler: LambdaHandler, event: unknown, options: InvokeOptions): Promise<Invocation> {
+  const deadline = options.now() + options.timeoutMs;
+  const context: LambdaContext = {
+    functionName: options.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${options.region}:${options.account}:function:${options.functionName}`,
+    memoryLimitInMB: '128',
+    awsRequestId: options.requestId,
+    logGroupName: `/aws/lambda/${options.functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - options.now()),
+  };
+  const input = throughJson(event);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Invocation>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), options.timeoutMs);
+  });
+  const run = new Promise<Invocation>((resolve) => {
+    const settle = (error: unknown, value: unknown): void => {
+      if (error !== undefined && error !== null) return resolve({ kind: 'error', message: errorMessage(error) });
+      const output = throughJson(value);
+      resolve(output.ok ? { kind: 'result', value: output.value } : { kind: 'error', message: 'Unable to stringify response body' });
+    };
+    try {
+      const returned = handler(input.ok ? (input.value as never) : (null as never), context, (error, result) => settle(error, result));
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (returned as PromiseLike<unknown>).then(
+          (value) => settle(undefined, value),
+          (error: unknown) => settle(error ?? new Error('rejected'), undefined),
+        );
+      } else if (handler.length < 3) {
+        settle(undefined, returned);
+      }
+      // A callback handler answers through the callback; until then the timeout runs.
+    } catch (error) {
+      settle(error ?? new Error('thrown'), undefined);
+    }
+  });
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
