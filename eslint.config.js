@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/.build/', '.tollgate/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/.build/', '.tollgate/', '.test-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,17 +1,17 @@
 // Issue 3's acceptance, through the CLI as a user runs it: tollgate invoke on REST REQUEST, HTTP API
 // 2.0 (simple and IAM responses) and WebSocket $connect events, with the pet store's route rules.
+import { ROOT as REPO_ROOT } from './support/paths.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { ACCOUNT, httpV2Event, restRequestEvent, websocketConnectEvent } from './fixtures/events.js';
 import { evaluate } from './support/iam.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = REPO_ROOT;
 const RULES = join(ROOT, 'examples/petstore.rules.yaml');
 let home: string;
 let readToken: string;

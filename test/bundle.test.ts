@@ -1,15 +1,15 @@
+import { ROOT as REPO_ROOT } from './support/paths.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { startJwksServer } from './support/jwks-server.js';
 import { evaluate } from './support/iam.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = REPO_ROOT;
 const BUNDLE = join(ROOT, 'dist/lambda/index.mjs');
 const ZIP = join(ROOT, 'dist/tollgate-authorizer.zip');
 

@@ -1,16 +1,16 @@
+import { repoPath } from './support/paths.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { claims, generateKey, sign, ISSUER, AUDIENCE } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 
 // The CLI runs from the build (npm test builds first), as a user runs it.
-const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
+const BIN = repoPath('bin', 'tollgate.js');
 let home: string;
 let server: JwksServer;
 
@@ -149,7 +149,7 @@ test('every command has --help; bad arguments give one line and exit 2', async (
 });
 
 test('npm start tours an Allow, a Deny and an Unauthorized on the development issuer', async () => {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = repoPath();
   const r = await new Promise<Run>((resolve) => {
     const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), TOKEN_ISSUER: 'https://somewhere.example.com/' } });
     let stdout = '';

@@ -1,16 +1,16 @@
 // A config file with two issuers and route rules, through tollgate invoke, explain and config check.
+import { ROOT as REPO_ROOT } from './support/paths.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { evaluate } from './support/iam.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = REPO_ROOT;
 const HMAC_ISSUER = 'https://legacy.example.com';
 const SECRET = 'legacy-shared-secret-of-32-bytes';
 let home: string;

@@ -1,12 +1,12 @@
 // tollgate.config.yaml / .json: loading, every kind of refusal at its exact line and column, path
 // resolution, and the JSON Schema (schema/tollgate.config.schema.json) agreeing with the
 // hand-written validator. ajv (a devDependency) is the independent JSON Schema implementation.
+import { ROOT as REPO_ROOT } from './support/paths.js';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
@@ -18,7 +18,7 @@ import {
 import { ConfigError, configFromEnv } from '../src/config/env.js';
 import { checkPresetIssuer } from '../src/config/presets.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = REPO_ROOT;
 const SCHEMA_PATH = join(ROOT, 'schema/tollgate.config.schema.json');
 const EXAMPLE_PATH = join(ROOT, 'examples/tollgate.config.yaml');
 const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 // The local REST API Gateway over real HTTP on 127.0.0.1: the authorizer pipeline (spec sections
 // 1-5), the result cache with an injected clock, and a server no handler can take down.
+import { repoPath } from './support/paths.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
@@ -390,7 +391,7 @@ test('the server survives integrations that throw or hang, and malformed request
 });
 
 test('the PetStore example loads, and an anonymous GET /pets is 401', async () => {
-  const api = await loadApi(new URL('../examples/petstore.openapi.yaml', import.meta.url).pathname);
+  const api = await loadApi(repoPath('examples', 'petstore.openapi.yaml'));
   assert.deepEqual(
     api.routes.operations.map((o) => `${o.method} ${o.template} ${o.authorizer ?? '-'}`),
     ['GET / -', 'GET /pets tollgate', 'POST /pets tollgate', 'GET /pets/{petId} tollgate'],

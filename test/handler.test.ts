@@ -1,3 +1,5 @@
+import { repoPath } from './support/paths.js';
+import { pathToFileURL } from 'node:url';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -155,7 +157,7 @@ test('one JSON log line per decision with decision, reason, principal, kid, issu
 test('the deployed module refuses to start without configuration, naming the setting', () => {
   const env = { PATH: process.env.PATH ?? '' };
   const run = (extra: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '-e', "await import('./src/lambda/index.ts')"], { env: { ...env, ...extra }, encoding: 'utf8' });
+    spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(repoPath('dist', 'lambda', 'index.js')).href)})`], { env: { ...env, ...extra }, encoding: 'utf8', cwd: repoPath() });
   const noIssuer = run({});
   assert.notEqual(noIssuer.status, 0);
   assert.match(noIssuer.stderr, /TOKEN_ISSUER is required/);

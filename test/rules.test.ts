@@ -1,8 +1,8 @@
+import { repoPath } from './support/paths.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import {
   buildRoutePolicy, evaluateRule, formatRulePath, methodArnRequest, UNROUTABLE, validateRules,
@@ -13,7 +13,7 @@ import { loadRulesFile, loadRulesSource } from '../src/cli/rules-command.js';
 import { parseMethodArn } from '../src/lambda/policy.js';
 import { evaluate } from './support/iam.js';
 
-const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const here = (p: string): string => repoPath('test', p);
 const PETSTORE = here('../examples/petstore.rules.yaml');
 const FIXTURES = here('./fixtures/rules/');
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;

@@ -2,6 +2,8 @@
 // JWS and JWK cases, Wycheproof Ed25519/ECDSA primitives, and the RFC 7515, 7520, 7797 and 8037
 // examples. Signature-layer checks go through parseJwt, KeySet and verifySignature; JWT-layer
 // checks go through the Verifier.
+import { VECTORS_DIR } from './support/paths.js';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { ALL_ALGORITHMS, verifyJwsLayer } from './support/jws-layer.js';
 import { b64u, rawSign } from './support/forge.js';
 import { createPrivateKey } from 'node:crypto';
 
-const VECTORS = new URL('../../shared/vectors/', import.meta.url);
+const VECTORS = pathToFileURL(`${VECTORS_DIR}/`);
 const text = (path: string): string => readFileSync(new URL(path, VECTORS), 'utf8');
 const json = <T = unknown>(path: string): T => JSON.parse(text(path)) as T;
 
