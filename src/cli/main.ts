@@ -6,6 +6,7 @@ import { loadDevKey, serveDevJwks } from './dev-issuer.js';
 import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js';
 import { rulesCommand } from './rules-command.js';
 import { configCommand } from './config-command.js';
+import { SERVE_HELP, serve, type ServeOptions } from './serve-command.js';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
   jwks      print (or serve) the development issuer's public JWKS
   rules     check a route rules file (rules check FILE)
   config    check a tollgate.config.yaml or .json (config check [FILE])
+  serve     a local API Gateway for an OpenAPI document (REST APIs)
 
 'tollgate <command> --help' describes each command.`;
 
@@ -88,6 +90,18 @@ export async function main(argv: string[]): Promise<number> {
         return rulesCommand(rest, out, err);
       case 'config':
         return configCommand(rest, out);
+      case 'serve': {
+        const { values } = parse(rest, {
+          api: { type: 'string' }, function: { type: 'string', multiple: true }, port: { type: 'string' }, stage: { type: 'string' },
+          config: { type: 'string' }, rules: { type: 'string' }, 'env-file': { type: 'string' },
+        });
+        if (values.help) return out(SERVE_HELP), EXIT.allow;
+        const running = await serve(values as unknown as ServeOptions, err);
+        await new Promise<void>((done) => {
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.close().then(done));
+        });
+        return EXIT.allow;
+      }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'tollgate --help'`);
     }

@@ -143,9 +143,10 @@ export async function authorize(spec: AuthorizerSpec, view: RequestView, deps: A
   const verdict = evaluatePolicy(output.policyDocument, view.methodArn);
   if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: 'ACCESS_DENIED_EXPLICIT' };
   if (verdict === 'implicit-deny') {
-    // The policy allowed the request it was issued for but not this one: method-specific, reused from the cache.
+    // The policy allowed the request it was issued for but not this one, and names methods without
+    // wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
     const stale =
-      cached && cached.issuedFor !== view.methodArn && evaluatePolicy(output.policyDocument, cached.issuedFor) === 'allow'
+      cached && cached.issuedFor !== view.methodArn && evaluatePolicy(output.policyDocument, cached.issuedFor) === 'allow' && methodSpecific(output.policyDocument)
         ? { issuedFor: cached.issuedFor, ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000) }
         : undefined;
     return { ...base, reason: 'IMPLICIT_DENY', response: 'ACCESS_DENIED', stale };
@@ -154,4 +155,15 @@ export async function authorize(spec: AuthorizerSpec, view: RequestView, deps: A
     return { ...base, reason: 'RESULT_INVALID', response: 'AUTHORIZER_CONFIGURATION_ERROR', detail: 'an Allow without principalId' };
   }
   return { ...base, reason: 'ALLOW', response: undefined };
+}
+
+/** Whether every Allow in a policy names exact ARNs, with no `*` or `?`: the seed sample's bug. */
+function methodSpecific(document: unknown): boolean {
+  const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+  if (!Array.isArray(statements)) return false;
+  const allows = statements.filter((st) => (st as { Effect?: unknown })?.Effect === 'Allow');
+  return allows.length > 0 && allows.every((st) => {
+    const r = (st as { Resource?: unknown }).Resource;
+    return (Array.isArray(r) ? r : [r]).every((x) => typeof x === 'string' && !/[*?]/.test(x));
+  });
 }
