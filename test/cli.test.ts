@@ -148,10 +148,10 @@ test('every command has --help; bad arguments give one line and exit 2', async (
   assert.match(noConfig.stderr, /AUDIENCE is required/);
 });
 
-test('npm start tours an Allow, a Deny and an Unauthorized on the development issuer', async () => {
+test('npm run tour shows an Allow, a Deny and an Unauthorized on the development issuer', async () => {
   const root = repoPath();
   const r = await new Promise<Run>((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), TOKEN_ISSUER: 'https://somewhere.example.com/' } });
+    const child = spawn(process.execPath, [join(root, 'scripts/tour.mjs')], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), TOKEN_ISSUER: 'https://somewhere.example.com/' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

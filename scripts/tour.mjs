@@ -1,6 +1,6 @@
-// npm start, until the local gateway (tollgate serve) arrives: a tour of the authorizer on the
-// embedded development issuer. Mints tokens, runs the real handler on TOKEN events, and shows an
-// Allow, a Deny and an Unauthorized, with no account and no network beyond 127.0.0.1.
+// npm run tour: the authorizer handler on the embedded development issuer. It mints tokens, runs
+// the real handler on TOKEN events, and shows an Allow, a Deny and an Unauthorized, with no
+// account and no network beyond 127.0.0.1.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -40,5 +40,5 @@ show(run(['explain', forged]));
 
 const ok = allowed.status === 0 && denied.status === 3 && refused.status === 4;
 say(ok ? 'All three answers are as API Gateway needs them.' : 'Unexpected answers above.');
-process.stdout.write('Next: tollgate --help, README.md. The local API Gateway (tollgate serve) will make this npm start.\n');
+process.stdout.write('Next: npm start (the PetStore behind a local API Gateway), tollgate --help, README.md.\n');
 process.exit(ok ? 0 : 1);
