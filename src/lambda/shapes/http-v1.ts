@@ -6,7 +6,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describeTokenSource, readToken } from '../token-source.js';
 import { isRecord, parseExecuteApiArn, type ShapeAdapter } from './base.js';
 import { requestFromMethodArn, requestMapsValid } from './rest-request.js';
-import { IAM_RESERVED, iamResult, MAX_RESULT_BYTES, type IamResult } from './result.js';
+import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
 /** @types/aws-lambda has no type for it: the REST REQUEST event with the 1.0 additions. */
 export type HttpApiV1AuthorizerEvent = APIGatewayRequestAuthorizerEvent & {
@@ -46,11 +46,6 @@ export const httpV1: ShapeAdapter<HttpApiV1AuthorizerEvent, IamResult> = {
 
   // No usageIdentifierKey: usage plans and API keys are REST API features (spec section 9).
   format(outcome, options) {
-    return iamResult(outcome, {
-      mode: 'flat',
-      reserved: HTTP_V1_RESERVED,
-      usageIdentifierKey: undefined,
-      maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES,
-    });
+    return flatIamResult(outcome, options, HTTP_V1_RESERVED, undefined);
   },
 };

@@ -3,7 +3,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describeTokenSource, readToken, type TokenRead } from '../token-source.js';
 import { isOptionalMap, isRecord, parseExecuteApiArn, type AuthRequest, type ExecuteApiArn, type ShapeAdapter } from './base.js';
-import { IAM_RESERVED, iamResult, MAX_RESULT_BYTES, type IamResult } from './result.js';
+import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
 /** The maps a REQUEST event may carry; each an object, or null from the console's test invoke (types S12). */
 export const REQUEST_MAPS = ['headers', 'multiValueHeaders', 'queryStringParameters', 'multiValueQueryStringParameters', 'pathParameters', 'stageVariables'] as const;
@@ -59,11 +59,6 @@ export const restRequest: ShapeAdapter<APIGatewayRequestAuthorizerEvent, IamResu
   },
 
   format(outcome, options) {
-    return iamResult(outcome, {
-      mode: 'flat',
-      reserved: IAM_RESERVED,
-      usageIdentifierKey: options.usageIdentifierKey,
-      maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES,
-    });
+    return flatIamResult(outcome, options, IAM_RESERVED, options.usageIdentifierKey);
   },
 };

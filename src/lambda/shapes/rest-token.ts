@@ -3,7 +3,7 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { readAuthorizationToken } from '../token-source.js';
 import { isRecord, parseExecuteApiArn, type ShapeAdapter } from './base.js';
-import { IAM_RESERVED, iamResult, MAX_RESULT_BYTES, type IamResult } from './result.js';
+import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
 export const restToken: ShapeAdapter<APIGatewayTokenAuthorizerEvent, IamResult> = {
   shape: 'rest-token',
@@ -30,11 +30,6 @@ export const restToken: ShapeAdapter<APIGatewayTokenAuthorizerEvent, IamResult> 
   },
 
   format(outcome, options) {
-    return iamResult(outcome, {
-      mode: 'flat',
-      reserved: IAM_RESERVED,
-      usageIdentifierKey: options.usageIdentifierKey,
-      maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES,
-    });
+    return flatIamResult(outcome, options, IAM_RESERVED, options.usageIdentifierKey);
   },
 };

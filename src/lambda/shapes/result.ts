@@ -1,7 +1,7 @@
 // Building authorizer results within API Gateway's limits: context values each shape can carry,
 // reserved context names, the 8 KB result limit and the 512-character Resource limit (spec section 3).
 import type { APIGatewayAuthorizerResult, APIGatewaySimpleAuthorizerWithContextResult, Statement } from 'aws-lambda';
-import { ResultError, type DecidedOutcome, type FormatInfo, type Formatted } from './base.js';
+import { ResultError, type DecidedOutcome, type FormatInfo, type FormatOptions, type Formatted } from './base.js';
 
 /** API Gateway's limit on an authorizer result (spec section 3, from the WebSocket quota table [doc S2]). */
 export const MAX_RESULT_BYTES = 8192;
@@ -197,6 +197,14 @@ export function iamResult(outcome: DecidedOutcome, options: IamOptions): Formatt
     invalid,
     options.maxBytes,
   );
+}
+
+/**
+ * The IAM result with a flat context (strings, numbers, booleans), as REST, HTTP API 1.0 and
+ * WebSocket answer; `usage` only where usage plans exist (REST).
+ */
+export function flatIamResult(outcome: DecidedOutcome, options: FormatOptions, reserved: ReadonlySet<string>, usage: string | undefined): Formatted<IamResult> {
+  return iamResult(outcome, { mode: 'flat', reserved, usageIdentifierKey: usage, maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES });
 }
 
 /** `{ isAuthorized, context }`: HTTP API 2.0 with `enableSimpleResponses` [doc S19]. */

@@ -4,7 +4,7 @@
 import type { APIGatewayEventWebsocketRequestContextV2 } from 'aws-lambda';
 import { describeTokenSource, readToken } from '../token-source.js';
 import { isOptionalMap, isRecord, parseExecuteApiArn, type ShapeAdapter } from './base.js';
-import { IAM_RESERVED, iamResult, MAX_RESULT_BYTES, type IamResult } from './result.js';
+import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
 /** @types/aws-lambda has no type for it: a REST-like REQUEST event with a WebSocket request context. */
 export interface WebSocketConnectAuthorizerEvent {
@@ -58,11 +58,6 @@ export const websocket: ShapeAdapter<WebSocketConnectAuthorizerEvent, IamResult>
   // IAM policy with a flat context, as REST ([doc S22]: "similar to that for REST APIs"). No
   // usageIdentifierKey: usage plans are REST only (spec section 9).
   format(outcome, options) {
-    return iamResult(outcome, {
-      mode: 'flat',
-      reserved: IAM_RESERVED,
-      usageIdentifierKey: undefined,
-      maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES,
-    });
+    return flatIamResult(outcome, options, IAM_RESERVED, undefined);
   },
 };
