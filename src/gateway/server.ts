@@ -10,6 +10,17 @@ export interface GatewayServerOptions {
   /** API Gateway's payload limit: 10 MB. */
   readonly maxBodyBytes?: number;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * Local-only handlers served beside the API (the development identity provider, the web page),
+   * tried in order before the gateway: the first whose `matches(pathname)` is true answers.
+   */
+  readonly mounts?: readonly Mount[];
+}
+
+export interface Mount {
+  readonly name: string;
+  matches(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
 export interface GatewayServer {
@@ -80,10 +91,13 @@ function send(res: ServerResponse, response: GatewayResponse): void {
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions = {}): GatewayServer {
   const limit = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const log = options.log ?? (() => {});
+  const mounts = options.mounts ?? [];
   const server = createServer((req, res) => {
     void (async () => {
       const target = parseTarget(req.url);
       if (!target) return send(res, gatewayResponse('BAD_REQUEST', randomUUID()));
+      const mount = mounts.find((m) => m.matches(target.path));
+      if (mount) return await mount.handle(req, res);
       let body: Buffer;
       try {
         body = await readBody(req, limit);
