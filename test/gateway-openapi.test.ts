@@ -46,6 +46,8 @@ test('a TOKEN authorizer: header from the scheme, TTL 300 by default, function f
     identitySources: [{ kind: 'header', name: 'Authorization', expression: 'method.request.header.Authorization' }],
     validationExpression: undefined,
     ttlSeconds: 300,
+    payloadFormatVersion: undefined,
+    simpleResponses: false,
   });
   assert.equal(api.routes.operations[0]!.authorizer, 'auth');
 });
@@ -82,11 +84,13 @@ test('errors name the file, line, column and key', () => {
   const version = error('openapi: 3.1.0\npaths: {}\n');
   assert.match(version.message, /^api\.yaml:1:10: openapi must be an OpenAPI 3\.0 document/);
 
-  // Fail closed: an API key scheme the gateway does not enforce yet does not leave the route open.
-  const apiKey = error(
-    `openapi: 3.0.1\ncomponents:\n  securitySchemes:\n    key: { type: apiKey, in: header, name: x-api-key }\npaths:\n  /p:\n    get:\n      security: [{ key: [] }]\n      ${MOCK}\n`,
-  );
-  assert.match(apiKey.message, /API keys and usage plans are not supported yet/);
+  // Fail closed: a scheme API Gateway does not enforce does not leave the route open.
+  const oauth = error(`openapi: 3.0.1\ncomponents:\n  securitySchemes:\n    key: { type: apiKey, in: query, name: token }\npaths:\n  /p:\n    get:\n      security: [{ key: [] }]\n      ${MOCK}\n`);
+  assert.match(oauth.message, /security\[0\]\.key is a security scheme API Gateway does not enforce/);
+  // API Gateway's own API key scheme marks the method as requiring a key.
+  const keyed = parseApi(`openapi: 3.0.1\ncomponents:\n  securitySchemes:\n    api_key: { type: apiKey, in: header, name: x-api-key }\npaths:\n  /p:\n    get:\n      security: [{ api_key: [] }]\n      ${MOCK}\n`, 'api.yaml');
+  assert.equal(keyed.routes.operations[0]!.apiKeyRequired, true);
+  assert.equal(keyed.routes.operations[0]!.authorizer, undefined);
 });
 
 test('Swagger 2.0 in JSON, REQUEST authorizer with several identity sources, http_proxy and ANY', () => {
@@ -135,7 +139,7 @@ test('route precedence: literal > {param} > {proxy+}, then a method > ANY', () =
 test('the result cache: per authorizer, keyed by every identity value, expiring on the injected clock', () => {
   const c = clock();
   const cache = createAuthorizerCache({ now: c.now, maxEntries: 2 });
-  const out: AuthorizerOutput = { principalId: 'p', policyDocument: { Statement: [] }, context: {}, usageIdentifierKey: undefined };
+  const out: AuthorizerOutput = { principalId: 'p', policyDocument: { Statement: [] }, context: {}, usageIdentifierKey: undefined, isAuthorized: undefined };
   cache.set('a', ['t1'], 10, out, 'arn1');
   assert.equal(cache.get('a', ['t1'])?.issuedFor, 'arn1');
   assert.equal(cache.get('b', ['t1']), undefined, 'another authorizer');

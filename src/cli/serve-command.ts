@@ -74,7 +74,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void):
   const resolved = await resolveEnv(options['env-file'], options.config);
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   // Authorizers the document names without a module given are Tollgate's own, configured as for invoke.
-  const unmapped = [...api.authorizers.values()].map((a) => a.functionName).filter((name) => !functions.has(name));
+  const unmapped = [...api.authorizers.values()].flatMap((a) => (a.type === 'jwt' ? [] : [a.functionName])).filter((name) => !functions.has(name));
   if (unmapped.length > 0) {
     if (resolved.notice) err(`tollgate: ${resolved.notice}`);
     const own = createHandler(createAuthorizer(cliAuthorizerConfig(env, resolved.file))) as unknown as LambdaHandler;

@@ -1,11 +1,10 @@
 // A REST API's Lambda authorizer step, in API Gateway's order (spec sections 1-4): identity
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
 import { evaluatePolicy } from '../lambda/policy.js';
-import type { ContextValue } from '../core/reasons.js';
 import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
-import { LOCAL_API, requestEvent, tokenEvent, type RequestView } from './events.js';
+import { LOCAL_API, httpAuthorizerEventV1, httpAuthorizerEventV2, requestEvent, tokenEvent, type HttpView, type RequestView } from './events.js';
 import { invoke, type LambdaHandler } from './invoke.js';
-import type { AuthorizerSpec, IdentitySource } from './openapi.js';
+import type { IdentitySource, LambdaAuthorizerSpec } from './openapi.js';
 import type { GatewayResponseType } from './responses.js';
 
 /**
@@ -19,9 +18,19 @@ export interface Assumptions {
   readonly nullContextValues: 'error' | 'omit';
   /** Refuse (500) an Allow whose output has no principalId. Default false: the spec's field reports evaluate such outputs. */
   readonly requirePrincipalId: boolean;
+  /** HTTP APIs: a thrown "Unauthorized" gives `unauthorized` (default, 401, as on REST) or `error` (500). */
+  readonly httpThrownUnauthorized: 'unauthorized' | 'error';
+  /** HTTP APIs: `isAuthorized: false` or a Deny gives `forbidden` (default, 403) or `unauthorized` (401, as one field report says). */
+  readonly httpDeny: 'forbidden' | 'unauthorized';
 }
 
-export const DEFAULT_ASSUMPTIONS: Assumptions = { validationMatch: 'test', nullContextValues: 'error', requirePrincipalId: false };
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  validationMatch: 'test',
+  nullContextValues: 'error',
+  requirePrincipalId: false,
+  httpThrownUnauthorized: 'unauthorized',
+  httpDeny: 'forbidden',
+};
 
 /** Why a request was answered as it was, for the access log. */
 export type AuthReason =
@@ -49,6 +58,9 @@ export interface AuthResult {
   /** Set when a cached policy issued for another route refused this one: the classic cache bug. */
   readonly stale: { readonly issuedFor: string; readonly ageSeconds: number } | undefined;
   readonly detail: string | undefined;
+  /** The event the authorizer was invoked with and what it answered, for `--verbose`; undefined on a cache hit. */
+  readonly event?: unknown;
+  readonly raw?: unknown;
 }
 
 export interface AuthorizeDeps {
@@ -64,14 +76,14 @@ function refused(reason: AuthReason, response: GatewayResponseType, rest: Partia
 }
 
 /** The identity values, in configured order; undefined when one is missing or empty (401, no invocation). */
-function identityValues(sources: readonly IdentitySource[], view: RequestView): string[] | undefined {
+export function identityValues(sources: readonly IdentitySource[], view: RequestView, http?: HttpView): string[] | undefined {
   const values: string[] = [];
   for (const s of sources) {
     let v: unknown;
     if (s.kind === 'header') v = Object.entries(view.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
     else if (s.kind === 'query') v = view.queryStringParameters[s.name];
     else if (s.kind === 'stageVariable') v = view.stageVariables[s.name];
-    else v = s.name.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), view.requestContext);
+    else v = s.name.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), http ? http.requestContext : view.requestContext);
     if (v === undefined || v === null || v === '') return undefined;
     values.push(String(v));
   }
@@ -82,29 +94,49 @@ type Checked = { ok: true; output: AuthorizerOutput } | { ok: false; reason: 'RE
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The output API Gateway accepts (spec section 3); anything else is a 500. */
-export function checkOutput(value: unknown, assumptions: Assumptions): Checked {
+/**
+ * The output API Gateway accepts (spec sections 3 and 6); anything else is a 500. REST context
+ * values are strings, numbers or booleans; HTTP API ones may also be lists and objects.
+ */
+export function checkOutput(value: unknown, assumptions: Assumptions, flavour: 'rest' | 'http' = 'rest'): Checked {
   if (!isObj(value)) return { ok: false, reason: 'RESULT_INVALID', detail: 'the authorizer did not return an object' };
   const { principalId, policyDocument, context, usageIdentifierKey } = value;
   if (principalId !== undefined && typeof principalId !== 'string') return { ok: false, reason: 'RESULT_INVALID', detail: 'principalId is not a string' };
   if (!isObj(policyDocument) || !Array.isArray(policyDocument.Statement)) return { ok: false, reason: 'RESULT_INVALID', detail: 'policyDocument.Statement is not a list' };
   if (usageIdentifierKey !== undefined && typeof usageIdentifierKey !== 'string') return { ok: false, reason: 'RESULT_INVALID', detail: 'usageIdentifierKey is not a string' };
-  const flat: Record<string, ContextValue> = {};
-  if (context !== undefined && context !== null) {
-    if (!isObj(context)) return { ok: false, reason: 'CONTEXT_INVALID', detail: 'context is not an object' };
-    for (const [k, v] of Object.entries(context)) {
-      if (v === null && assumptions.nullContextValues === 'omit') continue;
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        return { ok: false, reason: 'CONTEXT_INVALID', detail: `context.${k} is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}; REST context values must be strings, numbers or booleans` };
-      }
-      flat[k] = v;
-    }
-  }
-  return { ok: true, output: { principalId, policyDocument, context: flat, usageIdentifierKey } };
+  const flat = checkContext(context, assumptions, flavour);
+  if (typeof flat === 'string') return { ok: false, reason: 'CONTEXT_INVALID', detail: flat };
+  return { ok: true, output: { principalId, policyDocument, context: flat, usageIdentifierKey, isAuthorized: undefined } };
 }
 
-export async function authorize(spec: AuthorizerSpec, view: RequestView, deps: AuthorizeDeps): Promise<AuthResult> {
-  const identity = identityValues(spec.identitySources, view);
+/** HTTP API simple response (payload 2.0 with enableSimpleResponses): `{ isAuthorized, context? }`. */
+export function checkSimpleOutput(value: unknown, assumptions: Assumptions): Checked {
+  if (!isObj(value)) return { ok: false, reason: 'RESULT_INVALID', detail: 'the authorizer did not return an object' };
+  if (typeof value.isAuthorized !== 'boolean') return { ok: false, reason: 'RESULT_INVALID', detail: 'isAuthorized is not a boolean (a simple response is { isAuthorized, context })' };
+  const flat = checkContext(value.context, assumptions, 'http');
+  if (typeof flat === 'string') return { ok: false, reason: 'CONTEXT_INVALID', detail: flat };
+  return { ok: true, output: { principalId: undefined, policyDocument: undefined, context: flat, usageIdentifierKey: undefined, isAuthorized: value.isAuthorized } };
+}
+
+/** The context as delivered, or why it is refused. */
+function checkContext(context: unknown, assumptions: Assumptions, flavour: 'rest' | 'http'): Record<string, unknown> | string {
+  const flat: Record<string, unknown> = {};
+  if (context === undefined || context === null) return flat;
+  if (!isObj(context)) return 'context is not an object';
+  for (const [k, v] of Object.entries(context)) {
+    if (v === null && assumptions.nullContextValues === 'omit') continue;
+    const scalar = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    if (flavour === 'rest' && !scalar) {
+      return `context.${k} is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}; REST context values must be strings, numbers or booleans`;
+    }
+    if (flavour === 'http' && v === null) return `context.${k} is null`;
+    flat[k] = v;
+  }
+  return flat;
+}
+
+export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, deps: AuthorizeDeps, http?: HttpView): Promise<AuthResult> {
+  const identity = identityValues(spec.identitySources, view, http);
   if (identity === undefined) return refused('IDENTITY_MISSING', 'UNAUTHORIZED');
   if (spec.type === 'token' && spec.validationExpression) {
     const re = spec.validationExpression;
@@ -113,43 +145,61 @@ export async function authorize(spec: AuthorizerSpec, view: RequestView, deps: A
     if (!matches) return refused('IDENTITY_INVALID', 'UNAUTHORIZED');
   }
 
+  // The ARN the policy is evaluated against: methodArn (REST, HTTP 1.0) or routeArn (HTTP 2.0); the same string here.
+  const arn = http ? http.routeArn : view.methodArn;
   const caching = spec.ttlSeconds > 0;
   const cached = caching ? deps.cache.get(spec.name, identity) : undefined;
   let output: AuthorizerOutput;
   let latencyMs = 0;
+  let invocation: { event: unknown; raw: unknown } | undefined;
   if (cached) {
     output = cached.output;
   } else {
-    const event = spec.type === 'token' ? tokenEvent(view, identity[0]!) : requestEvent(view);
+    const event =
+      spec.type === 'token' ? tokenEvent(view, identity[0]!)
+      : spec.payloadFormatVersion === '2.0' && http ? httpAuthorizerEventV2(view, http, identity)
+      : spec.payloadFormatVersion === '1.0' ? httpAuthorizerEventV1(view, identity)
+      : requestEvent(view);
     const started = performance.now();
     const result = await invoke(deps.handler, event, { functionName: spec.functionName, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
     latencyMs = Math.round(performance.now() - started);
     const cache = caching ? 'miss' : 'off';
+    const seen = { event, raw: result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true } };
     // Neither a 401 nor a 500 is cached (spec section 4: unconfirmed, default not cached).
-    if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', { cache, invoked: true, latencyMs, detail: `no answer within ${deps.timeoutMs} ms` });
+    if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `no answer within ${deps.timeoutMs} ms` });
     if (result.kind === 'error') {
       // Exactly "Unauthorized", case-sensitive: any other text is a 500 (spec section 3).
-      if (result.message === 'Unauthorized') return refused('UNAUTHORIZED', 'UNAUTHORIZED', { cache, invoked: true, latencyMs });
-      return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', { cache, invoked: true, latencyMs, detail: result.message.slice(0, 300) });
+      const honoured = !http || deps.assumptions.httpThrownUnauthorized === 'unauthorized';
+      if (result.message === 'Unauthorized' && honoured) return refused('UNAUTHORIZED', 'UNAUTHORIZED', { ...seen, cache, invoked: true, latencyMs });
+      return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: result.message.slice(0, 300) });
     }
-    const checked = checkOutput(result.value, deps.assumptions);
-    if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', { cache, invoked: true, latencyMs, detail: checked.detail });
+    const checked = spec.simpleResponses ? checkSimpleOutput(result.value, deps.assumptions) : checkOutput(result.value, deps.assumptions, http ? 'http' : 'rest');
+    if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: checked.detail });
+    if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context) {
+      return refused('CONTEXT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: 'context.claims is reserved in payload 1.0' });
+    }
     output = checked.output;
-    if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, output, view.methodArn);
+    invocation = seen;
+    if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, output, arn);
   }
 
   const cache = cached ? 'hit' : caching ? 'miss' : 'off';
-  const base = { output, cache, invoked: !cached, latencyMs, stale: undefined, detail: undefined } as const;
-  const verdict = evaluatePolicy(output.policyDocument, view.methodArn);
-  if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: 'ACCESS_DENIED_EXPLICIT' };
+  const base = { output, cache, invoked: !cached, latencyMs, stale: undefined, detail: undefined, ...invocation } as const;
+  const denied: GatewayResponseType = http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
+  if (output.isAuthorized !== undefined) {
+    // A simple response decides for every route that presents the same identity, cached or not.
+    return output.isAuthorized ? { ...base, reason: 'ALLOW', response: undefined } : { ...base, reason: 'EXPLICIT_DENY', response: denied };
+  }
+  const verdict = evaluatePolicy(output.policyDocument, arn);
+  if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: http ? denied : 'ACCESS_DENIED_EXPLICIT' };
   if (verdict === 'implicit-deny') {
     // The policy allowed the request it was issued for but not this one, and names methods without
     // wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
     const stale =
-      cached && cached.issuedFor !== view.methodArn && evaluatePolicy(output.policyDocument, cached.issuedFor) === 'allow' && methodSpecific(output.policyDocument)
+      cached && cached.issuedFor !== arn && evaluatePolicy(output.policyDocument, cached.issuedFor) === 'allow' && methodSpecific(output.policyDocument)
         ? { issuedFor: cached.issuedFor, ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000) }
         : undefined;
-    return { ...base, reason: 'IMPLICIT_DENY', response: 'ACCESS_DENIED', stale };
+    return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale };
   }
   if (deps.assumptions.requirePrincipalId && output.principalId === undefined) {
     return { ...base, reason: 'RESULT_INVALID', response: 'AUTHORIZER_CONFIGURATION_ERROR', detail: 'an Allow without principalId' };

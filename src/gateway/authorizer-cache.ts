@@ -1,14 +1,16 @@
 // API Gateway's REST authorizer result cache (spec section 4). It keeps the authorizer's OUTPUT,
 // not a decision: every later request with the same identity is checked against the cached policy,
 // whatever route it is for. That is what makes a method-specific policy answer 403 on other routes.
-import type { ContextValue } from '../core/reasons.js';
-
 /** A valid authorizer output, as kept by the cache and evaluated for every request. */
 export interface AuthorizerOutput {
   readonly principalId: string | undefined;
+  /** Undefined for an HTTP API simple response. */
   readonly policyDocument: unknown;
-  readonly context: Readonly<Record<string, ContextValue>>;
+  /** REST: strings, numbers and booleans; HTTP APIs: any JSON value but null. */
+  readonly context: Readonly<Record<string, unknown>>;
   readonly usageIdentifierKey: string | undefined;
+  /** An HTTP API simple response's answer; undefined for IAM policies. */
+  readonly isAuthorized: boolean | undefined;
 }
 
 export interface CachedOutput {

@@ -1,7 +1,6 @@
 // The Lambda events a REST API sends: the TOKEN and REQUEST authorizer events (spec sections 1
 // and 2) and the Lambda proxy integration event (section 5), built from one view of the request.
 import { createHash } from 'node:crypto';
-import type { ContextValue } from '../core/reasons.js';
 
 /** The fixed identity of the local API in every ARN: the ARN's shape matters to policies, not these values. */
 export const LOCAL_API = { region: 'us-east-1', account: '123456789012', apiId: 'tollgate00' } as const;
@@ -132,7 +131,8 @@ export function requestEvent(view: RequestView): Record<string, unknown> {
 export interface AuthorizerDelivery {
   readonly principalId: string | undefined;
   readonly integrationLatency: number;
-  readonly context: Readonly<Record<string, ContextValue>>;
+  /** Strings, numbers and booleans: the authorizer's output was checked. */
+  readonly context: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -161,4 +161,116 @@ export function proxyEvent(view: RequestView, body: string | null, authorizer: A
     body,
     isBase64Encoded: false,
   };
+}
+
+// ---- HTTP APIs (API Gateway v2): spec sections 5, 6 and 7 ----
+
+/** What an HTTP API request adds to the view: the v2 names of the same request. */
+export interface HttpView {
+  /** `GET /pets/{petId}`, or `$default`. */
+  readonly routeKey: string;
+  readonly routeArn: string;
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  readonly cookies: string[];
+  /** Lower-case names, repeated values comma-joined, no `cookie` (it is in `cookies`). */
+  readonly headers: Record<string, string>;
+  /** Repeated keys comma-joined. */
+  readonly queryStringParameters: Record<string, string>;
+  readonly requestContext: Record<string, unknown>;
+}
+
+export function httpView(view: RequestView, input: { routeKey: string; rawQueryString: string; sourceIp: string; nowMs: number }): HttpView {
+  const headers: Record<string, string> = {};
+  for (const [k, values] of Object.entries(view.multiValueHeaders)) {
+    const name = k.toLowerCase();
+    headers[name] = headers[name] === undefined ? values.join(',') : `${headers[name]},${values.join(',')}`;
+  }
+  const cookies = headers.cookie === undefined ? [] : headers.cookie.split(';').map((c) => c.trim()).filter(Boolean);
+  delete headers.cookie;
+  const queryStringParameters = Object.fromEntries(Object.entries(view.multiValueQueryStringParameters).map(([k, v]) => [k, v.join(',')]));
+  const host = headers.host ?? 'localhost';
+  return {
+    routeKey: input.routeKey,
+    routeArn: view.methodArn,
+    rawPath: view.path,
+    rawQueryString: input.rawQueryString,
+    cookies,
+    headers,
+    queryStringParameters,
+    requestContext: {
+      accountId: LOCAL_API.account,
+      apiId: LOCAL_API.apiId,
+      domainName: host,
+      domainPrefix: host.split('.')[0]!.split(':')[0]!,
+      http: { method: view.method, path: view.path, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: view.requestId,
+      routeKey: input.routeKey,
+      stage: view.stage,
+      time: requestTime(input.nowMs),
+      timeEpoch: input.nowMs,
+    },
+  };
+}
+
+/** Payload 1.0 HTTP API authorizer event: the REST REQUEST event plus version and the joined identity. */
+export function httpAuthorizerEventV1(view: RequestView, identity: readonly string[]): Record<string, unknown> {
+  const joined = identity.join(',');
+  return { version: '1.0', ...requestEvent(view), identitySource: joined, authorizationToken: joined };
+}
+
+/** Payload 2.0 HTTP API authorizer event (`APIGatewayRequestAuthorizerEventV2`). */
+export function httpAuthorizerEventV2(view: RequestView, http: HttpView, identity: readonly string[]): Record<string, unknown> {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: http.routeArn,
+    identitySource: [...identity],
+    routeKey: http.routeKey,
+    rawPath: http.rawPath,
+    rawQueryString: http.rawQueryString,
+    cookies: http.cookies,
+    headers: http.headers,
+    queryStringParameters: http.queryStringParameters,
+    requestContext: http.requestContext,
+    pathParameters: view.pathParameters,
+    stageVariables: view.stageVariables,
+  };
+}
+
+/** What an HTTP API authorizer gives the integration (spec section 5). */
+export type HttpAuthorizerDelivery =
+  | { readonly kind: 'lambda'; readonly principalId: string | undefined; readonly context: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'jwt'; readonly claims: Readonly<Record<string, string>>; readonly scopes: readonly string[] | null };
+
+/** Payload 2.0 proxy event for an HTTP API Lambda integration. */
+export function proxyEventV2(view: RequestView, http: HttpView, body: string | null, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+  const requestContext: Record<string, unknown> = { ...http.requestContext };
+  if (authorizer?.kind === 'lambda') requestContext.authorizer = { lambda: authorizer.context };
+  else if (authorizer?.kind === 'jwt') requestContext.authorizer = { jwt: { claims: authorizer.claims, scopes: authorizer.scopes } };
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: http.routeKey,
+    rawPath: http.rawPath,
+    rawQueryString: http.rawQueryString,
+    headers: http.headers,
+    requestContext,
+    isBase64Encoded: false,
+  };
+  // Absent rather than empty, as API Gateway sends them.
+  if (http.cookies.length) event.cookies = http.cookies;
+  if (Object.keys(http.queryStringParameters).length) event.queryStringParameters = http.queryStringParameters;
+  if (Object.keys(view.pathParameters).length) event.pathParameters = view.pathParameters;
+  if (Object.keys(view.stageVariables).length) event.stageVariables = view.stageVariables;
+  if (body !== null) event.body = body;
+  return event;
+}
+
+/** Payload 1.0 proxy event for an HTTP API: the REST shape with `version`, and the authorizer's output unstringified. */
+export function proxyEventV1Http(view: RequestView, body: string | null, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+  const event = proxyEvent(view, body, undefined);
+  const requestContext = { ...(event.requestContext as Record<string, unknown>) };
+  if (authorizer?.kind === 'lambda') requestContext.authorizer = { ...authorizer.context, ...(authorizer.principalId !== undefined ? { principalId: authorizer.principalId } : {}) };
+  else if (authorizer?.kind === 'jwt') requestContext.authorizer = { claims: authorizer.claims, scopes: authorizer.scopes };
+  return { version: '1.0', ...event, requestContext };
 }

@@ -2,13 +2,14 @@
 // server.ts puts node:http around it; tests and benchmarks may call handle() directly.
 import { randomUUID } from 'node:crypto';
 import { writeLogLine } from '../lambda/log-line.js';
-import { authorize, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthResult } from './authorize.js';
+import { authorize, identityValues, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthResult } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
-import { requestView, type Headers, type Query, type RequestView } from './events.js';
+import { httpView, requestView, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
+import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
 import type { ApiDefinition } from './openapi.js';
-import { gatewayResponse, type GatewayResponse } from './responses.js';
+import { gatewayResponse, type GatewayResponse, type GatewayResponseType } from './responses.js';
 
 export { LOCAL_API } from './events.js';
 export type { GatewayResponse } from './responses.js';
@@ -20,13 +21,15 @@ export interface GatewayRequest {
   /** Any case; several values as a list. */
   readonly headers: Headers;
   readonly query: Query;
+  /** The query string as sent, without `?` (HTTP APIs pass it as rawQueryString). */
+  readonly rawQuery?: string;
   readonly body?: Buffer | string | undefined;
   readonly sourceIp?: string;
 }
 
 export interface GatewayOptions {
   readonly api: ApiDefinition;
-  /** The stage name, in ARNs and `requestContext`; default `local`. */
+  /** The stage name, in ARNs and `requestContext`; default `local` for REST, `$default` for HTTP APIs. */
   readonly stage?: string;
   /** Local functions by the name in the ARNs (`…:function:NAME`): authorizers and aws_proxy integrations. */
   readonly functions: ReadonlyMap<string, LambdaHandler>;
@@ -41,6 +44,23 @@ export interface GatewayOptions {
   /** One JSON object per line: the access log and explanations; default stdout. */
   readonly log?: (entry: Record<string, unknown>) => void;
   readonly cache?: AuthorizerCache;
+  /** Log each authorizer event and result (`tollgate serve --verbose`). */
+  readonly verbose?: boolean;
+  /** REST usage plans, checked for methods that require an API key. */
+  readonly usage?: UsageGate;
+}
+
+/** What the gateway needs of usage plans (src/gateway/usage-plans.ts builds one). */
+export interface UsageGate {
+  check(input: { apiKey: string | undefined; resourcePath: string; httpMethod: string }):
+    | { readonly ok: true; readonly keyName: string }
+    | { readonly ok: false; readonly response: GatewayResponseType; readonly detail: string };
+}
+
+/** The API key of a request: the `x-api-key` header, or the authorizer's usageIdentifierKey (spec section 9). */
+function apiKeyFor(source: 'HEADER' | 'AUTHORIZER', headers: Readonly<Record<string, string>>, usageIdentifierKey: string | undefined): string | undefined {
+  if (source === 'AUTHORIZER') return usageIdentifierKey;
+  return Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-api-key')?.[1];
 }
 
 export interface Gateway {
@@ -53,16 +73,23 @@ const MAX_ARN_BYTES = 1600;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { api, functions } = options;
-  const stage = options.stage ?? 'local';
+  const flavour = api.flavour;
+  const stage = options.stage ?? (flavour === 'http' ? '$default' : 'local');
   const now = options.now ?? Date.now;
   const log = options.log ?? writeLogLine;
   const cache = options.cache ?? createAuthorizerCache({ now });
   const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
   const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 29_000;
+  const verbose = options.verbose ?? false;
 
   // A function the document names but nobody provides is a start-up error, not a 500 per request.
-  const needed = new Set<string>([...api.authorizers.values()].map((a) => a.functionName));
+  const needed = new Set<string>();
+  const jwtAuthorizers = new Map<string, JwtAuthorizer>();
+  for (const a of api.authorizers.values()) {
+    if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log }));
+    else needed.add(a.functionName);
+  }
   for (const op of api.routes.operations) if (op.integration.type === 'aws_proxy') needed.add(op.integration.functionName);
   const missing = [...needed].filter((name) => !functions.has(name));
   if (missing.length) throw new Error(`no local function for ${missing.join(', ')}: the API document names ${missing.length > 1 ? 'them' : 'it'} in an ARN`);
@@ -77,37 +104,56 @@ export function createGateway(options: GatewayOptions): Gateway {
       return response;
     };
 
+    const respond = (type: Parameters<typeof gatewayResponse>[0]): GatewayResponse => gatewayResponse(type, requestId, flavour);
     const match = api.routes.match(method, req.path);
-    if (!match) return finish(gatewayResponse('MISSING_AUTHENTICATION_TOKEN', requestId), { reason: 'NO_ROUTE' });
+    if (!match) return finish(respond('MISSING_AUTHENTICATION_TOKEN'), { reason: 'NO_ROUTE' });
     const { operation } = match;
-    entry.route = `${operation.method} ${operation.template}`;
+    const routeKey = operation.isDefault ? '$default' : `${operation.method} ${operation.template}`;
+    entry.route = routeKey;
+    const nowMs = now();
+    const sourceIp = req.sourceIp ?? '127.0.0.1';
     const view: RequestView = requestView({
       requestId,
       method,
       path: req.path,
-      resource: operation.template,
+      resource: operation.isDefault ? '/{proxy+}' : operation.template,
       stage,
       headers: req.headers,
       query: req.query,
       pathParameters: match.pathParameters,
       stageVariables: options.stageVariables ?? {},
-      sourceIp: req.sourceIp ?? '127.0.0.1',
-      nowMs: now(),
+      sourceIp,
+      nowMs,
     });
-    if (Buffer.byteLength(view.methodArn) > MAX_ARN_BYTES) return finish(gatewayResponse('URI_TOO_LONG', requestId), { reason: 'ARN_TOO_LONG' });
+    const http: HttpView | undefined = flavour === 'http' ? httpView(view, { routeKey, rawQueryString: req.rawQuery ?? '', sourceIp, nowMs }) : undefined;
+    if (Buffer.byteLength(view.methodArn) > MAX_ARN_BYTES) return finish(respond('URI_TOO_LONG'), { reason: 'ARN_TOO_LONG' });
 
     let auth: AuthResult | undefined;
-    if (operation.authorizer !== undefined) {
-      const spec = api.authorizers.get(operation.authorizer)!;
+    let httpDelivery: HttpAuthorizerDelivery | undefined;
+    const spec = operation.authorizer === undefined ? undefined : api.authorizers.get(operation.authorizer)!;
+    if (spec?.type === 'jwt') {
       entry.authorizer = spec.name;
-      auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions });
+      const identity = identityValues(spec.identitySources, view, http);
+      if (identity === undefined) return finish(respond('UNAUTHORIZED'), { reason: 'IDENTITY_MISSING' });
+      const started = performance.now();
+      const outcome = await jwtAuthorizers.get(spec.name)!.authorize(identity[0]!, operation.scopes);
+      const authLog = { authorizerLatencyMs: Math.round(performance.now() - started), cache: 'off' };
+      if (!outcome.ok) {
+        const refusal = respond(outcome.status === 401 ? 'UNAUTHORIZED' : 'ACCESS_DENIED');
+        return finish({ ...refusal, headers: { ...refusal.headers, 'www-authenticate': outcome.wwwAuthenticate } }, { ...authLog, reason: outcome.reason, detail: outcome.detail });
+      }
+      Object.assign(entry, authLog, { reason: 'ALLOW', principal: outcome.principal });
+      httpDelivery = { kind: 'jwt', claims: outcome.claims, scopes: outcome.scopes };
+    } else if (spec) {
+      entry.authorizer = spec.name;
+      auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions }, http);
       const authLog = { reason: auth.reason, authorizerLatencyMs: auth.latencyMs, cache: auth.cache, principal: auth.output?.principalId, detail: auth.detail };
       if (auth.stale) {
         log({
           event: 'stale_cached_policy',
           requestId,
           authorizer: spec.name,
-          methodArn: view.methodArn,
+          methodArn: http ? http.routeArn : view.methodArn,
           issuedFor: auth.stale.issuedFor,
           ageSeconds: auth.stale.ageSeconds,
           ttlSeconds: spec.ttlSeconds,
@@ -117,13 +163,21 @@ export function createGateway(options: GatewayOptions): Gateway {
             `Return a policy covering every route (e.g. …/${stage}/*/*), or set authorizerResultTtlInSeconds to 0.`,
         });
       }
-      if (auth.response !== undefined) return finish(gatewayResponse(auth.response, requestId), authLog);
+      if (verbose) log({ event: 'authorizer', requestId, authorizer: spec.name, cache: auth.cache, invoked: auth.invoked, ...(auth.event !== undefined ? { authorizerEvent: auth.event } : {}), ...(auth.raw !== undefined ? { authorizerResult: auth.raw } : {}) });
+      if (auth.response !== undefined) return finish(respond(auth.response), authLog);
       Object.assign(entry, authLog);
+      if (http && auth.output) httpDelivery = { kind: 'lambda', principalId: auth.output.principalId, context: auth.output.context };
+    }
+
+    if (operation.apiKeyRequired && options.usage) {
+      const usage = options.usage.check({ apiKey: apiKeyFor(api.apiKeySource, view.headers, auth?.output?.usageIdentifierKey), resourcePath: operation.template, httpMethod: method });
+      if (!usage.ok) return finish(respond(usage.response), { reason: usage.response, detail: usage.detail });
+      entry.apiKey = usage.keyName;
     }
 
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : undefined;
-    const result = await runIntegration(operation.integration, view, body, delivery, { functions, timeoutMs: integrationTimeoutMs, now });
+    const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour });
     return finish(result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
   }
 
@@ -136,7 +190,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         // A bug here must cost one request, never the server.
         const requestId = randomUUID();
         log({ event: 'gateway_error', method: req.method, path: req.path, requestId, message: (error as Error).message });
-        return gatewayResponse('INTERNAL_ERROR', requestId);
+        return gatewayResponse('INTERNAL_ERROR', requestId, flavour);
       }
     },
   };

@@ -2,7 +2,7 @@
 // (mock), and a URL (http_proxy). Each returns a response, never throws.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { LOCAL_API, proxyEvent, type AuthorizerDelivery, type RequestView } from './events.js';
+import { LOCAL_API, proxyEvent, proxyEventV1Http, proxyEventV2, type AuthorizerDelivery, type HttpAuthorizerDelivery, type HttpView, type RequestView } from './events.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 import type { Integration } from './openapi.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
@@ -12,7 +12,11 @@ export interface IntegrationDeps {
   /** API Gateway's integration timeout: 29 s by default. */
   readonly timeoutMs: number;
   readonly now: () => number;
+  readonly flavour: 'rest' | 'http';
 }
+
+/** What the authorizer hands the integration: REST's stringified context, or an HTTP API's delivery with the v2 view. */
+export type Delivery = { readonly authorizer: AuthorizerDelivery | undefined } | { readonly http: HttpView; readonly authorizer: HttpAuthorizerDelivery | undefined };
 
 export interface IntegrationResult {
   readonly response: GatewayResponse;
@@ -24,34 +28,59 @@ export async function runIntegration(
   integration: Integration,
   view: RequestView,
   body: Buffer | undefined,
-  authorizer: AuthorizerDelivery | undefined,
+  delivery: Delivery,
   deps: IntegrationDeps,
 ): Promise<IntegrationResult> {
   switch (integration.type) {
     case 'mock':
       return { response: { status: integration.statusCode, headers: { ...integration.headers, 'x-amzn-RequestId': view.requestId }, body: integration.body }, error: undefined };
     case 'aws_proxy':
-      return lambdaProxy(integration.functionName, view, body, authorizer, deps);
+      return lambdaProxy(integration.functionName, integration.payloadFormatVersion, view, body, delivery, deps);
     case 'http_proxy':
-      return httpProxy(integration.uri, integration.httpMethod, view, body, deps.timeoutMs);
+      return httpProxy(integration.uri, integration.httpMethod, view, body, deps);
   }
 }
 
-const failure = (view: RequestView, error: string, type: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT' = 'INTEGRATION_FAILURE'): IntegrationResult => ({ response: gatewayResponse(type, view.requestId), error });
+type Failure = (error: string, type?: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT') => IntegrationResult;
 
-async function lambdaProxy(name: string, view: RequestView, body: Buffer | undefined, authorizer: AuthorizerDelivery | undefined, deps: IntegrationDeps): Promise<IntegrationResult> {
+const failureFor =
+  (view: RequestView, flavour: 'rest' | 'http'): Failure =>
+  (error, type = 'INTEGRATION_FAILURE') => ({ response: gatewayResponse(type, view.requestId, flavour), error });
+
+async function lambdaProxy(name: string, version: '1.0' | '2.0', view: RequestView, body: Buffer | undefined, delivery: Delivery, deps: IntegrationDeps): Promise<IntegrationResult> {
+  const failure = failureFor(view, deps.flavour);
   const handler = deps.functions.get(name);
-  if (!handler) return failure(view, `no local function named ${name}`);
-  const event = proxyEvent(view, body === undefined || body.length === 0 ? null : body.toString('utf8'), authorizer);
+  if (!handler) return failure(`no local function named ${name}`);
+  const text = body === undefined || body.length === 0 ? null : body.toString('utf8');
+  const event =
+    !('http' in delivery) ? proxyEvent(view, text, delivery.authorizer)
+    : version === '2.0' ? proxyEventV2(view, delivery.http, text, delivery.authorizer)
+    : proxyEventV1Http(view, text, delivery.authorizer);
   const result = await invoke(handler, event, { functionName: name, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
-  if (result.kind === 'timeout') return failure(view, `${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
-  if (result.kind === 'error') return failure(view, `${name} failed: ${result.message.slice(0, 300)}`);
-  return proxyResponse(result.value, view, name);
+  if (result.kind === 'timeout') return failure(`${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
+  if (result.kind === 'error') return failure(`${name} failed: ${result.message.slice(0, 300)}`);
+  return 'http' in delivery && version === '2.0' ? proxyResponseV2(result.value, view, name, failure) : proxyResponse(result.value, view, name, failure);
+}
+
+/**
+ * A payload 2.0 answer: an object with statusCode is a full response (with `cookies`); anything else
+ * is the body of a 200 JSON response, as API Gateway infers it.
+ */
+function proxyResponseV2(value: unknown, view: RequestView, name: string, failure: Failure): IntegrationResult {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'statusCode' in value) {
+    const r = value as Record<string, unknown>;
+    const out = proxyResponse(r, view, name, failure);
+    if (out.error !== undefined || r.cookies === undefined) return out;
+    if (!Array.isArray(r.cookies) || !r.cookies.every((c) => typeof c === 'string')) return failure(`${name} returned a malformed proxy response: cookies is not a list of strings`);
+    return { ...out, response: { ...out.response, headers: { ...out.response.headers, 'set-cookie': r.cookies } } };
+  }
+  const body = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+  return { response: { status: 200, headers: { 'content-type': 'application/json', 'apigw-requestid': view.requestId }, body }, error: undefined };
 }
 
 /** A Lambda proxy answer: `{ statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded? }`; anything else is a 502. */
-function proxyResponse(value: unknown, view: RequestView, name: string): IntegrationResult {
-  const bad = (why: string): IntegrationResult => failure(view, `${name} returned a malformed proxy response: ${why}`);
+function proxyResponse(value: unknown, view: RequestView, name: string, failure: Failure): IntegrationResult {
+  const bad = (why: string): IntegrationResult => failure(`${name} returned a malformed proxy response: ${why}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('not an object');
   const r = value as Record<string, unknown>;
   if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return bad('statusCode is not an HTTP status');
@@ -84,7 +113,9 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  * Forwards to the URL: `{name}` in it takes the path parameter of that name (API Gateway needs
  * requestParameters for that; here the names are matched directly), and the query string follows.
  */
-function httpProxy(uri: string, integrationMethod: string, view: RequestView, body: Buffer | undefined, timeoutMs: number): Promise<IntegrationResult> {
+function httpProxy(uri: string, integrationMethod: string, view: RequestView, body: Buffer | undefined, deps: IntegrationDeps): Promise<IntegrationResult> {
+  const failure = failureFor(view, deps.flavour);
+  const timeoutMs = deps.timeoutMs;
   const filled = uri.replace(/\{([A-Za-z0-9_-]+)\+?\}/g, (_, name: string) => view.pathParameters[name] ?? '');
   const target = new URL(filled);
   for (const [k, values] of Object.entries(view.multiValueQueryStringParameters)) for (const v of values) target.searchParams.append(k, v);
@@ -97,7 +128,7 @@ function httpProxy(uri: string, integrationMethod: string, view: RequestView, bo
     const req = send(target, { method, headers, timeout: timeoutMs }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e) => resolve(failure(view, `${target.origin} answer failed: ${e.message}`)));
+      res.on('error', (e) => resolve(failure(`${target.origin} answer failed: ${e.message}`)));
       res.on('end', () => {
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
@@ -106,10 +137,10 @@ function httpProxy(uri: string, integrationMethod: string, view: RequestView, bo
     });
     req.on('timeout', () => {
       req.destroy();
-      resolve(failure(view, `${target.origin} gave no answer within ${timeoutMs} ms`, 'INTEGRATION_TIMEOUT'));
+      resolve(failure(`${target.origin} gave no answer within ${timeoutMs} ms`, 'INTEGRATION_TIMEOUT'));
     });
     // Connection failures: 502 here; the exact status API Gateway gives for them is not in the spec.
-    req.on('error', (e) => resolve(failure(view, `${target.origin} unreachable: ${e.message}`)));
+    req.on('error', (e) => resolve(failure(`${target.origin} unreachable: ${e.message}`)));
     req.end(body);
   });
 }

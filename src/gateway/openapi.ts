@@ -8,29 +8,49 @@ import type { RouteMethod, Segment } from '../core/rules-types.js';
 import { offsetOf } from '../config/yaml-position.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 
-/** Where an authorizer reads one identity value (spec sections 1 and 2). */
+/** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
 export interface IdentitySource {
   readonly kind: 'header' | 'query' | 'stageVariable' | 'context';
   readonly name: string;
-  /** As the document wrote it, e.g. `method.request.header.Authorization`. */
+  /** As the document wrote it, e.g. `method.request.header.Authorization` or `$request.header.Authorization`. */
   readonly expression: string;
 }
 
-export interface AuthorizerSpec {
+/** REST APIs (API Gateway v1) and HTTP APIs (v2) import the same extensions but behave differently. */
+export type ApiFlavour = 'rest' | 'http';
+
+interface AuthorizerBase {
   /** The security scheme's name, which operations list in `security`. */
   readonly name: string;
-  readonly type: 'token' | 'request';
-  /** The Lambda function's name, from `authorizerUri`; the gateway's `functions` map is keyed by it. */
-  readonly functionName: string;
   readonly identitySources: readonly IdentitySource[];
-  /** TOKEN only; API Gateway ignores it for REQUEST authorizers. */
-  readonly validationExpression: RegExp | undefined;
   /** 0 disables the result cache. */
   readonly ttlSeconds: number;
 }
 
+export interface LambdaAuthorizerSpec extends AuthorizerBase {
+  readonly type: 'token' | 'request';
+  /** The Lambda function's name, from `authorizerUri`; the gateway's `functions` map is keyed by it. */
+  readonly functionName: string;
+  /** TOKEN only; API Gateway ignores it for REQUEST authorizers. */
+  readonly validationExpression: RegExp | undefined;
+  /** HTTP APIs only: the authorizer event's version (spec section 6); undefined for REST. */
+  readonly payloadFormatVersion: '1.0' | '2.0' | undefined;
+  /** HTTP APIs, payload 2.0 only: `{ isAuthorized, context }` answers instead of IAM policies. */
+  readonly simpleResponses: boolean;
+}
+
+/** An HTTP API's native JWT authorizer (spec section 7): no function, API Gateway verifies. */
+export interface JwtAuthorizerSpec extends AuthorizerBase {
+  readonly type: 'jwt';
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+}
+
+export type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
+
 export type Integration =
-  | { readonly type: 'aws_proxy'; readonly functionName: string }
+  /** `payloadFormatVersion`: the proxy event's shape; REST APIs always send 1.0. */
+  | { readonly type: 'aws_proxy'; readonly functionName: string; readonly payloadFormatVersion: '1.0' | '2.0' }
   | { readonly type: 'http_proxy'; readonly uri: string; readonly httpMethod: string }
   | { readonly type: 'mock'; readonly statusCode: number; readonly headers: Readonly<Record<string, string>>; readonly body: string };
 
@@ -41,11 +61,20 @@ export interface Operation {
   readonly segments: readonly Segment[];
   /** The authorizer's name, or undefined for an operation without one (open to anyone). */
   readonly authorizer: string | undefined;
+  /** HTTP API JWT authorizers: the route's `authorizationScopes` (the token needs one of them). */
+  readonly scopes: readonly string[];
+  /** REST: the method requires an API key (a security requirement naming an `apiKey` scheme). */
+  readonly apiKeyRequired: boolean;
   readonly integration: Integration;
+  /** HTTP APIs: the `$default` route, which serves every request no other route matches. */
+  readonly isDefault?: boolean;
 }
 
 export interface ApiDefinition {
   readonly title: string;
+  readonly flavour: ApiFlavour;
+  /** REST: where usage plans read the API key (`x-amazon-apigateway-api-key-source`). */
+  readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
   readonly authorizers: ReadonlyMap<string, AuthorizerSpec>;
   readonly routes: RouteTable;
 }
@@ -147,8 +176,44 @@ const OPERATION_KEYS: Record<string, RouteMethod> = {
 // Keys a path item may have besides operations.
 const PATH_ITEM_OTHER = new Set(['parameters', 'summary', 'description', 'servers', '$ref']);
 
-// Keys that mark an HTTP API (v2) document: this gateway emulates REST APIs only, so far.
-const HTTP_API_ONLY = ['authorizerPayloadFormatVersion', 'enableSimpleResponses'];
+/**
+ * Which API Gateway the document is for. HTTP API exports carry `x-amazon-apigateway-importexport-version`;
+ * otherwise HTTP-only settings (payload versions, simple responses, JWT authorizers, `$request.` identity
+ * sources, `$default`) mark one. A document with both kinds of settings is refused, not guessed.
+ */
+function detectFlavour(doc: Obj): ApiFlavour {
+  const httpSigns: KeyPath[] = [];
+  const restSigns: KeyPath[] = [];
+  if (doc['x-amazon-apigateway-importexport-version'] !== undefined) httpSigns.push(['x-amazon-apigateway-importexport-version']);
+  if (doc['x-amazon-apigateway-api-key-source'] !== undefined) restSigns.push(['x-amazon-apigateway-api-key-source']);
+  const schemesPath: KeyPath = doc.swagger !== undefined ? ['securityDefinitions'] : ['components', 'securitySchemes'];
+  const schemes = doc.swagger !== undefined ? doc.securityDefinitions : isObj(doc.components) ? doc.components.securitySchemes : undefined;
+  for (const [name, scheme] of Object.entries(isObj(schemes) ? schemes : {})) {
+    const ext = isObj(scheme) ? scheme['x-amazon-apigateway-authorizer'] : undefined;
+    if (!isObj(ext)) continue;
+    const at = [...schemesPath, name, 'x-amazon-apigateway-authorizer'];
+    for (const key of ['authorizerPayloadFormatVersion', 'enableSimpleResponses', 'jwtConfiguration']) if (ext[key] !== undefined) httpSigns.push([...at, key]);
+    if (String(ext.type ?? '').toLowerCase() === 'jwt') httpSigns.push([...at, 'type']);
+    const sources = Array.isArray(ext.identitySource) ? ext.identitySource : typeof ext.identitySource === 'string' ? ext.identitySource.split(',') : [];
+    for (const src of sources) {
+      if (typeof src !== 'string') continue;
+      if (src.trim().startsWith('$')) httpSigns.push([...at, 'identitySource']);
+      else if (/^(method\.request\.|stageVariables\.|context\.)/.test(src.trim())) restSigns.push([...at, 'identitySource']);
+    }
+    if (String(ext.type ?? '').toLowerCase() === 'token') restSigns.push([...at, 'type']);
+  }
+  for (const [template, item] of Object.entries(isObj(doc.paths) ? doc.paths : {})) {
+    if (template === '$default' || template === '/$default') httpSigns.push(['paths', template]);
+    for (const [key, op] of Object.entries(isObj(item) ? item : {})) {
+      const integration = isObj(op) ? op['x-amazon-apigateway-integration'] : undefined;
+      if (isObj(integration) && integration.payloadFormatVersion !== undefined) httpSigns.push(['paths', template, key, 'x-amazon-apigateway-integration', 'payloadFormatVersion']);
+    }
+  }
+  if (httpSigns.length && restSigns.length) {
+    fail(restSigns[0]!, `is a REST API setting, but ${formatKeyPath(httpSigns[0]!)} is an HTTP API one: a document is imported as one kind of API`, true);
+  }
+  return httpSigns.length ? 'http' : 'rest';
+}
 
 function validateApi(root: unknown): ApiDefinition {
   const doc = object(root, [], 'an OpenAPI 3.0 or Swagger 2.0 document (a mapping)');
@@ -158,25 +223,41 @@ function validateApi(root: unknown): ApiDefinition {
   }
   const info = doc.info === undefined ? {} : object(doc.info, ['info']);
   const title = typeof info.title === 'string' ? info.title : 'API';
+  const flavour = detectFlavour(doc);
+
+  let apiKeySource: 'HEADER' | 'AUTHORIZER' = 'HEADER';
+  if (doc['x-amazon-apigateway-api-key-source'] !== undefined) {
+    const source = String(doc['x-amazon-apigateway-api-key-source']).toUpperCase();
+    if (source !== 'HEADER' && source !== 'AUTHORIZER') fail(['x-amazon-apigateway-api-key-source'], 'must be HEADER or AUTHORIZER');
+    apiKeySource = source as 'HEADER' | 'AUTHORIZER';
+  }
 
   const schemesPath: KeyPath = swagger ? ['securityDefinitions'] : ['components', 'securitySchemes'];
   const schemes = swagger ? doc.securityDefinitions : isObj(doc.components) ? doc.components.securitySchemes : undefined;
   const authorizers = new Map<string, AuthorizerSpec>();
+  const apiKeySchemes = new Set<string>();
   const otherSchemes = new Set<string>();
   for (const [name, scheme] of Object.entries(schemes === undefined ? {} : object(schemes, schemesPath))) {
     const path = [...schemesPath, name];
     const s = object(scheme, path);
-    if (s['x-amazon-apigateway-authorizer'] === undefined) otherSchemes.add(name);
-    else authorizers.set(name, readAuthorizer(name, s, path));
+    if (s['x-amazon-apigateway-authorizer'] !== undefined) authorizers.set(name, readAuthorizer(name, s, path, flavour));
+    // API Gateway's API key: an apiKey scheme in the x-api-key header without an authorizer.
+    else if (s.type === 'apiKey' && s.in === 'header' && typeof s.name === 'string' && s.name.toLowerCase() === 'x-api-key') apiKeySchemes.add(name);
+    else otherSchemes.add(name);
   }
+  const schemeSets = { authorizers, apiKeySchemes, otherSchemes, flavour };
 
-  const globalSecurity = doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], authorizers, otherSchemes);
+  const globalSecurity = doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
   const operations: Operation[] = [];
   for (const [template, item] of Object.entries(object(doc.paths ?? fail([], 'has no paths'), ['paths']))) {
     const itemPath: KeyPath = ['paths', template];
-    const parsed = parseTemplate(template);
-    if (!parsed.ok) fail(itemPath, parsed.message, true);
-    const segments = (parsed as { value: Segment[] }).value;
+    const isDefault = flavour === 'http' && (template === '$default' || template === '/$default');
+    let segments: Segment[] = [];
+    if (!isDefault) {
+      const parsed = parseTemplate(template);
+      if (!parsed.ok) fail(itemPath, parsed.message, true);
+      segments = (parsed as { value: Segment[] }).value;
+    }
     for (const [key, op] of Object.entries(object(item, itemPath))) {
       const opPath = [...itemPath, key];
       const method = OPERATION_KEYS[key];
@@ -184,35 +265,65 @@ function validateApi(root: unknown): ApiDefinition {
         if (PATH_ITEM_OTHER.has(key) || key.startsWith('x-')) continue;
         fail(opPath, `is not an operation API Gateway knows (${Object.keys(OPERATION_KEYS).join(', ')})`, true);
       }
+      if (isDefault && method !== 'ANY') fail(opPath, 'the $default route takes every method: use x-amazon-apigateway-any-method', true);
       const o = object(op, opPath);
-      const authorizer = o.security === undefined ? globalSecurity : readSecurity(o.security, [...opPath, 'security'], authorizers, otherSchemes);
-      const integration = readIntegration(o['x-amazon-apigateway-integration'], [...opPath, 'x-amazon-apigateway-integration']);
-      operations.push({ method: method!, template, segments, authorizer, integration });
+      const security = o.security === undefined ? globalSecurity ?? NO_SECURITY : readSecurity(o.security, [...opPath, 'security'], schemeSets);
+      const integration = readIntegration(o['x-amazon-apigateway-integration'], [...opPath, 'x-amazon-apigateway-integration'], flavour);
+      operations.push({ method: method!, template: isDefault ? '$default' : template, segments, ...security, integration, ...(isDefault ? { isDefault } : {}) });
     }
   }
   const table = compileRoutes(operations);
   if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
-  return { title, authorizers, routes: (table as { ok: true; table: RouteTable }).table };
+  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table };
+}
+
+interface Security {
+  readonly authorizer: string | undefined;
+  readonly scopes: readonly string[];
+  readonly apiKeyRequired: boolean;
+}
+
+const NO_SECURITY: Security = { authorizer: undefined, scopes: [], apiKeyRequired: false };
+
+interface SchemeSets {
+  readonly authorizers: ReadonlyMap<string, AuthorizerSpec>;
+  readonly apiKeySchemes: ReadonlySet<string>;
+  readonly otherSchemes: ReadonlySet<string>;
+  readonly flavour: ApiFlavour;
 }
 
 /**
- * `security: [{ tollgate: [] }]` → the authorizer's name; `[]` → none. API Gateway attaches one
- * authorizer per method, so a requirement naming two, or alternatives, are refused rather than
- * half-applied.
+ * `security: [{ tollgate: [] }]` → the authorizer's name; `[]` → none; an `api_key: []` beside it →
+ * an API key is required too. API Gateway attaches one authorizer per method, so a requirement naming
+ * two, or alternatives, are refused rather than half-applied. Scopes are a JWT authorizer route's
+ * `authorizationScopes`.
  */
-function readSecurity(v: unknown, path: KeyPath, authorizers: ReadonlyMap<string, AuthorizerSpec>, other: ReadonlySet<string>): string | undefined {
+function readSecurity(v: unknown, path: KeyPath, sets: SchemeSets): Security {
   if (!Array.isArray(v)) fail(path, 'must be a list of security requirements');
   const list = v as unknown[];
-  if (list.length === 0) return undefined;
+  if (list.length === 0) return NO_SECURITY;
   if (list.length > 1) fail(path, 'lists alternatives; API Gateway applies one authorizer per method');
-  const names = Object.keys(object(list[0], [...path, 0]));
-  if (names.length === 0) return undefined;
-  if (names.length > 1) fail([...path, 0], `names ${names.join(' and ')}; API Gateway applies one authorizer per method`);
-  const name = names[0]!;
-  if (authorizers.has(name)) return name;
-  // Fail closed: an API key scheme the gateway does not enforce yet must not leave the route open.
-  if (other.has(name)) fail([...path, 0, name], `is a security scheme without x-amazon-apigateway-authorizer (API keys and usage plans are not supported yet)`, true);
-  return fail([...path, 0, name], 'is not a security scheme defined in the document', true);
+  const requirement = object(list[0], [...path, 0]);
+  let authorizer: string | undefined;
+  let scopes: string[] = [];
+  let apiKeyRequired = false;
+  for (const [name, value] of Object.entries(requirement)) {
+    const at: KeyPath = [...path, 0, name];
+    if (sets.apiKeySchemes.has(name)) {
+      if (sets.flavour === 'http') fail(at, 'is an API key; HTTP APIs have no API keys or usage plans', true);
+      apiKeyRequired = true;
+      continue;
+    }
+    if (sets.otherSchemes.has(name)) fail(at, 'is a security scheme API Gateway does not enforce (no x-amazon-apigateway-authorizer, and not an x-api-key header key): refused rather than leaving the route open', true);
+    const spec = sets.authorizers.get(name);
+    if (!spec) fail(at, 'is not a security scheme defined in the document', true);
+    if (authorizer !== undefined) fail([...path, 0], `names ${authorizer} and ${name}; API Gateway applies one authorizer per method`);
+    authorizer = name;
+    if (!Array.isArray(value) || !value.every((x) => typeof x === 'string' && x !== '')) fail(at, 'must be a list of scopes (usually [])');
+    scopes = value as string[];
+    if (scopes.length && spec!.type !== 'jwt') fail(at, 'lists scopes, which only JWT authorizers check (a Lambda authorizer decides scopes itself)');
+  }
+  return { authorizer, scopes, apiKeyRequired };
 }
 
 // `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/arn:aws:lambda:{region}:{account}:function:{name}[:{alias}]/invocations`
@@ -223,44 +334,54 @@ function functionName(uri: unknown, path: KeyPath): string {
   return m ? m[1]! : fail(path, 'must name a Lambda function (…:function:NAME/invocations)');
 }
 
-const IDENTITY_SOURCE = /^(method\.request\.header|method\.request\.querystring|stageVariables|context)\.([^\s,]+)$/;
+const REST_SOURCE = /^(method\.request\.header|method\.request\.querystring|stageVariables|context)\.([^\s,]+)$/;
+const HTTP_SOURCE = /^\$(request\.header|request\.querystring|stageVariables|context)\.([^\s,]+)$/;
 const SOURCE_KIND = {
   'method.request.header': 'header',
   'method.request.querystring': 'query',
+  'request.header': 'header',
+  'request.querystring': 'query',
   stageVariables: 'stageVariable',
   context: 'context',
 } as const;
 
-function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath): AuthorizerSpec {
-  const path = [...schemePath, 'x-amazon-apigateway-authorizer'];
-  const ext = object(scheme['x-amazon-apigateway-authorizer'], path);
-  for (const key of HTTP_API_ONLY) if (ext[key] !== undefined) fail([...path, key], 'is an HTTP API setting; only REST API authorizers are supported so far', true);
-  const type = String(ext.type ?? '').toLowerCase();
-  if (type !== 'token' && type !== 'request') fail([...path, 'type'], 'must be "token" or "request" (cognito_user_pools and jwt are not supported yet)');
-
-  let ttlSeconds = 300;
-  if (ext.authorizerResultTtlInSeconds !== undefined) {
-    const ttl = ext.authorizerResultTtlInSeconds;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600) fail([...path, 'authorizerResultTtlInSeconds'], 'must be a whole number of seconds from 0 (no caching) to 3600');
-    ttlSeconds = ttl as number;
-  }
-
-  // A TOKEN authorizer reads one header: the scheme's `name` (in: header) unless identitySource says otherwise.
-  let sourceText: string | undefined;
-  if (ext.identitySource !== undefined) sourceText = string(ext.identitySource, [...path, 'identitySource']);
-  else if (type === 'token') {
-    if (scheme.in !== 'header' || typeof scheme.name !== 'string' || !scheme.name) fail(schemePath, 'a token authorizer needs `in: header` and the header `name` (or identitySource)');
-    sourceText = `method.request.header.${scheme.name as string}`;
-  }
-  const identitySources = (sourceText ?? '')
-    .split(',')
+function readIdentitySources(v: unknown, path: KeyPath, flavour: ApiFlavour): IdentitySource[] {
+  // REST writes one comma-separated string; HTTP API exports write a string or a list.
+  const items = Array.isArray(v) ? v.map((x, i) => (typeof x === 'string' ? x : fail([...path, i], 'must be a string'))) : string(v, path).split(',');
+  const pattern = flavour === 'rest' ? REST_SOURCE : HTTP_SOURCE;
+  const forms = flavour === 'rest' ? 'method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME' : '$request.header.NAME, $request.querystring.NAME, $stageVariables.NAME or $context.NAME';
+  return items
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((expression): IdentitySource => {
-      const m = IDENTITY_SOURCE.exec(expression);
-      if (m === null) return fail([...path, 'identitySource'], `has ${JSON.stringify(expression)}; use method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME`);
+      const m = pattern.exec(expression);
+      if (m === null) return fail(path, `has ${JSON.stringify(expression)}; use ${forms}`);
       return { kind: SOURCE_KIND[m![1] as keyof typeof SOURCE_KIND], name: m![2]!, expression };
     });
+}
+
+function readTtl(ext: Obj, path: KeyPath, fallback: number): number {
+  if (ext.authorizerResultTtlInSeconds === undefined) return fallback;
+  const ttl = ext.authorizerResultTtlInSeconds;
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600) fail([...path, 'authorizerResultTtlInSeconds'], 'must be a whole number of seconds from 0 (no caching) to 3600');
+  return ttl as number;
+}
+
+function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath, flavour: ApiFlavour): AuthorizerSpec {
+  const path = [...schemePath, 'x-amazon-apigateway-authorizer'];
+  const ext = object(scheme['x-amazon-apigateway-authorizer'], path);
+  const type = String(ext.type ?? '').toLowerCase();
+  if (flavour === 'http') return readHttpAuthorizer(name, ext, path, type);
+  if (type !== 'token' && type !== 'request') fail([...path, 'type'], 'must be "token" or "request" (cognito_user_pools is not supported yet)');
+  const ttlSeconds = readTtl(ext, path, 300);
+
+  // A TOKEN authorizer reads one header: the scheme's `name` (in: header) unless identitySource says otherwise.
+  let identitySources: IdentitySource[] = [];
+  if (ext.identitySource !== undefined) identitySources = readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'rest');
+  else if (type === 'token') {
+    if (scheme.in !== 'header' || typeof scheme.name !== 'string' || !scheme.name) fail(schemePath, 'a token authorizer needs `in: header` and the header `name` (or identitySource)');
+    identitySources = readIdentitySources(`method.request.header.${scheme.name as string}`, schemePath, 'rest');
+  }
   if (type === 'token' && (identitySources.length !== 1 || identitySources[0]!.kind !== 'header')) {
     fail([...path, 'identitySource'], 'must be one header (method.request.header.NAME) for a token authorizer');
   }
@@ -276,22 +397,77 @@ function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath): Authori
       fail([...path, 'identityValidationExpression'], `is not a valid regular expression: ${(error as Error).message}`);
     }
   }
-  return { name, type: type as 'token' | 'request', functionName: functionName(ext.authorizerUri, [...path, 'authorizerUri']), identitySources, validationExpression, ttlSeconds };
+  return {
+    name,
+    type: type as 'token' | 'request',
+    functionName: functionName(ext.authorizerUri, [...path, 'authorizerUri']),
+    identitySources,
+    validationExpression,
+    ttlSeconds,
+    payloadFormatVersion: undefined,
+    simpleResponses: false,
+  };
 }
 
-function readIntegration(v: unknown, path: KeyPath): Integration {
+/** HTTP API authorizers (spec sections 6 and 7): Lambda REQUEST authorizers with a payload version, or JWT. */
+function readHttpAuthorizer(name: string, ext: Obj, path: KeyPath, type: string): AuthorizerSpec {
+  if (type === 'jwt') {
+    const config = object(ext.jwtConfiguration ?? fail(path, 'needs jwtConfiguration (issuer and audience) for a jwt authorizer'), [...path, 'jwtConfiguration']);
+    const issuer = string(config.issuer, [...path, 'jwtConfiguration', 'issuer']);
+    if (!/^https?:\/\//.test(issuer)) fail([...path, 'jwtConfiguration', 'issuer'], 'must be an https:// URL (http:// for a local issuer)');
+    const audience = config.audience;
+    if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')) fail([...path, 'jwtConfiguration', 'audience'], 'must be a non-empty list of audiences');
+    if ((audience as string[]).length > 50) fail([...path, 'jwtConfiguration', 'audience'], 'has more than 50 audiences, API Gateway\'s limit');
+    const identitySources = readIdentitySources(ext.identitySource ?? '$request.header.Authorization', [...path, 'identitySource'], 'http');
+    if (identitySources.length !== 1 || (identitySources[0]!.kind !== 'header' && identitySources[0]!.kind !== 'query')) {
+      fail([...path, 'identitySource'], 'must be one header or query parameter for a jwt authorizer');
+    }
+    return { name, type: 'jwt', issuer, audiences: audience as string[], identitySources, ttlSeconds: 0 };
+  }
+  if (type !== 'request') fail([...path, 'type'], 'must be "request" or "jwt" for an HTTP API');
+  const version = String(ext.authorizerPayloadFormatVersion ?? '');
+  if (version !== '1.0' && version !== '2.0') fail([...path, 'authorizerPayloadFormatVersion'], 'must be "1.0" or "2.0" (required for HTTP API Lambda authorizers)', ext.authorizerPayloadFormatVersion === undefined);
+  const simpleResponses = ext.enableSimpleResponses === true;
+  if (ext.enableSimpleResponses !== undefined && typeof ext.enableSimpleResponses !== 'boolean') fail([...path, 'enableSimpleResponses'], 'must be true or false');
+  if (simpleResponses && version !== '2.0') fail([...path, 'enableSimpleResponses'], 'needs authorizerPayloadFormatVersion "2.0"');
+  const ttlSeconds = readTtl(ext, path, 0);
+  const identitySources = ext.identitySource === undefined ? [] : readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'http');
+  if (ttlSeconds > 0 && identitySources.length === 0) fail(path, 'needs an identitySource when authorizerResultTtlInSeconds is not 0');
+  if (ext.identityValidationExpression !== undefined) fail([...path, 'identityValidationExpression'], 'is a REST API setting; HTTP APIs have no validation expression', true);
+  return {
+    name,
+    type: 'request',
+    functionName: functionName(ext.authorizerUri, [...path, 'authorizerUri']),
+    identitySources,
+    validationExpression: undefined,
+    ttlSeconds,
+    payloadFormatVersion: version as '1.0' | '2.0',
+    simpleResponses,
+  };
+}
+
+function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integration {
   if (v === undefined) fail(path, 'is missing: every operation needs an integration (aws_proxy, http_proxy or mock)', true);
   const ext = object(v, path);
   const type = String(ext.type ?? '').toLowerCase();
   switch (type) {
-    case 'aws_proxy':
-      return { type, functionName: functionName(ext.uri, [...path, 'uri']) };
+    case 'aws_proxy': {
+      let payloadFormatVersion: '1.0' | '2.0' = flavour === 'http' ? '2.0' : '1.0';
+      if (ext.payloadFormatVersion !== undefined) {
+        const v = String(ext.payloadFormatVersion);
+        if (v !== '1.0' && v !== '2.0') fail([...path, 'payloadFormatVersion'], 'must be "1.0" or "2.0"');
+        if (flavour === 'rest' && v !== '1.0') fail([...path, 'payloadFormatVersion'], 'REST APIs send payload 1.0 only');
+        payloadFormatVersion = v as '1.0' | '2.0';
+      }
+      return { type, functionName: functionName(ext.uri, [...path, 'uri']), payloadFormatVersion };
+    }
     case 'http_proxy': {
       const uri = string(ext.uri, [...path, 'uri']);
       if (!/^https?:\/\//.test(uri)) fail([...path, 'uri'], 'must be an http:// or https:// URL');
       return { type, uri, httpMethod: typeof ext.httpMethod === 'string' ? ext.httpMethod.toUpperCase() : 'ANY' };
     }
     case 'mock':
+      if (flavour === 'http') fail([...path, 'type'], 'mock integrations are REST only; HTTP APIs take aws_proxy or http_proxy');
       return readMock(ext, path);
     default:
       return fail([...path, 'type'], 'must be aws_proxy, http_proxy or mock (aws and http with mapping templates are not supported yet)');

@@ -30,12 +30,38 @@ export const GATEWAY_RESPONSES = {
   INTEGRATION_FAILURE: { status: 502, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
   INTEGRATION_TIMEOUT: { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' },
   INTERNAL_ERROR: { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
+  // Usage plans (spec section 9). The 403 body is [infer]; the throttle body is [field, weak]; the
+  // quota body and error type are [field] from several captures.
+  INVALID_API_KEY: { status: 403, body: '{"message":"Forbidden"}', errorType: 'ForbiddenException' },
+  THROTTLED: { status: 429, body: '{"message":"Too Many Requests"}', errorType: 'TooManyRequestsException' },
+  QUOTA_EXCEEDED: { status: 429, body: '{"message":"Limit Exceeded"}', errorType: 'LimitExceededException' },
 } as const satisfies Record<string, Template>;
 
 export type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 
-export function gatewayResponse(type: GatewayResponseType, requestId: string): GatewayResponse {
-  const t = GATEWAY_RESPONSES[type];
+/**
+ * HTTP APIs answer with their own, shorter set and no x-amzn-ErrorType (spec section 6: the 403
+ * and 500 bodies are [unconfirmed]; these are the ones AWS's HTTP API console and clients show).
+ * The request id travels in `apigw-requestid`.
+ */
+const HTTP_API_RESPONSES: Partial<Record<GatewayResponseType, { status: number; body: string }>> = {
+  UNAUTHORIZED: { status: 401, body: '{"message":"Unauthorized"}' },
+  ACCESS_DENIED_EXPLICIT: { status: 403, body: '{"message":"Forbidden"}' },
+  ACCESS_DENIED: { status: 403, body: '{"message":"Forbidden"}' },
+  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, body: '{"message":"Internal Server Error"}' },
+  MISSING_AUTHENTICATION_TOKEN: { status: 404, body: '{"message":"Not Found"}' },
+  REQUEST_TOO_LARGE: { status: 413, body: '{"message":"Request Entity Too Large"}' },
+  URI_TOO_LONG: { status: 414, body: '{"message":"Request-URI Too Long"}' },
+  BAD_REQUEST: { status: 400, body: '{"message":"Bad Request"}' },
+  INTEGRATION_FAILURE: { status: 500, body: '{"message":"Internal Server Error"}' },
+  INTEGRATION_TIMEOUT: { status: 503, body: '{"message":"Service Unavailable"}' },
+  INTERNAL_ERROR: { status: 500, body: '{"message":"Internal Server Error"}' },
+};
+
+export function gatewayResponse(type: GatewayResponseType, requestId: string, flavour: 'rest' | 'http' = 'rest'): GatewayResponse {
+  const http = flavour === 'http' ? HTTP_API_RESPONSES[type] : undefined;
+  if (http) return { status: http.status, headers: { 'content-type': 'application/json', 'apigw-requestid': requestId }, body: http.body };
+  const t: Template = GATEWAY_RESPONSES[type];
   return {
     status: t.status,
     headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': t.errorType, 'x-amzn-RequestId': requestId },

@@ -40,22 +40,26 @@ function parameters(segments: readonly Segment[], parts: readonly string[]): Rec
 export function compileRoutes(operations: readonly Operation[]): { ok: true; table: RouteTable } | { ok: false; duplicate: Operation; message: string } {
   // `/pets/{id}` and `/pets/{petId}` are one resource to API Gateway: a second is a conflict, not an alternative.
   const seen = new Map<string, Operation>();
+  // An HTTP API's $default route answers whatever no other route matches.
+  const fallback = operations.find((op) => op.isDefault);
   for (const op of operations) {
+    if (op.isDefault) continue;
     const key = routeKey(op.method, op.segments);
     const first = seen.get(key);
     if (first) return { ok: false, duplicate: op, message: `repeats ${first.method} ${first.template} (same method and path shape)` };
     seen.set(key, op);
   }
-  const ordered = [...operations].sort(compare);
+  const ordered = operations.filter((op) => !op.isDefault).sort(compare);
   return {
     ok: true,
     table: {
-      operations: ordered,
+      operations: fallback ? [...ordered, fallback] : ordered,
       match(method, path) {
         const parts = requestSegments(path);
         if (parts === undefined || !isHttpMethod(method)) return undefined;
         const operation = ordered.find((op) => (op.method === method || op.method === 'ANY') && templateMatches(op.segments, parts));
-        return operation ? { operation, pathParameters: parameters(operation.segments, parts) } : undefined;
+        if (operation) return { operation, pathParameters: parameters(operation.segments, parts) };
+        return fallback ? { operation: fallback, pathParameters: {} } : undefined;
       },
     },
   };

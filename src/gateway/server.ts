@@ -66,7 +66,7 @@ function headersOf(req: IncomingMessage): Record<string, string | string[]> {
   return out;
 }
 
-function parseTarget(url: string | undefined): { path: string; query: Record<string, string[]> } | undefined {
+function parseTarget(url: string | undefined): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
   if (!url || !url.startsWith('/')) return undefined;
   let parsed: URL;
   try {
@@ -76,7 +76,7 @@ function parseTarget(url: string | undefined): { path: string; query: Record<str
   }
   const query: Record<string, string[]> = {};
   for (const [k, v] of parsed.searchParams) (query[k] ??= []).push(v);
-  return { path: parsed.pathname, query };
+  return { path: parsed.pathname, query, rawQuery: parsed.search.replace(/^\?/, '') };
 }
 
 function send(res: ServerResponse, response: GatewayResponse): void {
@@ -110,6 +110,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         path: target.path,
         headers: headersOf(req),
         query: target.query,
+        rawQuery: target.rawQuery,
         body,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       };
