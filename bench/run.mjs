@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeKey, METHOD_ARN, mustRefuse, stackEnv, startJwks, tokenSet } from './fixtures.mjs';
+import { gatewayBench, GatewayBenchFailure } from './gateway.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -300,9 +301,11 @@ async function main() {
 
 try {
   await main();
+  // The local gateway over HTTP (bench/gateway.mjs); BENCH_GATEWAY=0 leaves it out.
+  if (process.env.BENCH_GATEWAY !== '0') await gatewayBench();
 } catch (error) {
   // A stack that refuses a valid token, or allows a bad one, makes every number meaningless.
-  if (error instanceof BenchFailure) {
+  if (error instanceof BenchFailure || error instanceof GatewayBenchFailure) {
     console.error(`\nbench: FAILED: ${error.message}`);
     process.exit(1);
   }
