@@ -11,7 +11,8 @@ const json = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'ap
 export async function handler(event) {
   const caller = event.requestContext?.authorizer ?? {};
   const who = { principalId: caller.principalId, scope: caller.scope };
-  if (event.httpMethod === 'GET' && event.resource === '/pets') return json(200, { pets, caller: who });
+  // PETS_STORE_NAME is this function's own variable (serve.functions.pets.environment).
+  if (event.httpMethod === 'GET' && event.resource === '/pets') return json(200, { store: process.env.PETS_STORE_NAME ?? 'PetStore', pets, caller: who });
   if (event.httpMethod === 'GET' && event.resource === '/pets/{petId}') {
     const pet = pets.find((p) => p.id === event.pathParameters?.petId);
     return pet ? json(200, { pet, caller: who }) : json(404, { message: 'No such pet' });

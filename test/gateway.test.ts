@@ -394,14 +394,14 @@ test('the PetStore example loads, and an anonymous GET /pets is 401', async () =
   const api = await loadApi(repoPath('examples', 'petstore.openapi.yaml'));
   assert.deepEqual(
     api.routes.operations.map((o) => `${o.method} ${o.template} ${o.authorizer ?? '-'}`),
-    ['GET / -', 'GET /pets tollgate', 'POST /pets tollgate', 'GET /pets/{petId} tollgate'],
+    ['GET /public -', 'GET /pets tollgate', 'POST /pets tollgate', 'GET /pets/{petId} tollgate'],
   );
   const gateway = createGateway({ api, functions: new Map<string, LambdaHandler>([['tollgate', counting(allow(STAGE_WIDE)).handler], ['pets', pets]]), log: () => {} });
   const server = createGatewayServer(gateway);
   running.push(server);
   const { url } = await server.listen(0);
   assertGateway(await call(url, 'GET', '/pets'), 401, UNAUTHORIZED, 'UnauthorizedException');
-  assert.equal((await call(url, 'GET', '/')).status, 200);
+  assert.equal((await call(url, 'GET', '/public')).status, 200);
 });
 
 test('http_proxy forwards method, path parameter, query and body; the authorizer gets a Lambda context with a deadline', async () => {

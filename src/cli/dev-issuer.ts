@@ -12,6 +12,17 @@ import { UsageError } from './errors.js';
 export const DEV_ISSUER = 'http://localhost:3000/idp';
 export const DEV_AUDIENCE = 'https://petstore.example.com';
 
+/** The development provider's issuer when `tollgate serve` listens on `port`. */
+export function devIssuerFor(port: number): string {
+  return `http://localhost:${port}/idp`;
+}
+
+/** DEV_ISSUER, or the issuer at `$PORT` when that is a valid port, where `tollgate serve` would run it. */
+export function defaultDevIssuer(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT?.trim();
+  return port && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? devIssuerFor(Number(port)) : DEV_ISSUER;
+}
+
 export interface DevKey {
   readonly kid: string;
   readonly privateKey: KeyObject;

@@ -7,6 +7,7 @@ import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js'
 import { rulesCommand } from './rules-command.js';
 import { configCommand } from './config-command.js';
 import { SERVE_HELP, serve, type ServeOptions } from './serve-command.js';
+import { EXPORT_HELP, exportCommand, type ExportCommandOptions } from './export-command.js';
 
 const HELP = `Usage: tollgate <command> [options]
 
@@ -17,7 +18,8 @@ Commands:
   jwks      print (or serve) the development issuer's public JWKS
   rules     check a route rules file (rules check FILE)
   config    check a tollgate.config.yaml or .json (config check [FILE])
-  serve     a local API Gateway for an OpenAPI document (REST APIs)
+  serve     a local API Gateway for an OpenAPI document (REST and HTTP APIs, WebSocket)
+  export    write the OpenAPI document as API Gateway imports it (for deploy/template.yaml)
 
 'tollgate <command> --help' describes each command.`;
 
@@ -93,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve': {
         const { values } = parse(rest, {
           api: { type: 'string' }, function: { type: 'string', multiple: true }, port: { type: 'string' }, stage: { type: 'string' },
-          config: { type: 'string' }, rules: { type: 'string' }, 'env-file': { type: 'string' },
+          config: { type: 'string' }, rules: { type: 'string' }, 'env-file': { type: 'string' }, watch: { type: 'boolean' }, verbose: { type: 'boolean' },
         });
         if (values.help) return out(SERVE_HELP), EXIT.allow;
         const running = await serve(values as unknown as ServeOptions, err);
@@ -101,6 +103,11 @@ export async function main(argv: string[]): Promise<number> {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.close().then(done));
         });
         return EXIT.allow;
+      }
+      case 'export': {
+        const { values } = parse(rest, { api: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, function: { type: 'string', multiple: true } });
+        if (values.help) return out(EXPORT_HELP), EXIT.allow;
+        return exportCommand(values as unknown as ExportCommandOptions, (text) => void process.stdout.write(text), err);
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'tollgate --help'`);

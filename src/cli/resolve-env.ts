@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { FileConfig } from '../config/file-validate.js';
-import { DEV_AUDIENCE, DEV_ISSUER, loadDevKey, serveDevJwks } from './dev-issuer.js';
+import { DEV_AUDIENCE, defaultDevIssuer, loadDevKey, serveDevJwks } from './dev-issuer.js';
 import { readEnvFile } from './env-file.js';
 import { configFilePath, readConfigFile } from './load-config.js';
 
@@ -26,11 +26,12 @@ export async function resolveEnv(envFile: string | undefined, configOption?: str
   if (env.TOKEN_ISSUER?.trim() || file?.issuers) return { env, file, close: async () => {} };
   const key = loadDevKey({ create: true })!;
   const { url, server } = await serveDevJwks(key);
-  const devEnv = { ...env, TOKEN_ISSUER: DEV_ISSUER, AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE, JWKS_URI: url, ALGORITHMS: 'RS256' };
+  const devIssuer = defaultDevIssuer(env as NodeJS.ProcessEnv);
+  const devEnv = { ...env, TOKEN_ISSUER: devIssuer, AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE, JWKS_URI: url, ALGORITHMS: 'RS256' };
   return {
     env: devEnv,
     file,
-    notice: `no issuer configured: using the development issuer ${DEV_ISSUER} (audience ${devEnv.AUDIENCE}, key ${key.path})`,
+    notice: `no issuer configured: using the development issuer ${devIssuer} (audience ${devEnv.AUDIENCE}, key ${key.path})`,
     close: () => closeServer(server),
   };
 }

@@ -1,30 +1,52 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createGateway } from '../gateway/gateway.js';
-import type { LambdaHandler } from '../gateway/invoke.js';
-import { ApiDocumentError, loadApi } from '../gateway/openapi.js';
-import { createGatewayServer } from '../gateway/server.js';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { dirname, resolve } from 'node:path';
+import { loadConfigFile, formatConfigError } from '../config/file.js';
+import type { FileConfig } from '../config/file-validate.js';
+import { DEFAULT_ASSUMPTIONS } from '../gateway/authorize.js';
+import { createGateway, type Gateway } from '../gateway/gateway.js';
+import { startFunctionWorker, type FunctionWorker } from '../gateway/function-worker.js';
+import { LOCAL_API } from '../gateway/events.js';
+import { invoke, type LambdaHandler } from '../gateway/invoke.js';
+import { ApiDocumentError, loadApi, type ApiDefinition } from '../gateway/openapi.js';
+import { gatewayResponse } from '../gateway/responses.js';
+import { createGatewayServer, type Mount } from '../gateway/server.js';
+import { createUsagePlans, validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
+import { attachWebSocketApi, type RouteFunction, type WebSocketApi } from '../gateway/websocket.js';
+import { createDevProvider, type DevProvider } from '../idp/dev-provider.js';
+import { writeLogLine } from '../lambda/log-line.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
+import { createPageMount, PETSTORE_ENDPOINTS, type PageConfig } from '../web/page-mount.js';
+import { DEV_AUDIENCE, devIssuerFor, loadDevKey } from './dev-issuer.js';
+import { readEnvFile } from './env-file.js';
 import { UsageError } from './errors.js';
-import { cliAuthorizerConfig } from './load-config.js';
-import { resolveEnv } from './resolve-env.js';
+import { cliAuthorizerConfig, configFilePath } from './load-config.js';
+import { readServeSettings, functionSpec, type FunctionSetting, type ServeSettings } from './serve-settings.js';
+import { mintDevToken } from './token-command.js';
 
-export const SERVE_HELP = `Usage: tollgate serve --api FILE [options]
+export const SERVE_HELP = `Usage: tollgate serve [--api FILE] [options]
 
-Serves an OpenAPI document with API Gateway's extensions on 127.0.0.1, as API Gateway would: identity
-sources, the validation expression, the authorizer's result cache, policy evaluation, and the exact
-401/403/500 answers. REST APIs with TOKEN and REQUEST authorizers for now.
+A local API Gateway on 127.0.0.1 for an OpenAPI document with API Gateway's extensions, behaving
+as API Gateway does: identity sources, the validation expression, the authorizer's result cache,
+policy evaluation, the exact 401/403/500 answers, usage plans, REST and HTTP APIs (Lambda and JWT
+authorizers) and WebSocket $connect. With no issuer configured it runs a development OpenID
+provider at /idp and a sign-in page at /; set TOKEN_ISSUER, JWKS_URI and AUDIENCE (or issuers in
+the config file) to use your own identity provider instead.
 
 Options:
   --api FILE                 the OpenAPI 3.0 or Swagger 2.0 document (YAML or JSON)
   --function NAME=PATH[#EXPORT]
                              the local module for a function the document names in its ARNs
                              (repeatable). An authorizer function given no module is Tollgate's own.
-  --port N                   default 3000 (0: any free port)
-  --stage NAME               default local
-  --config FILE, --rules FILE, --env-file FILE
-                             Tollgate's own authorizer settings, as for 'tollgate invoke'
+  --port N                   default: PORT, else 3000 (0: any free port)
+  --stage NAME               default local (REST) or $default (HTTP APIs)
+  --config FILE              tollgate.config.yaml: the authorizer's settings and a serve: section
+                             (api, port, functions with their environment, usagePlans, websocket, page)
+  --rules FILE, --env-file FILE
+                             as for 'tollgate invoke'
+  --watch                    reload a function when its file changes
+  --verbose                  log every authorizer event and result
   -h, --help                 this help
 
 Example: tollgate serve --api examples/petstore.openapi.yaml --function pets=examples/pets.mjs --rules examples/petstore.rules.yaml`;
@@ -37,64 +59,265 @@ export interface ServeOptions {
   config?: string | undefined;
   rules?: string | undefined;
   'env-file'?: string | undefined;
+  watch?: boolean | undefined;
+  verbose?: boolean | undefined;
 }
 
-async function loadFunction(spec: string): Promise<[string, LambdaHandler]> {
-  const eq = spec.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--function must be NAME=PATH[#EXPORT], got ${JSON.stringify(spec)}`);
-  const name = spec.slice(0, eq);
-  const [file, exportName = 'handler'] = spec.slice(eq + 1).split('#') as [string, string?];
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`--function ${name}: cannot load ${file}: ${(error as Error).message.split('\n')[0]}`);
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  /** The development provider, when one runs. */
+  readonly devProvider: DevProvider | undefined;
+  close(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+
+function parsePort(value: string, what: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${what} must be a port number, got ${JSON.stringify(value)}`);
+  return port;
+}
+
+/** The config file and its serve: section, with every problem at FILE:LINE:COL. */
+function readConfig(path: string, env: Env): { file: FileConfig; settings: ServeSettings; plans: UsagePlan[] | undefined } {
+  const loaded = loadConfigFile(path, { env });
+  if (!loaded.ok) throw new UsageError(formatConfigError(loaded.errors[0]!) + (loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more)` : ''));
+  const serve = readServeSettings(loaded.config.serve ?? {}, dirname(resolve(path)));
+  if (!serve.ok) throw new UsageError(formatConfigError(loaded.errorAt(serve.issue.path, serve.issue.message, serve.issue.atKey)));
+  let plans: UsagePlan[] | undefined;
+  if (serve.settings.usagePlans !== undefined) {
+    const checked = validateUsagePlans(serve.settings.usagePlans);
+    if (!checked.ok) {
+      const issue = checked.issues[0]!;
+      throw new UsageError(formatConfigError(loaded.errorAt(issue.path, issue.message, issue.atKey)));
+    }
+    plans = checked.plans;
   }
-  if (typeof mod[exportName] !== 'function') throw new UsageError(`--function ${name}: ${file} has no exported function ${exportName}`);
-  return [name, mod[exportName] as LambdaHandler];
+  return { file: loaded.config, settings: serve.settings, plans };
 }
 
-/** Starts the gateway; resolves once it listens, with the URL and a close function. */
-export async function serve(options: ServeOptions, err: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
-  if (!options.api) throw new UsageError('--api FILE is required');
-  const port = options.port === undefined ? 3000 : Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(options.port)}`);
-  let api;
+/** Every scope a rules document names, so the development provider can grant them. */
+function scopesIn(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) scopesIn(v, out);
+  else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'scopes') {
+        const list = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.values(v).flat() : [];
+        for (const s of list) if (typeof s === 'string') out.add(s);
+      } else scopesIn(v, out);
+    }
+  }
+  return out;
+}
+
+/** Starts the gateway; resolves once it listens. */
+export async function serve(options: ServeOptions, err: (line: string) => void, log: (entry: Record<string, unknown>) => void = writeLogLine): Promise<RunningServer> {
+  const env: Env = { ...process.env, ...(options['env-file'] ? readEnvFile(options['env-file']) : {}) };
+  if (options.rules) env.RULES_FILE = options.rules;
+  const configPath = configFilePath(options.config, env);
+  // Without an issuer anywhere, the development provider is the issuer: the file may then omit issuers.
+  const probe = configPath ? readConfig(configPath, { ...env, TOKEN_ISSUER: env.TOKEN_ISSUER?.trim() || devIssuerFor(3000) }) : undefined;
+  const settings: ServeSettings = probe?.settings ?? { functions: {}, stageVariables: {}, assumptions: {} };
+  const devMode = !env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && settings.devProvider !== false;
+  if (!env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && !devMode) {
+    throw new UsageError('no issuer: set TOKEN_ISSUER (and AUDIENCE), or issuers in the config file, or leave serve.devProvider on');
+  }
+
+  const apiPath = options.api ?? settings.api;
+  if (!apiPath) throw new UsageError('--api FILE is required (or serve.api in the config file)');
+  const port = options.port !== undefined ? parsePort(options.port, '--port') : env.PORT?.trim() ? parsePort(env.PORT, 'PORT') : settings.port ?? 3000;
+  let api: ApiDefinition;
   try {
-    api = await loadApi(options.api);
+    api = await loadApi(apiPath);
   } catch (error) {
     if (error instanceof ApiDocumentError) throw new UsageError(error.message);
     throw error;
   }
-  const functions = new Map<string, LambdaHandler>();
+  const usage = probe?.plans ? createUsagePlans(probe.plans) : undefined;
+
+  // Functions: the config file's, then --function (which wins), each in its own worker.
+  const specs = new Map<string, FunctionSetting>(Object.entries(settings.functions));
   for (const spec of options.function ?? []) {
-    const [name, fn] = await loadFunction(spec);
-    functions.set(name, fn);
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--function must be NAME=PATH[#EXPORT], got ${JSON.stringify(spec)}`);
+    specs.set(spec.slice(0, eq), functionSpec(spec.slice(eq + 1), process.cwd()));
   }
-  const resolved = await resolveEnv(options['env-file'], options.config);
-  const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
-  // Authorizers the document names without a module given are Tollgate's own, configured as for invoke.
-  const unmapped = [...api.authorizers.values()].flatMap((a) => (a.type === 'jwt' ? [] : [a.functionName])).filter((name) => !functions.has(name));
-  if (unmapped.length > 0) {
-    if (resolved.notice) err(`tollgate: ${resolved.notice}`);
-    const own = createHandler(createAuthorizer(cliAuthorizerConfig(env, resolved.file))) as unknown as LambdaHandler;
-    for (const name of unmapped) functions.set(name, own);
-  }
-  let gateway;
+  const workers = new Map<string, FunctionWorker>();
+  const watchers: FSWatcher[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const w of watchers) w.close();
+    await Promise.all([...workers.values()].map((w) => w.close()));
+  };
   try {
-    gateway = createGateway({ api, functions, ...(options.stage ? { stage: options.stage } : {}) });
+    for (const [name, spec] of specs) {
+      const worker = startFunctionWorker({ name, file: spec.file, exportName: spec.exportName, environment: spec.environment, log });
+      workers.set(name, worker);
+      await worker.ready();
+    }
   } catch (error) {
-    await resolved.close();
+    await stopAll();
     throw new UsageError((error as Error).message);
   }
-  const server = createGatewayServer(gateway);
-  const { url } = await server.listen(port);
-  err(`tollgate: serving ${api.title} at ${url} (Tollgate's authorizer: ${unmapped.join(', ') || 'none'}; Ctrl-C to stop)`);
-  return {
-    url,
-    close: async () => {
-      await server.close();
-      await resolved.close();
+  const functions = new Map<string, LambdaHandler>([...workers].map(([name, w]) => [name, w.handler]));
+
+  // The server listens first: the development issuer's URL names the port it got.
+  const mounts: Mount[] = [];
+  let gateway: Gateway | undefined;
+  const front: Gateway = {
+    get cache() {
+      return gateway!.cache;
     },
+    handle: (req) => (gateway ? gateway.handle(req) : Promise.resolve(gatewayResponse('INTERNAL_ERROR', 'starting', api.flavour))),
   };
+  const server = createGatewayServer(front, { mounts, log });
+  let bound: { url: string; port: number };
+  try {
+    bound = await server.listen(port);
+  } catch (error) {
+    await stopAll();
+    throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const fail = async (error: unknown): Promise<never> => {
+    await server.close();
+    await stopAll();
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  };
+
+  let devProvider: DevProvider | undefined;
+  let authorizerEnv: Env = env;
+  let file = probe?.file;
+  try {
+    if (devMode) {
+      const issuer = devIssuerFor(bound.port);
+      if (configPath) file = readConfig(configPath, { ...env, TOKEN_ISSUER: issuer }).file;
+      const rulesPath = env.RULES_FILE ?? (file?.rules?.kind === 'file' ? file.rules.path : undefined);
+      let scopes = ['read:pets', 'write:pets'];
+      try {
+        const rulesDoc = rulesPath ? parseYaml(readFileSync(rulesPath, 'utf8')) : file?.rules?.kind === 'inline' ? file.rules.document : undefined;
+        const found = scopesIn(rulesDoc);
+        if (found.size) scopes = [...found];
+      } catch {
+        // The authorizer's own loading reports a bad rules file with its position, below.
+      }
+      devProvider = await createDevProvider({
+        issuer,
+        audience: env.AUDIENCE?.trim() || DEV_AUDIENCE,
+        scopes,
+        redirectUris: [`http://localhost:${bound.port}/`, `http://127.0.0.1:${bound.port}/`],
+        key: loadDevKey({ create: true })!,
+        log,
+      });
+      mounts.push(devProvider);
+      authorizerEnv = { ...env, TOKEN_ISSUER: issuer, AUDIENCE: devProvider.audience, JWKS_URI: `http://127.0.0.1:${bound.port}${devProvider.mountPath}/jwks`, ALGORITHMS: 'RS256' };
+    }
+
+    const lambdaAuthorizers = [...api.authorizers.values()].flatMap((a) => (a.type === 'jwt' ? [] : [a.functionName]));
+    const unmapped = lambdaAuthorizers.filter((name) => !functions.has(name));
+    const wsAuthorizer = settings.websocket && settings.websocket.authorizer === undefined;
+    if (unmapped.length > 0 || wsAuthorizer) {
+      const own = createHandler(createAuthorizer(cliAuthorizerConfig(authorizerEnv, file))) as unknown as LambdaHandler;
+      for (const name of unmapped) functions.set(name, own);
+      if (wsAuthorizer) functions.set('$tollgate', own);
+    }
+
+    gateway = createGateway({
+      api,
+      functions,
+      ...(options.stage ?? settings.stage ? { stage: options.stage ?? settings.stage } : {}),
+      stageVariables: settings.stageVariables,
+      assumptions: { ...DEFAULT_ASSUMPTIONS, ...settings.assumptions },
+      verbose: options.verbose ?? settings.verbose ?? false,
+      log,
+      ...(usage ? { usage } : {}),
+    });
+
+    // The sign-in page at /, unless the API serves GET / itself.
+    const pageSetting = settings.page ?? true;
+    const apiOwnsRoot = api.routes.match('GET', '/') !== undefined;
+    let pageConfig: PageConfig | undefined;
+    if (pageSetting !== false && !apiOwnsRoot) {
+      if (typeof pageSetting === 'object') {
+        pageConfig = { issuer: pageSetting.issuer, clientId: pageSetting.clientId, audience: pageSetting.audience, scope: pageSetting.scope ?? 'openid', extraAuthorizeParams: pageSetting.extraAuthorizeParams, endpoints: PETSTORE_ENDPOINTS };
+      } else if (devProvider) {
+        pageConfig = { issuer: devProvider.issuer, clientId: devProvider.clients.web.clientId, scope: ['openid', ...devProvider.users.flatMap((u) => u.scopes)].filter((s, i, all) => all.indexOf(s) === i).join(' '), endpoints: PETSTORE_ENDPOINTS };
+      } else {
+        err('tollgate: no sign-in page: with your own issuer, set serve.page (issuer, clientId, audience, scope) in the config file');
+      }
+      if (pageConfig) mounts.push(createPageMount(pageConfig));
+    } else if (pageSetting !== false && apiOwnsRoot) {
+      err('tollgate: no sign-in page: the API serves GET / itself');
+    }
+
+    let ws: WebSocketApi | undefined;
+    if (settings.websocket) {
+      const w = settings.websocket;
+      const asRoute = (name: string): RouteFunction => {
+        const handler = functions.get(name);
+        if (!handler) throw new UsageError(`serve.websocket names the function ${name}, which has no module (serve.functions or --function)`);
+        return (event) => invoke(handler, event, { functionName: name, requestId: String((event.requestContext as { requestId?: unknown } | undefined)?.requestId ?? 'ws'), timeoutMs: 29_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account });
+      };
+      const authorizerName = w.authorizer ?? '$tollgate';
+      const authorizerFn = functions.get(authorizerName);
+      if (!authorizerFn) throw new UsageError(`serve.websocket.authorizer names the function ${authorizerName}, which has no module`);
+      ws = attachWebSocketApi(server.server, {
+        path: w.path,
+        stage: options.stage ?? settings.stage ?? 'local',
+        authorizer: {
+          name: authorizerName,
+          identitySources: w.identitySource,
+          invoke: (event) => invoke(authorizerFn, event, { functionName: authorizerName, requestId: 'ws', timeoutMs: 10_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account }),
+        },
+        routes: Object.fromEntries(Object.entries(w.routes).map(([key, fn]) => [key, asRoute(fn)])),
+        stageVariables: settings.stageVariables,
+        assumptions: settings.assumptions,
+        log,
+      });
+    }
+
+    if (options.watch ?? settings.watch) {
+      for (const [name, spec] of specs) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        watchers.push(
+          watch(spec.file, () => {
+            // Editors write a file in several steps: reload once they are done.
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+              const worker = workers.get(name)!;
+              worker.reload().then(
+                () => log({ event: 'function_reloaded', function: name, file: spec.file }),
+                (error: Error) => log({ event: 'function_reload_failed', function: name, message: error.message }),
+              );
+            }, 100);
+          }),
+        );
+      }
+    }
+
+    const url = `http://localhost:${bound.port}`;
+    err(`tollgate: serving ${api.title} (${api.flavour === 'http' ? 'HTTP API' : 'REST API'}) at ${url}`);
+    if (pageConfig) err(`tollgate: sign-in page       ${url}/`);
+    if (devProvider) {
+      err(`tollgate: development OpenID provider ${devProvider.issuer} (users: ${devProvider.users.map((u) => `${u.id}: ${u.scopes.join(' ')}`).join('; ')})`);
+      const { token } = await mintDevToken({ iss: devProvider.issuer, aud: [devProvider.audience], scope: devProvider.users[0]?.scopes.join(' ') ?? 'read:pets' });
+      err(`tollgate: try it (token valid for 1 h):\n  curl -H "Authorization: Bearer ${token}" ${url}${PETSTORE_ENDPOINTS.private.path}`);
+    } else {
+      err(`tollgate: trusting ${authorizerEnv.TOKEN_ISSUER ?? 'the issuers of the config file'}`);
+    }
+    if (ws) err(`tollgate: WebSocket API     ws://localhost:${bound.port}${ws.path}`);
+    err('tollgate: Ctrl-C to stop');
+
+    return {
+      url,
+      port: bound.port,
+      devProvider,
+      close: async () => {
+        await ws?.close();
+        await server.close();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    return fail(error);
+  }
 }

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from './dev-issuer.js';
+import { defaultDevIssuer, DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from './dev-issuer.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 
@@ -14,7 +14,7 @@ Options:
   --sub ID            subject (becomes principalId)            default: dev-user
   --scope "A B"       space-separated scopes
   --aud AUD           audience, repeatable or comma-separated    default: ${DEV_AUDIENCE}
-  --iss ISSUER        issuer                                     default: ${DEV_ISSUER}
+  --iss ISSUER        issuer                                     default: ${DEV_ISSUER} (port: $PORT when set)
   --expires-in DUR    lifetime: 30s, 15m, 1h, 2d                 default: 1h
   --not-before DUR    nbf this far in the future                 default: none
   --claim NAME=VALUE  extra claim, repeatable; VALUE parsed as JSON when it is JSON
@@ -55,7 +55,7 @@ export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floo
   if (options.scope !== undefined) claims.scope = options.scope.trim().split(/\s+/).filter(Boolean).join(' ');
   const exp = nowSeconds + parseDuration('--expires-in', options['expires-in'] ?? '1h');
   Object.assign(claims, {
-    iss: options.iss ?? DEV_ISSUER,
+    iss: options.iss ?? defaultDevIssuer(),
     sub,
     aud: audiences.length === 1 ? audiences[0] : audiences,
     iat: nowSeconds,

@@ -110,6 +110,8 @@ export interface FileConfig {
     readonly cooldown: number | undefined;
     readonly staleIfError: number | undefined;
   };
+  /** `tollgate serve`'s settings, checked by the CLI (src/cli/serve-settings.ts); the authorizer ignores them. */
+  readonly serve: Readonly<Record<string, unknown>> | undefined;
 }
 
 export type ValidateResult = { ok: true; config: FileConfig } | { ok: false; errors: ConfigIssue[] };
@@ -180,7 +182,7 @@ export const VALIDATOR_ONLY_CHECKS = [
 ] as const;
 
 const TOP_KEYS = ['$schema', 'issuers', 'rules', 'tokenSource', 'v2Response', 'context', 'usageIdentifierClaim', 'policyResource',
-  'clockTolerance', 'tokenMaxLength', 'tokenCacheSize', 'logDecisions', 'jwks'] as const;
+  'clockTolerance', 'tokenMaxLength', 'tokenCacheSize', 'logDecisions', 'jwks', 'serve'] as const;
 const ISSUER_KEYS = ['issuer', 'preset', 'audience', 'algorithms', 'jwksUri', 'secret', 'tokenUse', 'scopeClaims', 'groupClaims',
   'requiredScopes', 'scopeMatch', 'rules'] as const;
 const CONTEXT_KEYS = ['claims', 'rename'] as const;
@@ -539,12 +541,14 @@ export function validateConfigDocument(doc: unknown, options: ValidateOptions = 
     }
   }
 
+  const serve = optional('serve', () => (isDoc(root.serve) ? root.serve : c.fail(['serve'], `must be a mapping of tollgate serve settings, got ${describe(root.serve)}`)));
+
   if (c.issues.length > 0) return { ok: false, errors: c.issues };
   return {
     ok: true,
     config: {
       issuers, rules, tokenSource, v2Response, context, usageIdentifierClaim, policyResource,
-      clockTolerance, tokenMaxLength, tokenCacheSize, logDecisions, jwks,
+      clockTolerance, tokenMaxLength, tokenCacheSize, logDecisions, jwks, serve,
     },
   };
 }

@@ -1,0 +1,178 @@
+// The `serve:` section of tollgate.config.yaml: what `tollgate serve` runs, checked with a key path
+// for every problem (the config loader turns paths into FILE:LINE:COL). Command-line flags win.
+import { isAbsolute, resolve } from 'node:path';
+import type { ConfigPath } from '../config/file-validate.js';
+import type { Assumptions } from '../gateway/authorize.js';
+
+export interface FunctionSetting {
+  /** Absolute path to the module. */
+  readonly file: string;
+  readonly exportName: string;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface PageSetting {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly audience: string | undefined;
+  readonly scope: string | undefined;
+  readonly extraAuthorizeParams: Readonly<Record<string, string>> | undefined;
+}
+
+export interface WebSocketSetting {
+  readonly path: string;
+  /** Identity sources: route.request.header.NAME or route.request.querystring.NAME. */
+  readonly identitySource: readonly string[];
+  /** The authorizer function's name; unset: Tollgate's own. */
+  readonly authorizer: string | undefined;
+  readonly routes: Readonly<Record<string, string>>;
+}
+
+export interface ServeSettings {
+  readonly api?: string;
+  readonly port?: number;
+  readonly stage?: string;
+  readonly functions: Readonly<Record<string, FunctionSetting>>;
+  readonly stageVariables: Readonly<Record<string, string>>;
+  /** false: no embedded provider even without an issuer. */
+  readonly devProvider?: boolean;
+  /** false: no page; an object: sign in with that provider instead of the development one. */
+  readonly page?: boolean | PageSetting;
+  readonly usagePlans?: unknown;
+  readonly websocket?: WebSocketSetting;
+  readonly assumptions: Partial<Assumptions>;
+  readonly watch?: boolean;
+  readonly verbose?: boolean;
+}
+
+export interface SettingIssue {
+  readonly path: ConfigPath;
+  readonly message: string;
+  readonly atKey?: boolean;
+}
+
+type Doc = Record<string, unknown>;
+const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const KEYS = ['api', 'port', 'stage', 'functions', 'stageVariables', 'devProvider', 'page', 'usagePlans', 'websocket', 'assumptions', 'watch', 'verbose'];
+const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | boolean)[]>> = {
+  validationMatch: ['test', 'full'],
+  nullContextValues: ['error', 'omit'],
+  requirePrincipalId: [true, false],
+  httpThrownUnauthorized: ['unauthorized', 'error'],
+  httpDeny: ['forbidden', 'unauthorized'],
+};
+
+class Issue extends Error {
+  constructor(
+    readonly path: ConfigPath,
+    message: string,
+    readonly atKey = false,
+  ) {
+    super(message);
+  }
+}
+const fail = (path: ConfigPath, message: string, atKey = false): never => {
+  throw new Issue(path, message, atKey);
+};
+
+function mapping(v: unknown, path: ConfigPath, known?: readonly string[]): Doc {
+  if (!isDoc(v)) return fail(path, 'must be a mapping');
+  if (known) for (const k of Object.keys(v)) if (!known.includes(k)) fail([...path, k], `is not a known key (known keys: ${known.join(', ')})`, true);
+  return v;
+}
+function text(v: unknown, path: ConfigPath): string {
+  return typeof v === 'string' && v !== '' ? v : fail(path, `must be a non-empty string${typeof v === 'number' || typeof v === 'boolean' ? ' (quote it)' : ''}`);
+}
+function flag(v: unknown, path: ConfigPath): boolean {
+  return typeof v === 'boolean' ? v : fail(path, 'must be true or false');
+}
+function strings(v: unknown, path: ConfigPath): Record<string, string> {
+  const doc = mapping(v, path);
+  for (const [k, x] of Object.entries(doc)) if (typeof x !== 'string') fail([...path, k], 'must be a string (quote numbers and booleans)');
+  return doc as Record<string, string>;
+}
+
+/** `PATH[#EXPORT]` relative to `baseDir`. */
+export function functionSpec(spec: string, baseDir: string, environment: Readonly<Record<string, string>> = {}): FunctionSetting {
+  const hash = spec.lastIndexOf('#');
+  const path = hash > 0 ? spec.slice(0, hash) : spec;
+  const exportName = hash > 0 ? spec.slice(hash + 1) : 'handler';
+  return { file: isAbsolute(path) ? path : resolve(baseDir, path), exportName: exportName || 'handler', environment };
+}
+
+/** Validates the section; the first problem is returned with its key path (under `serve`). */
+export function readServeSettings(value: unknown, baseDir: string): { ok: true; settings: ServeSettings } | { ok: false; issue: SettingIssue } {
+  try {
+    return { ok: true, settings: check(value, baseDir) };
+  } catch (error) {
+    if (error instanceof Issue) return { ok: false, issue: { path: ['serve', ...error.path], message: error.message, atKey: error.atKey } };
+    throw error;
+  }
+}
+
+function check(value: unknown, baseDir: string): ServeSettings {
+  const doc = mapping(value, [], KEYS);
+  const out: { -readonly [K in keyof ServeSettings]: ServeSettings[K] } = { functions: {}, stageVariables: {}, assumptions: {} };
+  if (doc.api !== undefined) out.api = resolve(baseDir, text(doc.api, ['api']));
+  if (doc.port !== undefined) {
+    if (typeof doc.port !== 'number' || !Number.isInteger(doc.port) || doc.port < 0 || doc.port > 65535) fail(['port'], 'must be a port number (0 to 65535)');
+    out.port = doc.port as number;
+  }
+  if (doc.stage !== undefined) out.stage = text(doc.stage, ['stage']);
+  if (doc.functions !== undefined) {
+    const functions: Record<string, FunctionSetting> = {};
+    for (const [name, f] of Object.entries(mapping(doc.functions, ['functions']))) {
+      const at: ConfigPath = ['functions', name];
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail(at, 'is not a Lambda function name (letters, digits, - and _)', true);
+      if (typeof f === 'string') functions[name] = functionSpec(text(f, at), baseDir);
+      else {
+        const fd = mapping(f, at, ['handler', 'environment']);
+        functions[name] = functionSpec(text(fd.handler, [...at, 'handler']), baseDir, fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']));
+      }
+    }
+    out.functions = functions;
+  }
+  if (doc.stageVariables !== undefined) out.stageVariables = strings(doc.stageVariables, ['stageVariables']);
+  if (doc.devProvider !== undefined) out.devProvider = flag(doc.devProvider, ['devProvider']);
+  if (doc.page !== undefined) {
+    if (typeof doc.page === 'boolean') out.page = doc.page;
+    else {
+      const p = mapping(doc.page, ['page'], ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams']);
+      out.page = {
+        issuer: text(p.issuer, ['page', 'issuer']),
+        clientId: text(p.clientId, ['page', 'clientId']),
+        audience: p.audience === undefined ? undefined : text(p.audience, ['page', 'audience']),
+        scope: p.scope === undefined ? undefined : text(p.scope, ['page', 'scope']),
+        extraAuthorizeParams: p.extraAuthorizeParams === undefined ? undefined : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
+      };
+    }
+  }
+  if (doc.usagePlans !== undefined) out.usagePlans = doc.usagePlans;
+  if (doc.websocket !== undefined) {
+    const w = mapping(doc.websocket, ['websocket'], ['path', 'identitySource', 'authorizer', 'routes']);
+    const path = w.path === undefined ? '/ws' : text(w.path, ['websocket', 'path']);
+    if (!path.startsWith('/')) fail(['websocket', 'path'], 'must start with /');
+    const identitySource = w.identitySource === undefined ? ['route.request.querystring.token'] : Array.isArray(w.identitySource) ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i])) : [text(w.identitySource, ['websocket', 'identitySource'])];
+    for (const [i, s] of identitySource.entries()) if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s)) fail(['websocket', 'identitySource', i], 'must be route.request.header.NAME or route.request.querystring.NAME');
+    out.websocket = {
+      path,
+      identitySource,
+      authorizer: w.authorizer === undefined ? undefined : text(w.authorizer, ['websocket', 'authorizer']),
+      routes: w.routes === undefined ? {} : strings(w.routes, ['websocket', 'routes']),
+    };
+  }
+  if (doc.assumptions !== undefined) {
+    const a = mapping(doc.assumptions, ['assumptions'], Object.keys(ASSUMPTION_CHOICES));
+    const chosen: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(a)) {
+      const choices = ASSUMPTION_CHOICES[k as keyof Assumptions];
+      if (!choices.includes(v as string | boolean)) fail(['assumptions', k], `must be one of ${choices.join(', ')}`);
+      chosen[k] = v;
+    }
+    out.assumptions = chosen as Partial<Assumptions>;
+  }
+  if (doc.watch !== undefined) out.watch = flag(doc.watch, ['watch']);
+  if (doc.verbose !== undefined) out.verbose = flag(doc.verbose, ['verbose']);
+  return out;
+}

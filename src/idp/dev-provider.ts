@@ -1,0 +1,273 @@
+// The embedded development OpenID provider of `tollgate serve`: oidc-provider (a certified
+// implementation) configured for one API, a few development users and two first-party clients,
+// signing with the same development key as `tollgate token`, and mounted under the issuer's path
+// of a plain node:http server.
+import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { DevKey } from '../cli/dev-issuer.js';
+import { DevProviderError } from './errors.js';
+import { handleInteraction, interactionPath, interactionUid } from './interactions.js';
+import { loadOidcProvider } from './load-oidc-provider.js';
+import { createMemoryAdapter } from './memory-adapter.js';
+import { errorPage, PAGE_HEADERS, signedOutPage, signOutPage } from './pages.js';
+import { checkUsers, defaultDevUsers, readScopes, type DevUser } from './users.js';
+
+export interface DevClientOptions {
+  /** The browser application's client: public, authorization code with PKCE. Default `tollgate-web`. */
+  readonly webClientId?: string;
+  /** The machine client: confidential, client credentials. Default `tollgate-machine`. */
+  readonly machineClientId?: string;
+  /** Default: random at each start, never written anywhere. */
+  readonly machineSecret?: string;
+  /** The API scopes the machine client may be granted. Default: the reading ones (read:pets). */
+  readonly machineScopes?: readonly string[];
+}
+
+export interface DevProviderOptions {
+  /** e.g. http://localhost:3000/idp: the provider answers under this URL's path. */
+  readonly issuer: string;
+  /** The access tokens' `aud`, e.g. https://petstore.example.com. */
+  readonly audience: string;
+  /** The API scopes the provider can grant, e.g. ['read:pets', 'write:pets']. */
+  readonly scopes: readonly string[];
+  /** Default: alice, who may have every API scope, and bob, only the reading ones (read:pets). */
+  readonly users?: readonly DevUser[];
+  readonly clients?: DevClientOptions;
+  /** The web client's redirect URIs, e.g. ['http://localhost:3000/', 'http://127.0.0.1:3000/']. */
+  readonly redirectUris: readonly string[];
+  /** loadDevKey()'s key: tokens from the provider and from `tollgate token` verify against one JWKS. */
+  readonly key: DevKey;
+  /** Access and ID token lifetime. Default 3600. */
+  readonly accessTokenTtlSeconds?: number;
+  /** Provider failures (never client mistakes). Default: a JSON line on stderr. */
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface DevProvider {
+  readonly name: 'idp';
+  readonly issuer: string;
+  /** The issuer's path without a trailing slash ('' at the root). */
+  readonly mountPath: string;
+  readonly discoveryUrl: string;
+  readonly audience: string;
+  readonly clients: {
+    readonly web: { readonly clientId: string; readonly redirectUris: readonly string[] };
+    readonly machine: { readonly clientId: string; readonly clientSecret: string; readonly scopes: readonly string[] };
+  };
+  readonly users: readonly DevUser[];
+  /** True for the issuer's path and everything under it (the gateway's Mount interface). */
+  matches(pathname: string): boolean;
+  /** Answers one request under the mount; never rejects, never lets an error escape. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/**
+ * Builds the provider; the caller mounts it in its HTTP server (see DevProvider.matches).
+ *
+ * @example
+ * const idp = await createDevProvider({
+ *   issuer: devIssuerFor(3000), audience: DEV_AUDIENCE, scopes: ['read:pets', 'write:pets'],
+ *   redirectUris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'], key: loadDevKey({ create: true })!,
+ * });
+ * createGatewayServer(gateway, { mounts: [idp] });
+ */
+export async function createDevProvider(o: DevProviderOptions): Promise<DevProvider> {
+  const { issuer, mountPath } = checkIssuer(o.issuer);
+  const audience = checkAudience(o.audience);
+  const apiScopes = checkScopes(o.scopes);
+  const users = checkUsers(o.users ?? defaultDevUsers(apiScopes), apiScopes);
+  const redirectUris = checkRedirectUris(o.redirectUris);
+  const ttl = o.accessTokenTtlSeconds ?? 3600;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new DevProviderError('accessTokenTtlSeconds', `must be a positive whole number of seconds, got ${String(ttl)}`);
+  const log = o.log ?? ((entry) => process.stderr.write(JSON.stringify(entry) + '\n'));
+
+  const web = { clientId: o.clients?.webClientId ?? 'tollgate-web', redirectUris };
+  const machine = {
+    clientId: o.clients?.machineClientId ?? 'tollgate-machine',
+    clientSecret: o.clients?.machineSecret ?? randomBytes(24).toString('base64url'),
+    scopes: o.clients?.machineScopes ?? readScopes(apiScopes),
+  };
+  if (web.clientId === machine.clientId) throw new DevProviderError('clients', `must give the web and machine clients different ids, both are ${JSON.stringify(web.clientId)}`);
+  if (machine.clientSecret.length < 16) throw new DevProviderError('clients.machineSecret', 'must be at least 16 characters');
+  for (const scope of machine.scopes) if (!apiScopes.includes(scope)) throw new DevProviderError('clients.machineScopes', `contains ${JSON.stringify(scope)}, which is not one of the API's scopes`);
+
+  const { Provider, errors } = await loadOidcProvider();
+  const byId = new Map(users.map((u) => [u.id, u] as const));
+
+  const clients: ClientMetadata[] = [
+    {
+      client_id: web.clientId,
+      client_name: 'Tollgate web page',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [...redirectUris],
+      post_logout_redirect_uris: [...redirectUris],
+    },
+    {
+      client_id: machine.clientId,
+      client_secret: machine.clientSecret,
+      client_name: 'Tollgate machine client',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    },
+  ];
+
+  const configuration: Configuration = {
+    // In memory: a development provider forgets its sessions and codes on restart, as it should.
+    adapter: createMemoryAdapter(),
+    clients,
+    jwks: { keys: [{ ...o.key.privateKey.export({ format: 'jwk' }), kid: o.key.kid, alg: 'RS256', use: 'sig' }] },
+    // Random per start: restarting signs everyone out, and there is no secret to commit.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    findAccount: (_ctx, sub) => {
+      const user = byId.get(sub);
+      return user && { accountId: user.id, claims: () => ({ sub: user.id, name: user.name, preferred_username: user.id }) };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // Every access token is for the API; a userinfo endpoint would accept none of them.
+      userinfo: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => html(ctx, signOutPage(form)),
+        postLogoutSuccessSource: (ctx) => html(ctx, signedOutPage()),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A client that names no resource (most SPAs, Auth0-style clients) still gets an API token.
+        defaultResource: () => audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource, client) => {
+          if (resource !== audience) throw new errors.InvalidTarget(`this provider issues tokens for ${audience} only`);
+          return {
+            audience,
+            scope: (client.clientId === machine.clientId ? machine.scopes : apiScopes).join(' '),
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: ttl,
+            jwt: { sign: { alg: 'RS256', kid: o.key.kid } },
+          };
+        },
+      },
+    },
+    // Auth0's name for the resource: accepted when it names this API.
+    extraParams: {
+      audience: (_ctx, value) => {
+        if (value !== undefined && value !== audience) throw new errors.InvalidTarget(`audience must be ${audience}`);
+      },
+    },
+    interactions: { url: (_ctx, interaction) => interactionPath(mountPath, interaction.uid) },
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => URL.canParse(uri) && new URL(uri).origin === origin),
+    renderError: (ctx, out) => html(ctx, errorPage(out)),
+    ttl: {
+      AccessToken: ttl,
+      ClientCredentials: ttl,
+      IdToken: ttl,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+      RefreshToken: 24 * 3600,
+    },
+  };
+
+  let provider: InstanceType<typeof Provider>;
+  try {
+    provider = new Provider(issuer, configuration);
+  } catch (error) {
+    throw new DevProviderError('(configuration)', `was refused by oidc-provider: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  provider.on('server_error', (_ctx: unknown, error: Error) => log({ event: 'idp_server_error', message: error.message }));
+  // Koa's own last-resort handler would print a stack trace; one line is enough.
+  (provider as unknown as EventEmitter).on('error', (error: Error) => log({ event: 'idp_error', message: error.message }));
+  const callback = provider.callback();
+  const interactions = { provider, mountPath, users: byId, apiScopes };
+
+  const matches = (pathname: string): boolean => mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
+
+  return {
+    name: 'idp',
+    issuer,
+    mountPath,
+    discoveryUrl: `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    audience,
+    clients: { web, machine },
+    users,
+    matches,
+    async handle(req, res) {
+      try {
+        const target = new URL(req.url ?? '/', 'http://localhost');
+        if (!matches(target.pathname)) return sendJson(res, 404, { error: 'not_found', error_description: `not under ${mountPath}` });
+        const path = target.pathname.slice(mountPath.length) || '/';
+        const uid = interactionUid(path);
+        if (uid !== undefined) return await handleInteraction(interactions, uid, req, res);
+        // As Express's app.use(mountPath, provider.callback()) would: oidc-provider routes the
+        // path below the mount and builds its URLs from originalUrl (or baseUrl) plus that path.
+        Object.assign(req, { originalUrl: target.pathname + target.search, baseUrl: mountPath });
+        req.url = path + target.search;
+        await callback(req, res);
+      } catch (error) {
+        log({ event: 'idp_error', message: error instanceof Error ? error.message : String(error) });
+        if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'the development provider failed; see its log' });
+        else res.destroy();
+      }
+    },
+  };
+}
+
+function html(ctx: KoaContextWithOIDC, body: string): void {
+  ctx.set(PAGE_HEADERS);
+  ctx.body = body;
+}
+
+function sendJson(res: ServerResponse, status: number, body: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+function checkIssuer(value: string): { issuer: string; mountPath: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new DevProviderError('issuer', `must be an absolute URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DevProviderError('issuer', `must use http or https, got ${JSON.stringify(value)}`);
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) throw new DevProviderError('issuer', `must have no query or fragment, got ${JSON.stringify(value)}`);
+  if (url.username || url.password) throw new DevProviderError('issuer', 'must not carry credentials');
+  return { issuer: value, mountPath: url.pathname.replace(/\/+$/, '') };
+}
+
+function checkAudience(value: string): string {
+  // A resource indicator (RFC 8707): an absolute URI without a fragment.
+  if (typeof value !== 'string' || !URL.canParse(value) || value.includes('#')) throw new DevProviderError('audience', `must be an absolute URI without a fragment, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function checkScopes(scopes: readonly string[]): readonly string[] {
+  if (scopes.length === 0) throw new DevProviderError('scopes', 'must name at least one API scope');
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) throw new DevProviderError('scopes', `contains ${JSON.stringify(scope)}, which is not a valid OAuth scope token`);
+    if (scope === 'openid' || scope === 'profile' || scope === 'offline_access') throw new DevProviderError('scopes', `contains ${JSON.stringify(scope)}, an OpenID scope, not an API scope`);
+  }
+  return [...new Set(scopes)];
+}
+
+function checkRedirectUris(uris: readonly string[]): readonly string[] {
+  if (uris.length === 0) throw new DevProviderError('redirectUris', 'must name at least one redirect URI for the web client');
+  for (const uri of uris) {
+    if (!URL.canParse(uri) || uri.includes('#')) throw new DevProviderError('redirectUris', `contains ${JSON.stringify(uri)}, which is not an absolute URL without a fragment`);
+    const protocol = new URL(uri).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') throw new DevProviderError('redirectUris', `contains ${JSON.stringify(uri)}, which is not http or https`);
+  }
+  return [...uris];
+}
