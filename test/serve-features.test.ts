@@ -193,3 +193,48 @@ paths:
     await running.close();
   }
 });
+
+test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authorizer, then messages to a local route', async () => {
+  const { WebSocket } = await import('ws');
+  file('echo.mjs', `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ got: event.body, principal: event.requestContext.authorizer?.principalId ?? null }) });\n`);
+  file('ws-api.yaml', `openapi: 3.0.1\ninfo: { title: ws, version: '1' }\npaths:\n  /public:\n    get:\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`);
+  const config = file(
+    'ws.config.yaml',
+    `serve:
+  api: ./ws-api.yaml
+  page: false
+  functions:
+    echo: ./echo.mjs
+  websocket:
+    path: /ws
+    identitySource: route.request.header.Authorization
+    routes: { $default: echo }
+`,
+  );
+  const running = await serve({ config, port: '0' }, () => {}, () => {});
+  const wsUrl = running.url.replace('http:', 'ws:') + '/ws';
+  const refused = (headers: Record<string, string>): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl, { headers });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => reject(new Error('connected')));
+      ws.on('error', () => {});
+    });
+  try {
+    assert.equal(await refused({}), 401, 'no identity: 401 without invoking the authorizer');
+    assert.equal(await refused({ authorization: 'Bearer not.a.token' }), 401);
+    const { token } = await mintDevToken({ iss: running.devProvider!.issuer, sub: 'ws-user', scope: 'read:pets' });
+    const reply = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
+      ws.on('open', () => ws.send('hello'));
+      ws.on('message', (data) => {
+        resolve(String(data));
+        ws.close();
+      });
+      ws.on('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    });
+    assert.deepEqual(JSON.parse(reply), { got: 'hello', principal: 'ws-user' });
+  } finally {
+    await running.close();
+  }
+});
