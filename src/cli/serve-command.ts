@@ -244,7 +244,8 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       } else {
         err('tollgate: no sign-in page: with your own issuer, set serve.page (issuer, clientId, audience, scope) in the config file');
       }
-      if (pageConfig) mounts.push(createPageMount(pageConfig));
+      const connectOrigins = typeof pageSetting === 'object' ? pageSetting.connectOrigins : undefined;
+      if (pageConfig) mounts.push(createPageMount(pageConfig, connectOrigins ? { connectOrigins } : {}));
     } else if (pageSetting !== false && apiOwnsRoot) {
       err('tollgate: no sign-in page: the API serves GET / itself');
     }

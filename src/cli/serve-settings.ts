@@ -17,6 +17,8 @@ export interface PageSetting {
   readonly audience: string | undefined;
   readonly scope: string | undefined;
   readonly extraAuthorizeParams: Readonly<Record<string, string>> | undefined;
+  /** Origins the browser must also reach (Cognito's token endpoint is on the user pool's domain), for the page's CSP. */
+  readonly connectOrigins: readonly string[] | undefined;
 }
 
 export interface WebSocketSetting {
@@ -138,13 +140,19 @@ function check(value: unknown, baseDir: string): ServeSettings {
   if (doc.page !== undefined) {
     if (typeof doc.page === 'boolean') out.page = doc.page;
     else {
-      const p = mapping(doc.page, ['page'], ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams']);
+      const p = mapping(doc.page, ['page'], ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins']);
+      if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins)) fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
       out.page = {
         issuer: text(p.issuer, ['page', 'issuer']),
         clientId: text(p.clientId, ['page', 'clientId']),
         audience: p.audience === undefined ? undefined : text(p.audience, ['page', 'audience']),
         scope: p.scope === undefined ? undefined : text(p.scope, ['page', 'scope']),
         extraAuthorizeParams: p.extraAuthorizeParams === undefined ? undefined : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
+        connectOrigins: (p.connectOrigins as unknown[] | undefined)?.map((o, i) => {
+          const origin = text(o, ['page', 'connectOrigins', i]);
+          if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
+          return origin;
+        }),
       };
     }
   }
