@@ -26,7 +26,7 @@ const dirs: string[] = [];
 async function serveMount(mount: Mount): Promise<string> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (mount.matches(path)) void mount.handle(req, res);
+    if (mount.matches(path, req.method ?? 'GET')) void mount.handle(req, res);
     else res.writeHead(418).end('not the mount');
   });
   servers.push(server);
@@ -93,12 +93,13 @@ test('HEAD answers like GET without a body', async () => {
 });
 
 test('other methods get 405 with Allow; unknown paths under /_tollgate/ get 404', async () => {
-  for (const path of ['/', '/_tollgate/config.json']) {
+  for (const path of ['/_tollgate/config.json', '/_tollgate/app.js']) {
     const r = await fetch(`${url}${path}`, { method: 'POST', body: 'x=1' });
     assert.equal(r.status, 405);
     assert.equal(r.headers.get('allow'), 'GET, HEAD');
     assert.match(((await r.json()) as { message: string }).message, /not allowed/);
   }
+  assert.equal((await fetch(`${url}/`, { method: 'POST', body: 'x=1' })).status, 418, 'POST / is left to the API');
   // A fixed table of files: no path from the request ever reaches the file system.
   for (const path of ['/_tollgate', '/_tollgate/', '/_tollgate/app.js.map', '/_tollgate/index.html', '/_tollgate/x/app.js']) {
     const r = await fetch(`${url}${path}`);
@@ -107,14 +108,16 @@ test('other methods get 405 with Allow; unknown paths under /_tollgate/ get 404'
   }
 });
 
-test('the mount claims / and /_tollgate/… only, leaving the API its paths', () => {
+test('the mount claims GET / and /_tollgate/… only, leaving the API its paths and other methods on /', () => {
   const mount = createPageMount(config);
-  assert.equal(mount.matches('/'), true);
-  assert.equal(mount.matches('/_tollgate/app.js'), true);
-  assert.equal(mount.matches('/_tollgate'), true);
-  assert.equal(mount.matches('/pets'), false);
-  assert.equal(mount.matches('/_tollgatex'), false);
-  assert.equal(mount.matches('/public'), false);
+  assert.equal(mount.matches('/', 'GET'), true);
+  assert.equal(mount.matches('/', 'HEAD'), true);
+  assert.equal(mount.matches('/', 'POST'), false, 'POST / is the API\'s');
+  assert.equal(mount.matches('/_tollgate/app.js', 'GET'), true);
+  assert.equal(mount.matches('/_tollgate', 'GET'), true);
+  assert.equal(mount.matches('/pets', 'GET'), false);
+  assert.equal(mount.matches('/_tollgatex', 'GET'), false);
+  assert.equal(mount.matches('/public', 'GET'), false);
 });
 
 test('an unbuilt page is a 500 naming the missing file, and the server keeps serving', async () => {

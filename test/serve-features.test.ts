@@ -46,7 +46,8 @@ export async function handler(event) {
   const worker = startFunctionWorker({ name: 'w', file: module, exportName: 'handler', environment: { OWN_SETTING: 'only-here' } });
   await worker.ready();
   const api = parseApi(`openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('w')}' }\n`, 'api.yaml');
-  const server = createGatewayServer(createGateway({ api, functions: new Map([['w', worker.handler]]), integrationTimeoutMs: 500, log: () => {} }));
+  // The request after the hang pays for the ping (250 ms) and a new sandbox: a budget that covers both.
+  const server = createGatewayServer(createGateway({ api, functions: new Map([['w', worker.handler]]), integrationTimeoutMs: 2000, log: () => {} }));
   const { url } = await server.listen(0);
   try {
     const first = (await (await fetch(`${url}/a`)).json()) as { own: string; calls: number; remaining: string };
@@ -234,6 +235,84 @@ test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authori
       ws.on('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
     });
     assert.deepEqual(JSON.parse(reply), { got: 'hello', principal: 'ws-user' });
+  } finally {
+    await running.close();
+  }
+});
+
+test('function sandboxes: an async hang does not cost a responsive sandbox its other calls; reload lets calls finish; process.exit is a quick 502', async () => {
+  const module = file(
+    'sandbox-fn.mjs',
+    `export async function handler(event) {
+  if (event.path === '/hang') return new Promise(() => {});
+  if (event.path === '/cpu') { const end = Date.now() + 200; while (Date.now() < end) {} return { statusCode: 200, body: 'cpu' }; }
+  if (event.path === '/slow') { await new Promise((r) => setTimeout(r, 300)); return { statusCode: 200, body: 'slow' }; }
+  if (event.path === '/exit') process.exit(3);
+  return { statusCode: 200, body: 'ok' };
+}`,
+  );
+  const worker = startFunctionWorker({ name: 's', file: module, exportName: 'handler', environment: {} });
+  await worker.ready();
+  const api = parseApi(`openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('s')}' }\n`, 'api.yaml');
+  const server = createGatewayServer(createGateway({ api, functions: new Map([['s', worker.handler]]), integrationTimeoutMs: 500, log: () => {} }));
+  const { url } = await server.listen(0);
+  try {
+    const hang = fetch(`${url}/hang`);
+    await new Promise((r) => setTimeout(r, 400));
+    const cpu = fetch(`${url}/cpu`);
+    assert.equal((await hang).status, 504);
+    const cpuAnswer = await cpu;
+    assert.deepEqual([cpuAnswer.status, await cpuAnswer.text()], [200, 'cpu'], 'the sandbox answered its ping: it was not replaced under the CPU-bound call');
+    const slow = fetch(`${url}/slow`);
+    await new Promise((r) => setTimeout(r, 50));
+    await worker.reload();
+    const slowAnswer = await slow;
+    assert.deepEqual([slowAnswer.status, await slowAnswer.text()], [200, 'slow'], 'a reload lets the old sandbox finish what it has');
+    const exited = await fetch(`${url}/exit`);
+    assert.equal(exited.status, 502, 'an exiting sandbox is a failed invocation, not a timeout');
+    assert.equal(await (await fetch(`${url}/a`)).text(), 'ok', 'and the next call gets a fresh sandbox');
+  } finally {
+    await server.close();
+    await worker.close();
+  }
+});
+
+test('a method that requires an API key is refused without usage plans; an HTTP API IAM authorizer runs Tollgate\'s own in the IAM form', async () => {
+  const keyed = parseApi(`openapi: 3.0.1\ninfo: { title: k, version: '1' }\ncomponents:\n  securitySchemes:\n    api_key: { type: apiKey, in: header, name: x-api-key }\npaths:\n  /secret:\n    get:\n      security: [{ api_key: [] }]\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`, 'k.yaml');
+  const server = createGatewayServer(createGateway({ api: keyed, functions: new Map(), log: () => {} }));
+  const { url } = await server.listen(0);
+  try {
+    const r = await fetch(`${url}/secret`, { headers: { 'x-api-key': 'any-key-at-all-0000000000' } });
+    assert.deepEqual([r.status, await r.text()], [403, '{"message":"Forbidden"}']);
+  } finally {
+    await server.close();
+  }
+
+  const backend = file('iam-backend.mjs', `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer ?? null) });\n`);
+  const api = file(
+    'http-iam-api.yaml',
+    `openapi: 3.0.1
+info: { title: http-iam, version: '1' }
+x-amazon-apigateway-importexport-version: '1.0'
+components:
+  securitySchemes:
+    tollgate:
+      type: apiKey
+      in: header
+      name: Authorization
+      x-amazon-apigateway-authorizer: { type: request, authorizerUri: '${fn('tollgate')}', authorizerPayloadFormatVersion: '2.0', identitySource: '$request.header.Authorization' }
+security: [{ tollgate: [] }]
+paths:
+  /items:
+    get:
+      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('items')}', payloadFormatVersion: '2.0' }
+`,
+  );
+  const running = await serve({ api, function: [`items=${backend}`], port: '0' }, () => {}, () => {});
+  try {
+    const { token } = await mintDevToken({ iss: running.devProvider!.issuer, scope: 'read:pets' });
+    const ok = await fetch(`${running.url}/items`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200, 'without enableSimpleResponses, Tollgate answers with an IAM policy');
   } finally {
     await running.close();
   }

@@ -212,13 +212,35 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       authorizerEnv = { ...env, TOKEN_ISSUER: issuer, AUDIENCE: devProvider.audience, JWKS_URI: `http://127.0.0.1:${bound.port}${devProvider.mountPath}/jwks`, ALGORITHMS: 'RS256' };
     }
 
-    const lambdaAuthorizers = [...api.authorizers.values()].flatMap((a) => (a.type === 'jwt' ? [] : [a.functionName]));
-    const unmapped = lambdaAuthorizers.filter((name) => !functions.has(name));
-    const wsAuthorizer = settings.websocket && settings.websocket.authorizer === undefined;
-    if (unmapped.length > 0 || wsAuthorizer) {
-      const own = createHandler(createAuthorizer(cliAuthorizerConfig(authorizerEnv, file))) as unknown as LambdaHandler;
-      for (const name of unmapped) functions.set(name, own);
-      if (wsAuthorizer) functions.set('$tollgate', own);
+    // Authorizers without a module run Tollgate's own, answering in the form the document asks
+    // for: an HTTP API 2.0 authorizer's enableSimpleResponses decides simple or IAM answers.
+    const ownHandlers = new Map<string, LambdaHandler>();
+    const own = (overrides: Env): LambdaHandler => {
+      const key = JSON.stringify(overrides);
+      let handler = ownHandlers.get(key);
+      if (!handler) {
+        handler = createHandler(createAuthorizer(cliAuthorizerConfig({ ...authorizerEnv, ...overrides }, file))) as unknown as LambdaHandler;
+        ownHandlers.set(key, handler);
+      }
+      return handler;
+    };
+    for (const spec of api.authorizers.values()) {
+      if (spec.type === 'jwt' || functions.has(spec.functionName)) continue;
+      const overrides: Env = {};
+      if (spec.payloadFormatVersion === '2.0') {
+        overrides.V2_RESPONSE = spec.simpleResponses ? 'simple' : 'iam';
+        if (spec.simpleResponses && spec.ttlSeconds === 0) overrides.V2_SIMPLE_CACHE = 'off';
+        else if (spec.simpleResponses && spec.identitySources.some((s) => s.kind === 'context' && s.name === 'routeKey')) overrides.V2_SIMPLE_CACHE = 'per-route';
+      }
+      try {
+        functions.set(spec.functionName, own(overrides));
+      } catch (error) {
+        throw new UsageError(`authorizer ${spec.name}: ${(error as Error).message}`);
+      }
+    }
+    if (settings.websocket && settings.websocket.authorizer === undefined) functions.set('$tollgate', own({}));
+    if (devProvider && api.routes.operations.some((op) => op.template === devProvider!.mountPath || op.template.startsWith(`${devProvider!.mountPath}/`))) {
+      err(`tollgate: the development provider at ${devProvider.mountPath} answers before the API's routes under that path`);
     }
 
     gateway = createGateway({

@@ -32,7 +32,9 @@ async function load(): Promise<LambdaHandler> {
 load().then(
   (handler) => {
     port.postMessage({ kind: 'ready' });
-    port.on('message', (request: Request) => {
+    port.on('message', (request: Request | { kind: 'ping' }) => {
+      // A ping answered proves the thread is not stuck in a busy loop.
+      if ('kind' in request) return port.postMessage({ kind: 'pong' });
       void invoke(handler, request.event, {
         functionName: init.functionName,
         requestId: request.requestId,

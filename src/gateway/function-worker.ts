@@ -13,6 +13,8 @@ export interface FunctionWorkerOptions {
   /** The function's own variables, on top of the gateway's environment (as a Lambda console sets them). */
   readonly environment: Readonly<Record<string, string>>;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** How long a sandbox past an invocation's deadline has to answer a ping before it is replaced. */
+  readonly pingTimeoutMs?: number;
 }
 
 export interface FunctionWorker {
@@ -20,24 +22,33 @@ export interface FunctionWorker {
   readonly handler: LambdaHandler;
   /** Resolves once the module has loaded, or rejects with why it cannot (a start-up error). */
   ready(): Promise<void>;
-  /** A fresh sandbox: the module is imported again. */
+  /** A fresh sandbox for new invocations; the old one finishes those it has, then stops. */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
 
 class FunctionError extends Error {}
 
+interface Pending {
+  readonly settle: (outcome: Invocation) => void;
+  readonly deadline: number;
+}
+
 interface Sandbox {
   readonly worker: Worker;
   readonly ready: Promise<void>;
-  readonly pending: Map<number, (outcome: Invocation) => void>;
-  /** Deadline (ms since the epoch) of each pending invocation. */
-  readonly deadlines: Map<number, number>;
+  readonly pending: Map<number, Pending>;
+  /** Set once the sandbox takes no new invocations; it stops when its last one is settled. */
+  retired: boolean;
+  /** Set once the sandbox was stopped on purpose (its exit is not a crash). */
+  stopped: boolean;
+  pongs: (() => void)[];
 }
 
 export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWorker {
   let nextId = 1;
   let closed = false;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 250;
   const env = {
     ...process.env,
     AWS_LAMBDA_FUNCTION_NAME: options.name,
@@ -48,76 +59,108 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
     ...options.environment,
   };
 
+  const stop = (box: Sandbox): void => {
+    if (box.stopped) return;
+    box.stopped = true;
+    void box.worker.terminate();
+  };
+
+  /** Settles every invocation the sandbox still has with an error (it crashed, exited or was replaced). */
+  const fail = (box: Sandbox, message: string): void => {
+    for (const p of box.pending.values()) p.settle({ kind: 'error', message });
+    box.pending.clear();
+  };
+
   const spawn = (): Sandbox => {
     const worker = new Worker(new URL('./function-worker-main.js', import.meta.url), {
       workerData: { file: options.file, exportName: options.exportName, functionName: options.name, region: LOCAL_API.region, account: LOCAL_API.account },
       env,
     });
-    const pending = new Map<number, (outcome: Invocation) => void>();
-    const deadlines = new Map<number, number>();
+    let markReady!: () => void;
+    let markFailed!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: { kind: string; id?: number; outcome?: Invocation; message?: string }) => {
-        if (m.kind === 'ready') resolve();
-        else if (m.kind === 'init-error') reject(new FunctionError(`${options.name}: cannot load ${options.file}: ${m.message}`));
-        else if (m.kind === 'done') {
-          pending.get(m.id!)?.(m.outcome!);
-          pending.delete(m.id!);
-          deadlines.delete(m.id!);
-        }
-      });
-      // An uncaught exception in the worker (e.g. thrown from a timer) ends that sandbox, not the gateway.
-      worker.on('error', (error) => {
-        reject(new FunctionError(`${options.name}: ${error.message}`));
-        for (const settle of pending.values()) settle({ kind: 'error', message: error.message });
-        pending.clear();
-        options.log?.({ event: 'function_crashed', function: options.name, message: error.message });
-        if (!closed && sandbox.worker === worker) sandbox = spawn();
-      });
+      markReady = resolve;
+      markFailed = reject;
     });
     ready.catch(() => {});
-    return { worker, ready, pending, deadlines };
+    const box: Sandbox = { worker, ready, pending: new Map(), retired: false, stopped: false, pongs: [] };
+    worker.on('message', (m: { kind: string; id?: number; outcome?: Invocation; message?: string }) => {
+      if (m.kind === 'ready') markReady();
+      else if (m.kind === 'init-error') markFailed(new FunctionError(`${options.name}: cannot load ${options.file}: ${m.message}`));
+      else if (m.kind === 'pong') for (const pong of box.pongs.splice(0)) pong();
+      else if (m.kind === 'done') {
+        box.pending.get(m.id!)?.settle(m.outcome!);
+        box.pending.delete(m.id!);
+        if (box.retired && box.pending.size === 0) stop(box);
+      }
+    });
+    // An uncaught exception (say, thrown from a timer) or process.exit() ends this sandbox, not the gateway.
+    const crashed = (message: string): void => {
+      markFailed(new FunctionError(`${options.name}: ${message}`));
+      if (box.stopped) return;
+      box.stopped = true;
+      fail(box, message);
+      options.log?.({ event: 'function_crashed', function: options.name, message });
+      if (!closed && sandbox === box) sandbox = spawn();
+    };
+    worker.on('error', (error) => crashed(error.message));
+    worker.on('exit', (code) => crashed(`the function's sandbox exited (code ${code})`));
+    return box;
   };
 
   let sandbox = spawn();
 
-  /** A sandbox still busy past an invocation's deadline is hung (a busy loop, say): start a new one. */
-  const replaceIfHung = (): void => {
-    const now = Date.now();
-    if (closed || ![...sandbox.deadlines.values()].some((d) => d <= now)) return;
-    const hung = sandbox;
-    options.log?.({ event: 'function_timeout', function: options.name, message: `${options.name} timed out: a new sandbox is started` });
-    sandbox = spawn();
-    for (const settle of hung.pending.values()) settle({ kind: 'timeout' });
-    void hung.worker.terminate();
+  /** Whether the sandbox answers a ping in time: a busy loop cannot. */
+  const responsive = (box: Sandbox): Promise<boolean> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), pingTimeoutMs);
+      box.pongs.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      box.worker.postMessage({ kind: 'ping' });
+    });
+
+  /** A sandbox still running an invocation past its deadline is replaced if it no longer answers. */
+  const checkHung = async (box: Sandbox): Promise<void> => {
+    // Within 100 ms of a deadline counts: the gateway may have answered and sent the next request already.
+    const soon = Date.now() + 100;
+    if (closed || box.stopped || ![...box.pending.values()].some((p) => p.deadline <= soon)) return;
+    if (await responsive(box)) return;
+    if (closed || box.stopped) return;
+    options.log?.({ event: 'function_timeout', function: options.name, message: `${options.name} does not answer past its deadline: a new sandbox is started` });
+    if (box === sandbox) sandbox = spawn();
+    fail(box, 'the sandbox was restarted after a timeout');
+    stop(box);
   };
 
   const handler = ((event: unknown, context: LambdaContext) =>
-    new Promise((resolve, reject) => {
-      replaceIfHung();
-      const current = sandbox;
-      const id = nextId++;
-      const timeoutMs = context.getRemainingTimeInMillis();
-      current.deadlines.set(id, Date.now() + timeoutMs);
-      // Past the deadline the gateway has answered already; the hung sandbox is replaced.
-      const timer = setTimeout(() => {
-        if (current.pending.has(id) && sandbox === current) replaceIfHung();
-      }, timeoutMs + 20);
-      current.pending.set(id, (outcome) => {
-        clearTimeout(timer);
-        if (outcome.kind === 'result') resolve(outcome.value);
-        else if (outcome.kind === 'error') reject(new FunctionError(outcome.message));
-        // A timeout inside the worker: leave the gateway's own deadline to answer.
-      });
-      current.ready.then(
-        () => current.worker.postMessage({ id, event, requestId: context.awsRequestId, timeoutMs }),
-        (error: Error) => {
-          clearTimeout(timer);
-          current.pending.delete(id);
-          current.deadlines.delete(id);
-          reject(error);
-        },
-      );
-    })) as unknown as LambdaHandler;
+    checkHung(sandbox).then(
+      () =>
+        new Promise((resolve, reject) => {
+          const current = sandbox;
+          const id = nextId++;
+          const timeoutMs = context.getRemainingTimeInMillis();
+          const timer = setTimeout(() => void checkHung(current), timeoutMs + 20);
+          current.pending.set(id, {
+            deadline: Date.now() + timeoutMs,
+            settle: (outcome) => {
+              clearTimeout(timer);
+              if (outcome.kind === 'result') resolve(outcome.value);
+              else if (outcome.kind === 'error') reject(new FunctionError(outcome.message));
+              // A timeout inside the worker: the gateway's own deadline answers.
+            },
+          });
+          current.ready.then(
+            () => current.worker.postMessage({ id, event, requestId: context.awsRequestId, timeoutMs }),
+            (error: Error) => {
+              clearTimeout(timer);
+              current.pending.delete(id);
+              reject(error);
+            },
+          );
+        }),
+    )) as unknown as LambdaHandler;
 
   return {
     handler,
@@ -125,12 +168,16 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
     reload: async () => {
       const old = sandbox;
       sandbox = spawn();
-      await old.worker.terminate();
+      old.retired = true;
+      if (old.pending.size === 0) stop(old);
       await sandbox.ready;
     },
     close: async () => {
       closed = true;
-      await sandbox.worker.terminate();
+      const box = sandbox;
+      box.stopped = true;
+      fail(box, 'the gateway is stopping');
+      await box.worker.terminate();
     },
   };
 }

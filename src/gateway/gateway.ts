@@ -169,6 +169,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (http && auth.output) httpDelivery = { kind: 'lambda', principalId: auth.output.principalId, context: auth.output.context };
     }
 
+    // A method that requires a key is refused without one of a plan's keys, plans configured or not.
+    if (operation.apiKeyRequired && !options.usage) return finish(respond('INVALID_API_KEY'), { reason: 'INVALID_API_KEY', detail: 'the method requires an API key and no usage plan is configured' });
     if (operation.apiKeyRequired && options.usage) {
       const usage = options.usage.check({ apiKey: apiKeyFor(api.apiKeySource, view.headers, auth?.output?.usageIdentifierKey), resourcePath: operation.template, httpMethod: method });
       if (!usage.ok) return finish(respond(usage.response), { reason: usage.response, detail: usage.detail });

@@ -19,7 +19,8 @@ export interface GatewayServerOptions {
 
 export interface Mount {
   readonly name: string;
-  matches(pathname: string): boolean;
+  /** Whether this mount answers the request; `method` lets a page take GET / and leave POST / to the API. */
+  matches(pathname: string, method: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
@@ -96,7 +97,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
     void (async () => {
       const target = parseTarget(req.url);
       if (!target) return send(res, gatewayResponse('BAD_REQUEST', randomUUID()));
-      const mount = mounts.find((m) => m.matches(target.path));
+      const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
       if (mount) return await mount.handle(req, res);
       let body: Buffer;
       try {

@@ -130,7 +130,8 @@ export function createPageMount(config: PageConfig, options: PageMountOptions = 
 
   return {
     name: 'page',
-    matches: (pathname) => pathname === '/' || pathname === '/_tollgate' || pathname.startsWith('/_tollgate/'),
+    // Only GET and HEAD of / are the page's: other methods on / belong to the API.
+    matches: (pathname, method) => (pathname === '/' ? method === 'GET' || method === 'HEAD' : pathname === '/_tollgate' || pathname.startsWith('/_tollgate/')),
     handle: (req, res) =>
       handle(req, res).catch(() => {
         problem(res, 500, 'The web page could not be served', false);
