@@ -9,8 +9,9 @@ import { parseApi, ApiDocumentError } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
+import { lambdaUri } from './support/apigw.js';
 
-const fn = (name: string): string => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const fn = lambdaUri;
 const proxy = (version = '2.0'): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('backend')}', payloadFormatVersion: '${version}' }`;
 
 interface LambdaShape {

@@ -16,13 +16,14 @@ import { singleIssuerAuthorizer } from '../src/lambda/authorizer.js';
 import { generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { clock, testRuntime } from './support/verifier.js';
+import { lambdaUri } from './support/apigw.js';
 
 const UNAUTHORIZED = '{"message":"Unauthorized"}';
 const EXPLICIT_DENY = '{"Message":"User is not authorized to access this resource with an explicit deny"}';
 const IMPLICIT_DENY = '{"Message":"User is not authorized to access this resource"}';
 const CONFIG_ERROR = '{"message":null}';
 
-const fn = (name: string): string => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const fn = lambdaUri;
 
 interface ApiShape {
   readonly type?: 'token' | 'request';

@@ -13,6 +13,7 @@ import { startFunctionWorker } from '../src/gateway/function-worker.js';
 import { serve } from '../src/cli/serve-command.js';
 import { UsageError } from '../src/cli/errors.js';
 import { mintDevToken } from '../src/cli/token-command.js';
+import { lambdaUri } from './support/apigw.js';
 
 let dir: string;
 const savedHome = process.env.TOLLGATE_HOME;
@@ -26,7 +27,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const fn = (name: string): string => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+const fn = lambdaUri;
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
   writeFileSync(path, text);

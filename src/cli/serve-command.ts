@@ -186,11 +186,11 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
 
   let devProvider: DevProvider | undefined;
   let authorizerEnv: Env = env;
-  let file = probe?.file;
+  // The file was validated with a stand-in issuer; only the issuers-required check reads TOKEN_ISSUER.
+  const file = probe?.file;
   try {
     if (devMode) {
       const issuer = devIssuerFor(bound.port);
-      if (configPath) file = readConfig(configPath, { ...env, TOKEN_ISSUER: issuer }).file;
       const rulesPath = env.RULES_FILE ?? (file?.rules?.kind === 'file' ? file.rules.path : undefined);
       let scopes = ['read:pets', 'write:pets'];
       try {

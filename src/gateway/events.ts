@@ -42,7 +42,7 @@ export interface ViewInput {
 const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
 
 /** `{ a: ['1', '2'] }` → single (the last value, as API Gateway's `headers` has it) and multi maps. */
-function split(input: Readonly<Record<string, string | readonly string[] | undefined>>): [Record<string, string>, Record<string, string[]>] {
+export function splitValues(input: Readonly<Record<string, string | readonly string[] | undefined>>): [Record<string, string>, Record<string, string[]>] {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(input)) {
@@ -57,7 +57,7 @@ function split(input: Readonly<Record<string, string | readonly string[] | undef
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => String(n).padStart(2, '0');
 /** `$context.requestTime`: `09/Apr/2015:12:34:56 +0000`. */
-function requestTime(ms: number): string {
+export function requestTime(ms: number): string {
   const d = new Date(ms);
   return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
@@ -68,8 +68,8 @@ export function methodArn(stage: string, method: string, path: string): string {
 }
 
 export function requestView(input: ViewInput): RequestView {
-  const [headers, multiValueHeaders] = split(input.headers);
-  const [queryStringParameters, multiValueQueryStringParameters] = split(input.query);
+  const [headers, multiValueHeaders] = splitValues(input.headers);
+  const [queryStringParameters, multiValueQueryStringParameters] = splitValues(input.query);
   const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
   // A stable resource id per template, as API Gateway gives each resource one.
   const resourceId = createHash('sha256').update(input.resource).digest('hex').slice(0, 6);

@@ -9,6 +9,7 @@ import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
 import type { ApiDefinition } from './openapi.js';
+import { apiKeyFor } from './usage-plans.js';
 import { gatewayResponse, type GatewayResponse, type GatewayResponseType } from './responses.js';
 
 export { LOCAL_API } from './events.js';
@@ -55,12 +56,6 @@ export interface UsageGate {
   check(input: { apiKey: string | undefined; resourcePath: string; httpMethod: string }):
     | { readonly ok: true; readonly keyName: string }
     | { readonly ok: false; readonly response: GatewayResponseType; readonly detail: string };
-}
-
-/** The API key of a request: the `x-api-key` header, or the authorizer's usageIdentifierKey (spec section 9). */
-function apiKeyFor(source: 'HEADER' | 'AUTHORIZER', headers: Readonly<Record<string, string>>, usageIdentifierKey: string | undefined): string | undefined {
-  if (source === 'AUTHORIZER') return usageIdentifierKey;
-  return Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-api-key')?.[1];
 }
 
 export interface Gateway {
@@ -172,7 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A method that requires a key is refused without one of a plan's keys, plans configured or not.
     if (operation.apiKeyRequired && !options.usage) return finish(respond('INVALID_API_KEY'), { reason: 'INVALID_API_KEY', detail: 'the method requires an API key and no usage plan is configured' });
     if (operation.apiKeyRequired && options.usage) {
-      const usage = options.usage.check({ apiKey: apiKeyFor(api.apiKeySource, view.headers, auth?.output?.usageIdentifierKey), resourcePath: operation.template, httpMethod: method });
+      const usage = options.usage.check({ apiKey: apiKeyFor(api.apiKeySource, view.multiValueHeaders, auth?.output?.usageIdentifierKey), resourcePath: operation.template, httpMethod: method });
       if (!usage.ok) return finish(respond(usage.response), { reason: usage.response, detail: usage.detail });
       entry.apiKey = usage.keyName;
     }

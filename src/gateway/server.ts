@@ -53,7 +53,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Header names with their case as sent (API Gateway passes them so), repeated headers as lists. */
-function headersOf(req: IncomingMessage): Record<string, string | string[]> {
+export function headersOf(req: IncomingMessage): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const byLower = new Map<string, string>();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {

@@ -2,7 +2,7 @@
 // event, and the proxy events of `$connect`, message routes and `$disconnect`; plus the two small
 // languages of its configuration, identity sources and the route selection expression.
 import { randomBytes } from 'node:crypto';
-import { LOCAL_API, type AuthorizerDelivery } from './events.js';
+import { LOCAL_API, requestTime, type AuthorizerDelivery } from './events.js';
 
 /** A WebSocket API setting that cannot be used; raised when the API is attached, never per connection. */
 export class WebSocketConfigError extends Error {
@@ -36,14 +36,6 @@ export interface ConnectionView {
 /** API Gateway's ids look like `UqKJHdvQoAMCJ_w=`: ten random bytes, URL-safe base64, padded. */
 export function newId(): string {
   return `${randomBytes(10).toString('base64url')}=`;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad = (n: number): string => String(n).padStart(2, '0');
-/** `$context.requestTime`: `13/Mar/2024:10:15:30 +0000`. */
-function requestTime(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`: no verb, no path (spec section 8). */

@@ -7,9 +7,10 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { writeLogLine } from '../lambda/log-line.js';
 import { evaluatePolicy } from '../lambda/policy.js';
 import { checkOutput, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthReason } from './authorize.js';
-import type { AuthorizerDelivery } from './events.js';
+import { splitValues, type AuthorizerDelivery } from './events.js';
 import type { Invocation } from './invoke.js';
 import { gatewayResponse, type GatewayResponseType } from './responses.js';
+import { headersOf } from './server.js';
 import {
   connectArn,
   connectAuthorizerEvent,
@@ -139,19 +140,6 @@ function attachDispatcher(server: Server, path: string, handler: UpgradeHandler)
   };
 }
 
-/** Header names with their case as sent, and repeated headers, from the raw list. */
-function headerMaps(req: IncomingMessage): [Record<string, string>, Record<string, string[]>] {
-  const multi: Record<string, string[]> = {};
-  const byLower = new Map<string, string>();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const raw = req.rawHeaders[i]!;
-    const name = byLower.get(raw.toLowerCase()) ?? raw;
-    byLower.set(raw.toLowerCase(), name);
-    (multi[name] ??= []).push(req.rawHeaders[i + 1]!);
-  }
-  const single = Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1]!]));
-  return [single, multi];
-}
 
 /** Checked before the authorizer runs: a request ws would refuse anyway must not invoke anything. */
 function isHandshake(req: IncomingMessage): boolean {
@@ -285,7 +273,7 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
 
     if (!isHandshake(req)) return reject('BAD_REQUEST', 'BAD_HANDSHAKE');
     const target = pathOf(req.url)!;
-    const [headers, multiValueHeaders] = headerMaps(req);
+    const [headers, multiValueHeaders] = splitValues(headersOf(req));
     const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
     const conn: ConnectionView = {
       connectionId,
