@@ -46,9 +46,9 @@ const opts = {
 
 const ALL_STACKS = [
   { id: 'floor', label: 'node:crypto floor', entry: 'stacks/floor.mjs' },
-  { id: 'tollgate', label: 'Tollgate (dist/lambda/index.mjs)', bundle: join(ROOT, 'dist/lambda/index.mjs') },
+  { id: 'tollgate', label: 'Tollgate (dist/authorizer/index.mjs)', bundle: join(ROOT, 'dist/authorizer/index.mjs') },
   // The same bundle without a log line per Allow: what the one-line-per-decision log costs.
-  { id: 'tollgate-refusals', label: 'Tollgate, LOG_DECISIONS=refusals', bundle: join(ROOT, 'dist/lambda/index.mjs'), env: { LOG_DECISIONS: 'refusals' } },
+  { id: 'tollgate-refusals', label: 'Tollgate, LOG_DECISIONS=refusals', bundle: join(ROOT, 'dist/authorizer/index.mjs'), env: { LOG_DECISIONS: 'refusals' } },
   // jsonwebtoken and jwks-rsa are CommonJS and require() Node's built-ins, which an ESM bundle
   // can only do through a require made by createRequire: how such a bundle must ship to Lambda.
   { id: 'auth0', label: 'jsonwebtoken + jwks-rsa (Auth0 sample)', entry: 'stacks/auth0.mjs', needsRequire: true },

@@ -1,19 +1,18 @@
-// Builds the deployable Lambda: dist/lambda/index.mjs, the one file every cold start loads;
-// dist/lambda/chunks/*.mjs, self-contained modules loaded only when configured (the route-rules
+// Builds the deployable Lambda: dist/authorizer/index.mjs, the one file every cold start loads;
+// dist/authorizer/chunks/*.mjs, self-contained modules loaded only when configured (the route-rules
 // engine, the config-file validator); and a zip with index.mjs at its root.
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const outdir = 'dist/lambda';
+const outdir = 'dist/authorizer';
 // The modules index.mjs imports only when configured: source path -> file beside index.mjs.
 const LAZY = { 'core/rules-engine': 'chunks/rules-engine.mjs', 'config/file-validate': 'chunks/file-validate.mjs' };
 const common = { bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
-// dist/lambda also holds tsc's output for src/lambda (the CLI imports it): remove only the bundle's own files.
-rmSync(join(outdir, 'index.mjs'), { force: true });
-rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+// The deployable bundle has a folder of its own (tsc's output for src/lambda stays in dist/lambda).
+rmSync(outdir, { recursive: true, force: true });
 mkdirSync(join(outdir, 'chunks'), { recursive: true });
 const embedded = await embeddedConfig();
 
@@ -45,7 +44,7 @@ const mtime = new Date('2020-01-01T00:00:00Z');
 const zip = zipSync(Object.fromEntries(Object.entries(files).map(([name, path]) => [name, [readFileSync(path), { level: 9, mtime }]])));
 writeFileSync('dist/tollgate-authorizer.zip', zip);
 const kb = (path) => (statSync(path).size / 1024).toFixed(1);
-console.log(`dist/lambda/index.mjs ${kb(join(outdir, 'index.mjs'))} KB (every cold start); loaded only when configured: ${Object.values(LAZY).map((f) => `${f} ${kb(join(outdir, f))} KB`).join(', ')}`);
+console.log(`dist/authorizer/index.mjs ${kb(join(outdir, 'index.mjs'))} KB (every cold start); loaded only when configured: ${Object.values(LAZY).map((f) => `${f} ${kb(join(outdir, f))} KB`).join(', ')}`);
 console.log(`dist/tollgate-authorizer.zip ${kb('dist/tollgate-authorizer.zip')} KB (handler: index.handler)`);
 
 /**
@@ -66,6 +65,6 @@ async function embeddedConfig() {
   for (const issuer of document.issuers ?? []) {
     if (issuer.secret?.file) console.warn(`bundle: issuer ${issuer.issuer} reads its secret from ${issuer.secret.file}, which is not in the zip; in Lambda use secret: { env: NAME }`);
   }
-  console.log(`embedded ${path} in dist/lambda/index.mjs${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`);
+  console.log(`embedded ${path} in dist/authorizer/index.mjs${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`);
   return document;
 }

@@ -10,7 +10,7 @@ import { startJwksServer } from './support/jwks-server.js';
 import { evaluate } from './support/iam.js';
 
 const ROOT = REPO_ROOT;
-const BUNDLE = join(ROOT, 'dist/lambda/index.mjs');
+const BUNDLE = join(ROOT, 'dist/authorizer/index.mjs');
 const ZIP = join(ROOT, 'dist/tollgate-authorizer.zip');
 
 before(() => {
@@ -23,7 +23,7 @@ function coldStartFiles(): Map<string, string> {
   const out = new Map<string, string>();
   const visit = (file: string): void => {
     if (out.has(file)) return;
-    const code = readFileSync(join(ROOT, 'dist/lambda', file), 'utf8');
+    const code = readFileSync(join(ROOT, 'dist/authorizer', file), 'utf8');
     out.set(file, code);
     for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g)) visit(join(file, '..', m[1]!));
   };
@@ -32,7 +32,7 @@ function coldStartFiles(): Map<string, string> {
 }
 
 test('the bundle is self-contained ESM: only node: builtins and its own chunks, no node_modules', () => {
-  const dir = join(ROOT, 'dist/lambda');
+  const dir = join(ROOT, 'dist/authorizer');
   const all = [...new Set(['index.mjs', ...readdirSync(join(dir, 'chunks')).map((f) => `chunks/${f}`)])];
   for (const file of all) {
     const code = readFileSync(join(dir, file), 'utf8');
@@ -57,8 +57,8 @@ test('a cold start without rules or a config file loads neither the rules engine
 test('the zip holds index.mjs at its root and every chunk, identical to the files built', () => {
   const files = unzipSync(readFileSync(ZIP));
   assert.ok('index.mjs' in files);
-  for (const [name, bytes] of Object.entries(files)) assert.deepEqual(Buffer.from(bytes), readFileSync(join(ROOT, 'dist/lambda', name)), name);
-  assert.deepEqual(Object.keys(files).sort(), ['index.mjs', ...readdirSync(join(ROOT, 'dist/lambda/chunks')).map((f) => `chunks/${f}`)].sort());
+  for (const [name, bytes] of Object.entries(files)) assert.deepEqual(Buffer.from(bytes), readFileSync(join(ROOT, 'dist/authorizer', name)), name);
+  assert.deepEqual(Object.keys(files).sort(), ['index.mjs', ...readdirSync(join(ROOT, 'dist/authorizer/chunks')).map((f) => `chunks/${f}`)].sort());
 });
 
 test('the bundle answers a TOKEN event through tollgate invoke --handler, and refuses a forged one', () => {

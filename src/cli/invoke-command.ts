@@ -29,7 +29,7 @@ Options:
                       tollgate.config.yaml/.yml/.json in this folder)
   --rules FILE        route rules (YAML or JSON), as RULES_FILE
   --env-file FILE     settings (TOKEN_ISSUER, JWKS_URI, AUDIENCE, ...) in KEY=value lines
-  --handler FILE      run a built handler module instead, e.g. dist/lambda/index.mjs
+  --handler FILE      run a built handler module instead, e.g. dist/authorizer/index.mjs
   -h, --help          this help
 
 With no issuer configured, the development issuer of 'tollgate token' is used, and said so.
