@@ -9,7 +9,6 @@ import { startFunctionWorker, type FunctionWorker } from '../gateway/function-wo
 import { LOCAL_API } from '../gateway/events.js';
 import { invoke, type LambdaHandler } from '../gateway/invoke.js';
 import { ApiDocumentError, loadApi, type ApiDefinition } from '../gateway/openapi.js';
-import { gatewayResponse } from '../gateway/responses.js';
 import { createGatewayServer, type Mount } from '../gateway/server.js';
 import { createUsagePlans, validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
 import { attachWebSocketApi, type RouteFunction, type WebSocketApi } from '../gateway/websocket.js';
@@ -168,9 +167,18 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     get cache() {
       return gateway!.cache;
     },
-    handle: (req) => (gateway ? gateway.handle(req) : Promise.resolve(gatewayResponse('INTERNAL_ERROR', 'starting', api.flavour))),
+    // The server waits for `ready` before it calls this: the gateway exists by then.
+    handle: (req) => gateway!.handle(req),
   };
-  const server = createGatewayServer(front, { mounts, log });
+  // Requests that come before the gateway, its functions and its mounts are ready wait for them.
+  let markReady!: () => void;
+  let markFailed!: (error: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => {});
+  const server = createGatewayServer(front, { mounts, log, ready });
   let bound: { url: string; port: number };
   try {
     bound = await server.listen(port);
@@ -179,6 +187,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const fail = async (error: unknown): Promise<never> => {
+    markFailed(error);
     await server.close();
     await stopAll();
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
@@ -329,6 +338,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     }
     if (ws) err(`tollgate: WebSocket API     ws://localhost:${bound.port}${ws.path}`);
     err('tollgate: Ctrl-C to stop');
+    markReady();
 
     return {
       url,

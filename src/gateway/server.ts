@@ -15,6 +15,12 @@ export interface GatewayServerOptions {
    * tried in order before the gateway: the first whose `matches(pathname)` is true answers.
    */
   readonly mounts?: readonly Mount[];
+  /**
+   * Settles once everything behind the listener (gateway, functions, mounts) is ready: requests
+   * that arrive before wait for it, up to `readyTimeoutMs` (default 30 s), then get a 503.
+   */
+  readonly ready?: Promise<void>;
+  readonly readyTimeoutMs?: number;
 }
 
 export interface Mount {
@@ -89,16 +95,35 @@ function send(res: ServerResponse, response: GatewayResponse): void {
   res.end(body);
 }
 
+/** Waits for `ready` up to `timeoutMs`: whether it came in time (a rejection counts as not ready). */
+function waitReady(ready: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  return Promise.race([ready.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+}
+
+const NOT_READY: GatewayResponse = { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"Service Unavailable: the local gateway is still starting"}' };
+
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions = {}): GatewayServer {
   const limit = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const log = options.log ?? (() => {});
   const mounts = options.mounts ?? [];
+  let isReady = options.ready === undefined;
+  void options.ready?.then(() => (isReady = true), () => {});
   const server = createServer((req, res) => {
     void (async () => {
       const target = parseTarget(req.url);
       if (!target) return send(res, gatewayResponse('BAD_REQUEST', randomUUID()));
+      if (!isReady && !(await waitReady(options.ready!, options.readyTimeoutMs ?? 30_000))) {
+        log({ event: 'request', method: req.method, path: target.path, status: 503, reason: 'NOT_READY' });
+        return send(res, NOT_READY);
+      }
       const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
-      if (mount) return await mount.handle(req, res);
+      if (mount) {
+        const started = performance.now();
+        res.once('finish', () => log({ event: 'request', method: req.method, path: target.path, status: res.statusCode, served: mount.name, durationMs: Math.round(performance.now() - started) }));
+        return await mount.handle(req, res);
+      }
       let body: Buffer;
       try {
         body = await readBody(req, limit);
