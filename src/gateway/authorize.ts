@@ -1,10 +1,11 @@
 // A REST API's Lambda authorizer step, in API Gateway's order (spec sections 1-4): identity
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
-import { evaluatePolicy } from '../lambda/policy.js';
+import { judgePolicy, type ConditionEvaluator } from '../lambda/policy.js';
 import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
 import { LOCAL_API, httpAuthorizerEventV1, httpAuthorizerEventV2, requestEvent, tokenEvent, type HttpView, type RequestView } from './events.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 import type { IdentitySource, LambdaAuthorizerSpec } from './openapi.js';
+import { evaluateCondition } from './policy-conditions.js';
 import type { GatewayResponseType } from './responses.js';
 
 /**
@@ -190,21 +191,32 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
     // A simple response decides for every route that presents the same identity, cached or not.
     return output.isAuthorized ? { ...base, reason: 'ALLOW', response: undefined } : { ...base, reason: 'EXPLICIT_DENY', response: denied };
   }
-  const verdict = evaluatePolicy(output.policyDocument, arn);
-  if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: http ? denied : 'ACCESS_DENIED_EXPLICIT' };
+  // Conditions are evaluated per request, cached policy or not: the cache holds the policy, not the decision.
+  const conditions = conditionsFor(view, deps.now());
+  const { verdict, unevaluated } = judgePolicy(output.policyDocument, arn, conditions);
+  const why = unevaluated === undefined ? undefined : `refused: a policy condition cannot be evaluated (${unevaluated})`;
+  if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: http ? denied : 'ACCESS_DENIED_EXPLICIT', detail: why };
   if (verdict === 'implicit-deny') {
     // The policy allowed the request it was issued for but not this one, and names methods without
     // wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
     const stale =
-      cached && cached.issuedFor !== arn && evaluatePolicy(output.policyDocument, cached.issuedFor) === 'allow' && methodSpecific(output.policyDocument)
+      cached && cached.issuedFor !== arn && judgePolicy(output.policyDocument, cached.issuedFor, conditions).verdict === 'allow' && methodSpecific(output.policyDocument)
         ? { issuedFor: cached.issuedFor, ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000) }
         : undefined;
-    return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale };
+    return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale, detail: why };
   }
   if (deps.assumptions.requirePrincipalId && output.principalId === undefined) {
     return { ...base, reason: 'RESULT_INVALID', response: 'AUTHORIZER_CONFIGURATION_ERROR', detail: 'an Allow without principalId' };
   }
   return { ...base, reason: 'ALLOW', response: undefined };
+}
+
+/** The request's condition keys (aws:SourceIp, aws:UserAgent, ...) for the policy's Condition blocks. */
+function conditionsFor(view: RequestView, nowMs: number): ConditionEvaluator {
+  const header = (name: string): string | undefined => Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  const identity = view.requestContext.identity as { sourceIp?: unknown } | undefined;
+  const request = { sourceIp: String(identity?.sourceIp ?? ''), userAgent: header('user-agent'), referer: header('referer'), nowMs };
+  return (condition) => evaluateCondition(condition, request);
 }
 
 /** Whether every Allow in a policy names exact ARNs, with no `*` or `?`: the seed sample's bug. */
