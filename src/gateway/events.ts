@@ -1,6 +1,7 @@
 // The Lambda events a REST API sends: the TOKEN and REQUEST authorizer events (spec sections 1
 // and 2) and the Lambda proxy integration event (section 5), built from one view of the request.
 import { createHash } from 'node:crypto';
+import type { ProxyBody } from './binary.js';
 
 /** The fixed identity of the local API in every ARN: the ARN's shape matters to policies, not these values. */
 export const LOCAL_API = { region: 'us-east-1', account: '123456789012', apiId: 'tollgate00' } as const;
@@ -140,7 +141,7 @@ export interface AuthorizerDelivery {
  * ...context }` with context values stringified, as `$context.authorizer.<key>` is (spec section 5).
  * Empty maps are null here, as API Gateway sends them to proxy integrations.
  */
-export function proxyEvent(view: RequestView, body: string | null, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+export function proxyEvent(view: RequestView, payload: ProxyBody, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
   const orNull = <T extends object>(m: T): T | null => (Object.keys(m).length ? m : null);
   const requestContext: Record<string, unknown> = { ...view.requestContext };
   if (authorizer) {
@@ -158,8 +159,8 @@ export function proxyEvent(view: RequestView, body: string | null, authorizer: A
     pathParameters: orNull(view.pathParameters),
     stageVariables: orNull(view.stageVariables),
     requestContext,
-    body,
-    isBase64Encoded: false,
+    body: payload.body,
+    isBase64Encoded: payload.isBase64Encoded,
   };
 }
 
@@ -244,7 +245,7 @@ export type HttpAuthorizerDelivery =
   | { readonly kind: 'jwt'; readonly claims: Readonly<Record<string, string>>; readonly scopes: readonly string[] | null };
 
 /** Payload 2.0 proxy event for an HTTP API Lambda integration. */
-export function proxyEventV2(view: RequestView, http: HttpView, body: string | null, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+export function proxyEventV2(view: RequestView, http: HttpView, payload: ProxyBody, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
   const requestContext: Record<string, unknown> = { ...http.requestContext };
   if (authorizer?.kind === 'lambda') requestContext.authorizer = { lambda: authorizer.context };
   else if (authorizer?.kind === 'jwt') requestContext.authorizer = { jwt: { claims: authorizer.claims, scopes: authorizer.scopes } };
@@ -255,20 +256,20 @@ export function proxyEventV2(view: RequestView, http: HttpView, body: string | n
     rawQueryString: http.rawQueryString,
     headers: http.headers,
     requestContext,
-    isBase64Encoded: false,
+    isBase64Encoded: payload.isBase64Encoded,
   };
   // Absent rather than empty, as API Gateway sends them.
   if (http.cookies.length) event.cookies = http.cookies;
   if (Object.keys(http.queryStringParameters).length) event.queryStringParameters = http.queryStringParameters;
   if (Object.keys(view.pathParameters).length) event.pathParameters = view.pathParameters;
   if (Object.keys(view.stageVariables).length) event.stageVariables = view.stageVariables;
-  if (body !== null) event.body = body;
+  if (payload.body !== null) event.body = payload.body;
   return event;
 }
 
 /** Payload 1.0 proxy event for an HTTP API: the REST shape with `version`, and the authorizer's output unstringified. */
-export function proxyEventV1Http(view: RequestView, body: string | null, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
-  const event = proxyEvent(view, body, undefined);
+export function proxyEventV1Http(view: RequestView, payload: ProxyBody, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+  const event = proxyEvent(view, payload, undefined);
   const requestContext = { ...(event.requestContext as Record<string, unknown>) };
   if (authorizer?.kind === 'lambda') requestContext.authorizer = { ...authorizer.context, ...(authorizer.principalId !== undefined ? { principalId: authorizer.principalId } : {}) };
   else if (authorizer?.kind === 'jwt') requestContext.authorizer = { claims: authorizer.claims, scopes: authorizer.scopes };

@@ -174,7 +174,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : undefined;
-    const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour });
+    const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
     return finish(result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
   }
 

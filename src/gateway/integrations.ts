@@ -3,6 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { LOCAL_API, proxyEvent, proxyEventV1Http, proxyEventV2, type AuthorizerDelivery, type HttpAuthorizerDelivery, type HttpView, type RequestView } from './events.js';
+import { decodesAnswer, proxyRequestBody } from './binary.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 import type { Integration } from './openapi.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
@@ -13,6 +14,8 @@ export interface IntegrationDeps {
   readonly timeoutMs: number;
   readonly now: () => number;
   readonly flavour: 'rest' | 'http';
+  /** REST: the API's binary media types (x-amazon-apigateway-binary-media-types). */
+  readonly binaryMediaTypes: readonly string[];
 }
 
 /** What the authorizer hands the integration: REST's stringified context, or an HTTP API's delivery with the v2 view. */
@@ -51,25 +54,29 @@ async function lambdaProxy(name: string, version: '1.0' | '2.0', view: RequestVi
   const failure = failureFor(view, deps.flavour);
   const handler = deps.functions.get(name);
   if (!handler) return failure(`no local function named ${name}`);
-  const text = body === undefined || body.length === 0 ? null : body.toString('utf8');
+  const payload = proxyRequestBody(body, view.multiValueHeaders, deps.flavour, deps.binaryMediaTypes);
   const event =
-    !('http' in delivery) ? proxyEvent(view, text, delivery.authorizer)
-    : version === '2.0' ? proxyEventV2(view, delivery.http, text, delivery.authorizer)
-    : proxyEventV1Http(view, text, delivery.authorizer);
+    !('http' in delivery) ? proxyEvent(view, payload, delivery.authorizer)
+    : version === '2.0' ? proxyEventV2(view, delivery.http, payload, delivery.authorizer)
+    : proxyEventV1Http(view, payload, delivery.authorizer);
   const result = await invoke(handler, event, { functionName: name, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
   if (result.kind === 'timeout') return failure(`${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
   if (result.kind === 'error') return failure(`${name} failed: ${result.message.slice(0, 300)}`);
-  return 'http' in delivery && version === '2.0' ? proxyResponseV2(result.value, view, name, failure) : proxyResponse(result.value, view, name, failure);
+  const decode = (contentType: string | undefined): boolean => decodesAnswer(deps.flavour, view.multiValueHeaders, contentType, deps.binaryMediaTypes);
+  return 'http' in delivery && version === '2.0' ? proxyResponseV2(result.value, view, name, failure, decode) : proxyResponse(result.value, view, name, failure, decode);
 }
+
+/** Whether an answer with isBase64Encoded goes to the client as bytes, given the answer's Content-Type. */
+type Decode = (contentType: string | undefined) => boolean;
 
 /**
  * A payload 2.0 answer: an object with statusCode is a full response (with `cookies`); anything else
  * is the body of a 200 JSON response, as API Gateway infers it.
  */
-function proxyResponseV2(value: unknown, view: RequestView, name: string, failure: Failure): IntegrationResult {
+function proxyResponseV2(value: unknown, view: RequestView, name: string, failure: Failure, decode: Decode): IntegrationResult {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'statusCode' in value) {
     const r = value as Record<string, unknown>;
-    const out = proxyResponse(r, view, name, failure);
+    const out = proxyResponse(r, view, name, failure, decode);
     if (out.error !== undefined || r.cookies === undefined) return out;
     if (!Array.isArray(r.cookies) || !r.cookies.every((c) => typeof c === 'string')) return failure(`${name} returned a malformed proxy response: cookies is not a list of strings`);
     return { ...out, response: { ...out.response, headers: { ...out.response.headers, 'set-cookie': r.cookies } } };
@@ -79,7 +86,7 @@ function proxyResponseV2(value: unknown, view: RequestView, name: string, failur
 }
 
 /** A Lambda proxy answer: `{ statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded? }`; anything else is a 502. */
-function proxyResponse(value: unknown, view: RequestView, name: string, failure: Failure): IntegrationResult {
+function proxyResponse(value: unknown, view: RequestView, name: string, failure: Failure, decode: Decode): IntegrationResult {
   const bad = (why: string): IntegrationResult => failure(`${name} returned a malformed proxy response: ${why}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('not an object');
   const r = value as Record<string, unknown>;
@@ -102,7 +109,8 @@ function proxyResponse(value: unknown, view: RequestView, name: string, failure:
   }
   if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') return bad('body is not a string');
   const text = (r.body as string | null | undefined) ?? '';
-  const body = r.isBase64Encoded === true ? Buffer.from(text, 'base64') : text;
+  const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const body = r.isBase64Encoded === true && decode(Array.isArray(contentType) ? contentType[0] : (contentType as string | undefined)) ? Buffer.from(text, 'base64') : text;
   return { response: { status: r.statusCode, headers: { ...headers, 'x-amzn-RequestId': view.requestId }, body }, error: undefined };
 }
 

@@ -77,6 +77,8 @@ export interface ApiDefinition {
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
   readonly authorizers: ReadonlyMap<string, AuthorizerSpec>;
   readonly routes: RouteTable;
+  /** REST: `x-amazon-apigateway-binary-media-types` (`image/png`, `image/*`, `*\/*`); empty when unset. */
+  readonly binaryMediaTypes: readonly string[];
 }
 
 /** A problem in the document, named by file, line, column and key path. */
@@ -274,7 +276,20 @@ function validateApi(root: unknown): ApiDefinition {
   }
   const table = compileRoutes(operations);
   if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
-  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table };
+  const binaryMediaTypes = readBinaryMediaTypes(doc['x-amazon-apigateway-binary-media-types']);
+  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table, binaryMediaTypes };
+}
+
+/** A list of media types; `~1` (the JSON-Patch escape the API Gateway CLI needs for `/`) is read as `/`. */
+function readBinaryMediaTypes(v: unknown): string[] {
+  const path: KeyPath = ['x-amazon-apigateway-binary-media-types'];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail(path, 'must be a list of media types (e.g. [image/png, "*/*"])');
+  return (v as unknown[]).map((t, i) => {
+    const type = typeof t === 'string' ? t.trim().replace(/~1/g, '/') : '';
+    if (!/^[^/\s]+\/[^/\s]+$/.test(type)) fail([...path, i], 'must be a media type such as image/png, image/* or */*');
+    return type;
+  });
 }
 
 interface Security {
