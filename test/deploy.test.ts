@@ -204,7 +204,7 @@ test('the template is a SAM template with the authorizer, the backend, the API a
   assert.equal(types.TollgateAuthorizerFunction, 'AWS::Serverless::Function');
   assert.equal(types.PetsFunction, 'AWS::Serverless::Function');
   assert.equal(types.PetStoreApi, 'AWS::Serverless::Api');
-  for (const p of ['TokenIssuer', 'Audience', 'JwksUri', 'StageName', 'AllowedOrigin']) assert.ok(t.Parameters?.[p], `parameter ${p}`);
+  for (const p of ['TokenIssuer', 'Audience', 'JwksUri', 'StageName']) assert.ok(t.Parameters?.[p], `parameter ${p}`);
   assert.equal(t.Parameters!.JwksUri!.Default, '', 'JwksUri is optional');
   assert.equal(t.Parameters!.StageName!.Default, 'prod');
 
@@ -251,7 +251,7 @@ test('every Ref, Fn::GetAtt and Fn::Sub variable resolves: in the template, and 
   assert.deepEqual(unresolved(referencesIn({ x: { 'Fn::Sub': '${Nope.Arn}/${AWS::Region}/${!Literal}' } }, 't'), t), ['t.x.Fn::Sub: Nope.Arn names no resource']);
 });
 
-test('the API is the exported document, with the authorizer, its result TTL and CORS headers on API Gateway\'s own 401 and 403', () => {
+test('the API is the exported document, with the authorizer, its result TTL and (in the document) CORS headers on API Gateway\'s own 401 and 403', () => {
   const t = loadTemplate();
   const api = t.Resources.PetStoreApi!.Properties!;
   const include = (api.DefinitionBody as { 'Fn::Transform': { Name: string; Parameters: { Location: string } } })['Fn::Transform'];
@@ -259,13 +259,17 @@ test('the API is the exported document, with the authorizer, its result TTL and 
   assert.equal(resolve(dirname(TEMPLATE), include.Parameters.Location), EXPORTED);
   assert.deepEqual(api.StageName, { Ref: 'StageName' });
 
-  const responses = api.GatewayResponses as Record<string, { ResponseParameters: { Headers: Obj } }>;
+  // SAM cannot add gateway responses to an included body: they travel in the document itself.
+  assert.equal(api.GatewayResponses, undefined);
+  assert.equal(api.Auth, undefined);
+  const exported = parse(readFileSync(EXPORTED, 'utf8')) as Obj;
+  const responses = exported['x-amazon-apigateway-gateway-responses'] as Record<string, { responseParameters: Obj }>;
   for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED']) {
-    const headers = responses[type]?.ResponseParameters.Headers;
+    const headers = responses[type]?.responseParameters;
     assert.ok(headers, `a gateway response for ${type}`);
     // Gateway response header values are mapping expressions: a literal is quoted.
-    assert.deepEqual(headers['Access-Control-Allow-Origin'], { 'Fn::Sub': "'${AllowedOrigin}'" });
-    assert.match(String(headers['Access-Control-Allow-Headers']), /^'.*Authorization.*'$/);
+    assert.equal(headers['gatewayresponse.header.Access-Control-Allow-Origin'], "'*'");
+    assert.match(String(headers['gatewayresponse.header.Access-Control-Allow-Headers']), /^'.*Authorization.*'$/);
   }
 
   // The TTL is the document's: the same in the exported document as in the one served locally.
@@ -505,9 +509,106 @@ test('tollgate export refuses a bad document with FILE:LINE:COL and exit 2, and 
   assert.match(json.stderr, /pets -> Backend/);
 });
 
-test('cfn-lint finds nothing wrong with the template (where cfn-lint is installed)', { skip: spawnSync('cfn-lint', ['--version']).status !== 0 && 'cfn-lint is not installed' }, () => {
+// ---------------------------------------------------------------------------------------------
+// AWS's own tools: the SAM translator and cfn-lint (Python, in the machine image: .ci/run checks)
+
+// `sam deploy` uploads the code and hands the template to CloudFormation, whose SAM transform is
+// this translator. CodeUri must then be an S3 URI, as `sam package` leaves it.
+const SAM_TRANSFORM = `
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.public.exceptions import InvalidDocumentException
+class PolicyLoader:
+    def load(self):
+        return {"AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+try:
+    print(json.dumps({"ok": True, "template": transform(json.load(sys.stdin), {}, PolicyLoader())}))
+except InvalidDocumentException as e:
+    print(json.dumps({"ok": False, "errors": [str(c) for c in e.causes]}))
+`;
+
+type Translated = { ok: true; template: { Resources: Record<string, Resource> } } | { ok: false; errors: string[] };
+
+function samTransform(template: Template): Translated {
+  const r = spawnSync('python3', ['-c', SAM_TRANSFORM], { input: JSON.stringify(template), encoding: 'utf8', env: { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1' } });
+  assert.equal(r.status, 0, `python3 with aws-sam-translator (pip list; .ci/run checks it): ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout) as Translated;
+}
+
+/** The template as `sam package` leaves it: each CodeUri an S3 object. */
+function packaged(): Template {
+  const t = loadTemplate();
+  for (const r of Object.values(t.Resources)) if (r.Properties?.CodeUri !== undefined) r.Properties.CodeUri = 's3://tollgate-artifacts/0123456789abcdef';
+  return t;
+}
+
+test('AWS\'s SAM translator transforms the template, with the AWS::Include as written and with the document it includes', () => {
+  const raw = samTransform(packaged());
+  assert.ok(raw.ok, `as written: ${JSON.stringify(raw)}`);
+
+  // CloudFormation resolves AWS::Include before the SAM transform sees the body: inline the
+  // exported document there, as the transform then reads it.
+  const resolved = packaged();
+  resolved.Resources.PetStoreApi!.Properties!.DefinitionBody = parse(readFileSync(EXPORTED, 'utf8'));
+  const out = samTransform(resolved);
+  assert.ok(out.ok, `with the document included: ${JSON.stringify(out)}`);
+  const resources = Object.values(out.template.Resources);
+  const restApi = resources.find((r) => r.Type === 'AWS::ApiGateway::RestApi')!;
+  const body = restApi.Properties!.Body as Obj;
+  assert.ok(isObj(body['x-amazon-apigateway-gateway-responses']), 'the gateway responses reach API Gateway in the body');
+  assert.ok(isObj((body.components as { securitySchemes: Obj }).securitySchemes.tollgate), 'the authorizer reaches API Gateway in the body');
+  assert.ok(resources.some((r) => r.Type === 'AWS::ApiGateway::Stage' && JSON.stringify(r.Properties!.StageName) === '{"Ref":"StageName"}'));
+
+  // The check can fail: SAM's own GatewayResponses beside an included body is the reported error.
+  const broken = packaged();
+  broken.Resources.PetStoreApi!.Properties!.GatewayResponses = { UNAUTHORIZED: { ResponseParameters: { Headers: { 'Access-Control-Allow-Origin': "'*'" } } } };
+  const refused = samTransform(broken);
+  assert.ok(!refused.ok && refused.errors.some((e) => /does not contain a valid Swagger definition/.test(e)), JSON.stringify(refused));
+});
+
+test('cfn-lint finds nothing wrong with the template', () => {
   const r = spawnSync('cfn-lint', [TEMPLATE], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.status, 0, `cfn-lint (pip list; .ci/run checks it): ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// npm run deploy:build: the bundle enforces the route rules `npm start` serves
+
+test('npm run deploy:build embeds the PetStore rules npm start serves: read:pets is allowed GET /pets and denied POST /pets', async () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const step = / node scripts\/bundle\.mjs (--config \S+)/.exec(pkg.scripts['deploy:build']!);
+  assert.ok(step, `deploy:build bundles with --config: ${pkg.scripts['deploy:build']}`);
+  const configFile = join(ROOT, step[1]!.split(' ')[1]!);
+  // The same rules file as examples/serve.config.yaml (npm start) names.
+  const rulesOf = (file: string): string => resolve(dirname(file), (parse(readFileSync(file, 'utf8')) as { rules: string }).rules);
+  assert.equal(rulesOf(configFile), rulesOf(join(ROOT, 'examples/serve.config.yaml')));
+
+  // deploy:build's bundle step, built elsewhere so the other tests' bundle is untouched; no issuer
+  // at build time (the stack gives it) and no TOLLGATE_CONFIG.
+  const out = mkdtempSync(join(tmpdir(), 'tollgate-deploy-build-'));
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+  const built = spawnSync(process.execPath, ['scripts/bundle.mjs', '--config', configFile, '--outdir', join(out, 'authorizer'), '--zip', join(out, 'authorizer.zip')], { cwd: ROOT, encoding: 'utf8', env });
+  assert.equal(built.status, 0, built.stderr);
+  assert.match(built.stdout, /embedded .*tollgate\.config\.yaml .*\(rules inlined\)/);
+  assert.ok(!readFileSync(join(out, 'authorizer/index.mjs'), 'utf8').includes('.invalid'), 'no build-time stand-in issuer in the bundle');
+
+  const home = mkdtempSync(join(tmpdir(), 'tollgate-deploy-home-'));
+  const token = (await run([BIN, 'token', '--sub', 'bob', '--scope', 'read:pets'], {}, home)).stdout.trim();
+  const jwks = await startJwksServer(JSON.parse((await run([BIN, 'jwks'], {}, home)).stdout).keys);
+  try {
+    // The function's environment as the stack sets it; a TOKEN event with each route's methodArn.
+    const fnEnv = { TOKEN_ISSUER: 'http://localhost:3000/idp', AUDIENCE: 'https://petstore.example.com', JWKS_URI: jwks.url };
+    const arn = 'arn:aws:execute-api:eu-west-1:111122223333:abc123/prod';
+    const decide = (method: string) => run([BIN, 'invoke', '--token', token, '--method-arn', `${arn}/${method}/pets`, '--handler', join(out, 'authorizer/index.mjs')], fnEnv, home);
+    const get = await decide('GET');
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal((JSON.parse(get.stdout) as { policyDocument: { Statement: { Effect: string }[] } }).policyDocument.Statement[0]!.Effect, 'Allow');
+    const post = await decide('POST');
+    assert.equal(post.code, 3, `POST /pets with read:pets: ${post.stdout}${post.stderr}`);
+    assert.match(post.stdout + post.stderr, /Deny|SCOPE_INSUFFICIENT/);
+  } finally {
+    await jwks.close();
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -47,19 +47,26 @@ export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Aut
  * `placeholderSecrets`, secrets named by environment variable need not be set (a build machine
  * should not hold production secrets); their length is then checked in Lambda, at cold start.
  */
-export function lambdaConfigDocument(path: string, env: Env, options: { placeholderSecrets?: boolean } = {}): Record<string, unknown> {
+export function lambdaConfigDocument(path: string, env: Env, options: { placeholderSecrets?: boolean; placeholderIssuer?: boolean } = {}): Record<string, unknown> {
+  let document: Record<string, unknown> | undefined;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // readConfigFile below reports the problem with its position.
+  }
   const buildEnv: Record<string, string | undefined> = { ...env, RULES_FILE: undefined };
+  // A file without issuers gets them from the function's environment at run time: stand-ins only
+  // validate it here, and the document returned is the file's, never these values.
+  if (options.placeholderIssuer && document?.issuers === undefined && !buildEnv.TOKEN_ISSUER?.trim()) {
+    buildEnv.TOKEN_ISSUER = 'https://issuer.invalid/';
+    buildEnv.AUDIENCE ||= 'https://audience.invalid';
+  }
   const checked = readConfigFile(path, buildEnv);
   if (options.placeholderSecrets) {
     for (const issuer of checked.issuers ?? []) if (issuer.secret?.kind === 'env' && !buildEnv[issuer.secret.name]) buildEnv[issuer.secret.name] = 'placeholder'.repeat(8);
   }
   cliAuthorizerConfig(buildEnv, checked);
-  let document: Record<string, unknown>;
-  try {
-    document = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`${path}: ${(error as Error).message}`);
-  }
+  if (document === undefined) throw new UsageError(`${path}: cannot be read`);
   delete document.$schema;
   const inline = (source: RulesSource | undefined): unknown => {
     if (source?.kind !== 'file') return undefined;
