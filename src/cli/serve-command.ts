@@ -133,6 +133,8 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     if (error instanceof ApiDocumentError) throw new UsageError(error.message);
     throw error;
   }
+  // Settings of the document the local gateway does not emulate: named once each, never dropped silently.
+  for (const warning of api.warnings ?? []) err(`tollgate: ${warning.text}`);
   const usage = probe?.plans ? createUsagePlans(probe.plans) : undefined;
 
   // Functions: the config file's, then --function (which wins), each in its own worker.
@@ -169,6 +171,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     },
     // The server waits for `ready` before it calls this: the gateway exists by then.
     handle: (req) => gateway!.handle(req),
+    respond: (type, request) => gateway!.respond!(type, request),
   };
   // Requests that come before the gateway, its functions and its mounts are ready wait for them.
   let markReady!: () => void;

@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { writeLogLine } from '../lambda/log-line.js';
 import { authorize, identityValues, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthResult } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
-import { httpView, requestView, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
+import { createResponder, type ResponseInput } from './gateway-responses.js';
+import { httpView, requestView, splitValues, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
 import type { ApiDefinition } from './openapi.js';
 import { apiKeyFor } from './usage-plans.js';
-import { gatewayResponse, type GatewayResponse, type GatewayResponseType } from './responses.js';
+import type { GatewayResponse, GatewayResponseType } from './responses.js';
 
 export { LOCAL_API } from './events.js';
 export type { GatewayResponse } from './responses.js';
@@ -61,6 +62,8 @@ export interface UsageGate {
 export interface Gateway {
   handle(request: GatewayRequest): Promise<GatewayResponse>;
   readonly cache: AuthorizerCache;
+  /** The API's answer of a type, customised as its gateway responses say (for refusals before handle). */
+  respond?(type: GatewayResponseType, request: { readonly requestId: string; readonly headers?: Headers }): GatewayResponse;
 }
 
 // API Gateway refuses a methodArn over 1600 bytes with 414 (spec section 1).
@@ -77,6 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 29_000;
   const verbose = options.verbose ?? false;
+  const responder = createResponder(api.gatewayResponses, flavour);
 
   // A function the document names but nobody provides is a start-up error, not a 500 per request.
   const needed = new Set<string>();
@@ -99,7 +103,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       return response;
     };
 
-    const respond = (type: Parameters<typeof gatewayResponse>[0]): GatewayResponse => gatewayResponse(type, requestId, flavour);
+    // What a gateway response may read: more of it as the request gets further.
+    let answerInput: ResponseInput = { requestId, headers: splitValues(req.headers)[0], query: splitValues(req.query)[0], stageVariables: options.stageVariables ?? {} };
+    const respond = (type: GatewayResponseType, extra: Partial<ResponseInput> = {}): GatewayResponse => responder(type, { ...answerInput, ...extra });
     const match = api.routes.match(method, req.path);
     if (!match) return finish(respond('MISSING_AUTHENTICATION_TOKEN'), { reason: 'NO_ROUTE' });
     const { operation } = match;
@@ -120,6 +126,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       sourceIp,
       nowMs,
     });
+    answerInput = { ...answerInput, headers: view.headers, query: view.queryStringParameters, pathParameters: view.pathParameters, context: view.requestContext };
     const http: HttpView | undefined = flavour === 'http' ? httpView(view, { routeKey, rawQueryString: req.rawQuery ?? '', sourceIp, nowMs }) : undefined;
     if (Buffer.byteLength(view.methodArn) > MAX_ARN_BYTES) return finish(respond('URI_TOO_LONG'), { reason: 'ARN_TOO_LONG' });
 
@@ -159,6 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       }
       if (verbose) log({ event: 'authorizer', requestId, authorizer: spec.name, cache: auth.cache, invoked: auth.invoked, ...(auth.event !== undefined ? { authorizerEvent: auth.event } : {}), ...(auth.raw !== undefined ? { authorizerResult: auth.raw } : {}) });
+      if (auth.output) answerInput = { ...answerInput, authorizer: auth.output };
       if (auth.response !== undefined) return finish(respond(auth.response), authLog);
       Object.assign(entry, authLog);
       if (http && auth.output) httpDelivery = { kind: 'lambda', principalId: auth.output.principalId, context: auth.output.context };
@@ -175,11 +183,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : undefined;
     const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
-    return finish(result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
+    return finish(result.failure ? respond(result.failure) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
   }
 
   return {
     cache,
+    respond: (type, request) => responder(type, { requestId: request.requestId, headers: splitValues(request.headers ?? {})[0], stageVariables: options.stageVariables ?? {} }),
     handle: async (req) => {
       try {
         return await handle(req);
@@ -187,7 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         // A bug here must cost one request, never the server.
         const requestId = randomUUID();
         log({ event: 'gateway_error', method: req.method, path: req.path, requestId, message: (error as Error).message });
-        return gatewayResponse('INTERNAL_ERROR', requestId, flavour);
+        return responder('INTERNAL_ERROR', { requestId });
       }
     },
   };

@@ -25,6 +25,8 @@ export interface IntegrationResult {
   readonly response: GatewayResponse;
   /** Why the integration failed, for the access log. */
   readonly error: string | undefined;
+  /** Set when the answer is the gateway's own (a failure), so the API's gateway responses can customise it. */
+  readonly failure?: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT';
 }
 
 export async function runIntegration(
@@ -48,7 +50,7 @@ type Failure = (error: string, type?: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEO
 
 const failureFor =
   (view: RequestView, flavour: 'rest' | 'http'): Failure =>
-  (error, type = 'INTEGRATION_FAILURE') => ({ response: gatewayResponse(type, view.requestId, flavour), error });
+  (error, type = 'INTEGRATION_FAILURE') => ({ response: gatewayResponse(type, view.requestId, flavour), error, failure: type });
 
 async function lambdaProxy(name: string, version: '1.0' | '2.0', view: RequestView, body: Buffer | undefined, delivery: Delivery, deps: IntegrationDeps): Promise<IntegrationResult> {
   const failure = failureFor(view, deps.flavour);

@@ -6,6 +6,8 @@ import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import { parseTemplate } from '../core/rules-template.js';
 import type { RouteMethod, Segment } from '../core/rules-types.js';
 import { offsetOf } from '../config/yaml-position.js';
+import { readApiSettings, type ApiSettings } from './api-settings.js';
+import { SettingIssue } from './extensions.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 
 /** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
@@ -70,7 +72,17 @@ export interface Operation {
   readonly isDefault?: boolean;
 }
 
-export interface ApiDefinition {
+/** A setting the local gateway does not (fully) emulate, for a start-up warning. */
+export interface ApiWarning {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  /** `warning: FILE:LINE:COL: MESSAGE`, with how many more places say the same. */
+  readonly text: string;
+}
+
+export interface ApiDefinition extends Partial<ApiSettings> {
   readonly title: string;
   readonly flavour: ApiFlavour;
   /** REST: where usage plans read the API key (`x-amazon-apigateway-api-key-source`). */
@@ -79,6 +91,8 @@ export interface ApiDefinition {
   readonly routes: RouteTable;
   /** REST: `x-amazon-apigateway-binary-media-types` (`image/png`, `image/*`, `*\/*`); empty when unset. */
   readonly binaryMediaTypes: readonly string[];
+  /** What the document sets that is not emulated; parseApi fills it in. */
+  readonly warnings?: readonly ApiWarning[];
 }
 
 /** A problem in the document, named by file, line, column and key path. */
@@ -146,9 +160,16 @@ export function parseApi(source: string, file: string): ApiDefinition {
     throw at(0, [], `cannot be read: ${(error as Error).message}`);
   }
   try {
-    return validateApi(value);
+    const api = validateApi(value);
+    const { settings, warnings } = readApiSettings(value as Obj, api.flavour);
+    const positioned = warnings.map((w): ApiWarning => {
+      const { line, col } = lines.linePos(offsetOf(doc, w.path, true));
+      const more = w.more ? ` (and ${w.more} more place${w.more > 1 ? 's' : ''})` : '';
+      return { file, line, column: col, message: w.message, text: `warning: ${file}:${line}:${col}: ${w.message}${more}` };
+    });
+    return { ...api, ...settings, warnings: positioned };
   } catch (error) {
-    if (error instanceof Issue) throw at(offsetOf(doc, error.path, error.atKey), error.path, error.message);
+    if (error instanceof Issue || error instanceof SettingIssue) throw at(offsetOf(doc, error.path, error.atKey), error.path, error.message);
     throw error;
   }
 }

@@ -27,6 +27,10 @@ export const GATEWAY_RESPONSES = {
   REQUEST_TOO_LARGE: { status: 413, body: '{"message":"Request Too Long"}', errorType: 'RequestTooLargeException' },
   URI_TOO_LONG: { status: 414, body: '{"message":"Request-URI Too Long"}', errorType: 'RequestURITooLongException' },
   BAD_REQUEST: { status: 400, body: '{"message":"Bad Request"}', errorType: 'BadRequestException' },
+  // Request validators: AWS's texts as its guide shows them ("Test basic request validation");
+  // the parameter list is filled in per request.
+  BAD_REQUEST_BODY: { status: 400, body: '{"message": "Invalid request body"}', errorType: 'BadRequestException' },
+  BAD_REQUEST_PARAMETERS: { status: 400, body: '{"message": "Missing required request parameters: []"}', errorType: 'BadRequestException' },
   INTEGRATION_FAILURE: { status: 502, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
   INTEGRATION_TIMEOUT: { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' },
   INTERNAL_ERROR: { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
@@ -58,13 +62,14 @@ const HTTP_API_RESPONSES: Partial<Record<GatewayResponseType, { status: number; 
   INTERNAL_ERROR: { status: 500, body: '{"message":"Internal Server Error"}' },
 };
 
-export function gatewayResponse(type: GatewayResponseType, requestId: string, flavour: 'rest' | 'http' = 'rest'): GatewayResponse {
+/** `message` replaces the default text (`{"message": "..."}`), for answers that name the request's own problem. */
+export function gatewayResponse(type: GatewayResponseType, requestId: string, flavour: 'rest' | 'http' = 'rest', message?: string): GatewayResponse {
   const http = flavour === 'http' ? HTTP_API_RESPONSES[type] : undefined;
   if (http) return { status: http.status, headers: { 'content-type': 'application/json', 'apigw-requestid': requestId }, body: http.body };
   const t: Template = GATEWAY_RESPONSES[type];
   return {
     status: t.status,
     headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': t.errorType, 'x-amzn-RequestId': requestId },
-    body: t.body,
+    body: message === undefined ? t.body : `{"message": ${JSON.stringify(message)}}`,
   };
 }

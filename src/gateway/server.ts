@@ -129,7 +129,9 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         body = await readBody(req, limit);
       } catch (error) {
         res.setHeader('connection', 'close');
-        return send(res, gatewayResponse(error instanceof TooLarge ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST', randomUUID()));
+        const type = error instanceof TooLarge ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST';
+        // The API's own gateway responses customise this refusal too (CORS headers on a 413).
+        return send(res, gateway.respond ? gateway.respond(type, { requestId: randomUUID(), headers: headersOf(req) }) : gatewayResponse(type, randomUUID()));
       }
       const request: GatewayRequest = {
         method: req.method ?? 'GET',
