@@ -33,6 +33,9 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   httpDeny: 'forbidden',
 };
 
+/** API Gateway's limit on an authorizer's answer (spec section 3: 8 KB, the quota table); over it, a 500. */
+export const MAX_AUTHORIZER_RESULT_BYTES = 8 * 1024;
+
 /** Why a request was answered as it was, for the access log. */
 export type AuthReason =
   | 'ALLOW'
@@ -162,10 +165,11 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
       : spec.payloadFormatVersion === '1.0' ? httpAuthorizerEventV1(view, identity)
       : requestEvent(view);
     const started = performance.now();
-    const result = await invoke(deps.handler, event, { functionName: spec.functionName, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
+    const result = await invoke(deps.handler, event, { functionName: spec.functionName, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES });
     latencyMs = Math.round(performance.now() - started);
     const cache = caching ? 'miss' : 'off';
-    const seen = { event, raw: result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true } };
+    const oversized = result.kind === 'result' && result.bytes > MAX_AUTHORIZER_RESULT_BYTES;
+    const seen = { event, raw: oversized ? { oversized: true, bytes: result.bytes } : result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true } };
     // Neither a 401 nor a 500 is cached (spec section 4: unconfirmed, default not cached).
     if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `no answer within ${deps.timeoutMs} ms` });
     if (result.kind === 'error') {
@@ -174,6 +178,8 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
       if (result.message === 'Unauthorized' && honoured) return refused('UNAUTHORIZED', 'UNAUTHORIZED', { ...seen, cache, invoked: true, latencyMs });
       return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: result.message.slice(0, 300) });
     }
+    // Refused before it is checked or cached: an answer of any size must cost the gateway little.
+    if (oversized) return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit` });
     const checked = spec.simpleResponses ? checkSimpleOutput(result.value, deps.assumptions) : checkOutput(result.value, deps.assumptions, http ? 'http' : 'rest');
     if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: checked.detail });
     if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context) {

@@ -26,6 +26,8 @@ export interface AuthorizerCache {
   /** `ttlSeconds` 0 stores nothing. */
   set(authorizer: string, identity: readonly string[], ttlSeconds: number, output: AuthorizerOutput, issuedFor: string): void;
   clear(): void;
+  /** What the cache holds now, for tests and the soak's report. */
+  size(): { readonly entries: number; readonly bytes: number };
 }
 
 export interface AuthorizerCacheOptions {
@@ -33,6 +35,16 @@ export interface AuthorizerCacheOptions {
   readonly now?: () => number;
   /** Entries kept at most; the oldest go first. Bounds memory under a flood of distinct tokens. */
   readonly maxEntries?: number;
+  /** Bytes kept at most (keys and outputs as JSON, an estimate of their memory); the oldest go first. */
+  readonly maxBytes?: number;
+}
+
+/** The defaults: 10,000 entries and 32 MiB, whichever is reached first. */
+export const CACHE_LIMITS = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024 } as const;
+
+/** What an entry costs: UTF-16 strings, two bytes a character, plus a fixed overhead. */
+function sizeOf(key: string, output: AuthorizerOutput, issuedFor: string): number {
+  return 2 * (key.length + issuedFor.length + JSON.stringify(output).length) + 256;
 }
 
 /**
@@ -41,8 +53,16 @@ export interface AuthorizerCacheOptions {
  */
 export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): AuthorizerCache {
   const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const entries = new Map<string, CachedOutput>();
+  const maxEntries = options.maxEntries ?? CACHE_LIMITS.maxEntries;
+  const maxBytes = options.maxBytes ?? CACHE_LIMITS.maxBytes;
+  const entries = new Map<string, CachedOutput & { readonly bytes: number }>();
+  let bytes = 0;
+  const drop = (key: string): void => {
+    const entry = entries.get(key);
+    if (entry === undefined) return;
+    bytes -= entry.bytes;
+    entries.delete(key);
+  };
   // JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities.
   const keyOf = (authorizer: string, identity: readonly string[]): string => JSON.stringify([authorizer, ...identity]);
   return {
@@ -51,7 +71,7 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
       if (now() >= entry.expiresAt) {
-        entries.delete(key);
+        drop(key);
         return undefined;
       }
       return entry;
@@ -59,11 +79,19 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
     set(authorizer, identity, ttlSeconds, output, issuedFor) {
       if (ttlSeconds <= 0) return;
       const key = keyOf(authorizer, identity);
+      const size = sizeOf(key, output, issuedFor);
+      drop(key);
+      // An entry larger than the whole cache is not kept (it would evict everything else).
+      if (size > maxBytes) return;
       const storedAt = now();
-      entries.delete(key);
-      entries.set(key, { output, issuedFor, storedAt, expiresAt: storedAt + ttlSeconds * 1000 });
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      entries.set(key, { output, issuedFor, storedAt, expiresAt: storedAt + ttlSeconds * 1000, bytes: size });
+      bytes += size;
+      while (entries.size > maxEntries || bytes > maxBytes) drop(entries.keys().next().value!);
     },
-    clear: () => entries.clear(),
+    clear: () => {
+      entries.clear();
+      bytes = 0;
+    },
+    size: () => ({ entries: entries.size, bytes }),
   };
 }

@@ -54,6 +54,9 @@ const CHAIN: Readonly<Record<GatewayResponseType, readonly string[]>> = {
   REQUEST_TOO_LARGE: ['REQUEST_TOO_LARGE'],
   URI_TOO_LONG: [],
   BAD_REQUEST: [],
+  // Tollgate's own bounds (README "Security"): no AWS type of their own, DEFAULT_4XX/5XX still apply.
+  REQUEST_TIMEOUT: [],
+  BODY_BUDGET_EXCEEDED: [],
   BAD_REQUEST_BODY: ['BAD_REQUEST_BODY'],
   BAD_REQUEST_PARAMETERS: ['BAD_REQUEST_PARAMETERS'],
   INTEGRATION_FAILURE: ['INTEGRATION_FAILURE'],

@@ -12,6 +12,8 @@ import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
 import type { ApiDefinition } from './openapi.js';
 import { apiKeyFor } from './usage-plans.js';
 import type { GatewayResponse, GatewayResponseType } from './responses.js';
+import { redact, redactText } from './redact.js';
+import { BodyRefused } from './request-body.js';
 
 export { LOCAL_API } from './events.js';
 export type { GatewayResponse } from './responses.js';
@@ -25,8 +27,20 @@ export interface GatewayRequest {
   readonly query: Query;
   /** The query string as sent, without `?` (HTTP APIs pass it as rawQueryString). */
   readonly rawQuery?: string;
-  readonly body?: Buffer | string | undefined;
+  /**
+   * The body, or a function that reads it (the server's: nothing is read from the socket until
+   * called, so a refused request's body is never buffered). Read it with `requestBody`, only after
+   * authorization; it may reject with a BodyRefused, which the gateway answers (413/408/503).
+   */
+  readonly body?: Buffer | string | (() => Promise<Buffer>) | undefined;
   readonly sourceIp?: string;
+}
+
+/** The request's body as bytes, read now if it was not yet (after authorization, never before). */
+export async function requestBody(req: GatewayRequest): Promise<Buffer | undefined> {
+  const { body } = req;
+  if (body === undefined || Buffer.isBuffer(body)) return body;
+  return typeof body === 'function' ? body() : Buffer.from(body, 'utf8');
 }
 
 export interface GatewayOptions {
@@ -149,7 +163,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     } else if (spec) {
       entry.authorizer = spec.name;
       auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions }, http);
-      const authLog = { reason: auth.reason, authorizerLatencyMs: auth.latencyMs, cache: auth.cache, principal: auth.output?.principalId, detail: auth.detail };
+      // What authenticates the caller never reaches a log line, whole or in part (README "Security").
+      const secrets = identityValues(spec.identitySources, view, http) ?? [];
+      const authLog = { reason: auth.reason, authorizerLatencyMs: auth.latencyMs, cache: auth.cache, principal: auth.output?.principalId, detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets) };
       if (auth.stale) {
         log({
           event: 'stale_cached_policy',
@@ -165,7 +181,10 @@ export function createGateway(options: GatewayOptions): Gateway {
             `Return a policy covering every route (e.g. …/${stage}/*/*), or set authorizerResultTtlInSeconds to 0.`,
         });
       }
-      if (verbose) log({ event: 'authorizer', requestId, authorizer: spec.name, cache: auth.cache, invoked: auth.invoked, ...(auth.event !== undefined ? { authorizerEvent: auth.event } : {}), ...(auth.raw !== undefined ? { authorizerResult: auth.raw } : {}) });
+      if (verbose) {
+        const seen = redact({ authorizerEvent: auth.event, authorizerResult: auth.raw }, secrets) as Record<string, unknown>;
+        log({ event: 'authorizer', requestId, authorizer: spec.name, cache: auth.cache, invoked: auth.invoked, ...(auth.event !== undefined ? { authorizerEvent: seen.authorizerEvent } : {}), ...(auth.raw !== undefined ? { authorizerResult: seen.authorizerResult } : {}) });
+      }
       if (auth.output) answerInput = { ...answerInput, authorizer: auth.output };
       if (auth.response !== undefined) return finish(respond(auth.response), authLog);
       Object.assign(entry, authLog);
@@ -180,7 +199,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       entry.apiKey = usage.keyName;
     }
 
-    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
+    let body: Buffer | undefined;
+    try {
+      body = await requestBody(req);
+    } catch (error) {
+      if (error instanceof BodyRefused) return finish(respond(error.response), { reason: error.reason });
+      throw error;
+    }
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : undefined;
     const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
     return finish(result.failure ? respond(result.failure) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });

@@ -19,7 +19,8 @@ export interface LambdaContext {
 export type LambdaHandler = (event: never, context: LambdaContext, callback: (error?: unknown, result?: unknown) => void) => unknown;
 
 export type Invocation =
-  | { readonly kind: 'result'; readonly value: unknown }
+  /** `bytes`: the size of the answer as JSON, what API Gateway limits (an authorizer's to 8 KB). */
+  | { readonly kind: 'result'; readonly value: unknown; readonly bytes: number }
   /** `message` is what Lambda reports as errorMessage; API Gateway compares it to "Unauthorized". */
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'timeout' };
@@ -31,6 +32,8 @@ export interface InvokeOptions {
   readonly now: () => number;
   readonly region: string;
   readonly account: string;
+  /** An answer larger than this as JSON is not parsed: `result` with `value` undefined and `bytes` over the limit. */
+  readonly maxResultBytes?: number;
 }
 
 function errorMessage(error: unknown): string {
@@ -43,11 +46,43 @@ function errorMessage(error: unknown): string {
   }
 }
 
+/**
+ * The size of `value` as JSON, counted only until it passes `limit` (then some number over it), so
+ * refusing a huge answer costs about as much as the limit, not the answer. Cycles count as over.
+ */
+export function jsonBytesUpTo(value: unknown, limit: number): number {
+  let total = 0;
+  const over = (): boolean => total > limit;
+  const walk = (v: unknown, depth: number): void => {
+    if (over()) return;
+    if (depth > 512) total = limit + 1;
+    else if (typeof v === 'string') total += v.length + 2 > limit - total ? v.length + 2 : Buffer.byteLength(JSON.stringify(v));
+    else if (typeof v === 'number' || typeof v === 'boolean') total += String(v).length;
+    else if (v === null || typeof v !== 'object') total += 4;
+    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') walk((v as { toJSON: () => unknown }).toJSON(), depth + 1);
+    else if (Array.isArray(v)) {
+      total += 1 + v.length;
+      for (const x of v) if (!over()) walk(x, depth + 1);
+    } else {
+      total += 2;
+      for (const k in v) {
+        if (over()) return;
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+        total += k.length + 4;
+        walk(x, depth + 1);
+      }
+    }
+  };
+  walk(value, 0);
+  return total;
+}
+
 /** Lambda passes JSON: the handler cannot share objects with the gateway, and gets no `undefined`s. */
-function throughJson(value: unknown): { ok: true; value: unknown } | { ok: false } {
+function throughJson(value: unknown): { ok: true; value: unknown; bytes: number } | { ok: false } {
   try {
     const text = JSON.stringify(value);
-    return { ok: true, value: text === undefined ? null : JSON.parse(text) };
+    return text === undefined ? { ok: true, value: null, bytes: 4 } : { ok: true, value: JSON.parse(text), bytes: Buffer.byteLength(text) };
   } catch {
     return { ok: false };
   }
@@ -74,8 +109,11 @@ export async function invoke(handler: LambdaHandler, event: unknown, options: In
   const run = new Promise<Invocation>((resolve) => {
     const settle = (error: unknown, value: unknown): void => {
       if (error !== undefined && error !== null) return resolve({ kind: 'error', message: errorMessage(error) });
+      const limit = options.maxResultBytes;
+      const rough = limit === undefined ? 0 : jsonBytesUpTo(value, limit);
+      if (limit !== undefined && rough > limit) return resolve({ kind: 'result', value: undefined, bytes: rough });
       const output = throughJson(value);
-      resolve(output.ok ? { kind: 'result', value: output.value } : { kind: 'error', message: 'Unable to stringify response body' });
+      resolve(output.ok ? { kind: 'result', value: output.value, bytes: output.bytes } : { kind: 'error', message: 'Unable to stringify response body' });
     };
     try {
       const returned = handler(input.ok ? (input.value as never) : (null as never), context, (error, result) => settle(error, result));

@@ -31,6 +31,9 @@ export const GATEWAY_RESPONSES = {
   // the parameter list is filled in per request.
   BAD_REQUEST_BODY: { status: 400, body: '{"message": "Invalid request body"}', errorType: 'BadRequestException' },
   BAD_REQUEST_PARAMETERS: { status: 400, body: '{"message": "Missing required request parameters: []"}', errorType: 'BadRequestException' },
+  // Tollgate's own bounds on request bodies (README "Security"); API Gateway's edge has its own, undocumented.
+  REQUEST_TIMEOUT: { status: 408, body: '{"message":"Request Timeout"}', errorType: 'RequestTimeoutException' },
+  BODY_BUDGET_EXCEEDED: { status: 503, body: '{"message":"Service Unavailable"}', errorType: 'ServiceUnavailableException' },
   INTEGRATION_FAILURE: { status: 502, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
   INTEGRATION_TIMEOUT: { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' },
   INTERNAL_ERROR: { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
@@ -57,6 +60,8 @@ const HTTP_API_RESPONSES: Partial<Record<GatewayResponseType, { status: number; 
   REQUEST_TOO_LARGE: { status: 413, body: '{"message":"Request Entity Too Large"}' },
   URI_TOO_LONG: { status: 414, body: '{"message":"Request-URI Too Long"}' },
   BAD_REQUEST: { status: 400, body: '{"message":"Bad Request"}' },
+  REQUEST_TIMEOUT: { status: 408, body: '{"message":"Request Timeout"}' },
+  BODY_BUDGET_EXCEEDED: { status: 503, body: '{"message":"Service Unavailable"}' },
   INTEGRATION_FAILURE: { status: 500, body: '{"message":"Internal Server Error"}' },
   INTEGRATION_TIMEOUT: { status: 503, body: '{"message":"Service Unavailable"}' },
   INTERNAL_ERROR: { status: 500, body: '{"message":"Internal Server Error"}' },

@@ -5,10 +5,19 @@ import type { AddressInfo } from 'node:net';
 import type { Gateway, GatewayRequest } from './gateway.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
 import { randomUUID } from 'node:crypto';
+import { BODY_DEFAULTS, createBodyBudget, declaredLength, lazyBody } from './request-body.js';
 
 export interface GatewayServerOptions {
   /** API Gateway's payload limit: 10 MB. */
   readonly maxBodyBytes?: number;
+  /** All request bodies in flight together (default 24 MiB); a body that does not fit gets 503. */
+  readonly bodyBudgetBytes?: number;
+  /** A body that sends nothing this long gets 408 and a close (default 10 s). */
+  readonly bodyIdleTimeoutMs?: number;
+  /** The request line and headers must arrive within this (node's headersTimeout; default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** The whole request, headers and body, must arrive within this (node's requestTimeout; default 60 s). */
+  readonly requestTimeoutMs?: number;
   readonly log?: (entry: Record<string, unknown>) => void;
   /**
    * Local-only handlers served beside the API (the development identity provider, the web page),
@@ -23,6 +32,9 @@ export interface GatewayServerOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** Node's own limits on slow clients (README "Security"). */
+export const SERVER_TIMEOUTS = { headersMs: 10_000, requestMs: 60_000 } as const;
+
 export interface Mount {
   readonly name: string;
   /** Whether this mount answers the request; `method` lets a page take GET / and leave POST / to the API. */
@@ -35,27 +47,6 @@ export interface GatewayServer {
   /** Resolves with the bound address; port 0 picks a free port. */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
-}
-
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return reject(new TooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Header names with their case as sent (API Gateway passes them so), repeated headers as lists. */
@@ -73,11 +64,16 @@ export function headersOf(req: IncomingMessage): Record<string, string | string[
   return out;
 }
 
-function parseTarget(url: string | undefined): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
+/**
+ * The request target as API Gateway reads it: always a path. `//evil.example/pets` is the path
+ * `//evil.example/pets` (no such resource), never a host followed by `/pets`.
+ */
+export function parseTarget(url: string | undefined): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
   if (!url || !url.startsWith('/')) return undefined;
   let parsed: URL;
   try {
-    parsed = new URL(url, 'http://localhost');
+    // Prefixing an origin (rather than resolving against a base) keeps a leading `//` in the path.
+    parsed = new URL(`http://localhost${url}`);
   } catch {
     return undefined;
   }
@@ -86,8 +82,10 @@ function parseTarget(url: string | undefined): { path: string; query: Record<str
   return { path: parsed.pathname, query, rawQuery: parsed.search.replace(/^\?/, '') };
 }
 
-function send(res: ServerResponse, response: GatewayResponse): void {
+function send(req: IncomingMessage, res: ServerResponse, response: GatewayResponse): void {
   if (res.headersSent || res.destroyed) return;
+  // A body not read (refused before it was needed) is not drained either: the connection closes.
+  if (!req.complete) res.setHeader('connection', 'close');
   const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.statusCode = response.status;
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v as string | string[]);
@@ -105,18 +103,26 @@ function waitReady(ready: Promise<void>, timeoutMs: number): Promise<boolean> {
 const NOT_READY: GatewayResponse = { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"Service Unavailable: the local gateway is still starting"}' };
 
 export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions = {}): GatewayServer {
-  const limit = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const limits = {
+    maxBytes: options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes,
+    budget: createBodyBudget(options.bodyBudgetBytes ?? BODY_DEFAULTS.budgetBytes),
+    idleTimeoutMs: options.bodyIdleTimeoutMs ?? BODY_DEFAULTS.idleTimeoutMs,
+  };
   const log = options.log ?? (() => {});
   const mounts = options.mounts ?? [];
+  const headersTimeout = options.headersTimeoutMs ?? SERVER_TIMEOUTS.headersMs;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? SERVER_TIMEOUTS.requestMs, headersTimeout);
   let isReady = options.ready === undefined;
   void options.ready?.then(() => (isReady = true), () => {});
-  const server = createServer((req, res) => {
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
+    const body = lazyBody(req, limits);
+    res.once('close', body.release);
     void (async () => {
       const target = parseTarget(req.url);
-      if (!target) return send(res, gatewayResponse('BAD_REQUEST', randomUUID()));
+      if (!target) return send(req, res, gatewayResponse('BAD_REQUEST', randomUUID()));
       if (!isReady && !(await waitReady(options.ready!, options.readyTimeoutMs ?? 30_000))) {
         log({ event: 'request', method: req.method, path: target.path, status: 503, reason: 'NOT_READY' });
-        return send(res, NOT_READY);
+        return send(req, res, NOT_READY);
       }
       const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
       if (mount) {
@@ -124,14 +130,10 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         res.once('finish', () => log({ event: 'request', method: req.method, path: target.path, status: res.statusCode, served: mount.name, durationMs: Math.round(performance.now() - started) }));
         return await mount.handle(req, res);
       }
-      let body: Buffer;
-      try {
-        body = await readBody(req, limit);
-      } catch (error) {
-        res.setHeader('connection', 'close');
-        const type = error instanceof TooLarge ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST';
-        // The API's own gateway responses customise this refusal too (CORS headers on a 413).
-        return send(res, gateway.respond ? gateway.respond(type, { requestId: randomUUID(), headers: headersOf(req) }) : gatewayResponse(type, randomUUID()));
+      // A declared size over the limit is refused before anything else, as API Gateway's edge does;
+      // the API's own gateway responses customise this refusal too (CORS headers on a 413).
+      if ((declaredLength(req) ?? 0) > limits.maxBytes) {
+        return send(req, res, gateway.respond ? gateway.respond('REQUEST_TOO_LARGE', { requestId: randomUUID(), headers: headersOf(req) }) : gatewayResponse('REQUEST_TOO_LARGE', randomUUID()));
       }
       const request: GatewayRequest = {
         method: req.method ?? 'GET',
@@ -139,19 +141,26 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         headers: headersOf(req),
         query: target.query,
         rawQuery: target.rawQuery,
-        body,
+        // Read only if the gateway gets as far as needing it: after authorization.
+        body: body.read,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       };
-      send(res, await gateway.handle(request));
+      send(req, res, await gateway.handle(request));
     })().catch((error: unknown) => {
       log({ event: 'server_error', message: (error as Error).message });
-      send(res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
+      send(req, res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
     });
   });
   // Unparseable HTTP: answer 400 when the socket still can, never throw.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 25\r\nconnection: close\r\n\r\n{"message":"Bad Request"}');
-    else socket.destroy();
+  // Headers or a request past its time (headersTimeout, requestTimeout): 408, then close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const body = slow ? '{"message":"Request Timeout"}' : '{"message":"Bad Request"}';
+    socket.end(`HTTP/1.1 ${slow ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
   });
   return {
     server,
