@@ -78,7 +78,7 @@ describe('good files', () => {
     assert.deepEqual(c.context, { claims: ['scope', 'email', 'cognito:groups'], rename: { email: 'userEmail', 'cognito:groups': 'groups' } });
     assert.deepEqual(
       [c.v2Response, c.usageIdentifierClaim, c.policyResource, c.clockTolerance, c.tokenMaxLength, c.tokenCacheSize, c.logDecisions],
-      ['simple', 'client_id', 'stage', 5, 10240, 200, 'refusals'],
+      ['iam', 'client_id', 'stage', 5, 10240, 200, 'refusals'],
     );
     assert.deepEqual(c.jwks, { timeoutMs: 2500, maxAge: 600, minAge: 60, cooldown: 30, staleIfError: 3600 });
   });

@@ -1,3 +1,5 @@
+import type { FileConfig } from '../config/file-validate.js';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { cliAuthorizerConfig, configFilePath, readConfigFile } from './load-config.js';
 import { EXIT, UsageError } from './errors.js';
 
@@ -5,18 +7,39 @@ export const CONFIG_HELP = `Usage: tollgate config check [FILE]
 
 Validates a tollgate.config.yaml or .json (default: TOLLGATE_CONFIG, or tollgate.config.yaml,
 .yml or .json in this folder) together with the environment and the rules file it names, as the
-handler would at cold start. Errors point at FILE:LINE:COL. Exit 0 when valid, 2 otherwise.
-The JSON Schema for editors is schema/tollgate.config.schema.json.`;
+handler would at cold start. A file with a serve: section and no issuer is checked as 'tollgate
+serve' runs it, with its development provider as the issuer. Errors point at FILE:LINE:COL.
+Exit 0 when valid, 2 otherwise. The JSON Schema for editors is schema/tollgate.config.schema.json.`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The file and the environment to check it with. Without an issuer anywhere, a file `tollgate
+ * serve` runs with its development provider is checked with that provider as the issuer, as serve
+ * does; any other file must name its issuer.
+ */
+function fileAndEnv(path: string, env: Env): { file: FileConfig; env: Env; devProvider: boolean } {
+  if (!env.TOKEN_ISSUER?.trim()) {
+    const devEnv = { ...env, TOKEN_ISSUER: DEV_ISSUER, AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE };
+    const file = readConfigFile(path, devEnv);
+    if (!file.issuers && file.serve !== undefined && file.serve.devProvider !== false) return { file, env: devEnv, devProvider: true };
+  }
+  return { file: readConfigFile(path, env), env, devProvider: false };
+}
 
 export function configCommand(args: string[], out: (line: string) => void): number {
   if (args.includes('-h') || args.includes('--help')) return out(CONFIG_HELP), EXIT.allow;
-  const [sub, file, ...extra] = args;
+  const [sub, fileArg, ...extra] = args;
   if (sub !== 'check') throw new UsageError(`config takes the subcommand check, got ${JSON.stringify(sub ?? '')}`);
   if (extra.length) throw new UsageError('config check takes at most one file');
-  const path = configFilePath(file, process.env);
+  const path = configFilePath(fileArg, process.env);
   if (!path) throw new UsageError('no config file: give FILE, set TOLLGATE_CONFIG, or create tollgate.config.yaml');
-  const config = cliAuthorizerConfig(process.env, readConfigFile(path, process.env));
+  const { file, env, devProvider } = fileAndEnv(path, process.env);
+  const config = cliAuthorizerConfig(env, file);
   const rules = config.rules ? `${config.rules.compiled.routes.length} routes, default ${config.rules.compiled.default}` : 'no route rules';
-  out(`${path}: valid. ${config.issuers.length} issuer${config.issuers.length === 1 ? '' : 's'} (${config.issuers.map((i) => i.issuer).join(', ')}); ${rules}; token from ${config.tokenSource.kind}:${config.tokenSource.name}; HTTP API 2.0 answers ${config.v2Response}.`);
+  const issuers = devProvider
+    ? "the development provider of 'tollgate serve' (deployed, the handler needs TOKEN_ISSUER or issuers)"
+    : `${config.issuers.length} issuer${config.issuers.length === 1 ? '' : 's'} (${config.issuers.map((i) => i.issuer).join(', ')})`;
+  out(`${path}: valid. ${issuers}; ${rules}; token from ${config.tokenSource.kind}:${config.tokenSource.name}; HTTP API 2.0 answers ${config.v2Response}.`);
   return EXIT.allow;
 }

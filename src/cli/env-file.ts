@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 
 /**
@@ -10,7 +10,8 @@ export function readEnvFile(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read env file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read env file ${path}: ${code === 'ENOENT' ? 'there is no such file' : code ?? String(error)}`);
   }
   const env: Record<string, string> = {};
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -30,4 +31,20 @@ export function readEnvFile(path: string): Record<string, string> {
     env[match[1]!] = value;
   });
   return env;
+}
+
+/**
+ * The environment invoke, explain and serve run with: the `--env-file` file, or else `./.env` when
+ * present (as dotenv reads it), under the process environment, which wins over either as it does
+ * with dotenv. Reading `.env`, and every file setting the environment overrides, is said on `note`.
+ */
+export function commandEnv(envFile: string | undefined, note: (line: string) => void, processEnv: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const path = envFile ?? (existsSync('.env') ? '.env' : undefined);
+  if (path === undefined) return { ...processEnv };
+  const fromFile = readEnvFile(path);
+  const names = Object.keys(fromFile);
+  if (envFile === undefined) note(`tollgate: read .env in this folder (${names.join(', ') || 'no settings'}); --env-file FILE reads another file instead`);
+  const overridden = names.filter((name) => Object.hasOwn(processEnv, name));
+  if (overridden.length) note(`tollgate: ${overridden.join(', ')} from the environment ${overridden.length > 1 ? 'win' : 'wins'} over ${path}`);
+  return { ...fromFile, ...processEnv };
 }

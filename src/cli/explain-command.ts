@@ -13,8 +13,8 @@ import { resolveEnv } from './resolve-env.js';
 export const EXPLAIN_HELP = `Usage: tollgate explain [--config FILE] [--env-file FILE] <jwt>
 
 Shows a token's header and claims (unverified), then each check against the current
-configuration (environment, --env-file, or the development issuer when no TOKEN_ISSUER is set),
-with PASS or FAIL and the reason code, and the decision the handler would make.
+configuration (the environment, over --env-file or ./.env; the development issuer when no
+TOKEN_ISSUER is set), with PASS or FAIL and the reason code, and the decision the handler would make.
 The token is never printed. Exit codes as for 'tollgate invoke'.`;
 
 const STATUS: Record<Decision['kind'], string> = {
@@ -29,10 +29,10 @@ function describeTime(claims: Record<string, unknown>, name: string): string {
   return typeof v === 'number' ? `  ${name}: ${new Date(v * 1000).toISOString()}` : '';
 }
 
-export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void, configOption?: string): Promise<number> {
+export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void, configOption: string | undefined, err: (line: string) => void): Promise<number> {
   if (!rawToken) throw new UsageError('a token is required: tollgate explain <jwt>');
   const token = bearerToken(rawToken) ?? rawToken;
-  const resolved = await resolveEnv(envFile, configOption);
+  const resolved = await resolveEnv(envFile, configOption, err);
   try {
     const authorizer = createAuthorizer(cliAuthorizerConfig(resolved.env, resolved.file), { log: () => {} });
     if (resolved.notice) out(`Note: ${resolved.notice}\n`);
@@ -77,6 +77,7 @@ export async function explain(rawToken: string | undefined, envFile: string | un
       }
       const now = Math.floor(Date.now() / 1000);
       for (const check of CLAIM_CHECKS) {
+        if (check.applies?.(config) === false) continue;
         const r = check.run(parsed.payload, config, now);
         if (r) fail(check.name, r);
         else row(true, check.name, 'ok');

@@ -29,6 +29,7 @@ Options:
                       tollgate.config.yaml/.yml/.json in this folder)
   --rules FILE        route rules (YAML or JSON), as RULES_FILE
   --env-file FILE     settings (TOKEN_ISSUER, JWKS_URI, AUDIENCE, ...) in KEY=value lines
+                      (default: ./.env when present); the environment wins over the file
   --handler FILE      run a built handler module instead, e.g. dist/authorizer/index.mjs
   -h, --help          this help
 
@@ -121,7 +122,7 @@ function runInChild(spec: string, event: unknown, env: Record<string, string | u
 /** Runs the handler; returns the exit code. */
 export async function invoke(options: InvokeOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const event = readEvent(options);
-  const resolved = await resolveEnv(options['env-file'], options.config);
+  const resolved = await resolveEnv(options['env-file'], options.config, err);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   let outcome: Outcome;

@@ -4,6 +4,7 @@ import { EXPLAIN_HELP, explain } from './explain-command.js';
 import { INVOKE_HELP, invoke, type InvokeOptions } from './invoke-command.js';
 import { loadDevKey, serveDevJwks } from './dev-issuer.js';
 import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js';
+import { joinNegativeDurations } from './duration.js';
 import { rulesCommand } from './rules-command.js';
 import { configCommand } from './config-command.js';
 import { SERVE_HELP, serve, type ServeOptions } from './serve-command.js';
@@ -52,12 +53,13 @@ export async function main(argv: string[]): Promise<number> {
         out(HELP);
         return command === undefined ? EXIT.usage : EXIT.allow;
       case 'token': {
-        const { values } = parse(rest, {
+        const { values } = parse(joinNegativeDurations(rest, ['--expires-in', '--not-before']), {
           sub: { type: 'string' }, scope: { type: 'string' }, aud: { type: 'string', multiple: true }, iss: { type: 'string' },
           'expires-in': { type: 'string' }, 'not-before': { type: 'string' }, claim: { type: 'string', multiple: true }, decode: { type: 'boolean' },
         });
         if (values.help) return out(TOKEN_HELP), EXIT.allow;
         const minted = await mintDevToken(values as unknown as TokenOptions);
+        for (const warning of minted.warnings) err(`tollgate: ${warning}`);
         if (values.decode) err(JSON.stringify({ header: minted.header, claims: minted.claims }, null, 2));
         out(minted.token);
         return EXIT.allow;
@@ -74,11 +76,12 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parse(rest, { 'env-file': { type: 'string' }, config: { type: 'string' } }, true);
         if (values.help) return out(EXPLAIN_HELP), EXIT.allow;
         if (positionals.length > 1) throw new UsageError('explain takes one token');
-        return await explain(positionals[0], values['env-file'] as string | undefined, out, values.config as string | undefined);
+        return await explain(positionals[0], values['env-file'] as string | undefined, out, values.config as string | undefined, err);
       }
       case 'jwks': {
         const { values } = parse(rest, { serve: { type: 'boolean' }, port: { type: 'string' } });
         if (values.help) return out(JWKS_HELP), EXIT.allow;
+        if (!values.serve && values.port !== undefined) throw new UsageError('--port needs --serve: without it, jwks prints the key set and serves nothing');
         const key = loadDevKey({ create: true })!;
         if (!values.serve) return out(JSON.stringify({ keys: [key.publicJwk] }, null, 2)), EXIT.allow;
         const port = values.port === undefined ? 0 : Number(values.port);

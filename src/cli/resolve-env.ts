@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { FileConfig } from '../config/file-validate.js';
 import { DEV_AUDIENCE, defaultDevIssuer, loadDevKey, serveDevJwks } from './dev-issuer.js';
-import { readEnvFile } from './env-file.js';
+import { commandEnv } from './env-file.js';
 import { configFilePath, readConfigFile } from './load-config.js';
 
 export interface ResolvedEnv {
@@ -14,13 +14,13 @@ export interface ResolvedEnv {
 }
 
 /**
- * The settings a CLI command runs the handler with: the process environment, overridden by
- * `--env-file`, and the config file (--config, TOLLGATE_CONFIG or tollgate.config.yaml here). With
+ * The settings a CLI command runs the handler with: the process environment over `--env-file` (or
+ * `./.env`), and the config file (--config, TOLLGATE_CONFIG or tollgate.config.yaml here). With
  * no issuer anywhere, the development issuer is used and its JWKS served on loopback, and the
  * caller prints a notice: only the CLI has this default, never the handler.
  */
-export async function resolveEnv(envFile: string | undefined, configOption?: string): Promise<ResolvedEnv> {
-  const env: Record<string, string | undefined> = { ...process.env, ...(envFile ? readEnvFile(envFile) : {}) };
+export async function resolveEnv(envFile: string | undefined, configOption: string | undefined, note: (line: string) => void): Promise<ResolvedEnv> {
+  const env = commandEnv(envFile, note);
   const path = configFilePath(configOption, env);
   const file = path ? readConfigFile(path, env) : undefined;
   if (env.TOKEN_ISSUER?.trim() || file?.issuers) return { env, file, close: async () => {} };

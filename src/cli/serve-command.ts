@@ -18,11 +18,12 @@ import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
 import { createPageMount, PETSTORE_ENDPOINTS, type PageConfig } from '../web/page-mount.js';
 import { DEV_AUDIENCE, devIssuerFor, loadDevKey } from './dev-issuer.js';
-import { readEnvFile } from './env-file.js';
+import { commandEnv } from './env-file.js';
 import { UsageError } from './errors.js';
 import { cliAuthorizerConfig, configFilePath } from './load-config.js';
 import { readServeSettings, functionSpec, type FunctionSetting, type ServeSettings } from './serve-settings.js';
 import { mintDevToken } from './token-command.js';
+import { curlLine, exampleRoute, missingPageRoutes, routeLines } from './serve-banner.js';
 
 export const SERVE_HELP = `Usage: tollgate serve [--api FILE] [options]
 
@@ -112,7 +113,7 @@ function scopesIn(value: unknown, out = new Set<string>()): Set<string> {
 
 /** Starts the gateway; resolves once it listens. */
 export async function serve(options: ServeOptions, err: (line: string) => void, log: (entry: Record<string, unknown>) => void = writeLogLine): Promise<RunningServer> {
-  const env: Env = { ...process.env, ...(options['env-file'] ? readEnvFile(options['env-file']) : {}) };
+  const env: Env = commandEnv(options['env-file'], err);
   if (options.rules) env.RULES_FILE = options.rules;
   const configPath = configFilePath(options.config, env);
   // Without an issuer anywhere, the development provider is the issuer: the file may then omit issuers.
@@ -270,7 +271,10 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     const pageSetting = settings.page ?? true;
     const apiOwnsRoot = api.routes.match('GET', '/') !== undefined;
     let pageConfig: PageConfig | undefined;
-    if (pageSetting !== false && !apiOwnsRoot) {
+    const missingRoutes = missingPageRoutes(api, PETSTORE_ENDPOINTS);
+    if (pageSetting !== false && !apiOwnsRoot && missingRoutes.length) {
+      err(`tollgate: no sign-in page: its buttons call ${missingRoutes.map((e) => `${e.method} ${e.path}`).join(', ')}, which this API does not serve`);
+    } else if (pageSetting !== false && !apiOwnsRoot) {
       if (typeof pageSetting === 'object') {
         pageConfig = { issuer: pageSetting.issuer, clientId: pageSetting.clientId, audience: pageSetting.audience, scope: pageSetting.scope ?? 'openid', extraAuthorizeParams: pageSetting.extraAuthorizeParams, endpoints: PETSTORE_ENDPOINTS };
       } else if (devProvider) {
@@ -330,12 +334,14 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     }
 
     const url = `http://localhost:${bound.port}`;
-    err(`tollgate: serving ${api.title} (${api.flavour === 'http' ? 'HTTP API' : 'REST API'}) at ${url}`);
+    err(`tollgate: serving ${api.title} (${api.flavour === 'http' ? 'HTTP API' : 'REST API'}) at ${url}, routes:`);
+    for (const line of routeLines(api)) err(line);
     if (pageConfig) err(`tollgate: sign-in page       ${url}/`);
+    const example = exampleRoute(api);
     if (devProvider) {
       err(`tollgate: development OpenID provider ${devProvider.issuer} (users: ${devProvider.users.map((u) => `${u.id}: ${u.scopes.join(' ')}`).join('; ')})`);
       const { token } = await mintDevToken({ iss: devProvider.issuer, aud: [devProvider.audience], scope: devProvider.users[0]?.scopes.join(' ') ?? 'read:pets' });
-      err(`tollgate: try it (token valid for 1 h):\n  curl -H "Authorization: Bearer ${token}" ${url}${PETSTORE_ENDPOINTS.private.path}`);
+      if (example) err(`tollgate: try it${example.authorizer ? ' (token valid for 1 h)' : ''}:\n  ${curlLine(example, url, token)}`);
     } else {
       err(`tollgate: trusting ${authorizerEnv.TOKEN_ISSUER ?? 'the issuers of the config file'}`);
     }

@@ -16,7 +16,8 @@ Options:
   --aud AUD           audience, repeatable or comma-separated    default: ${DEV_AUDIENCE}
   --iss ISSUER        issuer                                     default: ${DEV_ISSUER} (port: $PORT when set)
   --expires-in DUR    lifetime: 30s, 15m, 1h, 2d                 default: 1h
-  --not-before DUR    nbf this far in the future                 default: none
+                      (negative, e.g. -1h: an already expired token, for testing)
+  --not-before DUR    nbf this far in the future (-5m: the past)  default: none
   --claim NAME=VALUE  extra claim, repeatable; VALUE parsed as JSON when it is JSON
   --decode            also print the header and claims to stderr
   -h, --help          this help`;
@@ -33,7 +34,15 @@ export interface TokenOptions {
 
 const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
-export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floor(Date.now() / 1000)): Promise<{ token: string; claims: Record<string, unknown>; header: Record<string, unknown> }> {
+export interface MintedToken {
+  token: string;
+  claims: Record<string, unknown>;
+  header: Record<string, unknown>;
+  /** What makes the token unusable on purpose (already expired, never valid), for stderr. */
+  warnings: string[];
+}
+
+export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floor(Date.now() / 1000)): Promise<MintedToken> {
   const key = loadDevKey({ create: true })!;
   const audiences = (options.aud ?? [DEV_AUDIENCE]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
   if (audiences.length === 0) throw new UsageError('--aud must name at least one audience');
@@ -65,5 +74,14 @@ export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floo
   });
   const header = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
   const token = await new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
-  return { token, claims, header };
+  return { token, claims, header, warnings: validityWarnings(claims, nowSeconds) };
+}
+
+function validityWarnings(claims: Record<string, unknown>, now: number): string[] {
+  const exp = claims.exp as number;
+  const nbf = claims.nbf as number | undefined;
+  const warnings: string[] = [];
+  if (exp <= now) warnings.push(`warning: the token is already expired (exp ${new Date(exp * 1000).toISOString()}, ${now - exp} s ago)`);
+  if (nbf !== undefined && nbf >= exp) warnings.push('warning: --not-before is at or after the expiry: the token is never valid');
+  return warnings;
 }

@@ -16,6 +16,8 @@ export interface ClaimCheck {
   /** The claim or property the check is about, as shown by `tollgate explain`. */
   readonly name: string;
   readonly run: (payload: JwtPayload, rules: ClaimRules, now: number) => Reason | undefined;
+  /** False when these rules do not check it at all (explain leaves it out rather than print PASS). */
+  readonly applies?: (rules: ClaimRules) => boolean;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -51,6 +53,7 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
   },
   {
     name: 'token_use',
+    applies: (r) => r.tokenUse !== undefined,
     run: (p, r) => (r.tokenUse === undefined || p.token_use === r.tokenUse ? undefined : reason('CLAIM_INVALID', { claim: 'token_use', expected: r.tokenUse }, `The token_use claim must be ${r.tokenUse}`)),
   },
   {

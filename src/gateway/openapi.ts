@@ -104,7 +104,8 @@ export class ApiDocumentError extends Error {
     readonly path: KeyPath,
     readonly problem: string,
   ) {
-    super(`${file}:${line}:${column}: ${path.length ? `${formatKeyPath(path)} ` : ''}${problem}`);
+    // A file that cannot be read has no position to name.
+    super(`${file}${line > 0 ? `:${line}:${column}` : ''}: ${path.length ? `${formatKeyPath(path)} ` : ''}${problem}`);
     this.name = 'ApiDocumentError';
   }
 }
@@ -127,7 +128,8 @@ export async function loadApi(file: string): Promise<ApiDefinition> {
   try {
     source = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ApiDocumentError(file, 0, 0, [], `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ApiDocumentError(file, 0, 0, [], `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : code ?? String(error)}`);
   }
   return parseApi(source, file);
 }
@@ -135,7 +137,8 @@ export async function loadApi(file: string): Promise<ApiDefinition> {
 /** Parses and validates the document text as if read from `file` (named in errors). The first problem is thrown. */
 export function parseApi(source: string, file: string): ApiDefinition {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *defaults`), common in hand-written OpenAPI files, as YAML 1.1 has them.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number, path: KeyPath, message: string): ApiDocumentError => {
     const { line, col } = lines.linePos(offset);
     return new ApiDocumentError(file, line, col, path, message);
