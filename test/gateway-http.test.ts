@@ -8,8 +8,8 @@ import { createGatewayServer, type GatewayServer } from '../src/gateway/server.j
 import { parseApi, ApiDocumentError } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { generateKey, sign, type TestKey } from './support/keys.js';
-import { startJwksServer, type JwksServer } from './support/jwks-server.js';
-import { lambdaUri } from './support/apigw.js';
+import { startOidcProvider, type JwksServer } from './support/jwks-server.js';
+import { httpJwtApi, lambdaUri } from './support/apigw.js';
 
 const fn = lambdaUri;
 const proxy = (version = '2.0'): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('backend')}', payloadFormatVersion: '${version}' }`;
@@ -202,22 +202,7 @@ let jwtUrl: string;
 const AUD = 'https://api.example.com';
 
 function jwtApi(): string {
-  return `
-openapi: 3.0.1
-info: { title: jwt-test, version: '1' }
-components:
-  securitySchemes:
-    jwt:
-      type: oauth2
-      flows: {}
-      x-amazon-apigateway-authorizer:
-        type: jwt
-        identitySource: '$request.header.Authorization'
-        jwtConfiguration:
-          issuer: '${issuer}'
-          audience: ['${AUD}']
-paths:
-  /pets:
+  return httpJwtApi(issuer, AUD, `  /pets:
     get:
       security: [{ jwt: [read:pets, admin] }]
       ${proxy()}
@@ -225,16 +210,13 @@ paths:
     get:
       security: [{ jwt: [] }]
       ${proxy()}
-`;
+`);
 }
 
 before(async () => {
   key = generateKey('RS256');
-  idp = await startJwksServer([key.jwk]);
+  idp = await startOidcProvider([key.jwk]);
   issuer = idp.origin;
-  idp.route('/.well-known/openid-configuration', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, jwks_uri: idp.url }));
-  });
   jwtUrl = await start(jwtApi(), {});
 });
 after(async () => idp.close());

@@ -58,7 +58,7 @@ test('errors name the file, line, column and key', () => {
   assert.equal(ttl.message, 'api.yaml:12:39: components.securitySchemes.auth["x-amazon-apigateway-authorizer"].authorizerResultTtlInSeconds must be a whole number of seconds from 0 (no caching) to 3600');
 
   const type = error(doc(`        type: cognito_user_pools\n        authorizerUri: ${uri('auth')}`, ONE_PATH));
-  assert.match(type.message, /^api\.yaml:10:15: .*\.type must be "token" or "request"/);
+  assert.match(type.message, /^api\.yaml:10:15: .*\.type must be "token", "request" or "jwt"/);
 
   const regex = error(doc(`${TOKEN}\n        identityValidationExpression: '^(Bearer'`, ONE_PATH));
   assert.match(regex.message, /identityValidationExpression is not a valid regular expression/);

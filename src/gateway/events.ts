@@ -134,6 +134,8 @@ export interface AuthorizerDelivery {
   readonly integrationLatency: number;
   /** Strings, numbers and booleans: the authorizer's output was checked. */
   readonly context: Readonly<Record<string, unknown>>;
+  /** A REST JWT authorizer's verified claims, as strings (`requestContext.authorizer.claims`, as Cognito's). */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -146,7 +148,7 @@ export function proxyEvent(view: RequestView, payload: ProxyBody, authorizer: Au
   const requestContext: Record<string, unknown> = { ...view.requestContext };
   if (authorizer) {
     const context = Object.fromEntries(Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]));
-    requestContext.authorizer = { principalId: authorizer.principalId, integrationLatency: authorizer.integrationLatency, ...context };
+    requestContext.authorizer = { principalId: authorizer.principalId, integrationLatency: authorizer.integrationLatency, ...context, ...(authorizer.claims ? { claims: authorizer.claims } : {}) };
   }
   return {
     resource: view.resource,

@@ -5,7 +5,7 @@ import { writeLogLine } from '../lambda/log-line.js';
 import { authorize, identityValues, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthResult } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
 import { createResponder, type ResponseInput } from './gateway-responses.js';
-import { httpView, requestView, splitValues, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
+import { httpView, requestView, splitValues, type AuthorizerDelivery, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
@@ -146,6 +146,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     let auth: AuthResult | undefined;
     let httpDelivery: HttpAuthorizerDelivery | undefined;
+    let jwtDelivery: AuthorizerDelivery | undefined;
     const spec = operation.authorizer === undefined ? undefined : api.authorizers.get(operation.authorizer)!;
     if (spec?.type === 'jwt') {
       entry.authorizer = spec.name;
@@ -155,11 +156,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       const outcome = await jwtAuthorizers.get(spec.name)!.authorize(identity[0]!, operation.scopes);
       const authLog = { authorizerLatencyMs: Math.round(performance.now() - started), cache: 'off' };
       if (!outcome.ok) {
-        const refusal = respond(outcome.status === 401 ? 'UNAUTHORIZED' : 'ACCESS_DENIED');
-        return finish({ ...refusal, headers: { ...refusal.headers, 'www-authenticate': outcome.wwwAuthenticate } }, { ...authLog, reason: outcome.reason, detail: outcome.detail });
+        const refusal = respond(outcome.status === 401 ? 'UNAUTHORIZED' : outcome.status === 403 ? 'ACCESS_DENIED' : 'AUTHORIZER_CONFIGURATION_ERROR');
+        const headers = outcome.wwwAuthenticate === undefined ? refusal.headers : { ...refusal.headers, 'www-authenticate': outcome.wwwAuthenticate };
+        return finish({ ...refusal, headers }, { ...authLog, reason: outcome.reason, detail: outcome.detail });
       }
       Object.assign(entry, authLog, { reason: 'ALLOW', principal: outcome.principal });
-      httpDelivery = { kind: 'jwt', claims: outcome.claims, scopes: outcome.scopes };
+      if (http) httpDelivery = { kind: 'jwt', claims: outcome.claims, scopes: outcome.scopes };
+      else jwtDelivery = { principalId: outcome.principal, integrationLatency: authLog.authorizerLatencyMs, context: {}, claims: outcome.claims };
     } else if (spec) {
       entry.authorizer = spec.name;
       auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions }, http);
@@ -206,7 +209,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (error instanceof BodyRefused) return finish(respond(error.response), { reason: error.reason });
       throw error;
     }
-    const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : undefined;
+    const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : jwtDelivery;
     const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
     return finish(result.failure ? respond(result.failure) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
   }

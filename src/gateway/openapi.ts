@@ -5,6 +5,7 @@ import { isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import { parseTemplate } from '../core/rules-template.js';
 import type { RouteMethod, Segment } from '../core/rules-types.js';
+import type { Algorithm } from '../core/algorithms.js';
 import { offsetOf } from '../config/yaml-position.js';
 import { readApiSettings, type ApiSettings } from './api-settings.js';
 import { SettingIssue } from './extensions.js';
@@ -41,11 +42,32 @@ export interface LambdaAuthorizerSpec extends AuthorizerBase {
   readonly simpleResponses: boolean;
 }
 
-/** An HTTP API's native JWT authorizer (spec section 7): no function, API Gateway verifies. */
-export interface JwtAuthorizerSpec extends AuthorizerBase {
-  readonly type: 'jwt';
+/** A claim rule of a REST JWT authorizer's issuer (`additionalClaims`, AWS's JwtAdditionalClaim). */
+export interface JwtAdditionalClaim {
+  readonly name: string;
+  /** The token must carry the claim. */
+  readonly required: boolean;
+  /** When not empty, a present claim must equal one of these exactly (case-sensitive). */
+  readonly expectedValues: readonly string[];
+}
+
+export interface JwtIssuerSpec {
   readonly issuer: string;
   readonly audiences: readonly string[];
+  readonly additionalClaims: readonly JwtAdditionalClaim[];
+}
+
+/**
+ * API Gateway's native JWT authorizer: no function, API Gateway verifies. HTTP APIs (spec section
+ * 7): one issuer, RSA only, `client_id` when `aud` is absent. REST APIs (docs/emulation.md): several
+ * issuers with their own audiences and claim rules, an algorithm allow-list.
+ */
+export interface JwtAuthorizerSpec extends AuthorizerBase {
+  readonly type: 'jwt';
+  readonly issuers: readonly JwtIssuerSpec[];
+  readonly algorithms: readonly Algorithm[];
+  /** HTTP APIs check `client_id` when the token has no `aud`; REST JWT authorizers document only `aud`. */
+  readonly clientIdWithoutAud: boolean;
 }
 
 export type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
@@ -218,8 +240,10 @@ function detectFlavour(doc: Obj): ApiFlavour {
     const ext = isObj(scheme) ? scheme['x-amazon-apigateway-authorizer'] : undefined;
     if (!isObj(ext)) continue;
     const at = [...schemesPath, name, 'x-amazon-apigateway-authorizer'];
-    for (const key of ['authorizerPayloadFormatVersion', 'enableSimpleResponses', 'jwtConfiguration']) if (ext[key] !== undefined) httpSigns.push([...at, key]);
-    if (String(ext.type ?? '').toLowerCase() === 'jwt') httpSigns.push([...at, 'type']);
+    for (const key of ['authorizerPayloadFormatVersion', 'enableSimpleResponses']) if (ext[key] !== undefined) httpSigns.push([...at, key]);
+    // A REST API's JWT authorizer lists `issuers`; an HTTP API's names one `issuer`.
+    const restJwt = isObj(ext.jwtConfiguration) && ext.jwtConfiguration.issuers !== undefined;
+    if (ext.jwtConfiguration !== undefined) (restJwt ? restSigns : httpSigns).push([...at, 'jwtConfiguration']);
     const sources = Array.isArray(ext.identitySource) ? ext.identitySource : typeof ext.identitySource === 'string' ? ext.identitySource.split(',') : [];
     for (const src of sources) {
       if (typeof src !== 'string') continue;
@@ -411,7 +435,8 @@ function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath, flavour:
   const ext = object(scheme['x-amazon-apigateway-authorizer'], path);
   const type = String(ext.type ?? '').toLowerCase();
   if (flavour === 'http') return readHttpAuthorizer(name, ext, path, type);
-  if (type !== 'token' && type !== 'request') fail([...path, 'type'], 'must be "token" or "request" (cognito_user_pools is not supported yet)');
+  if (type === 'jwt') return readRestJwtAuthorizer(name, scheme, ext, path, schemePath);
+  if (type !== 'token' && type !== 'request') fail([...path, 'type'], 'must be "token", "request" or "jwt" (cognito_user_pools is not supported yet)');
   const ttlSeconds = readTtl(ext, path, 300);
 
   // A TOKEN authorizer reads one header: the scheme's `name` (in: header) unless identitySource says otherwise.
@@ -452,16 +477,14 @@ function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath, flavour:
 function readHttpAuthorizer(name: string, ext: Obj, path: KeyPath, type: string): AuthorizerSpec {
   if (type === 'jwt') {
     const config = object(ext.jwtConfiguration ?? fail(path, 'needs jwtConfiguration (issuer and audience) for a jwt authorizer'), [...path, 'jwtConfiguration']);
-    const issuer = string(config.issuer, [...path, 'jwtConfiguration', 'issuer']);
-    if (!/^https?:\/\//.test(issuer)) fail([...path, 'jwtConfiguration', 'issuer'], 'must be an https:// URL (http:// for a local issuer)');
-    const audience = config.audience;
-    if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')) fail([...path, 'jwtConfiguration', 'audience'], 'must be a non-empty list of audiences');
-    if ((audience as string[]).length > 50) fail([...path, 'jwtConfiguration', 'audience'], 'has more than 50 audiences, API Gateway\'s limit');
+    const issuer = jwtIssuerUrl(config.issuer, [...path, 'jwtConfiguration', 'issuer']);
+    const audiences = audienceList(config.audience, [...path, 'jwtConfiguration', 'audience']);
     const identitySources = readIdentitySources(ext.identitySource ?? '$request.header.Authorization', [...path, 'identitySource'], 'http');
     if (identitySources.length !== 1 || (identitySources[0]!.kind !== 'header' && identitySources[0]!.kind !== 'query')) {
       fail([...path, 'identitySource'], 'must be one header or query parameter for a jwt authorizer');
     }
-    return { name, type: 'jwt', issuer, audiences: audience as string[], identitySources, ttlSeconds: 0 };
+    // "Only RSA-based algorithms are supported" (AWS's HTTP API JWT authorizer docs).
+    return { name, type: 'jwt', issuers: [{ issuer, audiences, additionalClaims: [] }], algorithms: ['RS256', 'RS384', 'RS512'], clientIdWithoutAud: true, identitySources, ttlSeconds: 0 };
   }
   if (type !== 'request') fail([...path, 'type'], 'must be "request" or "jwt" for an HTTP API');
   const version = String(ext.authorizerPayloadFormatVersion ?? '');
@@ -483,6 +506,61 @@ function readHttpAuthorizer(name: string, ext: Obj, path: KeyPath, type: string)
     payloadFormatVersion: version as '1.0' | '2.0',
     simpleResponses,
   };
+}
+
+function jwtIssuerUrl(v: unknown, path: KeyPath): string {
+  const issuer = string(v, path);
+  if (!/^https?:\/\/[^/?#]+/.test(issuer) || /[?#]/.test(issuer)) fail(path, 'must be an https:// URL without query or fragment (http:// for a local issuer)');
+  return issuer;
+}
+
+function audienceList(v: unknown, path: KeyPath): string[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((a) => typeof a === 'string' && a !== '')) fail(path, 'must be a non-empty list of audiences');
+  if ((v as string[]).length > 50) fail(path, 'has more than 50 audiences, API Gateway\'s limit');
+  return v as string[];
+}
+
+const REST_JWT_ALGORITHMS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
+// AWS's JwtAdditionalClaim: these are checked by the authorizer itself and cannot be rules.
+const RESERVED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'scp']);
+
+/**
+ * A REST API's JWT authorizer (AWS's JwtConfigurationInput, docs/emulation.md): `issuers` with
+ * their `audiences` and `additionalClaims`, `defaultAlgorithms`, and one header as identity source.
+ */
+function readRestJwtAuthorizer(name: string, scheme: Obj, ext: Obj, path: KeyPath, schemePath: KeyPath): JwtAuthorizerSpec {
+  const configPath: KeyPath = [...path, 'jwtConfiguration'];
+  const config = object(ext.jwtConfiguration ?? fail(path, 'needs jwtConfiguration (issuers and defaultAlgorithms) for a jwt authorizer'), configPath);
+  const list = config.issuers;
+  if (!Array.isArray(list) || list.length === 0) fail([...configPath, 'issuers'], 'must be a non-empty list of { issuer, audiences, additionalClaims? }');
+  const issuers = (list as unknown[]).map((item, i): JwtIssuerSpec => {
+    const at: KeyPath = [...configPath, 'issuers', i];
+    const o = object(item, at);
+    const claims = o.additionalClaims === undefined ? [] : o.additionalClaims;
+    if (!Array.isArray(claims)) fail([...at, 'additionalClaims'], 'must be a list of { claimName, format, required?, expectedValues? }');
+    return { issuer: jwtIssuerUrl(o.issuer, [...at, 'issuer']), audiences: audienceList(o.audiences, [...at, 'audiences']), additionalClaims: (claims as unknown[]).map((c, j) => readClaimRule(c, [...at, 'additionalClaims', j])) };
+  });
+  const seen = issuers.map((x) => x.issuer).find((x, i, all) => all.indexOf(x) !== i);
+  if (seen !== undefined) fail([...configPath, 'issuers'], `names ${seen} twice; issuer URLs must be unique`);
+  const algorithms = config.defaultAlgorithms;
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => REST_JWT_ALGORITHMS.includes(a as Algorithm))) {
+    fail([...configPath, 'defaultAlgorithms'], `must be a non-empty list of ${REST_JWT_ALGORITHMS.join(', ')}`);
+  }
+  const header = typeof scheme.name === 'string' && scheme.in === 'header' ? scheme.name : 'Authorization';
+  const identitySources = readIdentitySources(ext.identitySource ?? `method.request.header.${header}`, ext.identitySource === undefined ? schemePath : [...path, 'identitySource'], 'rest');
+  if (identitySources.length !== 1 || identitySources[0]!.kind !== 'header') fail([...path, 'identitySource'], 'must be one header (method.request.header.NAME) for a jwt authorizer');
+  return { name, type: 'jwt', issuers, algorithms: algorithms as Algorithm[], clientIdWithoutAud: false, identitySources, ttlSeconds: 0 };
+}
+
+function readClaimRule(v: unknown, path: KeyPath): JwtAdditionalClaim {
+  const o = object(v, path);
+  const claimName = string(o.claimName, [...path, 'claimName']);
+  if (RESERVED_CLAIMS.has(claimName)) fail([...path, 'claimName'], `cannot be ${claimName}: the authorizer checks it itself`);
+  if (o.format !== 'SINGLE_STRING') fail([...path, 'format'], 'must be SINGLE_STRING (the only format API Gateway has)', o.format === undefined);
+  if (o.required !== undefined && typeof o.required !== 'boolean') fail([...path, 'required'], 'must be true or false');
+  const expected = o.expectedValues ?? [];
+  if (!Array.isArray(expected) || !expected.every((x) => typeof x === 'string' && x !== '')) fail([...path, 'expectedValues'], 'must be a list of non-empty strings');
+  return { name: claimName, required: o.required === true, expectedValues: expected as string[] };
 }
 
 function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integration {

@@ -87,3 +87,12 @@ export async function startJwksServer(initialKeys: readonly Record<string, unkno
     },
   };
 }
+
+/** An OpenID provider on 127.0.0.1: the JWKS server with a discovery document at its origin naming it. */
+export async function startOidcProvider(initialKeys: readonly Record<string, unknown>[] = []): Promise<JwksServer> {
+  const idp = await startJwksServer(initialKeys);
+  idp.route('/.well-known/openid-configuration', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: idp.origin, jwks_uri: idp.url }));
+  });
+  return idp;
+}
