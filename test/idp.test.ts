@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -331,9 +331,50 @@ test('the token endpoint refuses a page on another origin (no CORS grant)', asyn
   const { verifier, challenge } = pkce();
   const { callback } = await authorize(new Jar(), { scope: 'openid read:pets', state: 's', code_challenge: challenge, code_challenge_method: 'S256' }, { user: 'bob', action: 'sign-in' });
   const res = await tokenRequest({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: redirectUri, client_id: 'tollgate-web', code_verifier: verifier }, { origin: 'https://evil.example' });
-  assert.equal(res.status, 400);
+  assert.equal(res.status, 403);
   assert.equal(res.headers.get('access-control-allow-origin'), null);
-  assert.match(((await res.json()) as { error_description: string }).error_description, /origin https:\/\/evil\.example not allowed/);
+  assert.match(((await res.json()) as { error_description: string }).error_description, /cross-origin requests are accepted only from the sign-in page/);
+});
+
+/** A raw request, so the test chooses the Host header (fetch sets its own). */
+function rawRequest(method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${origin}${path}`, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a foreign Host (DNS rebinding) gets 403; discovery names the configured issuer whatever this machine\'s name', async () => {
+  const port = new URL(origin).port;
+  const foreign = await rawRequest('GET', '/idp/.well-known/openid-configuration', { host: `attacker.example:${port}` });
+  assert.equal(foreign.status, 403);
+  assert.doesNotMatch(foreign.body, /attacker/);
+  assert.equal((await rawRequest('GET', '/idp/jwks', { host: `127.0.0.1:${Number(port) + 1}` })).status, 403, 'another port is another server');
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+    const r = await rawRequest('GET', '/idp/.well-known/openid-configuration', { host });
+    assert.equal(r.status, 200, host);
+    const discovery = JSON.parse(r.body) as { issuer: string; jwks_uri: string; token_endpoint: string };
+    assert.equal(discovery.issuer, issuer);
+    assert.equal(discovery.jwks_uri, `${issuer}/jwks`, `${host}: URLs name the issuer, not the Host header`);
+    assert.ok(discovery.token_endpoint.startsWith(`${issuer}/`));
+  }
+});
+
+test('CORS: only the sign-in page\'s origin may preflight the token endpoint', async () => {
+  const preflight = (from: string) => rawRequest('OPTIONS', '/idp/token', { origin: from, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' });
+  const evil = await preflight('https://evil.example');
+  assert.equal(evil.status, 403);
+  assert.equal(evil.headers['access-control-allow-origin'], undefined);
+  const page = await preflight(new URL(redirectUri).origin);
+  assert.ok(page.status >= 200 && page.status < 300, String(page.status));
+  assert.equal(page.headers['access-control-allow-origin'], new URL(redirectUri).origin);
+  // Public documents stay readable from anywhere: a page may fetch the JWKS.
+  assert.equal((await rawRequest('GET', '/idp/jwks', { origin: 'https://jwt.example' })).status, 200);
 });
 
 test('PKCE is required: an authorization request without code_challenge is refused at the redirect URI', async () => {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { DevKey } from '../cli/dev-issuer.js';
 import { DevProviderError } from './errors.js';
+import { createHostGuard, type HostGuard } from './host-guard.js';
 import { handleInteraction, interactionPath, interactionUid } from './interactions.js';
 import { loadOidcProvider } from './load-oidc-provider.js';
 import { createMemoryAdapter } from './memory-adapter.js';
@@ -43,6 +44,11 @@ export interface DevProviderOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Provider failures (never client mistakes). Default: a JSON line on stderr. */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * Host header values answered besides the issuer's host and localhost, 127.0.0.1 and [::1] at its
+   * port (e.g. a name in /etc/hosts). Any other Host gets 403: DNS rebinding cannot reach the provider.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface DevProvider {
@@ -190,6 +196,7 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
   // Koa's own last-resort handler would print a stack trace; one line is enough.
   (provider as unknown as EventEmitter).on('error', (error: Error) => log({ event: 'idp_error', message: error.message }));
   const callback = provider.callback();
+  const guard = createHostGuard(issuer, redirectUris, o.allowedHosts);
   const interactions = { provider, mountPath, users: byId, apiScopes };
 
   const matches = (pathname: string): boolean => mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
@@ -205,8 +212,12 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     matches,
     async handle(req, res) {
       try {
-        const target = new URL(req.url ?? '/', 'http://localhost');
+        const target = new URL(`http://localhost${req.url ?? '/'}`);
         if (!matches(target.pathname)) return sendJson(res, 404, { error: 'not_found', error_description: `not under ${mountPath}` });
+        const refusal = guardRefusal(guard, req);
+        if (refusal) return sendJson(res, 403, { error: 'invalid_request', error_description: refusal });
+        // Every URL the provider writes (discovery, redirects) names the issuer, whatever Host said.
+        req.headers.host = guard.issuerHost;
         const path = target.pathname.slice(mountPath.length) || '/';
         const uid = interactionUid(path);
         if (uid !== undefined) return await handleInteraction(interactions, uid, req, res);
@@ -222,6 +233,19 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
       }
     },
   };
+}
+
+/**
+ * Why a request is refused before the provider sees it: a Host that is not this server (DNS
+ * rebinding), or a cross-origin call from a page other than Tollgate's own. A foreign origin may
+ * still GET public documents (discovery, JWKS); it may not preflight, post or sign in.
+ */
+function guardRefusal(guard: HostGuard, req: IncomingMessage): string | undefined {
+  if (!guard.hostAllowed(req.headers.host)) return 'the Host header does not name this server';
+  const origin = req.headers.origin;
+  if (origin === undefined || guard.originAllowed(origin)) return undefined;
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  return 'cross-origin requests are accepted only from the sign-in page';
 }
 
 function html(ctx: KoaContextWithOIDC, body: string): void {
