@@ -1,5 +1,6 @@
 // The document-wide API Gateway settings besides routes and authorizers, read after them:
 // gateway responses, CORS, request validators, and the warnings for what is not emulated.
+import { parseCors, type CorsConfig } from './cors.js';
 import { mergeWarnings, scanExtensions, type ExtensionWarning } from './extensions.js';
 import { parseGatewayResponses, type GatewayResponses } from './gateway-responses.js';
 import type { ApiFlavour } from './openapi.js';
@@ -7,6 +8,8 @@ import type { ApiFlavour } from './openapi.js';
 export interface ApiSettings {
   /** REST: customised gateway responses; undefined when the document has none. */
   readonly gatewayResponses: GatewayResponses | undefined;
+  /** HTTP APIs: `x-amazon-apigateway-cors`; undefined when the document has none. */
+  readonly cors: CorsConfig | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -21,5 +24,6 @@ export function readApiSettings(doc: Obj, flavour: ApiFlavour): { settings: ApiS
     gatewayResponses = parsed.responses;
     warnings.push(...parsed.warnings);
   }
-  return { settings: { gatewayResponses }, warnings: mergeWarnings(warnings) };
+  const cors = doc['x-amazon-apigateway-cors'] !== undefined && flavour === 'http' ? parseCors(doc['x-amazon-apigateway-cors']) : undefined;
+  return { settings: { gatewayResponses, cors }, warnings: mergeWarnings(warnings) };
 }

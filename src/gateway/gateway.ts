@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { writeLogLine } from '../lambda/log-line.js';
 import { authorize, identityValues, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthResult } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
+import { isPreflight, preflightResponse, withCors } from './cors.js';
 import { createResponder, type ResponseInput } from './gateway-responses.js';
 import { httpView, requestView, splitValues, type AuthorizerDelivery, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
@@ -112,7 +113,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const started = performance.now();
     const method = req.method.toUpperCase();
     const entry: Record<string, unknown> = { event: 'request', method, path: req.path, requestId };
-    const finish = (response: GatewayResponse, extra: Record<string, unknown>): GatewayResponse => {
+    const finish = (answer: GatewayResponse, extra: Record<string, unknown>, preflight = false): GatewayResponse => {
+      // HTTP API CORS: every answer, the gateway's refusals included, carries the configured headers.
+      const response = api.cors && !preflight ? withCors(api.cors, req.headers, answer) : answer;
       log({ ...entry, status: response.status, ...extra, durationMs: Math.round(performance.now() - started) });
       return response;
     };
@@ -121,6 +124,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     let answerInput: ResponseInput = { requestId, headers: splitValues(req.headers)[0], query: splitValues(req.query)[0], stageVariables: options.stageVariables ?? {} };
     const respond = (type: GatewayResponseType, extra: Partial<ResponseInput> = {}): GatewayResponse => responder(type, { ...answerInput, ...extra });
     const match = api.routes.match(method, req.path);
+    // API Gateway answers a preflight itself, before any authorizer, unless a route takes OPTIONS
+    // for the path (an OPTIONS or ANY route, or $default: AWS sends the preflight there).
+    if (api.cors && !match && isPreflight(method, req.headers)) return finish(preflightResponse(api.cors, req.headers, requestId), { reason: 'CORS_PREFLIGHT' }, true);
     if (!match) return finish(respond('MISSING_AUTHENTICATION_TOKEN'), { reason: 'NO_ROUTE' });
     const { operation } = match;
     const routeKey = operation.isDefault ? '$default' : `${operation.method} ${operation.template}`;
