@@ -12,27 +12,15 @@ import { createAuthorizerCache, type AuthorizerCache } from '../src/gateway/auth
 import { parseApi } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { redact } from '../src/gateway/redact.js';
-import { lambdaUri } from './support/apigw.js';
+import { proxyTo, restTokenApi } from './support/apigw.js';
 
-const API = `
-openapi: 3.0.1
-info: { title: hardening, version: '1' }
-components:
-  securitySchemes:
-    auth:
-      type: apiKey
-      in: header
-      name: Authorization
-      x-amazon-apigateway-authorizer: { type: token, authorizerUri: '${lambdaUri('auth')}', authorizerResultTtlInSeconds: 300 }
-security:
-  - auth: []
-paths:
+const API = restTokenApi(`
   /pets:
     get:
-      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri('echo')}' }
+      ${proxyTo('echo')}
     post:
-      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri('echo')}' }
-`;
+      ${proxyTo('echo')}
+`);
 
 /** A token the authorizer allows, long and JWT-shaped, so the log checks have something to find. */
 export const GOOD = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsInNjb3BlIjoicmVhZDpwZXRzIn0.c2lnbmF0dXJlLW9mLWEtdGVzdC10b2tlbi1mb3ItdGhlLWxvZ3M';

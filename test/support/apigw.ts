@@ -17,3 +17,22 @@ components:
         jwtConfiguration: { issuer: '${issuer}', audience: ['${audience}'] }
 paths:
 ${paths}`;
+
+/** A REST API document whose every route needs the TOKEN authorizer `auth` (TTL 300 s) unless it says `security: []`. */
+export const restTokenApi = (paths: string): string => `
+openapi: 3.0.1
+info: { title: rest-token, version: '1' }
+components:
+  securitySchemes:
+    auth:
+      type: apiKey
+      in: header
+      name: Authorization
+      x-amazon-apigateway-authorizer: { type: token, authorizerUri: '${lambdaUri('auth')}', authorizerResultTtlInSeconds: 300 }
+security:
+  - auth: []
+paths:
+${paths}`;
+
+/** An aws_proxy integration with the local function `name`, as one YAML flow mapping. */
+export const proxyTo = (name: string): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;
