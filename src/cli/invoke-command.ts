@@ -1,7 +1,7 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import type { FileConfig } from '../config/file-validate.js';
@@ -13,6 +13,8 @@ import type { AuthorizerResult } from '../lambda/shapes/index.js';
 import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
 import { EXIT, UsageError } from './errors.js';
 import { resolveEnv } from './resolve-env.js';
+import { functionSpec } from './serve-settings.js';
+import { DEFAULT_RUNTIME, isNodeRuntime, NODE_RUNTIMES, type NodeRuntime } from '../gateway/lambda-runtime.js';
 
 export const INVOKE_HELP = `Usage: tollgate invoke (--event FILE | --token JWT) [options]
 
@@ -30,7 +32,10 @@ Options:
   --rules FILE        route rules (YAML or JSON), as RULES_FILE
   --env-file FILE     settings (TOKEN_ISSUER, JWKS_URI, AUDIENCE, ...) in KEY=value lines
                       (default: ./.env when present); the environment wins over the file
-  --handler FILE      run a built handler module instead, e.g. dist/authorizer/index.mjs
+  --handler HANDLER   run a built handler module instead, e.g. dist/authorizer/index.mjs:
+                      PATH[#EXPORT] or Lambda's MODULE.EXPORT form (index.handler), in a fresh
+                      process, loaded and called as its runtime does
+  --runtime NAME      with --handler: nodejs20.x, nodejs22.x (default) or nodejs24.x
   -h, --help          this help
 
 With no issuer configured, the development issuer of 'tollgate token' is used, and said so.
@@ -49,6 +54,7 @@ export interface InvokeOptions {
   rules?: string | undefined;
   'env-file'?: string | undefined;
   handler?: string | undefined;
+  runtime?: string | undefined;
 }
 
 function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
@@ -68,7 +74,7 @@ function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
   }
 }
 
-type Outcome = { result: AuthorizerResult } | { error: string };
+type Outcome = ({ result: AuthorizerResult } | { error: string }) & { warnings?: string[] };
 
 /** The built-in handler, in this process, its log lines on stderr. */
 async function runInProcess(event: unknown, env: Record<string, string | undefined>, file: FileConfig | undefined): Promise<Outcome> {
@@ -84,24 +90,33 @@ async function runInProcess(event: unknown, env: Record<string, string | undefin
  * A built handler with the config file the CLI would use, given to it as the deployed function
  * reads it: JSON with the rules inlined, through TOLLGATE_CONFIG.
  */
-async function runBuilt(spec: string, event: unknown, env: Record<string, string | undefined>, configOption: string | undefined): Promise<Outcome> {
+async function runBuilt(job: ChildJob, env: Record<string, string | undefined>, configOption: string | undefined): Promise<Outcome> {
   const path = configFilePath(configOption, env);
-  if (!path) return runInChild(spec, event, env);
+  if (!path) return runInChild(job, env);
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-invoke-'));
   try {
     const json = join(dir, 'tollgate.config.json');
     writeFileSync(json, JSON.stringify(lambdaConfigDocument(path, env)));
-    return await runInChild(spec, event, { ...env, TOLLGATE_CONFIG: json });
+    return await runInChild(job, { ...env, TOLLGATE_CONFIG: json });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+interface ChildJob {
+  readonly spec: string;
+  readonly runtime: NodeRuntime;
+  readonly event: unknown;
+}
+
 /** A built module (e.g. the deployable bundle), in a fresh process with this environment, as Lambda runs it. */
-function runInChild(spec: string, event: unknown, env: Record<string, string | undefined>): Promise<Outcome> {
-  const hash = spec.lastIndexOf('#');
-  const file = hash > 0 ? spec.slice(0, hash) : spec;
-  const exportName = hash > 0 ? spec.slice(hash + 1) : 'handler';
+function runInChild(job: ChildJob, env: Record<string, string | undefined>): Promise<Outcome> {
+  let name;
+  try {
+    name = functionSpec(job.spec, process.cwd()).handler;
+  } catch (error) {
+    return Promise.reject(new UsageError(`--handler ${job.spec}: ${(error as Error).message}`));
+  }
   return new Promise((resolvePromise, reject) => {
     const runner = fileURLToPath(new URL('./handler-runner.js', import.meta.url));
     // The child's stdout (the handler's log lines) goes to our stderr, so stdout holds only the result.
@@ -115,22 +130,26 @@ function runInChild(spec: string, event: unknown, env: Record<string, string | u
     child.once('exit', (code) => {
       if (!answered) reject(new UsageError(`the handler process exited with code ${code} before answering`));
     });
-    child.send({ file: resolve(file), exportName, event });
+    child.send({ name, runtime: job.runtime, event: job.event });
   });
 }
 
 /** Runs the handler; returns the exit code. */
 export async function invoke(options: InvokeOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const event = readEvent(options);
+  if (options.runtime !== undefined && !isNodeRuntime(options.runtime)) throw new UsageError(`--runtime must be one of ${NODE_RUNTIMES.join(', ')}, got ${JSON.stringify(options.runtime)}`);
+  if (options.runtime !== undefined && options.handler === undefined) throw new UsageError('--runtime applies to --handler (the built-in handler runs in this process)');
+  const runtime: NodeRuntime = (options.runtime as NodeRuntime | undefined) ?? DEFAULT_RUNTIME;
   const resolved = await resolveEnv(options['env-file'], options.config, err);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   let outcome: Outcome;
   try {
-    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runBuilt(options.handler, event, env, options.config);
+    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runBuilt({ spec: options.handler, runtime, event }, env, options.config);
   } finally {
     await resolved.close();
   }
+  for (const warning of outcome.warnings ?? []) err(`tollgate: ${runtime}: ${warning}`);
   if ('error' in outcome) {
     if (outcome.error === UNAUTHORIZED) {
       out(UNAUTHORIZED);

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'invoke': {
         const { values } = parse(rest, {
           event: { type: 'string' }, token: { type: 'string' }, 'method-arn': { type: 'string' }, config: { type: 'string' },
-          rules: { type: 'string' }, 'env-file': { type: 'string' }, handler: { type: 'string' },
+          rules: { type: 'string' }, 'env-file': { type: 'string' }, handler: { type: 'string' }, runtime: { type: 'string' },
         });
         if (values.help) return out(INVOKE_HELP), EXIT.allow;
         return await invoke(values as unknown as InvokeOptions, out, err);

@@ -36,9 +36,12 @@ the config file) to use your own identity provider instead.
 
 Options:
   --api FILE                 the OpenAPI 3.0 or Swagger 2.0 document (YAML or JSON)
-  --function NAME=PATH[#EXPORT]
+  --function NAME=PATH[#EXPORT] | NAME=MODULE.EXPORT
                              the local module for a function the document names in its ARNs
-                             (repeatable). An authorizer function given no module is Tollgate's own.
+                             (repeatable; MODULE.EXPORT as Lambda's handler setting, e.g. index.handler).
+                             An authorizer function given no module is Tollgate's own. Its runtime
+                             (nodejs20.x, nodejs22.x default, nodejs24.x) and memorySize (default
+                             128 MB) are set in serve.functions.
   --port N                   default: PORT, else 3000 (0: any free port)
   --stage NAME               default local (REST) or $default (HTTP APIs)
   --config FILE              tollgate.config.yaml: the authorizer's settings and a serve: section
@@ -142,8 +145,14 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   const specs = new Map<string, FunctionSetting>(Object.entries(settings.functions));
   for (const spec of options.function ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--function must be NAME=PATH[#EXPORT], got ${JSON.stringify(spec)}`);
-    specs.set(spec.slice(0, eq), functionSpec(spec.slice(eq + 1), process.cwd()));
+    if (eq <= 0) throw new UsageError(`--function must be NAME=PATH[#EXPORT] or NAME=MODULE.EXPORT, got ${JSON.stringify(spec)}`);
+    try {
+      // A function the config file declares keeps its runtime, memory and environment.
+      const declared = specs.get(spec.slice(0, eq));
+      specs.set(spec.slice(0, eq), functionSpec(spec.slice(eq + 1), process.cwd(), declared ?? {}));
+    } catch (error) {
+      throw new UsageError(`--function ${spec}: ${(error as Error).message}`);
+    }
   }
   const workers = new Map<string, FunctionWorker>();
   const watchers: FSWatcher[] = [];
@@ -153,9 +162,10 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   };
   try {
     for (const [name, spec] of specs) {
-      const worker = startFunctionWorker({ name, file: spec.file, exportName: spec.exportName, environment: spec.environment, log });
+      const worker = startFunctionWorker({ name, handler: spec.handler, runtime: spec.runtime, memoryMb: spec.memoryMb, environment: spec.environment, log });
       workers.set(name, worker);
       await worker.ready();
+      for (const warning of worker.warnings()) err(`tollgate: function ${name} (${spec.runtime}): ${warning}`);
     }
   } catch (error) {
     await stopAll();

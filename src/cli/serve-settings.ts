@@ -1,14 +1,20 @@
 // The `serve:` section of tollgate.config.yaml: what `tollgate serve` runs, checked with a key path
 // for every problem (the config loader turns paths into FILE:LINE:COL). Command-line flags win.
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigPath } from '../config/file-validate.js';
 import type { Assumptions } from '../gateway/authorize.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, isNodeRuntime, MAX_MEMORY_MB, MIN_MEMORY_MB, NODE_RUNTIMES, parseHandlerName, RuntimeError, type HandlerName, type NodeRuntime } from '../gateway/lambda-runtime.js';
 
 export interface FunctionSetting {
-  /** Absolute path to the module. */
+  /** The handler: a file and export, or Lambda's MODULE.EXPORT form resolved in the code folder. */
+  readonly handler: HandlerName;
+  /** The module's file, for --watch: the first the runtime would load, or the module path if none exists yet. */
   readonly file: string;
-  readonly exportName: string;
   readonly environment: Readonly<Record<string, string>>;
+  readonly runtime: NodeRuntime;
+  /** memorySize in MB, as Lambda's (128 to 10240). */
+  readonly memoryMb: number;
 }
 
 export interface PageSetting {
@@ -95,12 +101,33 @@ function strings(v: unknown, path: ConfigPath): Record<string, string> {
   return doc as Record<string, string>;
 }
 
-/** `PATH[#EXPORT]` relative to `baseDir`. */
-export function functionSpec(spec: string, baseDir: string, environment: Readonly<Record<string, string>> = {}): FunctionSetting {
-  const hash = spec.lastIndexOf('#');
-  const path = hash > 0 ? spec.slice(0, hash) : spec;
-  const exportName = hash > 0 ? spec.slice(hash + 1) : 'handler';
-  return { file: isAbsolute(path) ? path : resolve(baseDir, path), exportName: exportName || 'handler', environment };
+const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
+const resolvePath = (dir: string, path: string): string => (isAbsolute(path) ? path : resolve(dir, path));
+
+/** `PATH[#EXPORT]` or Lambda's `DIR/MODULE.EXPORT`, relative to `baseDir`; throws a RuntimeError for a malformed name. */
+export function functionSpec(spec: string, baseDir: string, more: { environment?: Readonly<Record<string, string>>; runtime?: NodeRuntime; memoryMb?: number } = {}): FunctionSetting {
+  const handler = parseHandlerName(spec, baseDir, isFile, resolvePath);
+  const file = handler.kind === 'file' ? handler.module : (['.js', '.mjs', '.cjs', ''].map((ext) => handler.module + ext).find(isFile) ?? handler.module);
+  return { handler, file, environment: more.environment ?? {}, runtime: more.runtime ?? DEFAULT_RUNTIME, memoryMb: more.memoryMb ?? DEFAULT_MEMORY_MB };
+}
+
+function functionSetting(f: unknown, at: ConfigPath, baseDir: string): FunctionSetting {
+  const fd = typeof f === 'string' ? { handler: f } : mapping(f, at, ['handler', 'environment', 'runtime', 'memorySize']);
+  const handler = text(fd.handler, typeof f === 'string' ? at : [...at, 'handler']);
+  if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime)) fail([...at, 'runtime'], `must be one of ${NODE_RUNTIMES.join(', ')}`);
+  if (fd.memorySize !== undefined && (typeof fd.memorySize !== 'number' || !Number.isInteger(fd.memorySize) || fd.memorySize < MIN_MEMORY_MB || fd.memorySize > MAX_MEMORY_MB)) {
+    fail([...at, 'memorySize'], `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, as Lambda's memorySize`);
+  }
+  try {
+    return functionSpec(handler, baseDir, {
+      environment: fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']),
+      ...(fd.runtime !== undefined ? { runtime: fd.runtime as NodeRuntime } : {}),
+      ...(fd.memorySize !== undefined ? { memoryMb: fd.memorySize as number } : {}),
+    });
+  } catch (error) {
+    if (error instanceof RuntimeError) return fail(typeof f === 'string' ? at : [...at, 'handler'], error.message);
+    throw error;
+  }
 }
 
 /** Validates the section; the first problem is returned with its key path (under `serve`). */
@@ -127,11 +154,7 @@ function check(value: unknown, baseDir: string): ServeSettings {
     for (const [name, f] of Object.entries(mapping(doc.functions, ['functions']))) {
       const at: ConfigPath = ['functions', name];
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail(at, 'is not a Lambda function name (letters, digits, - and _)', true);
-      if (typeof f === 'string') functions[name] = functionSpec(text(f, at), baseDir);
-      else {
-        const fd = mapping(f, at, ['handler', 'environment']);
-        functions[name] = functionSpec(text(fd.handler, [...at, 'handler']), baseDir, fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']));
-      }
+      functions[name] = functionSetting(f, at, baseDir);
     }
     out.functions = functions;
   }

@@ -1,15 +1,22 @@
 // A local Lambda function in its own worker thread: its own environment variables (process.env
-// is per worker), its module loaded once, and a hang, even a busy loop, that costs one invocation
-// and a fresh sandbox rather than the gateway. `reload()` starts a new sandbox (for --watch).
+// is per worker), its module loaded once as its declared runtime loads it, its heap limited to its
+// memorySize, and a hang, even a busy loop, or running out of memory, that costs one invocation and
+// a fresh sandbox rather than the gateway. `reload()` starts a new sandbox (for --watch).
 import { Worker } from 'node:worker_threads';
 import type { Invocation, LambdaContext, LambdaHandler } from './invoke.js';
 import { LOCAL_API } from './events.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, type HandlerName, type NodeRuntime } from './lambda-runtime.js';
 
 export interface FunctionWorkerOptions {
   readonly name: string;
-  /** An absolute path to the module. */
-  readonly file: string;
-  readonly exportName: string;
+  /** An absolute path to the module, with `exportName`; or `handler`, a parsed handler name. */
+  readonly file?: string;
+  readonly exportName?: string;
+  readonly handler?: HandlerName;
+  /** Default nodejs22.x. */
+  readonly runtime?: NodeRuntime;
+  /** The function's memorySize in MB (default 128): the sandbox's heap limit. */
+  readonly memoryMb?: number;
   /** The function's own variables, on top of the gateway's environment (as a Lambda console sets them). */
   readonly environment: Readonly<Record<string, string>>;
   readonly log?: (entry: Record<string, unknown>) => void;
@@ -22,6 +29,8 @@ export interface FunctionWorker {
   readonly handler: LambdaHandler;
   /** Resolves once the module has loaded, or rejects with why it cannot (a start-up error). */
   ready(): Promise<void>;
+  /** What the runtime check found at load: handlers a newer runtime would refuse. */
+  warnings(): readonly string[];
   /** A fresh sandbox for new invocations; the old one finishes those it has, then stops. */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -49,11 +58,18 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
   let nextId = 1;
   let closed = false;
   const pingTimeoutMs = options.pingTimeoutMs ?? 250;
+  const runtime = options.runtime ?? DEFAULT_RUNTIME;
+  const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
+  const handlerName: HandlerName = options.handler ?? { kind: 'file', module: options.file!, exportPath: [options.exportName ?? 'handler'] };
+  let warnings: string[] = [];
   const env = {
     ...process.env,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: options.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
     AWS_REGION: LOCAL_API.region,
     AWS_DEFAULT_REGION: LOCAL_API.region,
     ...options.environment,
@@ -73,8 +89,10 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
 
   const spawn = (): Sandbox => {
     const worker = new Worker(new URL('./function-worker-main.js', import.meta.url), {
-      workerData: { file: options.file, exportName: options.exportName, functionName: options.name, region: LOCAL_API.region, account: LOCAL_API.account },
+      workerData: { name: handlerName, runtime, memoryMb, functionName: options.name, region: LOCAL_API.region, account: LOCAL_API.account },
       env,
+      // Lambda's memorySize bounds the function's heap (Buffers outside the heap are not counted).
+      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(8, memoryMb / 8)) },
     });
     let markReady!: () => void;
     let markFailed!: (error: Error) => void;
@@ -84,9 +102,12 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
     });
     ready.catch(() => {});
     const box: Sandbox = { worker, ready, pending: new Map(), retired: false, stopped: false, pongs: [] };
-    worker.on('message', (m: { kind: string; id?: number; outcome?: Invocation; message?: string }) => {
-      if (m.kind === 'ready') markReady();
-      else if (m.kind === 'init-error') markFailed(new FunctionError(`${options.name}: cannot load ${options.file}: ${m.message}`));
+    worker.on('message', (m: { kind: string; id?: number; outcome?: Invocation; message?: string; warnings?: string[] }) => {
+      if (m.kind === 'ready') {
+        warnings = m.warnings ?? [];
+        markReady();
+      } else if (m.kind === 'init-error') markFailed(new FunctionError(`${options.name}: cannot load ${handlerName.module}: ${m.message}`));
+      else if (m.kind === 'warning') options.log?.({ event: 'function_runtime_warning', function: options.name, runtime, message: m.message });
       else if (m.kind === 'pong') for (const pong of box.pongs.splice(0)) pong();
       else if (m.kind === 'done') {
         box.pending.get(m.id!)?.settle(m.outcome!);
@@ -103,7 +124,9 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
       options.log?.({ event: 'function_crashed', function: options.name, message });
       if (!closed && sandbox === box) sandbox = spawn();
     };
-    worker.on('error', (error) => crashed(error.message));
+    worker.on('error', (error: NodeJS.ErrnoException) =>
+      crashed(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `Runtime.OutOfMemory: Runtime exited with error: the function used more than its memorySize (${memoryMb} MB)` : error.message),
+    );
     worker.on('exit', (code) => crashed(`the function's sandbox exited (code ${code})`));
     return box;
   };
@@ -165,6 +188,7 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
   return {
     handler,
     ready: () => sandbox.ready,
+    warnings: () => warnings,
     reload: async () => {
       const old = sandbox;
       sandbox = spawn();

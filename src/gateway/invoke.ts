@@ -1,6 +1,8 @@
 // Runs a local function as Lambda runs it: JSON in and out, a context with a deadline, a timeout,
 // and every failure (throw, rejection, callback error, hang, unserialisable answer) reported as a
-// value, so no handler can take the gateway down.
+// value, so no handler can take the gateway down. The context and callback follow the declared
+// runtime (lambda-runtime.ts): succeed/fail/done and callbacks up to nodejs22.x only.
+import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, hasCallbackContract, lambdaContext, type NodeRuntime } from './lambda-runtime.js';
 
 /** The part of Lambda's context handlers use. */
 export interface LambdaContext {
@@ -11,7 +13,7 @@ export interface LambdaContext {
   readonly awsRequestId: string;
   readonly logGroupName: string;
   readonly logStreamName: string;
-  callbackWaitsForEmptyEventLoop: boolean;
+  callbackWaitsForEmptyEventLoop?: boolean;
   getRemainingTimeInMillis(): number;
 }
 
@@ -22,7 +24,7 @@ export type Invocation =
   /** `bytes`: the size of the answer as JSON, what API Gateway limits (an authorizer's to 8 KB). */
   | { readonly kind: 'result'; readonly value: unknown; readonly bytes: number }
   /** `message` is what Lambda reports as errorMessage; API Gateway compares it to "Unauthorized". */
-  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'error'; readonly message: string; readonly errorType?: string }
   | { readonly kind: 'timeout' };
 
 export interface InvokeOptions {
@@ -34,6 +36,15 @@ export interface InvokeOptions {
   readonly account: string;
   /** An answer larger than this as JSON is not parsed: `result` with `value` undefined and `bytes` over the limit. */
   readonly maxResultBytes?: number;
+  /**
+   * The function's runtime: its contract, exactly (a sandbox passes it). Unset: in-process code
+   * (Tollgate's own handler, a test's closure) with nodejs22.x's context, whose plain return is its answer.
+   */
+  readonly runtime?: NodeRuntime;
+  /** Default 128. */
+  readonly memoryMb?: number;
+  /** Told when the handler calls a context method nodejs24.x lacks (succeed, fail, done). */
+  readonly onLegacyCall?: (method: string) => void;
 }
 
 function errorMessage(error: unknown): string {
@@ -88,25 +99,35 @@ function throughJson(value: unknown): { ok: true; value: unknown; bytes: number 
   }
 }
 
+/** Live handles and requests (sockets, timers, file reads), not counting message ports. */
+const activeResources = (): number => process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort').length;
+
+/**
+ * Resolves once the work a handler left behind is done (no more live resources than `baseline`):
+ * the runtime's "empty event loop", after which a callback-era handler that never answered gets null.
+ */
+function whenIdle(baseline: number, stop: Promise<unknown>): Promise<void> {
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  return new Promise((resolve) => {
+    const poll = (): void => {
+      if (stopped) return;
+      if (activeResources() <= baseline) resolve();
+      else setTimeout(poll, 5);
+    };
+    setTimeout(poll, 5);
+  });
+}
+
 export async function invoke(handler: LambdaHandler, event: unknown, options: InvokeOptions): Promise<Invocation> {
-  const deadline = options.now() + options.timeoutMs;
-  const context: LambdaContext = {
-    functionName: options.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${options.region}:${options.account}:function:${options.functionName}`,
-    memoryLimitInMB: '128',
-    awsRequestId: options.requestId,
-    logGroupName: `/aws/lambda/${options.functionName}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - options.now()),
-  };
+  const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const input = throughJson(event);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<Invocation>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'timeout' }), options.timeoutMs);
   });
   const run = new Promise<Invocation>((resolve) => {
+    // The first answer wins (callback, context.fail, the returned promise), as in the runtime.
     const settle = (error: unknown, value: unknown): void => {
       if (error !== undefined && error !== null) return resolve({ kind: 'error', message: errorMessage(error) });
       const limit = options.maxResultBytes;
@@ -115,6 +136,21 @@ export async function invoke(handler: LambdaHandler, event: unknown, options: In
       const output = throughJson(value);
       resolve(output.ok ? { kind: 'result', value: output.value, bytes: output.bytes } : { kind: 'error', message: 'Unable to stringify response body' });
     };
+    const context = lambdaContext({
+      runtime,
+      functionName: options.functionName,
+      region: options.region,
+      account: options.account,
+      requestId: options.requestId,
+      memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
+      deadline: options.now() + options.timeoutMs,
+      now: options.now,
+      complete: settle,
+      ...(options.onLegacyCall ? { onLegacyCall: options.onLegacyCall } : {}),
+    }) as unknown as LambdaContext;
+    const legacy = hasCallbackContract(runtime);
+    const strict = options.runtime !== undefined;
+    const baseline = activeResources();
     try {
       const returned = handler(input.ok ? (input.value as never) : (null as never), context, (error, result) => settle(error, result));
       if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
@@ -122,10 +158,13 @@ export async function invoke(handler: LambdaHandler, event: unknown, options: In
           (value) => settle(undefined, value),
           (error: unknown) => settle(error ?? new Error('rejected'), undefined),
         );
-      } else if (handler.length < 3) {
+      } else if (!legacy || (!strict && handler.length < 3)) {
         settle(undefined, returned);
+      } else {
+        // Up to nodejs22.x a handler that returns no promise answers through the callback or
+        // context.succeed/fail/done; its return value is ignored, and with neither it gets null once idle.
+        void whenIdle(baseline, timeout).then(() => settle(undefined, null));
       }
-      // A callback handler answers through the callback; until then the timeout runs.
     } catch (error) {
       settle(error ?? new Error('thrown'), undefined);
     }
