@@ -47,7 +47,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
   },
   // Informational: it names the kind of authorizer; API Gateway decides by the authorizer's type.
   'x-amazon-apigateway-authtype': { support: 'emulated', note: 'informational; the authorizer type decides' },
-  'x-amazon-apigateway-binary-media-types': { support: 'emulated', note: 'bodies of these types reach functions base64-encoded' },
+  'x-amazon-apigateway-binary-media-types': { support: 'emulated', note: 'bodies of these types reach functions base64-encoded', only: 'rest' },
   'x-amazon-apigateway-cors': {
     support: 'emulated',
     note: 'preflight answered by the gateway, CORS headers added to responses',
@@ -62,7 +62,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
   'x-amazon-apigateway-importer-version': { support: 'emulated', note: 'marks an HTTP API import (older name)' },
   'x-amazon-apigateway-integration': {
     support: 'emulated',
-    note: 'aws_proxy, http_proxy and mock integrations',
+    note: 'aws_proxy, http_proxy, mock and aws (Lambda) integrations, with mapping templates for mock and aws',
     fields: {
       type: yes,
       uri: yes,
@@ -72,7 +72,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
       responses: yes,
       requestParameters: no('request parameter mappings are not applied: the integration gets the request as sent'),
       responseParameters: no('response parameter mappings are not applied'),
-      passthroughBehavior: no('bodies always pass through'),
+      passthroughBehavior: yes,
       contentHandling: no('bodies are not converted'),
       timeoutInMillis: no('the gateway-wide integration timeout (29 s) applies'),
       cacheKeyParameters: no('API caching is not emulated'),

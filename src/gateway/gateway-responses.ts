@@ -35,8 +35,6 @@ export const AWS_RESPONSE_TYPES: Readonly<Record<string, number | undefined>> = 
 const NEVER_LOCAL: Readonly<Record<string, string>> = {
   EXPIRED_TOKEN: 'AWS raises it for expired SigV4 (AWS_IAM) credentials, not emulated; an expired JWT is UNAUTHORIZED on AWS and here',
   INVALID_SIGNATURE: 'AWS raises it for bad SigV4 (AWS_IAM) signatures, not emulated',
-  API_CONFIGURATION_ERROR: 'AWS raises it for integration mapping failures Tollgate does not reproduce',
-  UNSUPPORTED_MEDIA_TYPE: 'AWS raises it with passthroughBehavior NEVER, not emulated',
   WAF_FILTERED: 'AWS WAF is not emulated',
   RESOURCE_NOT_FOUND: 'Tollgate answers an unknown route with MISSING_AUTHENTICATION_TOKEN, as AWS does',
 };
@@ -62,6 +60,8 @@ const CHAIN: Readonly<Record<GatewayResponseType, readonly string[]>> = {
   INTEGRATION_FAILURE: ['INTEGRATION_FAILURE'],
   INTEGRATION_TIMEOUT: ['INTEGRATION_TIMEOUT'],
   INTERNAL_ERROR: [],
+  API_CONFIGURATION_ERROR: ['API_CONFIGURATION_ERROR'],
+  UNSUPPORTED_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE'],
   INVALID_API_KEY: ['INVALID_API_KEY'],
   THROTTLED: ['THROTTLED'],
   QUOTA_EXCEEDED: ['QUOTA_EXCEEDED'],

@@ -104,7 +104,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log }));
     else needed.add(a.functionName);
   }
-  for (const op of api.routes.operations) if (op.integration.type === 'aws_proxy') needed.add(op.integration.functionName);
+  for (const op of api.routes.operations) if (op.integration.type === 'aws_proxy' || op.integration.type === 'aws') needed.add(op.integration.functionName);
   const missing = [...needed].filter((name) => !functions.has(name));
   if (missing.length) throw new Error(`no local function for ${missing.join(', ')}: the API document names ${missing.length > 1 ? 'them' : 'it'} in an ARN`);
 
@@ -217,7 +217,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : jwtDelivery;
     const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
-    return finish(result.failure ? respond(result.failure) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
+    return finish(result.failure ? respond(result.failure, result.message === undefined ? {} : { message: result.message }) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
   }
 
   return {

@@ -1,10 +1,11 @@
-// The three integrations a local REST API serves: a local Lambda (aws_proxy), a fixed answer
-// (mock), and a URL (http_proxy). Each returns a response, never throws.
+// The integrations a local API serves: a local Lambda (aws_proxy), a URL (http_proxy), and the
+// mapped ones (mock and aws, in mapped-integrations.ts). Each returns a response, never throws.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { LOCAL_API, proxyEvent, proxyEventV1Http, proxyEventV2, type AuthorizerDelivery, type HttpAuthorizerDelivery, type HttpView, type RequestView } from './events.js';
 import { decodesAnswer, proxyRequestBody } from './binary.js';
 import { invoke, type LambdaHandler } from './invoke.js';
+import { runMapped } from './mapped-integrations.js';
 import type { Integration } from './openapi.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
 
@@ -26,8 +27,12 @@ export interface IntegrationResult {
   /** Why the integration failed, for the access log. */
   readonly error: string | undefined;
   /** Set when the answer is the gateway's own (a failure), so the API's gateway responses can customise it. */
-  readonly failure?: 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT';
+  readonly failure?: IntegrationFailure;
+  /** Replaces the failure's default message (e.g. why a body is not JSON). */
+  readonly message?: string;
 }
+
+export type IntegrationFailure = 'INTEGRATION_FAILURE' | 'INTEGRATION_TIMEOUT' | 'API_CONFIGURATION_ERROR' | 'UNSUPPORTED_MEDIA_TYPE' | 'BAD_REQUEST_BODY';
 
 export async function runIntegration(
   integration: Integration,
@@ -38,7 +43,8 @@ export async function runIntegration(
 ): Promise<IntegrationResult> {
   switch (integration.type) {
     case 'mock':
-      return { response: { status: integration.statusCode, headers: { ...integration.headers, 'x-amzn-RequestId': view.requestId }, body: integration.body }, error: undefined };
+    case 'aws':
+      return runMapped(integration, view, body, 'http' in delivery ? undefined : delivery.authorizer, deps);
     case 'aws_proxy':
       return lambdaProxy(integration.functionName, integration.payloadFormatVersion, view, body, delivery, deps);
     case 'http_proxy':

@@ -9,6 +9,7 @@ import type { Algorithm } from '../core/algorithms.js';
 import { offsetOf } from '../config/yaml-position.js';
 import { readApiSettings, type ApiSettings } from './api-settings.js';
 import { SettingIssue } from './extensions.js';
+import { readMapping, type Mapping } from './integration-mapping.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 
 /** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
@@ -76,7 +77,10 @@ export type Integration =
   /** `payloadFormatVersion`: the proxy event's shape; REST APIs always send 1.0. */
   | { readonly type: 'aws_proxy'; readonly functionName: string; readonly payloadFormatVersion: '1.0' | '2.0' }
   | { readonly type: 'http_proxy'; readonly uri: string; readonly httpMethod: string }
-  | { readonly type: 'mock'; readonly statusCode: number; readonly headers: Readonly<Record<string, string>>; readonly body: string };
+  /** A fixed answer shaped by mapping templates. */
+  | { readonly type: 'mock'; readonly mapping: Mapping }
+  /** A Lambda function invoked with the request template's output (non-proxy), its answer mapped back. */
+  | { readonly type: 'aws'; readonly functionName: string; readonly mapping: Mapping };
 
 export interface Operation {
   readonly method: RouteMethod;
@@ -585,34 +589,14 @@ function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integr
     }
     case 'mock':
       if (flavour === 'http') fail([...path, 'type'], 'mock integrations are REST only; HTTP APIs take aws_proxy or http_proxy');
-      return readMock(ext, path);
+      return { type, mapping: readMapping(ext, path, fail) };
+    case 'aws': {
+      if (flavour === 'http') fail([...path, 'type'], 'aws (non-proxy) integrations are REST only here; HTTP APIs take aws_proxy or http_proxy');
+      const uri = string(ext.uri, [...path, 'uri']);
+      if (!/:lambda:path\/[^/]+\/functions\//.test(uri)) fail([...path, 'uri'], 'an aws integration is emulated for Lambda only (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/…/invocations)');
+      return { type, functionName: functionName(uri, [...path, 'uri']), mapping: readMapping(ext, path, fail) };
+    }
     default:
-      return fail([...path, 'type'], 'must be aws_proxy, http_proxy or mock (aws and http with mapping templates are not supported yet)');
+      return fail([...path, 'type'], 'must be aws_proxy, http_proxy, mock or aws (http with mapping templates is not supported yet)');
   }
-}
-
-/**
- * A mock integration's answer: `responses.default` with its statusCode, static header values
- * (`method.response.header.X: "'value'"`) and the `application/json` response template, used as
- * the body verbatim (templates are not evaluated).
- */
-function readMock(ext: Obj, path: KeyPath): Integration {
-  const responses = ext.responses === undefined ? {} : object(ext.responses, [...path, 'responses']);
-  const def = responses.default === undefined ? {} : object(responses.default, [...path, 'responses', 'default']);
-  const base: KeyPath = [...path, 'responses', 'default'];
-  const statusCode = def.statusCode === undefined ? 200 : Number(def.statusCode);
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) fail([...base, 'statusCode'], 'must be an HTTP status code');
-  const headers: Record<string, string> = {};
-  const params = def.responseParameters === undefined ? {} : object(def.responseParameters, [...base, 'responseParameters']);
-  for (const [key, value] of Object.entries(params)) {
-    const m = /^method\.response\.header\.(.+)$/.exec(key);
-    const literal = typeof value === 'string' ? /^'(.*)'$/s.exec(value) : null;
-    if (!m || !literal) fail([...base, 'responseParameters', key], "must map method.response.header.NAME to a quoted literal ('value')", true);
-    headers[m![1]!] = literal![1]!;
-  }
-  const templates = def.responseTemplates === undefined ? {} : object(def.responseTemplates, [...base, 'responseTemplates']);
-  const body = templates['application/json'] ?? '';
-  if (typeof body !== 'string') fail([...base, 'responseTemplates', 'application/json'], 'must be a string');
-  if (body !== '' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-  return { type: 'mock', statusCode, headers, body: body as string };
 }

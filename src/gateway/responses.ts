@@ -37,6 +37,11 @@ export const GATEWAY_RESPONSES = {
   INTEGRATION_FAILURE: { status: 502, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
   INTEGRATION_TIMEOUT: { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' },
   INTERNAL_ERROR: { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
+  // A mapped integration that cannot answer: no integration response matches and none is default,
+  // a template that fails or renders what the integration cannot take (docs/emulation.md).
+  API_CONFIGURATION_ERROR: { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' },
+  // No request template for the Content-Type with passthroughBehavior NEVER or WHEN_NO_TEMPLATES (docs/emulation.md).
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, body: '{"message": "Unsupported Media Type"}', errorType: 'UnsupportedMediaTypeException' },
   // Usage plans (spec section 9). The 403 body is [infer]; the throttle body is [field, weak]; the
   // quota body and error type are [field] from several captures.
   INVALID_API_KEY: { status: 403, body: '{"message":"Forbidden"}', errorType: 'ForbiddenException' },
