@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
 // The tour always uses the development issuer, whatever issuer the shell has configured.
-const devEnv = { ...process.env, TOKEN_ISSUER: '', JWKS_URI: '', AUDIENCE: '', ALGORITHMS: '', REQUIRED_SCOPES: '' };
+const devEnv = { ...process.env, TOKEN_ISSUER: '', JWKS_URI: '', AUDIENCE: '', ALGORITHMS: '', REQUIRED_SCOPES: '', TOKEN_SECRET: '', TOKEN_SECRET_FILE: '', PRESET: '', TOKEN_USE: '' };
 const run = (args, env = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...devEnv, ...env } });
 const say = (text) => process.stdout.write(process.stdout.isTTY ? `\n\x1b[1m${text}\x1b[0m\n` : `\n${text}\n`);
 const show = (r) => process.stdout.write(r.stdout + (r.status === 0 ? '' : `(exit ${r.status})\n`));

@@ -227,6 +227,32 @@ test('crit in the header, whatever it lists: HEADER_UNSUPPORTED', async () => {
   for (const extra of crits) await check(r, forge(RS, { alg: 'RS256', kid: RS.kid, ...extra }, claims()), 'HEADER_UNSUPPORTED', JSON.stringify(extra));
 });
 
+test('repeated member names in the header or payload, at any depth: TOKEN_MALFORMED (RFC 7515 section 5.2)', async () => {
+  const r = rt();
+  const header = `{"alg":"RS256","kid":"${RS.kid}"}`;
+  const payload = JSON.stringify(claims());
+  const raw = (h: string, p: string): string => forge(RS, { raw: b64u(h) }, { raw: b64u(p) });
+  await check(r, raw(header, payload), 'allow', 'the same token without repeats');
+  await check(r, raw(`{"alg":"none","kid":"${RS.kid}","alg":"RS256"}`, payload), 'TOKEN_MALFORMED', 'two alg, the last RS256');
+  await check(r, raw(`{"kid":"other","alg":"RS256" , "kid" :"${RS.kid}"}`, payload), 'TOKEN_MALFORMED', 'two kid, spaced');
+  await check(r, raw(header, payload.replace(/^\{/, '{"iss":"https://evil.example",')), 'TOKEN_MALFORMED', 'two iss');
+  await check(r, raw(header, `${payload.slice(0, -1)},"sub":"admin"}`), 'TOKEN_MALFORMED', 'a later sub');
+  await check(r, raw(header, `${payload.slice(0, -1)},"org":{"role":"user","role":"admin"}}`), 'TOKEN_MALFORMED', 'repeated inside a nested claim');
+  await check(r, raw(header, `${payload.slice(0, -1)},"list":[{"a":1,"a":2}]}`), 'TOKEN_MALFORMED', 'repeated inside an object in a list');
+  await check(r, raw(header, `${payload.slice(0, -1)},"ab":1,${String.raw`"\u0061b"`}:2}`), 'TOKEN_MALFORMED', 'the same name, once escaped');
+  // Names that look alike, escapes and quotes inside strings are not repeats.
+  const tricky = `${payload.slice(0, -1)}${String.raw`,"a\\":"\\\":","a":"\":x","b":{"a":[1,{"c":"a"}]},"\u0062b":1,"ab\"":{}}`}`;
+  assert.doesNotThrow(() => JSON.parse(tricky));
+  await check(r, raw(header, tricky), 'allow', 'escaped quotes and backslashes, nested same names at other depths');
+});
+
+test('JWE-only header parameters (enc, zip) in a JWS: TOKEN_MALFORMED', async () => {
+  const r = rt();
+  for (const extra of [{ enc: 'A256GCM' }, { zip: 'DEF' }, { enc: null }]) {
+    await check(r, forge(RS, { alg: 'RS256', kid: RS.kid, ...extra }, claims()), 'TOKEN_MALFORMED', JSON.stringify(extra));
+  }
+});
+
 test('wrong issuer, including the trailing-slash variant: ISSUER_MISMATCH', async () => {
   const r = rt();
   assert.ok(ISSUER.endsWith('/'));

@@ -148,6 +148,30 @@ test('every command has --help; bad arguments give one line and exit 2', async (
   assert.match(noConfig.stderr, /AUDIENCE is required/);
 });
 
+test('issuer settings without TOKEN_ISSUER: invoke, explain and serve refuse to start (exit 2, one line naming it), never the development issuer', async () => {
+  const token = (await run(['token'])).stdout.trim();
+  assert.equal((await run(['invoke', '--token', token])).code, 0, 'no issuer setting at all: the development issuer');
+  const half: [Record<string, string>, RegExp][] = [
+    [{ JWKS_URI: server.url, AUDIENCE: 'https://petstore.example.com' }, /^tollgate: JWKS_URI and AUDIENCE are set but TOKEN_ISSUER is not/],
+    [{ AUDIENCE: 'https://petstore.example.com' }, /^tollgate: AUDIENCE is set but TOKEN_ISSUER is not/],
+    [{ TOKEN_SECRET: 'x'.repeat(40), TOKEN_ISSUER: '  ' }, /TOKEN_SECRET is set but TOKEN_ISSUER is not/],
+    [{ PRESET: 'auth0', TOKEN_USE: 'id', ALGORITHMS: 'RS256', JWKS_URI: '' }, /ALGORITHMS, PRESET and TOKEN_USE are set but TOKEN_ISSUER is not/],
+  ];
+  const config = repoPath('examples', 'serve.config.yaml');
+  const commands = [['invoke', '--token', token], ['explain', token], ['serve', '--config', config, '--port', '0']];
+  for (const [i, [env, message]] of half.entries()) {
+    // Every command on the first; the settings' names on invoke (all three share the check).
+    for (const args of i === 0 ? commands : commands.slice(0, 1)) {
+      const r = await run(args, env);
+      const label = `${args[0]} ${JSON.stringify(env)}`;
+      assert.equal(r.code, 2, `${label}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${label}: ${r.stderr}`);
+      assert.match(r.stderr, message, label);
+      assert.doesNotMatch(r.stdout, /Allow/, label);
+    }
+  }
+});
+
 test('npm run tour shows an Allow, a Deny and an Unauthorized on the development issuer', async () => {
   const root = repoPath();
   const r = await new Promise<Run>((resolve) => {

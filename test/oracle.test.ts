@@ -47,7 +47,7 @@ after(() => server.close());
 
 const JOSE_KEYS = createLocalJWKSet(JWKS);
 
-type Rule = 'a:strict-base64url' | 'b:iat-in-future' | 'c:crit' | 'd:sub-and-aud-types';
+type Rule = 'a:strict-base64url' | 'b:iat-in-future' | 'c:crit' | 'd:sub-and-aud-types' | 'e:repeated-member-names' | 'f:jwe-header-parameters';
 
 interface OracleVerdict {
   readonly accept: boolean;
@@ -98,7 +98,25 @@ async function oracle(token: string, tolerance: Tolerance): Promise<OracleVerdic
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) return reject('d:sub-and-aud-types', `sub ${JSON.stringify(payload.sub)}`);
   if (Array.isArray(payload.aud) && payload.aud.some((a) => typeof a !== 'string')) return reject('d:sub-and-aud-types', `aud ${JSON.stringify(payload.aud)}`);
 
+  // (e) No member name repeated in an object of the header or payload (RFC 7515 section 5.2
+  //     allows refusing them); JSON.parse, and so jose, keeps the last.
+  for (const [i, segment] of segments.slice(0, 2).entries()) {
+    if (repeatsMemberName(Buffer.from(segment, 'base64url').toString('utf8'))) return reject('e:repeated-member-names', `segment ${i} repeats a member name`);
+  }
+
+  // (f) JWE-only header parameters (enc, zip; RFC 7516 section 4.1) make it no plain JWS.
+  const jwe = ['enc', 'zip'].find((name) => (header as Record<string, unknown>)[name] !== undefined);
+  if (jwe) return reject('f:jwe-header-parameters', `header has ${jwe}`);
+
   return { accept: true, joseAccepts: true, detail: 'accepted' };
+}
+
+/** Member names (strings followed by `:`, found by a regular expression) outnumber the parsed keys. */
+function repeatsMemberName(json: string): boolean {
+  const names = json.match(/"(?:[^"\\]|\\.)*"\s*:/g)?.length ?? 0;
+  const keys = (value: unknown): number => typeof value !== 'object' || value === null ? 0
+    : Object.entries(value).reduce((n, [, v]) => n + (Array.isArray(value) ? 0 : 1) + keys(v), 0);
+  return names !== keys(JSON.parse(json.replace(/^\uFEFF/, ''))); // jose strips a BOM
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,7 +188,10 @@ async function structuralCases(alg: Algorithm): Promise<Case[]> {
   add('valid with attacker jku/x5u in the header (ignored)', forge(key, { ...hdr, jku: 'https://attacker.example/jwks.json', x5u: 'https://attacker.example/cert.pem' }, body), 'accept');
   add('valid with b64:false but no crit (b64 ignored, payload is base64url)', forge(key, { ...hdr, b64: false }, body), 'accept');
   add('valid with lone surrogate escape in a claim', forge(key, hdr, { raw: b64u(JSON.stringify(body).replace('"read:pets"', '"\\ud800"')) }), 'accept');
-  add('valid with duplicate sub keys, last one non-empty', forge(key, hdr, { raw: b64u(`{"sub":"","sub":"user-1",${JSON.stringify(body).slice(1)}`) }), 'accept');
+  add('duplicate sub keys, last one non-empty (rule e)', forge(key, hdr, { raw: b64u(`{"sub":"","sub":"user-1",${JSON.stringify(body).slice(1)}`) }), 'reject');
+  add('duplicate alg in the header, first none (rule e)', forge(key, { raw: b64u(`{"alg":"none","kid":"${key.kid}","alg":"${alg}"}`) }, body), 'reject');
+  add('valid with the same names at other depths', forge(key, hdr, claims({ org: { sub: 'x', org: [{ sub: 'y' }] } })), 'accept');
+  add('enc in the header (rule f)', forge(key, { ...hdr, enc: 'A256GCM' }, body), 'reject');
 
   // Signature bytes.
   add('signature: first byte flipped', `${h}.${p}.${flip(sig, 0).toString('base64url')}`, 'reject');
@@ -366,7 +387,7 @@ for (const alg of ALGORITHMS) {
 test('the corpus exercises every documented stricter rule and accepts the valid tokens', () => {
   assert.ok(total > 2000, `only ${total} verifications ran`);
   assert.ok(accepted > 100, `only ${accepted} tokens were accepted: the corpus must contain valid tokens both sides accept`);
-  assert.deepEqual([...rulesApplied].sort(), ['a:strict-base64url', 'b:iat-in-future', 'c:crit', 'd:sub-and-aud-types']);
+  assert.deepEqual([...rulesApplied].sort(), ['a:strict-base64url', 'b:iat-in-future', 'c:crit', 'd:sub-and-aud-types', 'e:repeated-member-names', 'f:jwe-header-parameters']);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,22 @@ export function defaultDevIssuer(env: NodeJS.ProcessEnv = process.env): string {
   return port && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? devIssuerFor(Number(port)) : DEV_ISSUER;
 }
 
+/**
+ * Settings that describe a real issuer. Any of them without TOKEN_ISSUER is a half-written
+ * configuration: the development issuer would replace it (dropping JWKS_URI, trusting tokens that
+ * `tollgate token` mints), so the CLI refuses to start instead.
+ */
+const ISSUER_SETTINGS = ['JWKS_URI', 'AUDIENCE', 'ALGORITHMS', 'TOKEN_SECRET', 'TOKEN_SECRET_FILE', 'PRESET', 'TOKEN_USE'] as const;
+
+/** Throws a UsageError when issuer settings are given without TOKEN_ISSUER (empty counts as unset). */
+export function refuseHalfIssuer(env: Readonly<Record<string, string | undefined>>): void {
+  if (env.TOKEN_ISSUER?.trim()) return;
+  const given = ISSUER_SETTINGS.filter((name) => env[name]?.trim());
+  if (given.length === 0) return;
+  const list = given.length === 1 ? `${given[0]} is` : `${given.slice(0, -1).join(', ')} and ${given.at(-1)} are`;
+  throw new UsageError(`${list} set but TOKEN_ISSUER is not: set TOKEN_ISSUER (the exact iss of your tokens), or unset ${given.length === 1 ? 'it' : 'them'} to use the development issuer`);
+}
+
 export interface DevKey {
   readonly kid: string;
   readonly privateKey: KeyObject;

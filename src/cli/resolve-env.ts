@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { FileConfig } from '../config/file-validate.js';
-import { DEV_AUDIENCE, defaultDevIssuer, loadDevKey, serveDevJwks } from './dev-issuer.js';
+import { DEV_AUDIENCE, defaultDevIssuer, loadDevKey, refuseHalfIssuer, serveDevJwks } from './dev-issuer.js';
 import { commandEnv } from './env-file.js';
 import { configFilePath, readConfigFile } from './load-config.js';
 
@@ -24,6 +24,7 @@ export async function resolveEnv(envFile: string | undefined, configOption: stri
   const path = configFilePath(configOption, env);
   const file = path ? readConfigFile(path, env) : undefined;
   if (env.TOKEN_ISSUER?.trim() || file?.issuers) return { env, file, close: async () => {} };
+  refuseHalfIssuer(env);
   const key = loadDevKey({ create: true })!;
   const { url, server } = await serveDevJwks(key);
   const devIssuer = defaultDevIssuer(env as NodeJS.ProcessEnv);

@@ -17,7 +17,7 @@ import { writeLogLine } from '../lambda/log-line.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
 import { createPageMount, PETSTORE_ENDPOINTS, type PageConfig } from '../web/page-mount.js';
-import { DEV_AUDIENCE, devIssuerFor, loadDevKey } from './dev-issuer.js';
+import { DEV_AUDIENCE, devIssuerFor, loadDevKey, refuseHalfIssuer } from './dev-issuer.js';
 import { commandEnv } from './env-file.js';
 import { UsageError } from './errors.js';
 import { cliAuthorizerConfig, configFilePath } from './load-config.js';
@@ -122,6 +122,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   // Without an issuer anywhere, the development provider is the issuer: the file may then omit issuers.
   const probe = configPath ? readConfig(configPath, { ...env, TOKEN_ISSUER: env.TOKEN_ISSUER?.trim() || devIssuerFor(3000) }) : undefined;
   const settings: ServeSettings = probe?.settings ?? { functions: {}, stageVariables: {}, assumptions: {} };
+  if (probe?.file.issuers === undefined) refuseHalfIssuer(env);
   const devMode = !env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && settings.devProvider !== false;
   if (!env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && !devMode) {
     throw new UsageError('no issuer: set TOKEN_ISSUER (and AUDIENCE), or issuers in the config file, or leave serve.devProvider on');

@@ -5,6 +5,7 @@ import type { CompiledRules, RouteRule } from '../core/rules-types.js';
 import type { AuthorizerConfig } from '../config/authorizer-config.js';
 import { claimValues } from '../core/scopes.js';
 import type { Authorizer } from './authorizer.js';
+import { logLinesWritten } from './log-line.js';
 import { evaluatePolicy, policyResource } from './policy.js';
 import { formatResponse, readRequest, type AuthorizerResult, type AuthRequest, type Outcome } from './shapes/index.js';
 
@@ -49,6 +50,9 @@ export function createHandler(authorizer: Authorizer): AuthorizerHandler {
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
     }
+    // A line queued behind a full stdout pipe is written before the invocation ends.
+    const backlog = logLinesWritten();
+    if (backlog) await backlog;
     const usage = usageKey(authorizer, decision);
     const formatted = formatResponse(request?.shape ?? 'rest-token', resolved.outcome, { v2Response: config.v2Response, usageIdentifierKey: usage });
     if (formatted.ok) {
