@@ -1,8 +1,8 @@
 // The route-rules engine as one object, so the Lambda can load it only when rules are configured
 // (a separate chunk of the bundle), and the handler calls it without importing it.
-import { evaluateRule } from './rules-eval.js';
+import { evaluateRule, ruleEvaluator } from './rules-eval.js';
 import { buildRoutePolicy } from './rules-policy.js';
 import { validateRules } from './rules-validate.js';
 
-export const rulesEngine = { validateRules, evaluateRule, buildRoutePolicy };
+export const rulesEngine = { validateRules, evaluateRule, ruleEvaluator, buildRoutePolicy };
 export type RulesEngine = typeof rulesEngine;

@@ -21,6 +21,32 @@ export interface RuleIdentity {
  * token at all, which the caller handles before it has claims).
  */
 export function evaluateRule(rule: RouteRule, claims: JwtPayload, identity: RuleIdentity): Reason | undefined {
+  return ruleEvaluator(claims, identity)(rule);
+}
+
+/**
+ * evaluateRule for one request's token, remembering each rule's answer and each condition's: the
+ * cache-safe policy asks about every route, and routes share conditions (validation gives equal
+ * conditions one object), so a pattern runs at most once per request whatever the rule count.
+ */
+export function ruleEvaluator(claims: JwtPayload, identity: RuleIdentity): (rule: RouteRule) => Reason | undefined {
+  const rules = new Map<RouteRule, Reason | undefined>();
+  const conditions = new Map<ClaimCondition, string | undefined>();
+  const failure = (condition: ClaimCondition): string | undefined => {
+    if (conditions.has(condition)) return conditions.get(condition);
+    const why = conditionFailure(condition, Object.prototype.hasOwnProperty.call(claims, condition.claim) ? claims[condition.claim] : undefined);
+    conditions.set(condition, why);
+    return why;
+  };
+  return (rule) => {
+    if (rules.has(rule)) return rules.get(rule);
+    const answer = decide(rule, identity, failure);
+    rules.set(rule, answer);
+    return answer;
+  };
+}
+
+function decide(rule: RouteRule, identity: RuleIdentity, failure: (condition: ClaimCondition) => string | undefined): Reason | undefined {
   switch (rule.access) {
     case 'public':
     case 'authenticated':
@@ -30,7 +56,7 @@ export function evaluateRule(rule: RouteRule, claims: JwtPayload, identity: Rule
     case 'conditions':
       return checkSet(rule, rule.scopes, identity.scopes, 'scopes')
         ?? checkSet(rule, rule.groups, identity.groups, 'groups')
-        ?? checkConditions(rule, claims);
+        ?? checkConditions(rule, failure);
   }
 }
 
@@ -54,9 +80,9 @@ function checkSet(rule: RouteRule, required: SetRequirement | undefined, granted
   return reason(code, { route: rule.route, match, missing }, message);
 }
 
-function checkConditions(rule: RouteRule, claims: JwtPayload): Reason | undefined {
+function checkConditions(rule: RouteRule, failure: (condition: ClaimCondition) => string | undefined): Reason | undefined {
   for (const condition of rule.claims) {
-    const why = conditionFailure(condition, Object.prototype.hasOwnProperty.call(claims, condition.claim) ? claims[condition.claim] : undefined);
+    const why = failure(condition);
     if (why !== undefined) {
       return reason('CLAIM_CONDITION_FAILED', { route: rule.route, claim: condition.claim, condition: condition.op }, `The ${condition.claim} claim ${why}`);
     }
@@ -81,6 +107,6 @@ function conditionFailure(condition: ClaimCondition, value: unknown): string | u
     case 'pattern':
       if (typeof value !== 'string') return `is a ${kind}; the pattern ${JSON.stringify(condition.source)} applies to strings`;
       if (value.length > MAX_PATTERN_INPUT) return `is longer than ${MAX_PATTERN_INPUT} characters, which patterns never match`;
-      return patternMatches(condition.regex, value) ? undefined : `does not match ${JSON.stringify(condition.source)}`;
+      return patternMatches(condition.pattern, value) ? undefined : `does not match ${JSON.stringify(condition.source)}`;
   }
 }

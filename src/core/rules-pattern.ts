@@ -1,126 +1,203 @@
-// Claim patterns: regular expressions a rules file writes, compiled so that matching stays fast.
+// Claim patterns: regular expressions a rules file writes, matched in linear time.
 //
 // Claim values come from signed tokens, but users often choose some of them (a name, an email), so
-// a pattern must not let a value make the authorizer spin. JavaScript's backtracking engine is
-// exponential on nested quantifiers (`(a+)+$`) and polynomial on runs of them (`a*a*a*b` takes
-// over a second on 256 characters). The guard, checked when the rules are loaded:
-//   - at most MAX_PATTERN_LENGTH characters, compiled with the `u` flag (strict syntax);
-//   - no backreferences;
-//   - no quantifier on a group that has a quantifier or an alternation inside (`(a+)+`, `(a|ab)*`);
-//   - at most MAX_BRANCH_POINTS repetitions and alternations in all: each `*`, `+`, `?`, `{n,}` and
-//     `{n,m}` counts one (an exact `{n}` does not), and each group with `|` counts one;
-// and, when a request is decided, values longer than MAX_PATTERN_INPUT characters never match.
-// Together these bound the worst case at about n³ steps for n = 256: a few milliseconds.
+// no value may make the authorizer spin. JavaScript's backtracking engine is exponential on nested
+// quantifiers (`(a+)+$`) and polynomial on runs of them (`a{0,200}a{0,200}b` took 21 ms on 256
+// characters). So patterns never run on it: they are compiled to a Thompson automaton (one state
+// per character position) and run over the value once, all threads in step (as RE2 does), which
+// costs at most (value length + 1) × states, whatever the pattern and the value. Bounds:
+//   - MAX_PATTERN_LENGTH characters of source, valid with the `u` flag (strict syntax);
+//   - MAX_PATTERN_POSITIONS character positions once bounded repeats are written out
+//     (`a{0,200}` is 200 of them);
+//   - no backreferences and no lookarounds, which no automaton can run (refused with their position);
+//   - values longer than MAX_PATTERN_INPUT characters never match (and are not read).
+// JavaScript's own RegExp still decides what each single character piece (`\d`, `\p{L}`, `[^@]`)
+// matches, so a pattern means what it means in JavaScript.
+import { parsePattern, PatternRefused, type Assertion, type RegexNode } from './rules-regex-parse.js';
 
 export const MAX_PATTERN_LENGTH = 200;
-export const MAX_BRANCH_POINTS = 2;
+export const MAX_PATTERN_POSITIONS = 256;
 export const MAX_PATTERN_INPUT = 256;
 
-export type CompiledPattern = { ok: true; regex: RegExp } | { ok: false; message: string };
+/** A compiled claim pattern. `test` searches the value, as RegExp.prototype.test does (unanchored). */
+export interface ClaimPattern {
+  readonly source: string;
+  /** Automaton states: one character of the value costs at most twice this many steps. */
+  readonly states: number;
+  test(value: string): boolean;
+}
+
+export type CompiledPattern = { ok: true; pattern: ClaimPattern } | { ok: false; message: string };
+
+/** Matches run and steps taken (states visited) so far: for tests that bound the work, not the time. */
+export const patternWork = { runs: 0, steps: 0 };
 
 export function compileClaimPattern(source: string): CompiledPattern {
   if (source.length === 0) return { ok: false, message: 'must not be empty' };
   if (source.length > MAX_PATTERN_LENGTH) return { ok: false, message: `is ${source.length} characters long; patterns may have at most ${MAX_PATTERN_LENGTH}` };
-  let regex: RegExp;
   try {
-    regex = new RegExp(source, 'u');
+    new RegExp(source, 'u');
   } catch (error) {
     return { ok: false, message: `is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` };
   }
-  const unsafe = backtrackingRisk(source);
-  return unsafe === undefined ? { ok: true, regex } : { ok: false, message: unsafe };
+  try {
+    const program = new Program();
+    const entry = program.compile(parsePattern(source), MATCH);
+    return { ok: true, pattern: new Automaton(source, program, entry) };
+  } catch (error) {
+    if (error instanceof PatternRefused) return { ok: false, message: error.message };
+    throw error;
+  }
 }
 
-/** Does the pattern match the value? Searched, not anchored: patterns write `^` and `$` themselves. */
-export function patternMatches(regex: RegExp, value: string): boolean {
-  return value.length <= MAX_PATTERN_INPUT && regex.test(value);
+/** Does the pattern match the value? Values over MAX_PATTERN_INPUT characters never do. */
+export function patternMatches(pattern: ClaimPattern, value: string): boolean {
+  return value.length <= MAX_PATTERN_INPUT && pattern.test(value);
 }
 
-interface Group {
-  /** Has a quantifier or an alternation anywhere inside. */
-  branching: boolean;
-  alternation: boolean;
-}
+// ---------------------------------------------------------------------------------------------
+// The automaton: states in arrays. A state either consumes one character (`char`, then `next`),
+// checks a position (`assert`, then `next`), forks (`split`: `next` and `alt`), or accepts.
 
-type Last = 'nothing' | 'atom' | 'plain-group' | 'branching-group';
+const MATCH = 0;
+const Op = { Match: 0, Char: 1, Assert: 2, Split: 3 } as const;
+type Op = (typeof Op)[keyof typeof Op];
 
-/**
- * Why a syntactically valid pattern (`u` flag) could backtrack badly, or undefined. Walks the
- * source once, tracking groups, since the syntax is already known to be valid.
- */
-function backtrackingRisk(source: string): string | undefined {
-  const groups: Group[] = [{ branching: false, alternation: false }];
-  let branchPoints = 0;
-  let last: Last = 'nothing';
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i]!;
-    const top = groups[groups.length - 1]!;
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      if (/[1-9k]/.test(next)) return 'uses a backreference, which can make matching slow; backreferences are not allowed';
-      i = escapeEnd(source, i);
-      last = 'atom';
-    } else if (c === '[') {
-      i = classEnd(source, i);
-      last = 'atom';
-    } else if (c === '(') {
-      groups.push({ branching: false, alternation: false });
-      i = groupBodyStart(source, i);
-      last = 'nothing';
-    } else if (c === ')') {
-      const closed = groups.pop()!;
-      if (closed.alternation) branchPoints++;
-      const parent = groups[groups.length - 1]!;
-      parent.branching ||= closed.branching;
-      last = closed.branching ? 'branching-group' : 'plain-group';
-      i++;
-    } else if (c === '|') {
-      top.alternation = true;
-      top.branching = true;
-      last = 'nothing';
-      i++;
-    } else if (c === '*' || c === '+' || c === '?' || c === '{') {
-      if (last === 'branching-group') {
-        return 'repeats a group that has a quantifier or | inside (like (a+)+ or (a|ab)*), which can backtrack catastrophically';
+class Program {
+  readonly op: Op[] = [Op.Match];
+  readonly next: number[] = [-1];
+  readonly alt: number[] = [-1];
+  readonly matches: (((cp: number) => boolean) | undefined)[] = [undefined];
+  readonly assertion: (Assertion | undefined)[] = [undefined];
+  positions = 0;
+
+  private add(op: Op, next: number, alt = -1): number {
+    this.op.push(op);
+    this.next.push(next);
+    this.alt.push(alt);
+    this.matches.push(undefined);
+    this.assertion.push(undefined);
+    return this.op.length - 1;
+  }
+
+  /** Compiles `node` to run before state `then`; returns its entry state. Built back to front. */
+  compile(node: RegexNode, then: number): number {
+    switch (node.kind) {
+      case 'char': {
+        if (++this.positions > MAX_PATTERN_POSITIONS) {
+          throw new PatternRefused(`has more than ${MAX_PATTERN_POSITIONS} character positions once repeats are counted out (a{0,200} is 200); patterns may have at most ${MAX_PATTERN_POSITIONS}`);
+        }
+        const s = this.add(Op.Char, then);
+        this.matches[s] = node.matches;
+        return s;
       }
-      const end = c === '{' ? source.indexOf('}', i) + 1 : i + 1;
-      if (!/^\{\d+\}$/.test(source.slice(i, end))) {
-        branchPoints++;
-        top.branching = true;
+      case 'assert': {
+        const s = this.add(Op.Assert, then);
+        this.assertion[s] = node.assertion;
+        return s;
       }
-      i = source[end] === '?' ? end + 1 : end; // a lazy quantifier is the same repetition
-      last = 'atom';
-    } else {
-      i++;
-      last = 'atom';
+      case 'seq':
+        return node.items.reduceRight((next, item) => this.compile(item, next), then);
+      case 'alt':
+        return node.options.map((option) => this.compile(option, then)).reduce((a, b) => this.add(Op.Split, a, b));
+      case 'repeat':
+        return this.repeat(node.item, node.min, node.max, then);
     }
   }
-  if (groups[0]!.alternation) branchPoints++;
-  if (branchPoints > MAX_BRANCH_POINTS) {
-    return `has ${branchPoints} repetitions and alternations (*, +, ?, {n,m}, groups with |); at most ${MAX_BRANCH_POINTS} are allowed so that matching stays fast (oneOf lists values without a pattern)`;
+
+  private repeat(item: RegexNode, min: number, max: number, then: number): number {
+    let entry = then;
+    if (max === Infinity) {
+      const loop = this.add(Op.Split, -1, then); // item again, or on
+      this.next[loop] = this.compile(item, loop);
+      entry = loop;
+    } else {
+      for (let k = min; k < max; k++) entry = this.add(Op.Split, this.compile(item, entry), then); // optional copies
+    }
+    for (let k = 0; k < min; k++) entry = this.compile(item, entry);
+    return entry;
   }
-  return undefined;
 }
 
-/** Index after an escape: `\d`, `\u{1F600}`, `\p{L}`, `\uFFFF`, `\x41`, `\cJ`. */
-function escapeEnd(source: string, i: number): number {
-  const kind = source[i + 1];
-  if ((kind === 'u' || kind === 'p' || kind === 'P') && source[i + 2] === '{') return source.indexOf('}', i) + 1;
-  return i + 2;
+class Automaton implements ClaimPattern {
+  readonly states: number;
+  private readonly marks: Uint32Array;
+  private stamp = 0;
+
+  constructor(readonly source: string, private readonly p: Program, private readonly entry: number) {
+    this.states = p.op.length;
+    this.marks = new Uint32Array(this.states);
+  }
+
+  /**
+   * All threads in step: `current` holds the character states alive before position i. Each state
+   * is visited at most once per position (marked with that position's stamp).
+   */
+  test(value: string): boolean {
+    patternWork.runs++;
+    let current: number[] = [];
+    let next: number[] = [];
+    let prev = -1;
+    let cp = value.length > 0 ? value.codePointAt(0)! : -1;
+    this.newPosition();
+    for (let i = 0; ; ) {
+      if (this.follow(this.entry, prev, cp, current)) return true; // a new thread here: the search is unanchored
+      if (cp < 0) return false;
+      const width = cp > 0xffff ? 2 : 1;
+      const after = i + width < value.length ? value.codePointAt(i + width)! : -1;
+      this.newPosition();
+      next.length = 0;
+      patternWork.steps += current.length;
+      for (const s of current) {
+        if (this.p.matches[s]!(cp) && this.follow(this.p.next[s]!, cp, after, next)) return true;
+      }
+      [current, next] = [next, current];
+      prev = cp;
+      cp = after;
+      i += width;
+    }
+  }
+
+  private newPosition(): void {
+    if (++this.stamp === 0xffffffff) {
+      this.marks.fill(0);
+      this.stamp = 1;
+    }
+  }
+
+  /**
+   * Adds the character states reachable from `state` without consuming (through splits, and
+   * assertions that hold between `before` and `after`: code points, or -1 at an edge) to `out`.
+   * True when the accepting state is reached.
+   */
+  private follow(state: number, before: number, after: number, out: number[]): boolean {
+    const stack = [state];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (this.marks[s] === this.stamp) continue;
+      this.marks[s] = this.stamp;
+      patternWork.steps++;
+      const op = this.p.op[s]!;
+      if (op === Op.Match) return true;
+      if (op === Op.Char) out.push(s);
+      else if (op === Op.Split) stack.push(this.p.alt[s]!, this.p.next[s]!);
+      else if (holds(this.p.assertion[s]!, before, after)) stack.push(this.p.next[s]!);
+    }
+    return false;
+  }
 }
 
-/** Index after a character class, `[...]`, whose escapes may hide a `]`. */
-function classEnd(source: string, i: number): number {
-  let j = i + 1;
-  while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
-  return j + 1;
-}
+const isWord = (cp: number): boolean => (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || cp === 95;
 
-/** Index of a group's first token, after `(`, `(?:`, `(?=`, `(?!`, `(?<=`, `(?<!` or `(?<name>`. */
-function groupBodyStart(source: string, i: number): number {
-  if (source[i + 1] !== '?') return i + 1;
-  const rest = source.slice(i + 2);
-  const prefix = /^(?::|=|!|<=|<!|<[^>]*>)/.exec(rest);
-  return i + 2 + (prefix ? prefix[0].length : 0);
+function holds(assertion: Assertion, before: number, after: number): boolean {
+  switch (assertion) {
+    case 'start':
+      return before === -1;
+    case 'end':
+      return after === -1;
+    case 'word':
+      return isWord(before) !== isWord(after);
+    case 'notWord':
+      return isWord(before) === isWord(after);
+  }
 }

@@ -1,4 +1,5 @@
 // The shapes of compiled route rules, shared by validation, matching, evaluation and the policy.
+import type { ClaimPattern } from './rules-pattern.js';
 
 /** API Gateway's methods; `ANY` in a rule stands for all of them. */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -23,7 +24,7 @@ export type ClaimValue = string | number | boolean;
 export type ClaimCondition =
   | { readonly claim: string; readonly op: 'equals'; readonly value: ClaimValue }
   | { readonly claim: string; readonly op: 'oneOf'; readonly values: readonly ClaimValue[] }
-  | { readonly claim: string; readonly op: 'pattern'; readonly source: string; readonly regex: RegExp };
+  | { readonly claim: string; readonly op: 'pattern'; readonly source: string; readonly pattern: ClaimPattern };
 
 /**
  * What a route asks of a request: nothing (`public`, even without a token), any valid token

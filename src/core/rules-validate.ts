@@ -40,6 +40,17 @@ function describe(value: unknown): string {
 /** Collects problems; each check returns undefined when it fails, so callers can go on. */
 class Checker {
   readonly errors: RuleError[] = [];
+  /** Each distinct condition once, shared by every route that states it: evaluated once per request. */
+  private readonly conditions = new Map<string, ClaimCondition>();
+
+  intern(condition: ClaimCondition): ClaimCondition {
+    const value = condition.op === 'equals' ? condition.value : condition.op === 'oneOf' ? condition.values : condition.source;
+    const key = JSON.stringify([condition.claim, condition.op, value]);
+    const known = this.conditions.get(key);
+    if (known) return known;
+    this.conditions.set(key, condition);
+    return condition;
+  }
 
   fail(path: RulePath, message: string, atKey = false): undefined {
     this.errors.push(atKey ? { path, message, atKey } : { path, message });
@@ -158,7 +169,7 @@ function checkSet(c: Checker, value: unknown, path: RulePath, what: 'scopes' | '
 
 function checkClaims(c: Checker, value: unknown, path: RulePath): ClaimCondition[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return c.fail(path, `must be a non-empty list of conditions, got ${describe(value)}`);
-  const out = value.map((v, i) => checkCondition(c, v, [...path, i]));
+  const out = value.map((v, i) => checkCondition(c, v, [...path, i])).map((x) => x && c.intern(x));
   return out.every((x) => x !== undefined) ? (out as ClaimCondition[]) : undefined;
 }
 
@@ -183,5 +194,5 @@ function checkCondition(c: Checker, value: unknown, path: RulePath): ClaimCondit
   }
   if (typeof v !== 'string') return c.fail(at, `must be a regular expression in a string, got ${describe(v)}`);
   const compiled = compileClaimPattern(v);
-  return compiled.ok ? { claim, op, source: v, regex: compiled.regex } : c.fail(at, compiled.message);
+  return compiled.ok ? { claim, op, source: v, pattern: compiled.pattern } : c.fail(at, compiled.message);
 }

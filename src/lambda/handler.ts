@@ -107,7 +107,9 @@ async function resolve(authorizer: Authorizer, request: AuthRequest): Promise<Re
   const { engine } = rules;
   const identity: RuleIdentity = { scopes: claimValues(decision.claims, issuerConfig.scopeClaims), groups: claimValues(decision.claims, issuerConfig.groupClaims) };
   const rule = ruleFor(rules.compiled, request);
-  return routePolicy(rules, authorizer, request, decision, route, (r) => engine.evaluateRule(r, decision.claims, identity) === undefined, engine.evaluateRule(rule, decision.claims, identity));
+  // One evaluator for the request: each rule and each distinct condition is decided once.
+  const evaluate = engine.ruleEvaluator(decision.claims, identity);
+  return routePolicy(rules, authorizer, request, decision, route, (r) => evaluate(r) === undefined, evaluate(rule));
 }
 
 /** The rule that decides this request; WebSocket $connect has no method or path, so the rules' default. */
