@@ -121,37 +121,67 @@ class Program {
 
 class Automaton implements ClaimPattern {
   readonly states: number;
+  private readonly op: Uint8Array;
+  private readonly next: Int32Array;
+  private readonly alt: Int32Array;
+  private readonly matches: readonly (((cp: number) => boolean) | undefined)[];
+  private readonly assertion: readonly (Assertion | undefined)[];
+  /** The position at which each state was last visited (a stamp), so each is visited once per position. */
   private readonly marks: Uint32Array;
   private stamp = 0;
+  // Work lists, allocated once: character states alive before this position and the next; a
+  // stack for following splits (each state pushed at most once per edge into it).
+  private current: Int32Array;
+  private following: Int32Array;
+  private readonly stack: Int32Array;
+  private count = 0;
+  private steps = 0;
 
-  constructor(readonly source: string, private readonly p: Program, private readonly entry: number) {
+  constructor(readonly source: string, p: Program, private readonly entry: number) {
     this.states = p.op.length;
+    this.op = Uint8Array.from(p.op);
+    this.next = Int32Array.from(p.next);
+    this.alt = Int32Array.from(p.alt);
+    this.matches = p.matches;
+    this.assertion = p.assertion;
     this.marks = new Uint32Array(this.states);
+    this.current = new Int32Array(this.states);
+    this.following = new Int32Array(this.states);
+    this.stack = new Int32Array(2 * this.states + 1);
   }
 
-  /**
-   * All threads in step: `current` holds the character states alive before position i. Each state
-   * is visited at most once per position (marked with that position's stamp).
-   */
+  /** All threads in step over the value, once: each state visited at most once per position. */
   test(value: string): boolean {
     patternWork.runs++;
-    let current: number[] = [];
-    let next: number[] = [];
+    this.steps = 0;
+    const found = this.run(value);
+    patternWork.steps += this.steps;
+    return found;
+  }
+
+  private run(value: string): boolean {
     let prev = -1;
     let cp = value.length > 0 ? value.codePointAt(0)! : -1;
+    let alive = 0;
     this.newPosition();
     for (let i = 0; ; ) {
-      if (this.follow(this.entry, prev, cp, current)) return true; // a new thread here: the search is unanchored
+      this.count = alive;
+      if (this.follow(this.entry, prev, cp, this.current)) return true; // a new thread here: the search is unanchored
       if (cp < 0) return false;
+      alive = this.count;
       const width = cp > 0xffff ? 2 : 1;
       const after = i + width < value.length ? value.codePointAt(i + width)! : -1;
       this.newPosition();
-      next.length = 0;
-      patternWork.steps += current.length;
-      for (const s of current) {
-        if (this.p.matches[s]!(cp) && this.follow(this.p.next[s]!, cp, after, next)) return true;
+      this.count = 0;
+      this.steps += alive;
+      for (let k = 0; k < alive; k++) {
+        const s = this.current[k]!;
+        if (this.matches[s]!(cp) && this.follow(this.next[s]!, cp, after, this.following)) return true;
       }
-      [current, next] = [next, current];
+      alive = this.count;
+      const swap = this.current;
+      this.current = this.following;
+      this.following = swap;
       prev = cp;
       cp = after;
       i += width;
@@ -166,22 +196,26 @@ class Automaton implements ClaimPattern {
   }
 
   /**
-   * Adds the character states reachable from `state` without consuming (through splits, and
-   * assertions that hold between `before` and `after`: code points, or -1 at an edge) to `out`.
-   * True when the accepting state is reached.
+   * Appends the character states reachable from `state` without consuming (through splits, and
+   * assertions that hold between `before` and `after`: code points, or -1 at an edge) to `out`
+   * (from this.count on). True when the accepting state is reached.
    */
-  private follow(state: number, before: number, after: number, out: number[]): boolean {
-    const stack = [state];
-    while (stack.length > 0) {
-      const s = stack.pop()!;
-      if (this.marks[s] === this.stamp) continue;
-      this.marks[s] = this.stamp;
-      patternWork.steps++;
-      const op = this.p.op[s]!;
-      if (op === Op.Match) return true;
-      if (op === Op.Char) out.push(s);
-      else if (op === Op.Split) stack.push(this.p.alt[s]!, this.p.next[s]!);
-      else if (holds(this.p.assertion[s]!, before, after)) stack.push(this.p.next[s]!);
+  private follow(state: number, before: number, after: number, out: Int32Array): boolean {
+    const { stack, marks, stamp, op } = this;
+    let top = 0;
+    stack[top++] = state;
+    while (top > 0) {
+      const s = stack[--top]!;
+      if (marks[s] === stamp) continue;
+      marks[s] = stamp;
+      this.steps++;
+      const kind = op[s];
+      if (kind === Op.Match) return true;
+      if (kind === Op.Char) out[this.count++] = s;
+      else if (kind === Op.Split) {
+        stack[top++] = this.alt[s]!;
+        stack[top++] = this.next[s]!;
+      } else if (holds(this.assertion[s]!, before, after)) stack[top++] = this.next[s]!;
     }
     return false;
   }
