@@ -3,9 +3,10 @@
 // Claim values come from signed tokens, but users often choose some of them (a name, an email), so
 // no value may make the authorizer spin. JavaScript's backtracking engine is exponential on nested
 // quantifiers (`(a+)+$`) and polynomial on runs of them (`a{0,200}a{0,200}b` took 21 ms on 256
-// characters). So patterns never run on it: they are compiled to a Thompson automaton (one state
-// per character position) and run over the value once, all threads in step (as RE2 does), which
-// costs at most (value length + 1) × states, whatever the pattern and the value. Bounds:
+// characters). So patterns never run on it: they are compiled to a Thompson automaton (a state
+// per character position, plus forks and assertions) and run over the value once, all threads in
+// step (as RE2 does), which costs at most (value length + 1) × 2 × states steps, whatever the
+// pattern and the value (bench/patterns.mjs compares it with V8). Bounds:
 //   - MAX_PATTERN_LENGTH characters of source, valid with the `u` flag (strict syntax);
 //   - MAX_PATTERN_POSITIONS character positions once bounded repeats are written out
 //     (`a{0,200}` is 200 of them);
