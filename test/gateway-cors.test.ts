@@ -1,13 +1,12 @@
 // x-amazon-apigateway-cors on an HTTP API over real HTTP on 127.0.0.1: the gateway answers
 // preflights itself without the authorizer, adds the configured headers to every answer (its own
 // 401s included) and drops the integration's; origins not allowed get no CORS headers.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGateway } from '../src/gateway/gateway.js';
-import { createGatewayServer, type GatewayServer } from '../src/gateway/server.js';
 import { ApiDocumentError, parseApi } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { lambdaUri } from './support/apigw.js';
+import { gatewayStarter } from './support/gateway-server.js';
 
 const proxy = `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri('backend')}', payloadFormatVersion: '2.0' }`;
 
@@ -58,16 +57,7 @@ const backend: LambdaHandler = (async () => ({
   body: 'pets',
 })) as LambdaHandler;
 
-const servers: GatewayServer[] = [];
-after(async () => {
-  for (const s of servers) await s.close();
-});
-async function start(yaml: string): Promise<string> {
-  const gateway = createGateway({ api: parseApi(yaml, 'api.yaml'), functions: new Map(Object.entries({ auth, backend })), log: () => {} });
-  const server = createGatewayServer(gateway);
-  servers.push(server);
-  return (await server.listen(0)).url;
-}
+const start = gatewayStarter({ auth, backend });
 
 const preflight = (url: string, origin: string): Promise<Response> =>
   fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });

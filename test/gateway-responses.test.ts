@@ -1,13 +1,12 @@
 // x-amazon-apigateway-gateway-responses over real HTTP on 127.0.0.1: statuses, header mappings
 // (static, from the request), Velocity templates with $context.error.* and $context.authorizer.*,
 // the DEFAULT_4XX / DEFAULT_5XX fallbacks, and the serverless/examples CORS fixture.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGateway } from '../src/gateway/gateway.js';
-import { createGatewayServer, type GatewayServer } from '../src/gateway/server.js';
 import { ApiDocumentError, parseApi } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { lambdaUri } from './support/apigw.js';
+import { gatewayStarter } from './support/gateway-server.js';
 
 const proxy = (name: string): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;
 
@@ -90,17 +89,8 @@ const broken: LambdaHandler = (async () => {
   throw new Error('the backend fell over');
 }) as LambdaHandler;
 
-const servers: GatewayServer[] = [];
-after(async () => {
-  for (const s of servers) await s.close();
-});
-
-async function start(yaml = API, maxBodyBytes?: number): Promise<string> {
-  const gateway = createGateway({ api: parseApi(yaml, 'api.yaml'), functions: new Map(Object.entries({ auth, backend, broken })), stageVariables: { env: 'test' }, log: () => {} });
-  const server = createGatewayServer(gateway, maxBodyBytes ? { maxBodyBytes } : {});
-  servers.push(server);
-  return (await server.listen(0)).url;
-}
+const serveApi = gatewayStarter({ auth, backend, broken });
+const start = (yaml = API, maxBodyBytes?: number): Promise<string> => serveApi(yaml, { stageVariables: { env: 'test' } }, maxBodyBytes ? { maxBodyBytes } : {});
 
 test('UNAUTHORIZED carries the CORS headers the document maps, with the default body', async () => {
   const url = await start();

@@ -4,12 +4,15 @@ import { parseCors, type CorsConfig } from './cors.js';
 import { mergeWarnings, scanExtensions, type ExtensionWarning } from './extensions.js';
 import { parseGatewayResponses, type GatewayResponses } from './gateway-responses.js';
 import type { ApiFlavour } from './openapi.js';
+import { readValidations, type Validations } from './validators.js';
 
 export interface ApiSettings {
   /** REST: customised gateway responses; undefined when the document has none. */
   readonly gatewayResponses: GatewayResponses | undefined;
   /** HTTP APIs: `x-amazon-apigateway-cors`; undefined when the document has none. */
   readonly cors: CorsConfig | undefined;
+  /** REST: what each method's request validator checks, keyed `METHOD /template`; empty without validators. */
+  readonly validations: Validations | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -25,5 +28,6 @@ export function readApiSettings(doc: Obj, flavour: ApiFlavour): { settings: ApiS
     warnings.push(...parsed.warnings);
   }
   const cors = doc['x-amazon-apigateway-cors'] !== undefined && flavour === 'http' ? parseCors(doc['x-amazon-apigateway-cors']) : undefined;
-  return { settings: { gatewayResponses, cors }, warnings: mergeWarnings(warnings) };
+  const validations = flavour === 'rest' ? readValidations(doc) : undefined;
+  return { settings: { gatewayResponses, cors, validations }, warnings: mergeWarnings(warnings) };
 }

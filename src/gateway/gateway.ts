@@ -6,6 +6,7 @@ import { authorize, identityValues, DEFAULT_ASSUMPTIONS, type Assumptions, type 
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
 import { isPreflight, preflightResponse, withCors } from './cors.js';
 import { createResponder, type ResponseInput } from './gateway-responses.js';
+import { bodyProblem, missingParameters } from './validators.js';
 import { httpView, requestView, splitValues, type AuthorizerDelivery, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
@@ -208,6 +209,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       entry.apiKey = usage.keyName;
     }
 
+    // Request validation, as API Gateway does it: after authorization, parameters before the body.
+    const validation = api.validations?.get(`${operation.method} ${operation.template}`);
+    const missing = validation ? missingParameters(validation.parameters, { headers: view.headers, query: view.queryStringParameters, pathParameters: view.pathParameters }) : [];
+    if (missing.length) {
+      const message = `Missing required request parameters: [${missing.join(', ')}]`;
+      return finish(respond('BAD_REQUEST_PARAMETERS', { message }), { reason: 'BAD_REQUEST_PARAMETERS', detail: message });
+    }
     let body: Buffer | undefined;
     try {
       body = await requestBody(req);
@@ -215,6 +223,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (error instanceof BodyRefused) return finish(respond(error.response), { reason: error.reason });
       throw error;
     }
+    const problem = validation?.bodies.size ? bodyProblem(validation.bodies, Object.entries(view.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1], body) : undefined;
+    if (problem !== undefined) return finish(respond('BAD_REQUEST_BODY', { validationError: problem }), { reason: 'BAD_REQUEST_BODY', detail: problem });
     const delivery = auth?.output ? { principalId: auth.output.principalId, integrationLatency: auth.latencyMs, context: auth.output.context } : jwtDelivery;
     const result = await runIntegration(operation.integration, view, body, http ? { http, authorizer: httpDelivery } : { authorizer: delivery }, { functions, timeoutMs: integrationTimeoutMs, now, flavour, binaryMediaTypes: api.binaryMediaTypes });
     return finish(result.failure ? respond(result.failure, result.message === undefined ? {} : { message: result.message }) : result.response, { reason: entry.reason ?? 'PUBLIC', ...(result.error ? { integrationError: result.error } : {}) });
