@@ -377,6 +377,15 @@ test('CORS: only the sign-in page\'s origin may preflight the token endpoint', a
   assert.equal((await rawRequest('GET', '/idp/jwks', { origin: 'https://jwt.example' })).status, 200);
 });
 
+test('a post with an opaque Origin passes only when the browser says it is same-origin (the sign-in form)', async () => {
+  const post = (fetchSite: string) => rawRequest('POST', '/idp/token', { origin: 'null', 'sec-fetch-site': fetchSite, 'content-type': 'application/x-www-form-urlencoded' });
+  const crossSite = await post('cross-site');
+  assert.equal(crossSite.status, 403);
+  assert.match(crossSite.body, /cross-origin requests are accepted only from the sign-in page/);
+  const sameOrigin = await post('same-origin');
+  assert.notEqual(sameOrigin.status, 403, 'reaches the provider, which judges the (empty) grant itself');
+});
+
 test('PKCE is required: an authorization request without code_challenge is refused at the redirect URI', async () => {
   const res = await new Jar().fetch(authorizeUrl({ scope: 'openid read:pets', state: 's' }));
   assert.ok([302, 303].includes(res.status));

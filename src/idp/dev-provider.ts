@@ -244,6 +244,9 @@ function guardRefusal(guard: HostGuard, req: IncomingMessage): string | undefine
   if (!guard.hostAllowed(req.headers.host)) return 'the Host header does not name this server';
   const origin = req.headers.origin;
   if (origin === undefined || guard.originAllowed(origin)) return undefined;
+  // A form post from the provider's own sign-in page can carry `Origin: null` (Chromium sends it
+  // after the redirect chain from /auth); the browser's Sec-Fetch-Site still says it is same-origin.
+  if (origin === 'null' && req.headers['sec-fetch-site'] === 'same-origin') return undefined;
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   return 'cross-origin requests are accepted only from the sign-in page';
 }
