@@ -12,6 +12,8 @@ import { createAuthorizerCache, type AuthorizerCache } from '../src/gateway/auth
 import { parseApi } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { redact } from '../src/gateway/redact.js';
+import { jsonBytesUpTo } from '../src/gateway/invoke.js';
+import fc from 'fast-check';
 import { proxyTo, restTokenApi } from './support/apigw.js';
 
 const API = restTokenApi(`
@@ -204,4 +206,17 @@ test('redact: sensitive names whole, compact tokens and known secrets anywhere, 
     ['supersecretvalue'],
   );
   assert.deepEqual(out, { headers: { Authorization: '[redacted]', Host: 'petstore.example.com' }, identitySource: ['[redacted]'], q: { token2: 'prefix-[redacted]' }, note: 'see [redacted] here', n: 3 });
+});
+
+test('jsonBytesUpTo: the exact size of any JSON value as JSON, and past a limit it stops early (over the limit)', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.nat({ max: 400 }), (value, limit) => {
+      const exact = Buffer.byteLength(JSON.stringify(value));
+      assert.equal(jsonBytesUpTo(value, 1e9), exact);
+      const cut = jsonBytesUpTo(value, limit);
+      assert.equal(cut > limit, exact > limit);
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(jsonBytesUpTo({ a: undefined, b: [undefined, () => 1], c: new Date(0) }, 1e9), Buffer.byteLength(JSON.stringify({ a: undefined, b: [undefined, () => 1], c: new Date(0) })));
 });

@@ -203,6 +203,18 @@ test('a thrown "Unauthorized" is 401; any other failure of the authorizer is 500
   assert.deepEqual(logs.map((l) => l.reason), ['UNAUTHORIZED', 'AUTHORIZER_ERROR', 'CONTEXT_INVALID', 'RESULT_INVALID']);
 });
 
+test('an authorizer answer over 8 KB is a 500, whether counted whole or cut short at the limit', async () => {
+  const big = { principalId: 'x', policyDocument: policy('Allow', '*'), context: { pad: 'p'.repeat(9000) } };
+  const limited: RouteFunction = (event) => invoke((() => big) as unknown as LambdaHandler, event, { functionName: 'f', requestId: 'r', timeoutMs: 5000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: 8192 });
+  for (const invokeFn of [fn(() => big), limited]) {
+    const { url, logs } = await serve({ authorizer: { identitySources: ['route.request.querystring.t'], invoke: invokeFn }, routes: {} });
+    const r = refused(await connect(`${url}?t=x`));
+    assert.equal(r.status, 500);
+    assert.equal(r.body, '{"message":null}');
+    assert.equal(logs.at(-1)!.reason, 'RESULT_INVALID');
+  }
+});
+
 test('an Allow connects; {"action":"echo"} reaches the echo route with the authorizer context, anything else $default', async () => {
   const { url, logs, api } = await serve({
     authorizer: { identitySources: ['route.request.querystring.access_token'], invoke: fn((e) => ({ principalId: 'alice', policyDocument: policy('Allow', e.methodArn), context: { tenant: 't1', level: 3, admin: false } })) },

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { dirname, resolve } from 'node:path';
 import { loadConfigFile, formatConfigError } from '../config/file.js';
 import type { FileConfig } from '../config/file-validate.js';
-import { DEFAULT_ASSUMPTIONS } from '../gateway/authorize.js';
+import { DEFAULT_ASSUMPTIONS, MAX_AUTHORIZER_RESULT_BYTES } from '../gateway/authorize.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
 import { startFunctionWorker, type FunctionWorker } from '../gateway/function-worker.js';
 import { LOCAL_API } from '../gateway/events.js';
@@ -316,7 +316,7 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
         authorizer: {
           name: authorizerName,
           identitySources: w.identitySource,
-          invoke: (event) => invoke(authorizerFn, event, { functionName: authorizerName, requestId: 'ws', timeoutMs: 10_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account }),
+          invoke: (event) => invoke(authorizerFn, event, { functionName: authorizerName, requestId: 'ws', timeoutMs: 10_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES }),
         },
         routes: Object.fromEntries(Object.entries(w.routes).map(([key, fn]) => [key, asRoute(fn)])),
         stageVariables: settings.stageVariables,

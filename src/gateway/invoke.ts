@@ -72,15 +72,18 @@ export function jsonBytesUpTo(value: unknown, limit: number): number {
     else if (v === null || typeof v !== 'object') total += 4;
     else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') walk((v as { toJSON: () => unknown }).toJSON(), depth + 1);
     else if (Array.isArray(v)) {
-      total += 1 + v.length;
-      for (const x of v) if (!over()) walk(x, depth + 1);
+      total += 2 + Math.max(0, v.length - 1);
+      for (const x of v) if (!over()) walk(x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : x, depth + 1);
     } else {
+      let members = 0;
       total += 2;
       for (const k in v) {
         if (over()) return;
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-        total += k.length + 4;
+        // `"key":`, and a comma before every member but the first.
+        total += Buffer.byteLength(JSON.stringify(k)) + 1 + (members++ > 0 ? 1 : 0);
         walk(x, depth + 1);
       }
     }

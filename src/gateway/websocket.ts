@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { writeLogLine } from '../lambda/log-line.js';
 import { evaluatePolicy } from '../lambda/policy.js';
-import { checkOutput, DEFAULT_ASSUMPTIONS, type Assumptions, type AuthReason } from './authorize.js';
+import { checkOutput, DEFAULT_ASSUMPTIONS, MAX_AUTHORIZER_RESULT_BYTES, type Assumptions, type AuthReason } from './authorize.js';
 import { splitValues, type AuthorizerDelivery } from './events.js';
 import type { Invocation } from './invoke.js';
 import { gatewayResponse, type GatewayResponseType } from './responses.js';
@@ -182,6 +182,8 @@ async function authorizeConnect(authorizer: WebSocketAuthorizerOptions, sources:
     if (result.message === 'Unauthorized') return refused('UNAUTHORIZED', 'UNAUTHORIZED', true, latencyMs);
     return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, result.message.slice(0, 300));
   }
+  // The 8 KB limit is the WebSocket quota table's (spec section 3): over it, a 500 before any check.
+  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES) return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`);
   const checked = checkOutput(result.value, assumptions);
   if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, checked.detail);
   const { output } = checked;
