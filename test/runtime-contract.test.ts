@@ -3,6 +3,7 @@
 // (context.fail, callbacks, nodejs24.x's refusal), Lambda's handler names, CommonJS `default`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ interface Started {
 }
 
 /** serve with a config file declaring the authorizer function `auth` as given (YAML lines under it). */
-async function start(authYaml: string, ttl = 3600): Promise<Started> {
+async function start(authYaml: string, ttl = 3600, backend = './backend.mjs#handler'): Promise<Started> {
   const config = join(dir, `serve-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(
     config,
@@ -76,7 +77,7 @@ async function start(authYaml: string, ttl = 3600): Promise<Started> {
   api: ${apiDocument(ttl)}
   page: false
   functions:
-    backend: ./backend.mjs#handler
+    backend: ${backend}
     auth:
 ${authYaml
   .trim()
@@ -166,4 +167,60 @@ test('a CommonJS exports.default handler loads as index.default and #default (no
 test('serve.functions checks runtime and memorySize with the position of the mistake', async () => {
   await assert.rejects(start(`handler: ${fixture('default-export', 'index.default')}\nruntime: nodejs18.x`), /serve\.functions\.auth\.runtime.*must be one of nodejs20\.x, nodejs22\.x, nodejs24\.x/);
   await assert.rejects(start(`handler: ${fixture('default-export', 'index.default')}\nmemorySize: 64`), /memorySize.*from 128 to 10240/);
+});
+
+test('issue 10, item 9: a function past its memorySize fails as Lambda (Runtime.OutOfMemory): authorizer 500, proxy 502, a fresh sandbox, the gateway stays small', async () => {
+  writeFileSync(
+    join(dir, 'hog.mjs'),
+    `const hoard = [];
+export const handler = async (event) => {
+  if (String(event.authorizationToken ?? event.path).includes('hog')) for (;;) hoard.push(new Array(1e5).fill(Math.random()));
+  if (event.authorizationToken) return { principalId: 'p', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] } };
+  return { statusCode: 200, body: 'fine' };
+};
+`,
+  );
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const { server, lines } = await start(`handler: ${join(dir, 'hog.mjs')}#handler\nmemorySize: 128`, 0);
+  try {
+    const hogged = await fetch(`${server.url}/pets`, { headers: { authorization: 'hog' } });
+    assert.equal(hogged.status, 500, 'an authorizer out of memory is an AuthorizerConfigurationException');
+    assert.equal(hogged.headers.get('x-amzn-errortype'), 'AuthorizerConfigurationException');
+    const crash = lines.find((l) => l.event === 'function_crashed' && l.function === 'auth');
+    assert.match(String(crash?.message), /^Runtime\.OutOfMemory: .*memorySize \(128 MB\)/);
+    assert.equal(await get(`${server.url}/pets`, 'fine'), 200, 'the next request gets a fresh sandbox');
+  } finally {
+    await server.close();
+  }
+  const proxied = await start(`handler: ${fixture('default-export', 'index.default')}`, 0, './hog.mjs#handler');
+  try {
+    const hogged = await fetch(`${proxied.server.url}/pets/hog`, { headers: { authorization: 'let-me-in' } });
+    assert.equal(hogged.status, 502, 'a proxy integration out of memory is a 502');
+    assert.deepEqual(await hogged.json(), { message: 'Internal server error' });
+    assert.equal(await get(`${proxied.server.url}/pets/1`, 'let-me-in'), 200);
+    assert.ok(peak - before < 400 * 1024 * 1024, `the process grew ${Math.round((peak - before) / 1048576)} MB, bounded by the function's 128 MB heap`);
+  } finally {
+    clearInterval(sampler);
+    await proxied.server.close();
+  }
+});
+
+test('tollgate invoke --handler runs Lambda-form handlers with the declared --runtime', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), 'invoke', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(dir, '.tollgate') } });
+  const allowed = run('--handler', fixture('default-export', 'index.default'), '--token', 'let-me-in');
+  assert.equal(allowed.status, 0, allowed.stderr);
+  assert.equal((JSON.parse(allowed.stdout) as { principalId: string }).principalId, 'me');
+  const refused = run('--handler', fixture('blueprint-style', 'index.handler'), '--token', 'stranger', '--runtime', 'nodejs20.x');
+  assert.equal(refused.stdout.trim(), 'Unauthorized', 'callback("Unauthorized")');
+  assert.equal(refused.status, 4);
+  assert.match(refused.stderr, /nodejs20\.x: the handler takes a callback/);
+  const on24 = run('--handler', fixture('blueprint-style', 'index.handler'), '--token', 'reader', '--runtime', 'nodejs24.x');
+  assert.equal(on24.status, 2);
+  assert.match(on24.stderr, /Runtime\.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24/);
+  const bad = run('--handler', fixture('default-export', 'index.default'), '--token', 'x', '--runtime', 'nodejs18.x');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--runtime must be one of nodejs20\.x, nodejs22\.x, nodejs24\.x/);
 });
