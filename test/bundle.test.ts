@@ -2,7 +2,7 @@ import { ROOT as REPO_ROOT } from './support/paths.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -170,5 +170,44 @@ test('npm run bundle embeds a config file found here in the code, rules inlined,
   } finally {
     // Leave the bundle as the other tests expect it: no embedded config.
     spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env: { ...process.env, TOLLGATE_CONFIG: '' } });
+  }
+});
+
+test("the README's lambda-local command runs the bundle on a TOKEN event.json and prints the Allow policy", async () => {
+  // The command as the README gives it (its continuation lines joined), so the two cannot drift.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const found = /^npx lambda-local (?:.*\\\n)*.*/m.exec(readme);
+  assert.ok(found, 'the README gives a lambda-local command');
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-lambda-local-'));
+  const home = join(dir, '.tollgate');
+  const env = { PATH: process.env.PATH ?? '', TOLLGATE_HOME: home };
+  const token = spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'token', '--sub', 'alice', '--scope', 'read:pets'], { cwd: dir, encoding: 'utf8', env }).stdout.trim();
+  writeFileSync(join(dir, 'event.json'), JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets' }));
+  // The README's folder layout: dist/ and node_modules/ of this checkout (so npx finds lambda-local locally).
+  symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'package.json'), '{ "name": "lambda-local-check", "private": true }');
+  const jwks = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'jwks', '--serve', '--port', '0'], { cwd: dir, env });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const seen = (d: Buffer): void => {
+        out += d;
+        const m = /(http:\/\/127\.0\.0\.1:\d+)\/\.well-known\/jwks\.json/.exec(out);
+        if (m) resolve(m[1]!);
+      };
+      jwks.stdout.on('data', seen);
+      jwks.stderr.on('data', seen);
+      jwks.once('exit', (code) => reject(new Error(`tollgate jwks --serve exited ${code}: ${out}`)));
+    });
+    // Only the JWKS port differs from the README's (a free one here).
+    const command = found![0].replace(/\\\n\s*/g, ' ').replace('http://127.0.0.1:4000', url);
+    const run = spawnSync('sh', ['-c', command], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /"principalId": "alice"/);
+    assert.match(run.stdout, /"Effect": "Allow"/);
+    assert.match(run.stdout, /Lambda successfully executed/);
+  } finally {
+    jwks.kill();
   }
 });
