@@ -1,7 +1,7 @@
 // The page's behaviour: load the configuration, finish a sign-in when this load is the callback, and
 // wire the buttons. The access token lives only in `session` (memory): a reload signs out.
 import { checkPageConfig, type PageConfig, type PageEndpoint } from '../src/web/page-config.js';
-import { callEndpoint } from './api.js';
+import { callEndpoint, type AuthorizerView } from './api.js';
 import { decodeClaims, type Claims } from './jwt.js';
 import { acceptCallback, beginSignIn, CALLBACK_PARAMS, discover, endSessionUrl, exchangeCode, readCallback, SignInError, type ProviderMetadata } from './oidc.js';
 
@@ -14,6 +14,10 @@ interface Session {
 
 let session: Session | undefined;
 let metadata: ProviderMetadata | undefined;
+
+// A flag, never the token: this tab signed out, so its next sign-in asks the provider who signs in
+// (also after a reload). Removed by the next sign-in.
+const SIGNED_OUT_KEY = 'tollgate.signedOut';
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -34,6 +38,11 @@ const ui = {
   result: byId('call-result'),
   request: byId('call-request'),
   status: byId('call-status'),
+  decision: byId('call-decision'),
+  reason: byId('call-reason'),
+  why: byId('call-why'),
+  cache: byId('call-cache'),
+  policy: byId('call-policy'),
   body: byId('call-body'),
   claims: byId('call-claims'),
 };
@@ -53,8 +62,12 @@ function claimsText(s: Session | undefined): string {
 }
 
 function renderSession(): void {
+  ui.signIn.hidden = !!session;
   ui.signOut.hidden = !session;
   ui.signOutProvider.hidden = !session || !metadata?.end_session_endpoint;
+  // The next step is the primary button: Sign in while signed out, then the private call.
+  ui.signIn.classList.toggle('primary', !session);
+  ui.callPrivate.classList.toggle('primary', !!session);
   if (!session) {
     ui.sessionStatus.textContent = 'Signed out.';
     return;
@@ -82,7 +95,9 @@ async function signIn(config: PageConfig): Promise<void> {
   ui.signIn.disabled = true;
   ui.sessionStatus.textContent = 'Redirecting to the provider…';
   try {
-    location.assign(await beginSignIn(config, await providerMetadata(config), redirectUri()));
+    // After a sign-out here, the provider asks who signs in instead of signing the last user in again.
+    const prompt = sessionStorage.getItem(SIGNED_OUT_KEY) ? { prompt: 'login' as const } : {};
+    location.assign(await beginSignIn(config, await providerMetadata(config), redirectUri(), prompt));
   } catch (error) {
     ui.signIn.disabled = false;
     renderSession();
@@ -92,9 +107,10 @@ async function signIn(config: PageConfig): Promise<void> {
 
 function signOut(): void {
   session = undefined;
+  sessionStorage.setItem(SIGNED_OUT_KEY, '1');
   showError(undefined);
   renderSession();
-  ui.sessionStatus.textContent = 'Signed out: the token is forgotten.';
+  ui.sessionStatus.textContent = 'Signed out: the token is forgotten. Sign in again to choose a user.';
   ui.claims.textContent = claimsText(undefined);
   ui.signIn.focus();
 }
@@ -113,10 +129,12 @@ async function call(endpoint: PageEndpoint & { readonly body?: unknown }): Promi
   ui.status.textContent = 'calling…';
   ui.body.textContent = '';
   ui.claims.textContent = claimsText(inUse);
+  showAuthorizer(undefined, endpoint);
   try {
     const result = await callEndpoint(endpoint, inUse?.accessToken);
     ui.status.textContent = result.statusLine;
     ui.body.textContent = result.body;
+    showAuthorizer(result.authorizer, endpoint);
   } catch (error) {
     ui.status.textContent = 'No response';
     ui.body.textContent = `The request failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -126,10 +144,32 @@ async function call(endpoint: PageEndpoint & { readonly body?: unknown }): Promi
   }
 }
 
+/** The authorizer's side of the last call: decision and why, whether cached, the policy in short. */
+function showAuthorizer(view: AuthorizerView | undefined, endpoint: PageEndpoint): void {
+  ui.decision.className = view ? view.decision.toLowerCase() : '';
+  if (!view) {
+    ui.decision.textContent = ui.status.textContent === 'calling…' ? '…' : `none: ${describeRoute(endpoint)} has no authorizer`;
+    ui.reason.textContent = '';
+    ui.why.textContent = '';
+    ui.cache.textContent = '';
+    ui.policy.textContent = 'none';
+    return;
+  }
+  ui.decision.textContent = view.decision;
+  ui.reason.textContent = `(authorizer ${view.authorizer}): ${view.reason}${view.missing ? `, missing ${view.missing}` : ''}`;
+  ui.why.textContent = [view.message, view.evaluation ? `Policy evaluation: ${view.evaluation}` : undefined].filter(Boolean).map((t) => `${t!.replace(/\.$/, '')}.`).join(' ');
+  ui.cache.textContent =
+    view.cache === 'hit' ? `From the authorizer's result cache, not invoked: ${view.ttl ?? '?'} s left${view.cachedFor ? `; cached for ${view.cachedFor}` : ''}.`
+    : view.cache === 'miss' ? `The authorizer was invoked; its answer is cached for ${view.ttl ?? '?'} s.`
+    : 'The authorizer was invoked; its answers are not cached.';
+  const lines = view.policy ? [...view.policy.allow.map((r) => `Allow ${r}`), ...view.policy.deny.map((r) => `Deny  ${r}`)] : [];
+  ui.policy.textContent = lines.length ? lines.join('\n') : view.policy ? 'an empty policy' : 'no policy (nothing was returned)';
+}
+
 /** Finishes a sign-in when this page load is the provider's redirect back, then cleans the URL. */
-async function handleCallback(config: PageConfig): Promise<void> {
+async function handleCallback(config: PageConfig): Promise<boolean> {
   const callback = readCallback(location.search);
-  if (!callback) return;
+  if (!callback) return false;
   const url = new URL(location.href);
   for (const p of CALLBACK_PARAMS) url.searchParams.delete(p);
   history.replaceState(history.state, '', url.pathname + url.search + url.hash);
@@ -138,12 +178,14 @@ async function handleCallback(config: PageConfig): Promise<void> {
     const accepted = acceptCallback(callback);
     const tokens = await exchangeCode(config, await providerMetadata(config), accepted);
     session = { accessToken: tokens.accessToken, claims: decodeClaims(tokens.accessToken), idToken: tokens.idToken };
+    sessionStorage.removeItem(SIGNED_OUT_KEY);
     renderSession();
     ui.claims.textContent = claimsText(session);
   } catch (error) {
     renderSession();
     showError(explain(error));
   }
+  return true;
 }
 
 async function loadConfig(): Promise<PageConfig> {
@@ -178,7 +220,12 @@ async function main(): Promise<void> {
       renderSession();
     }
   });
-  await handleCallback(config);
+  const callback = await handleCallback(config);
+  // A reload loses the token, which only this page's memory held: say so.
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  if (!callback && navigation?.type === 'reload') {
+    ui.sessionStatus.textContent = 'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.';
+  }
   for (const b of [ui.signIn, ui.callPublic, ui.callPrivate, ui.callCreate]) b.disabled = false;
 }
 

@@ -91,8 +91,11 @@ export async function discover(issuer: string): Promise<ProviderMetadata> {
   };
 }
 
-/** Prepares a sign-in: remembers verifier, state and nonce for the callback, returns the authorize URL. */
-export async function beginSignIn(config: PageConfig, metadata: ProviderMetadata, redirectUri: string): Promise<string> {
+/**
+ * Prepares a sign-in: remembers verifier, state and nonce for the callback, returns the authorize URL.
+ * `prompt: 'login'` makes the provider ask who signs in even when its session would sign the last user in again.
+ */
+export async function beginSignIn(config: PageConfig, metadata: ProviderMetadata, redirectUri: string, options: { readonly prompt?: 'login' } = {}): Promise<string> {
   if (!globalThis.isSecureContext || !crypto.subtle) throw new SignInError('INSECURE_CONTEXT', 'Sign-in needs WebCrypto, which browsers offer only on https or localhost pages');
   const pending: Pending = { state: randomToken(), nonce: randomToken(), verifier: randomToken(), redirectUri, issuer: metadata.issuer };
   const url = new URL(metadata.authorization_endpoint);
@@ -106,6 +109,7 @@ export async function beginSignIn(config: PageConfig, metadata: ProviderMetadata
   url.searchParams.set('code_challenge', await s256(pending.verifier));
   url.searchParams.set('code_challenge_method', 'S256');
   if (config.audience !== undefined) url.searchParams.set('audience', config.audience);
+  if (options.prompt) url.searchParams.set('prompt', options.prompt);
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   return url.href;
 }

@@ -5,6 +5,7 @@ import { loadConfigFile, formatConfigError } from '../config/file.js';
 import type { FileConfig } from '../config/file-validate.js';
 import { DEFAULT_ASSUMPTIONS, MAX_AUTHORIZER_RESULT_BYTES } from '../gateway/authorize.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
+import { createDecisionNotes } from '../gateway/authorizer-header.js';
 import { startFunctionWorker, type FunctionWorker } from '../gateway/function-worker.js';
 import { LOCAL_API } from '../gateway/events.js';
 import { invoke, type LambdaHandler } from '../gateway/invoke.js';
@@ -239,11 +240,13 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     // Authorizers without a module run Tollgate's own, answering in the form the document asks
     // for: an HTTP API 2.0 authorizer's enableSimpleResponses decides simple or IAM answers.
     const ownHandlers = new Map<string, LambdaHandler>();
+    // Why Tollgate's own authorizer decided, for the x-tollgate-authorizer header of each response.
+    const notes = createDecisionNotes();
     const own = (overrides: Env): LambdaHandler => {
       const key = JSON.stringify(overrides);
       let handler = ownHandlers.get(key);
       if (!handler) {
-        handler = createHandler(createAuthorizer(cliAuthorizerConfig({ ...authorizerEnv, ...overrides }, file))) as unknown as LambdaHandler;
+        handler = createHandler(createAuthorizer(cliAuthorizerConfig({ ...authorizerEnv, ...overrides }, file)), { onDecision: notes.record }) as unknown as LambdaHandler;
         ownHandlers.set(key, handler);
       }
       return handler;
@@ -275,6 +278,8 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       assumptions: { ...DEFAULT_ASSUMPTIONS, ...settings.assumptions },
       verbose: options.verbose ?? settings.verbose ?? false,
       log,
+      authorizerHeader: true,
+      decisionNotes: notes.take,
       ...(usage ? { usage } : {}),
     });
 

@@ -2,6 +2,7 @@
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
 import { judgePolicy, type ConditionEvaluator } from '../lambda/policy.js';
 import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
+import type { DecisionNote } from './authorizer-header.js';
 import { LOCAL_API, httpAuthorizerEventV1, httpAuthorizerEventV2, requestEvent, tokenEvent, type HttpView, type RequestView } from './events.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 import type { IdentitySource, LambdaAuthorizerSpec } from './openapi.js';
@@ -62,6 +63,10 @@ export interface AuthResult {
   /** Set when a cached policy issued for another route refused this one: the classic cache bug. */
   readonly stale: { readonly issuedFor: string; readonly ageSeconds: number } | undefined;
   readonly detail: string | undefined;
+  /** The cache entry this answer is (hit) or became (miss): the request it was made for and when it expires. */
+  readonly cacheEntry?: { readonly issuedFor: string; readonly expiresAt: number } | undefined;
+  /** Tollgate's own authorizer, when invoked: why it decided so (`tollgate serve`). */
+  readonly note?: DecisionNote | undefined;
   /** The event the authorizer was invoked with and what it answered, for `--verbose`; undefined on a cache hit. */
   readonly event?: unknown;
   readonly raw?: unknown;
@@ -73,6 +78,8 @@ export interface AuthorizeDeps {
   readonly timeoutMs: number;
   readonly now: () => number;
   readonly assumptions: Assumptions;
+  /** Tollgate's own authorizer: what it decided for the request it was invoked for (`tollgate serve`). */
+  readonly noteFor?: (requestId: string) => DecisionNote | undefined;
 }
 
 function refused(reason: AuthReason, response: GatewayResponseType, rest: Partial<AuthResult> = {}): AuthResult {
@@ -169,7 +176,8 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
     latencyMs = Math.round(performance.now() - started);
     const cache = caching ? 'miss' : 'off';
     const oversized = result.kind === 'result' && result.bytes > MAX_AUTHORIZER_RESULT_BYTES;
-    const seen = { event, raw: oversized ? { oversized: true, bytes: result.bytes } : result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true } };
+    const note = deps.noteFor?.(view.requestId);
+    const seen = { event, raw: oversized ? { oversized: true, bytes: result.bytes } : result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true }, note };
     // Neither a 401 nor a 500 is cached (spec section 4: unconfirmed, default not cached).
     if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `no answer within ${deps.timeoutMs} ms` });
     if (result.kind === 'error') {
@@ -185,13 +193,15 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
     if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context) {
       return refused('CONTEXT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: 'context.claims is reserved in payload 1.0' });
     }
-    output = checked.output;
+    // The note is kept with the answer in the cache: a hit for the same route has the same reason.
+    output = note ? { ...checked.output, note } : checked.output;
     invocation = seen;
     if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, output, arn);
   }
 
   const cache = cached ? 'hit' : caching ? 'miss' : 'off';
-  const base = { output, cache, invoked: !cached, latencyMs, stale: undefined, detail: undefined, ...invocation } as const;
+  const cacheEntry = cached ? { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt } : (caching ? { issuedFor: arn, expiresAt: deps.now() + spec.ttlSeconds * 1000 } : undefined);
+  const base = { output, cache, invoked: !cached, latencyMs, stale: undefined, detail: undefined, cacheEntry, ...invocation } as const;
   const denied: GatewayResponseType = http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
   if (output.isAuthorized !== undefined) {
     // A simple response decides for every route that presents the same identity, cached or not.

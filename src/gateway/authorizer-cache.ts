@@ -1,6 +1,8 @@
 // API Gateway's REST authorizer result cache (spec section 4). It keeps the authorizer's OUTPUT,
 // not a decision: every later request with the same identity is checked against the cached policy,
 // whatever route it is for. That is what makes a method-specific policy answer 403 on other routes.
+import type { DecisionNote } from './authorizer-header.js';
+
 /** A valid authorizer output, as kept by the cache and evaluated for every request. */
 export interface AuthorizerOutput {
   readonly principalId: string | undefined;
@@ -11,6 +13,8 @@ export interface AuthorizerOutput {
   readonly usageIdentifierKey: string | undefined;
   /** An HTTP API simple response's answer; undefined for IAM policies. */
   readonly isAuthorized: boolean | undefined;
+  /** Local only: why Tollgate's own authorizer answered so, for `x-tollgate-authorizer`; kept with the answer. */
+  readonly note?: DecisionNote | undefined;
 }
 
 export interface CachedOutput {

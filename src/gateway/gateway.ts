@@ -7,6 +7,7 @@ import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.
 import { isPreflight, preflightResponse, withCors } from './cors.js';
 import { createResponder, type ResponseInput } from './gateway-responses.js';
 import { bodyProblem, missingParameters } from './validators.js';
+import { AUTHORIZER_HEADER, authorizerReport, jwtAuthorizerReport, type AuthorizerReport, type DecisionNote } from './authorizer-header.js';
 import { httpView, requestView, splitValues, type AuthorizerDelivery, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
 import type { LambdaHandler } from './invoke.js';
@@ -66,6 +67,10 @@ export interface GatewayOptions {
   readonly verbose?: boolean;
   /** REST usage plans, checked for methods that require an API key. */
   readonly usage?: UsageGate;
+  /** `tollgate serve`: add `x-tollgate-authorizer` (what the authorizer decided and why) to each authorized route's response. Never deployed. */
+  readonly authorizerHeader?: boolean;
+  /** Why Tollgate's own authorizer decided as it did, by the request id it was invoked with. */
+  readonly decisionNotes?: (requestId: string) => DecisionNote | undefined;
 }
 
 /** What the gateway needs of usage plans (src/gateway/usage-plans.ts builds one). */
@@ -84,6 +89,15 @@ export interface Gateway {
 
 // API Gateway refuses a methodArn over 1600 bytes with 414 (spec section 1).
 const MAX_ARN_BYTES = 1600;
+
+/**
+ * The report as a header: JSON with everything past ASCII escaped, as header values must be. The
+ * page reads it from its own origin, so no CORS setting of the API's is changed to expose it.
+ */
+function withAuthorizerHeader(response: GatewayResponse, report: AuthorizerReport): GatewayResponse {
+  const value = JSON.stringify(report).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return { ...response, headers: { ...response.headers, [AUTHORIZER_HEADER]: value } };
+}
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { api, functions } = options;
@@ -114,11 +128,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     const started = performance.now();
     const method = req.method.toUpperCase();
     const entry: Record<string, unknown> = { event: 'request', method, path: req.path, requestId };
+    let report: AuthorizerReport | undefined;
     const finish = (answer: GatewayResponse, extra: Record<string, unknown>, preflight = false): GatewayResponse => {
       // HTTP API CORS: every answer, the gateway's refusals included, carries the configured headers.
       const response = api.cors && !preflight ? withCors(api.cors, req.headers, answer) : answer;
       log({ ...entry, status: response.status, ...extra, durationMs: Math.round(performance.now() - started) });
-      return response;
+      return report && options.authorizerHeader ? withAuthorizerHeader(response, report) : response;
     };
 
     // What a gateway response may read: more of it as the request gets further.
@@ -158,9 +173,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (spec?.type === 'jwt') {
       entry.authorizer = spec.name;
       const identity = identityValues(spec.identitySources, view, http);
+      report = jwtAuthorizerReport(spec.name, false, 401, 'IDENTITY_MISSING', undefined);
       if (identity === undefined) return finish(respond('UNAUTHORIZED'), { reason: 'IDENTITY_MISSING' });
       const started = performance.now();
       const outcome = await jwtAuthorizers.get(spec.name)!.authorize(identity[0]!, operation.scopes);
+      report = outcome.ok ? jwtAuthorizerReport(spec.name, true, undefined, 'ALLOW', undefined) : jwtAuthorizerReport(spec.name, false, outcome.status, outcome.reason, outcome.detail);
       const authLog = { authorizerLatencyMs: Math.round(performance.now() - started), cache: 'off' };
       if (!outcome.ok) {
         const refusal = respond(outcome.status === 401 ? 'UNAUTHORIZED' : outcome.status === 403 ? 'ACCESS_DENIED' : 'AUTHORIZER_CONFIGURATION_ERROR');
@@ -172,9 +189,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       else jwtDelivery = { principalId: outcome.principal, integrationLatency: authLog.authorizerLatencyMs, context: {}, claims: outcome.claims };
     } else if (spec) {
       entry.authorizer = spec.name;
-      auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions }, http);
+      auth = await authorize(spec, view, { handler: functions.get(spec.functionName)!, cache, timeoutMs: authorizerTimeoutMs, now, assumptions, ...(options.decisionNotes ? { noteFor: options.decisionNotes } : {}) }, http);
       // What authenticates the caller never reaches a log line, whole or in part (README "Security").
       const secrets = identityValues(spec.identitySources, view, http) ?? [];
+      report = authorizerReport(spec.name, auth, http ? http.routeArn : view.methodArn, now(), (text) => redactText(text, secrets));
       const authLog = { reason: auth.reason, authorizerLatencyMs: auth.latencyMs, cache: auth.cache, principal: auth.output?.principalId, detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets) };
       if (auth.stale) {
         log({

@@ -11,6 +11,11 @@ import { formatResponse, readRequest, type AuthorizerResult, type AuthRequest, t
 
 export type AuthorizerHandler = (event: unknown, context?: Pick<Context, 'awsRequestId'>) => Promise<AuthorizerResult>;
 
+export interface HandlerOptions {
+  /** Each decision as made, with the invocation's request id: `tollgate serve` shows it beside the response. */
+  readonly onDecision?: (decision: Decision, requestId: string | undefined) => void;
+}
+
 /** What a request resolved to, for the log line. */
 interface Resolution {
   decision: Decision;
@@ -26,13 +31,14 @@ const statement = (effect: 'Allow' | 'Deny', resource: string | string[]): State
  * WebSocket $connect. The shape adapters read the event and write the answer; the verifier and the
  * route rules decide; this function joins them and logs one line per decision.
  */
-export function createHandler(authorizer: Authorizer): AuthorizerHandler {
+export function createHandler(authorizer: Authorizer, options: HandlerOptions = {}): AuthorizerHandler {
   const { config, log } = authorizer;
   return async (event, context) => {
     const started = process.hrtime.bigint();
     const request = readRequest(event, config.tokenSource);
     const resolved = request === undefined ? invalidEvent() : await resolve(authorizer, request);
     const { decision } = resolved;
+    options.onDecision?.(decision, context?.awsRequestId);
     if (decision.kind !== 'allow' || config.issuers[0]!.logDecisions === 'all') {
       log({
         level: decision.kind === 'failure' ? 'error' : 'info',

@@ -357,3 +357,66 @@ test('accessibility basics: language, headings, named controls, live regions, AA
   assert.equal(await page.getByRole('status', { name: 'Result of the last call' }).getAttribute('aria-live'), 'polite');
   assert.equal(await page.getByRole('button', { name: 'Call private endpoint' }).getAttribute('aria-describedby'), 'route-private');
 });
+
+/** What the page shows of the authorizer's side of the last call. */
+async function authorizerShown(page: Page): Promise<{ decision: string; reason: string; why: string; cache: string; policy: string }> {
+  const text = async (id: string): Promise<string> => (await page.locator(`#${id}`).textContent()) ?? '';
+  return { decision: await text('call-decision'), reason: await text('call-reason'), why: await text('call-why'), cache: await text('call-cache'), policy: await text('call-policy') };
+}
+
+test('ACCEPTANCE: sign out, sign in as bob through the provider\'s page, create a pet: 403 with Deny, SCOPE_INSUFFICIENT and the missing write:pets; the repeat call comes from the cache', async () => {
+  const tab = await openTab();
+  const { page } = tab;
+  const primary = async (): Promise<string[]> => page.locator('button.primary:not([hidden])').allTextContents();
+  assert.deepEqual(await primary(), ['Sign in'], 'signed out, Sign in is the primary button');
+  await signIn(tab, 'alice');
+  assert.deepEqual(await primary(), ['Call private endpoint'], 'signed in, the call is the primary button');
+  assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).isHidden(), true);
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  assert.match((await page.locator('#session-status').textContent()) ?? '', /^Signed out/);
+  // The provider still has alice's session: without prompt=login it would sign her in again unasked.
+  const authorize = page.waitForRequest((r) => new URL(r.url()).pathname === '/idp/auth');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  assert.equal(new URL((await authorize).url()).searchParams.get('prompt'), 'login');
+  await page.waitForURL(/\/idp\/interaction\//);
+  await page.getByLabel('bob', { exact: true }).check();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await settled(page, 'Signed in');
+  assert.match((await page.locator('#session-status').textContent()) ?? '', /^Signed in as bob\b/);
+
+  const first = await call(page, 'Create a pet');
+  assert.equal(first.status, '403 Forbidden');
+  const shown = await authorizerShown(page);
+  assert.equal(shown.decision, 'Deny');
+  assert.equal(shown.reason, '(authorizer tollgate): SCOPE_INSUFFICIENT, missing write:pets');
+  assert.equal(shown.why, 'The token lacks scopes that POST /pets requires: write:pets. Policy evaluation: no matching allow.');
+  assert.match(shown.cache, /invoked; its answer is cached for 300 s/);
+  assert.match(shown.policy, /^Allow GET \/pets$/m);
+  assert.doesNotMatch(shown.policy, /^Allow POST/m);
+
+  const repeat = await call(page, 'Create a pet');
+  assert.equal(repeat.status, '403 Forbidden');
+  const again = await authorizerShown(page);
+  assert.equal(again.decision, 'Deny');
+  assert.equal(again.reason, '(authorizer tollgate): SCOPE_INSUFFICIENT, missing write:pets');
+  assert.match(again.cache, /^From the authorizer's result cache, not invoked: \d+ s left\.$/);
+  assert.ok(!JSON.stringify(again).includes(tab.issuedTokens.at(-1)!), 'the token is never shown');
+
+  mkdirSync(repoPath('test-artifacts'), { recursive: true });
+  await page.screenshot({ path: repoPath('test-artifacts', 'page-authorizer-deny.png'), fullPage: true });
+  assert.deepEqual(tab.problems, []);
+});
+
+test('after a reload the page says the token was kept in memory only', async () => {
+  const tab = await openTab();
+  const { page } = tab;
+  await signIn(tab, 'alice');
+  await page.reload();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).and(page.locator(':enabled')).waitFor();
+  assert.equal(await page.locator('#session-status').textContent(), 'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.');
+  const shown = await call(page, 'Call private endpoint');
+  assert.equal(shown.status, '401 Unauthorized');
+  assert.equal((await authorizerShown(page)).decision, 'Unauthorized');
+  assert.deepEqual(tab.problems, []);
+});
