@@ -181,6 +181,8 @@ test('BAD_REQUEST_BODY is a gateway response: its template reads $context.error.
 test('an undefined validator name stops the start with its place; validators in an HTTP API are warned about', () => {
   const bad = OPENAPI.replace('x-amazon-apigateway-request-validator: all\n      parameters:\n        - $ref', 'x-amazon-apigateway-request-validator: everything\n      parameters:\n        - $ref');
   assert.throws(() => parseApi(bad, 'api.yaml'), (e: unknown) => e instanceof ApiDocumentError && /request-validator"\] must name a validator of x-amazon-apigateway-request-validators \(all, params-only\)/.test(e.message) && e.line > 0);
+  const typo = parseApi(OPENAPI.replace('params-only: { validateRequestBody: false, validateRequestParameters: true }', 'params-only: { validateRequestBody: false, validateRequestParameters: true, validateRequestBdy: true }'), 'api.yaml');
+  assert.match((typo.warnings ?? []).map((w) => w.text).join('\n'), /api\.yaml:6:\d+: x-amazon-apigateway-request-validators\.params-only\.validateRequestBdy is not a field API Gateway documents/);
   const http = `openapi: 3.0.1\ninfo: { title: h, version: '1' }\nx-amazon-apigateway-importexport-version: '1.0'\nx-amazon-apigateway-request-validators: { all: { validateRequestBody: true } }\npaths:\n  /a:\n    get:\n      ${proxy}\n`;
   assert.match((parseApi(http, 'http.yaml').warnings ?? []).map((w) => w.text).join('\n'), /x-amazon-apigateway-request-validators is a REST API setting/);
 });

@@ -19,6 +19,8 @@ export interface ExtensionInfo {
   readonly only?: 'rest' | 'http';
   /** For object-valued extensions: the fields AWS documents. Others are warned about as unknown. */
   readonly fields?: Readonly<Record<string, FieldInfo>>;
+  /** For extensions that map names to entries (validators): the fields each entry may have. */
+  readonly entryFields?: Readonly<Record<string, FieldInfo>>;
 }
 
 const yes: FieldInfo = { support: 'emulated' };
@@ -89,7 +91,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
   'x-amazon-apigateway-minimum-compression-size': { support: 'not-emulated', note: 'responses are not compressed', only: 'rest' },
   'x-amazon-apigateway-policy': { support: 'not-emulated', note: 'the resource policy is not evaluated: requests it would refuse on AWS are served', only: 'rest' },
   'x-amazon-apigateway-request-validator': { support: 'emulated', note: 'the method\'s (or API\'s default) request validator', only: 'rest' },
-  'x-amazon-apigateway-request-validators': { support: 'emulated', note: 'required parameters and JSON-schema bodies', only: 'rest' },
+  'x-amazon-apigateway-request-validators': { support: 'emulated', note: 'required parameters and JSON-schema bodies', only: 'rest', entryFields: { validateRequestBody: yes, validateRequestParameters: yes } },
   'x-amazon-apigateway-security-policy': { support: 'not-emulated', note: 'the local gateway is plain HTTP; TLS security policies apply to AWS endpoints only', only: 'rest' },
   'x-amazon-apigateway-tag-value': { support: 'emulated', note: 'a tag value; no effect on requests on AWS either' },
 };
@@ -123,13 +125,21 @@ function check(name: string, value: unknown, path: KeyPath, flavour: 'rest' | 'h
     return [{ path, key: name, message: `${name} is ${info.only === 'rest' ? 'a REST' : 'an HTTP'} API setting; API Gateway ignores it in ${flavour === 'rest' ? 'a REST' : 'an HTTP'} API, and so does Tollgate` }];
   }
   if (info.support === 'not-emulated') return [{ path, key: name, message: `${name} is not emulated locally: ${info.note}` }];
-  if (!info.fields || !isObj(value)) return [];
+  if (!isObj(value)) return [];
+  if (info.fields) return checkFields(name, value, path, info.fields);
+  const entryFields = info.entryFields;
+  if (!entryFields) return [];
+  return Object.entries(value).flatMap(([entry, v]) => (isObj(v) ? checkFields(`${name}.${entry}`, v, [...path, entry], entryFields, name) : []));
+}
+
+/** Warnings for the fields of one object that AWS does not document or Tollgate does not apply. */
+function checkFields(name: string, value: Obj, path: KeyPath, fields: Readonly<Record<string, FieldInfo>>, key = name): ExtensionWarning[] {
   const out: ExtensionWarning[] = [];
   for (const field of Object.keys(value)) {
-    const f = info.fields[field];
+    const f = fields[field];
     const at = [...path, field];
-    if (!f) out.push({ path: at, key: `${name}.${field}`, message: `${name}.${field} is not a field API Gateway documents; it is ignored` });
-    else if (f.support === 'not-emulated') out.push({ path: at, key: `${name}.${field}`, message: `${name}.${field} is not emulated locally: ${f.note ?? 'ignored'}` });
+    if (!f) out.push({ path: at, key: `${key}.${field}`, message: `${name}.${field} is not a field API Gateway documents; it is ignored` });
+    else if (f.support === 'not-emulated') out.push({ path: at, key: `${key}.${field}`, message: `${name}.${field} is not emulated locally: ${f.note ?? 'ignored'}` });
   }
   return out;
 }

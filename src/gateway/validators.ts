@@ -23,7 +23,10 @@ export interface OperationValidation {
   readonly bodies: ReadonlyMap<string, ValidateFunction>;
 }
 
-/** Validation per operation, keyed `METHOD /template` (ANY for x-amazon-apigateway-any-method). */
+/**
+ * Validation per operation, keyed `METHOD /template` (ANY for x-amazon-apigateway-any-method) with
+ * the template as the document's `paths` key: it must equal `Operation.template` for the gateway's lookup.
+ */
 export type Validations = ReadonlyMap<string, OperationValidation>;
 
 type Obj = Record<string, unknown>;
