@@ -16,9 +16,21 @@ const TRACKED = /(?<![\w./-])((?:examples|docs|src|deploy|scripts|bench|schema|t
 // Built, created by the reader, or spelled with a placeholder: not files of the repository.
 const NOT_A_FILE = /[*{}<>]|^(?:dist|node_modules)\//;
 
+// A Lambda handler setting (`src/auth.handler`) names MODULE.EXPORT, not a file: a path counts when
+// it is a folder or its last part has a file extension.
+const FILE_NAME = /(?:\/|\.(?:[cm]?js|ts|json|ya?ml|md|html|css|svg|sh|txt|zip))$/;
+// A paragraph citing another repository's source (`owner/name: src/...`) names that repository's files.
+const OTHER_REPOSITORY = /\b[a-z0-9-]+\/[a-z0-9._-]+: /i;
+
 function referencedPaths(file: string): string[] {
   const found = new Set<string>();
-  for (const m of text(file).matchAll(TRACKED)) if (!NOT_A_FILE.test(m[1]!)) found.add(m[1]!.replace(/[.]$/, ''));
+  for (const paragraph of text(file).split(/\n\s*\n/)) {
+    if (OTHER_REPOSITORY.test(paragraph)) continue;
+    for (const m of paragraph.matchAll(TRACKED)) {
+      const path = m[1]!.replace(/[.]$/, '');
+      if (!NOT_A_FILE.test(path) && (FILE_NAME.test(path) || existsSync(join(ROOT, path)) || !/\.[a-z]+$/i.test(path))) found.add(path);
+    }
+  }
   return [...found];
 }
 
