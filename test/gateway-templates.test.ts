@@ -266,3 +266,30 @@ test('escapeJavaScript, urlEncode and the JSONPath subset', () => {
   assert.equal(queryPath(data, '$.nope.deeper'), undefined);
   assert.throws(() => queryPath(data, '$..c'), /not supported/);
 });
+
+test('mapping failures are gateway responses the document can customise: UNSUPPORTED_MEDIA_TYPE, API_CONFIGURATION_ERROR, BAD_REQUEST_BODY', async () => {
+  const customised = {
+    ...doc,
+    'x-amazon-apigateway-gateway-responses': {
+      UNSUPPORTED_MEDIA_TYPE: { statusCode: '400', responseTemplates: { 'application/json': '{"unsupported":"$context.error.responseType"}' } },
+      API_CONFIGURATION_ERROR: { responseParameters: { 'gatewayresponse.header.x-config': "'broken'" } },
+      BAD_REQUEST_BODY: { responseTemplates: { 'application/json': '{"bad":$context.error.messageString}' } },
+    },
+  };
+  const gateway = createGateway({ api: parseApi(JSON.stringify(customised), 'custom.json'), functions: new Map([['auth', authorizer], ['echo', echo], ['failer', failer]]), log: () => {} });
+  const custom = createGatewayServer(gateway);
+  const { url: base } = await custom.listen(0, '127.0.0.1');
+  try {
+    const media = await fetch(`${base}/never`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    assert.equal(media.status, 400);
+    assert.equal(await media.text(), '{"unsupported":"UNSUPPORTED_MEDIA_TYPE"}');
+    const config = await fetch(`${base}/no-default`);
+    assert.equal(config.status, 500);
+    assert.equal(config.headers.get('x-config'), 'broken');
+    const body = await fetch(`${base}/transform/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    assert.equal(body.status, 400);
+    assert.match(((await body.json()) as { bad: string }).bad, /^Could not parse request body into json: /);
+  } finally {
+    await custom.close();
+  }
+});

@@ -8,9 +8,20 @@ import type { RequestView } from './events.js';
 /** The request body could not be read as JSON for `$input.json`/`$input.path`: API Gateway answers 400. */
 export class BodyNotJson extends Error {}
 
+// Parsed once per template text: documents hold few templates, and requests reuse them.
+const parsed = new Map<string, ReturnType<typeof parse>>();
+function compiled(template: string): ReturnType<typeof parse> {
+  let asts = parsed.get(template);
+  if (asts === undefined) {
+    asts = parse(template);
+    parsed.set(template, asts);
+  }
+  return asts;
+}
+
 /** Throws a SyntaxError-like Error when the template is not valid Velocity (checked at load). */
 export function checkTemplate(template: string): void {
-  parse(template);
+  compiled(template);
 }
 
 export interface TemplateInput {
@@ -126,5 +137,5 @@ export function renderTemplate(template: string, input: TemplateInput): string {
     util,
     stageVariables: { ...input.view.stageVariables },
   };
-  return new Compile(parse(template), { escape: false, customMethodHandlers }).render(variables, undefined, true);
+  return new Compile(compiled(template), { escape: false, customMethodHandlers }).render(variables, undefined, true);
 }
