@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
         return configCommand(rest, out);
       case 'serve': {
         const { values } = parse(rest, {
-          api: { type: 'string' }, function: { type: 'string', multiple: true }, port: { type: 'string' }, stage: { type: 'string' },
+          api: { type: 'string' }, function: { type: 'string', multiple: true }, port: { type: 'string' }, stage: { type: 'string' }, basepath: { type: 'string' },
           config: { type: 'string' }, rules: { type: 'string' }, 'env-file': { type: 'string' }, watch: { type: 'boolean' }, verbose: { type: 'boolean' },
         });
         if (values.help) return out(SERVE_HELP), EXIT.allow;

@@ -9,6 +9,7 @@ import { createDecisionNotes } from '../gateway/authorizer-header.js';
 import { startFunctionWorker, type FunctionWorker } from '../gateway/function-worker.js';
 import { LOCAL_API } from '../gateway/events.js';
 import { invoke, type LambdaHandler } from '../gateway/invoke.js';
+import { BASE_PATH_MODES, type BasePathMode } from '../gateway/base-path.js';
 import { ApiDocumentError, loadApi, type ApiDefinition } from '../gateway/openapi.js';
 import { createGatewayServer, type Mount } from '../gateway/server.js';
 import { createUsagePlans, validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
@@ -44,7 +45,10 @@ Options:
                              (nodejs20.x, nodejs22.x default, nodejs24.x) and memorySize (default
                              128 MB) are set in serve.functions.
   --port N                   default: PORT, else 3000 (0: any free port)
-  --stage NAME               default local (REST) or $default (HTTP APIs)
+  --stage NAME               default local (REST) or $default (HTTP APIs); requests may also
+                             start with it, as invoke URLs do (/prod/pets)
+  --basepath MODE            ignore (API Gateway's default), prepend or split: how the document's
+                             basePath applies to its paths, as API Gateway's import parameter
   --config FILE              tollgate.config.yaml: the authorizer's settings and a serve: section
                              (api, port, functions with their environment, usagePlans, websocket, page)
   --rules FILE, --env-file FILE
@@ -60,6 +64,7 @@ export interface ServeOptions {
   function?: string[] | undefined;
   port?: string | undefined;
   stage?: string | undefined;
+  basepath?: string | undefined;
   config?: string | undefined;
   rules?: string | undefined;
   'env-file'?: string | undefined;
@@ -134,13 +139,19 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   const port = options.port !== undefined ? parsePort(options.port, '--port') : env.PORT?.trim() ? parsePort(env.PORT, 'PORT') : settings.port ?? 3000;
   let api: ApiDefinition;
   try {
-    api = await loadApi(apiPath);
+    const basePath = options.basepath ?? settings.basePath ?? 'ignore';
+    if (!BASE_PATH_MODES.includes(basePath as BasePathMode)) throw new UsageError(`--basepath must be ${BASE_PATH_MODES.join(', ')}, got ${JSON.stringify(basePath)}`);
+    api = await loadApi(apiPath, { basePath: basePath as BasePathMode });
   } catch (error) {
     if (error instanceof ApiDocumentError) throw new UsageError(error.message);
     throw error;
   }
   // Settings of the document the local gateway does not emulate: named once each, never dropped silently.
   for (const warning of api.warnings ?? []) err(`tollgate: ${warning.text}`);
+  if (api.basePath !== undefined) {
+    const served = api.basePathMode === 'ignore' ? 'ignored, as API Gateway\'s import does by default (--basepath prepend or split, or serve.basePath, to serve the paths under it)' : `applied (${api.basePathMode})`;
+    err(`tollgate: the document's base path ${api.basePath} is ${served}`);
+  }
   const usage = probe?.plans ? createUsagePlans(probe.plans) : undefined;
 
   // Functions: the config file's, then --function (which wins), each in its own worker.

@@ -2,6 +2,7 @@
 // for every problem (the config loader turns paths into FILE:LINE:COL). Command-line flags win.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { BASE_PATH_MODES, type BasePathMode } from '../gateway/base-path.js';
 import type { ConfigPath } from '../config/file-validate.js';
 import type { Assumptions } from '../gateway/authorize.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, isNodeRuntime, MAX_MEMORY_MB, MIN_MEMORY_MB, NODE_RUNTIMES, parseHandlerName, RuntimeError, type HandlerName, type NodeRuntime } from '../gateway/lambda-runtime.js';
@@ -40,6 +41,8 @@ export interface ServeSettings {
   readonly api?: string;
   readonly port?: number;
   readonly stage?: string;
+  /** How the document's basePath is applied, as API Gateway's import `basepath` parameter. */
+  readonly basePath?: BasePathMode;
   readonly functions: Readonly<Record<string, FunctionSetting>>;
   readonly stageVariables: Readonly<Record<string, string>>;
   /** false: no embedded provider even without an issuer. */
@@ -62,7 +65,7 @@ export interface SettingIssue {
 type Doc = Record<string, unknown>;
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const KEYS = ['api', 'port', 'stage', 'functions', 'stageVariables', 'devProvider', 'page', 'usagePlans', 'websocket', 'assumptions', 'watch', 'verbose'];
+const KEYS = ['api', 'port', 'stage', 'basePath', 'functions', 'stageVariables', 'devProvider', 'page', 'usagePlans', 'websocket', 'assumptions', 'watch', 'verbose'];
 const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | boolean)[]>> = {
   validationMatch: ['test', 'full'],
   nullContextValues: ['error', 'omit'],
@@ -149,6 +152,10 @@ function check(value: unknown, baseDir: string): ServeSettings {
     out.port = doc.port as number;
   }
   if (doc.stage !== undefined) out.stage = text(doc.stage, ['stage']);
+  if (doc.basePath !== undefined) {
+    if (!BASE_PATH_MODES.includes(doc.basePath as BasePathMode)) fail(['basePath'], `must be ${BASE_PATH_MODES.join(', ')} (API Gateway's import modes)`);
+    out.basePath = doc.basePath as BasePathMode;
+  }
   if (doc.functions !== undefined) {
     const functions: Record<string, FunctionSetting> = {};
     for (const [name, f] of Object.entries(mapping(doc.functions, ['functions']))) {

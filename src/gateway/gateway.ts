@@ -10,6 +10,7 @@ import { bodyProblem, missingParameters } from './validators.js';
 import { AUTHORIZER_HEADER, authorizerReport, jwtAuthorizerReport, type AuthorizerReport, type DecisionNote } from './authorizer-header.js';
 import { httpView, requestView, splitValues, type AuthorizerDelivery, type Headers, type HttpAuthorizerDelivery, type HttpView, type Query, type RequestView } from './events.js';
 import { runIntegration } from './integrations.js';
+import { routeWithStage } from './stage-prefix.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
 import type { ApiDefinition } from './openapi.js';
@@ -102,7 +103,7 @@ function withAuthorizerHeader(response: GatewayResponse, report: AuthorizerRepor
 export function createGateway(options: GatewayOptions): Gateway {
   const { api, functions } = options;
   const flavour = api.flavour;
-  const stage = options.stage ?? (flavour === 'http' ? '$default' : 'local');
+  const defaultStage = options.stage ?? (flavour === 'http' ? '$default' : 'local');
   const now = options.now ?? Date.now;
   const log = options.log ?? writeLogLine;
   const cache = options.cache ?? createAuthorizerCache({ now });
@@ -139,7 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // What a gateway response may read: more of it as the request gets further.
     let answerInput: ResponseInput = { requestId, headers: splitValues(req.headers)[0], query: splitValues(req.query)[0], stageVariables: options.stageVariables ?? {} };
     const respond = (type: GatewayResponseType, extra: Partial<ResponseInput> = {}): GatewayResponse => responder(type, { ...answerInput, ...extra });
-    const match = api.routes.match(method, req.path);
+    const { path, stage, match } = routeWithStage(api.routes, method, req.path, defaultStage, options.stage === undefined);
     // API Gateway answers a preflight itself, before any authorizer, unless a route takes OPTIONS
     // for the path (an OPTIONS or ANY route, or $default: AWS sends the preflight there).
     if (api.cors && !match && isPreflight(method, req.headers)) return finish(preflightResponse(api.cors, req.headers, requestId), { reason: 'CORS_PREFLIGHT' }, true);
@@ -152,7 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const view: RequestView = requestView({
       requestId,
       method,
-      path: req.path,
+      path,
       resource: operation.isDefault ? '/{proxy+}' : operation.template,
       stage,
       headers: req.headers,

@@ -11,6 +11,7 @@ import { readApiSettings, type ApiSettings } from './api-settings.js';
 import { SettingIssue } from './extensions.js';
 import { readMapping, type Mapping } from './integration-mapping.js';
 import { compileRoutes, type RouteTable } from './routes.js';
+import { documentBasePath, mountTemplate, type BasePathMode } from './base-path.js';
 
 /** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
 export interface IdentitySource {
@@ -115,6 +116,10 @@ export interface ApiDefinition extends Partial<ApiSettings> {
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
   readonly authorizers: ReadonlyMap<string, AuthorizerSpec>;
   readonly routes: RouteTable;
+  /** The document's base path (Swagger `basePath`, or OpenAPI 3.0's server), whatever the mode. */
+  readonly basePath?: string | undefined;
+  /** How it was applied to the paths (API Gateway's import `basepath` parameter). */
+  readonly basePathMode?: BasePathMode;
   /** REST: `x-amazon-apigateway-binary-media-types` (`image/png`, `image/*`, `*\/*`); empty when unset. */
   readonly binaryMediaTypes: readonly string[];
   /** What the document sets that is not emulated; parseApi fills it in. */
@@ -149,7 +154,12 @@ const fail = (path: KeyPath, message: string, atKey = false): never => {
   throw new Issue(path, message, atKey);
 };
 
-export async function loadApi(file: string): Promise<ApiDefinition> {
+/** How the document is imported: API Gateway's `basepath` import parameter (default `ignore`). */
+export interface ImportOptions {
+  readonly basePath?: BasePathMode;
+}
+
+export async function loadApi(file: string, options: ImportOptions = {}): Promise<ApiDefinition> {
   let source: string;
   try {
     source = await readFile(file, 'utf8');
@@ -157,11 +167,11 @@ export async function loadApi(file: string): Promise<ApiDefinition> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ApiDocumentError(file, 0, 0, [], `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : code ?? String(error)}`);
   }
-  return parseApi(source, file);
+  return parseApi(source, file, options);
 }
 
 /** Parses and validates the document text as if read from `file` (named in errors). The first problem is thrown. */
-export function parseApi(source: string, file: string): ApiDefinition {
+export function parseApi(source: string, file: string, options: ImportOptions = {}): ApiDefinition {
   const lines = new LineCounter();
   // merge: YAML merge keys (`<<: *defaults`), common in hand-written OpenAPI files, as YAML 1.1 has them.
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -189,7 +199,7 @@ export function parseApi(source: string, file: string): ApiDefinition {
     throw at(0, [], `cannot be read: ${(error as Error).message}`);
   }
   try {
-    const api = validateApi(value);
+    const api = validateApi(value, options.basePath ?? 'ignore');
     const { settings, warnings } = readApiSettings(value as Obj, api.flavour);
     const positioned = warnings.map((w): ApiWarning => {
       const { line, col } = lines.linePos(offsetOf(doc, w.path, true));
@@ -269,7 +279,7 @@ function detectFlavour(doc: Obj): ApiFlavour {
   return httpSigns.length ? 'http' : 'rest';
 }
 
-function validateApi(root: unknown): ApiDefinition {
+function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
   const doc = object(root, [], 'an OpenAPI 3.0 or Swagger 2.0 document (a mapping)');
   const swagger = doc.swagger !== undefined;
   if (swagger ? String(doc.swagger) !== '2.0' : !/^3\.0(\.\d+)?$/.test(String(doc.openapi ?? ''))) {
@@ -302,13 +312,16 @@ function validateApi(root: unknown): ApiDefinition {
   const schemeSets = { authorizers, apiKeySchemes, otherSchemes, flavour };
 
   const globalSecurity = doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
+  const base = documentBasePath(doc);
+  if (!base.ok) fail(base.path, base.message);
+  const basePath = (base as { basePath: string | undefined }).basePath;
   const operations: Operation[] = [];
   for (const [template, item] of Object.entries(object(doc.paths ?? fail([], 'has no paths'), ['paths']))) {
     const itemPath: KeyPath = ['paths', template];
     const isDefault = flavour === 'http' && (template === '$default' || template === '/$default');
     let segments: Segment[] = [];
     if (!isDefault) {
-      const parsed = parseTemplate(template);
+      const parsed = parseTemplate(mountTemplate(template, basePath, basePathMode));
       if (!parsed.ok) fail(itemPath, parsed.message, true);
       segments = (parsed as { value: Segment[] }).value;
     }
@@ -323,13 +336,13 @@ function validateApi(root: unknown): ApiDefinition {
       const o = object(op, opPath);
       const security = o.security === undefined ? globalSecurity ?? NO_SECURITY : readSecurity(o.security, [...opPath, 'security'], schemeSets);
       const integration = readIntegration(o['x-amazon-apigateway-integration'], [...opPath, 'x-amazon-apigateway-integration'], flavour);
-      operations.push({ method: method!, template: isDefault ? '$default' : template, segments, ...security, integration, ...(isDefault ? { isDefault } : {}) });
+      operations.push({ method: method!, template: isDefault ? '$default' : mountTemplate(template, basePath, basePathMode), segments, ...security, integration, ...(isDefault ? { isDefault } : {}) });
     }
   }
   const table = compileRoutes(operations);
   if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
   const binaryMediaTypes = readBinaryMediaTypes(doc['x-amazon-apigateway-binary-media-types']);
-  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table, binaryMediaTypes };
+  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table, binaryMediaTypes, basePath, basePathMode };
 }
 
 /** A list of media types; `~1` (the JSON-Patch escape the API Gateway CLI needs for `/`) is read as `/`. */
