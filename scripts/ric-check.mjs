@@ -138,8 +138,9 @@ async function throughRic(dir, client, c) {
 function throughTollgate(work, runtime, c) {
   const eventFile = join(work, 'event.json');
   writeFileSync(eventFile, JSON.stringify(c.event));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tollgate.js'), 'invoke', '--handler', join(FIXTURES, c.dir, c.handler), '--runtime', runtime, '--event', eventFile], {
-    cwd: work,
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tollgate.js'), 'invoke', '--handler', c.handler, '--runtime', runtime, '--event', eventFile], {
+    // In the code folder, as Lambda's task root: the handler name as the function declares it.
+    cwd: join(FIXTURES, c.dir),
     encoding: 'utf8',
     env: { PATH: process.env.PATH, TOLLGATE_HOME: join(work, '.tollgate'), TOKEN_ISSUER: 'https://unused.example.com/', AUDIENCE: 'unused', ...c.env },
   });

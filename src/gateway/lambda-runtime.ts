@@ -103,6 +103,8 @@ export interface HandlerName {
   readonly module: string;
   /** The property path to the function in the module's exports (`a.b` in `index.a.b`). */
   readonly exportPath: readonly string[];
+  /** The name as the user wrote it, for messages (as the runtime quotes its handler setting). */
+  readonly label?: string;
 }
 
 /**
@@ -119,8 +121,8 @@ export function parseHandlerName(spec: string, codeDir: string, isFile: (path: s
   const base = spec.slice(slash + 1);
   const dot = base.indexOf('.');
   if (dot <= 0 || dot === base.length - 1) throw new RuntimeError('Runtime.MalformedHandlerName', `${JSON.stringify(spec)} is neither a file nor a Lambda handler name (FILE.EXPORT, e.g. index.handler, or PATH#EXPORT)`);
-  return { kind: 'lambda', module: resolvePath(codeDir, spec.slice(0, slash + 1) + base.slice(0, dot)), exportPath: base.slice(dot + 1).split('.') };
+  return { kind: 'lambda', module: resolvePath(codeDir, spec.slice(0, slash + 1) + base.slice(0, dot)), exportPath: base.slice(dot + 1).split('.'), label: spec };
 }
 
 /** The handler a display name stands for: `index.handler` or `PATH#EXPORT`. */
-export const handlerLabel = (name: HandlerName): string => (name.kind === 'lambda' ? `${name.module}.${name.exportPath.join('.')}` : `${name.module}#${name.exportPath.join('.')}`);
+export const handlerLabel = (name: HandlerName): string => name.label ?? (name.kind === 'lambda' ? `${name.module}.${name.exportPath.join('.')}` : `${name.module}#${name.exportPath.join('.')}`);
