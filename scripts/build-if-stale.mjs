@@ -29,6 +29,21 @@ function inputsHash() {
   return hash.digest('hex');
 }
 
+/** Direct dependencies missing or at another version than the lock names: `npm ci` was not run since the lock changed. */
+function stalePackages() {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => {
+    const installed = join(root, 'node_modules', name, 'package.json');
+    return !existsSync(installed) || JSON.parse(readFileSync(installed, 'utf8')).version !== lock[`node_modules/${name}`]?.version;
+  });
+}
+
+const stale = stalePackages();
+if (stale.length) {
+  console.error(`build: node_modules does not match package-lock.json (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm ci`);
+  process.exit(1);
+}
 const wanted = inputsHash();
 const built = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : '';
 if (built === wanted && OUTPUTS.every((f) => existsSync(join(root, f)))) {
