@@ -182,6 +182,8 @@ test('types AWS raises only for features not emulated are named in a warning; ba
   bad('  THROTTLED: { statusCode: 4000 }\n', /statusCode must be an HTTP status code/);
   bad("  THROTTLED: { responseParameters: { 'x-header': \"'v'\" } }\n", /must be gatewayresponse\.header\.NAME/);
   bad("  THROTTLED: { responseParameters: { 'gatewayresponse.header.x': 'request.body' } }\n", /use a quoted literal/);
+  // A broken template is refused at start, not answered with a 500 at the first refusal.
+  bad("  THROTTLED: { responseTemplates: { application/json: '#if($x' } }\n", /responseTemplates.*is not a valid Velocity template/);
 });
 
 test('an HTTP API ignores gateway responses, as API Gateway does, and says so', () => {

@@ -1,10 +1,10 @@
 // A REST API's customised gateway responses (`x-amazon-apigateway-gateway-responses`): per
 // response type a status, header mappings and body templates, with DEFAULT_4XX / DEFAULT_5XX as
 // the fallbacks AWS documents ("Gateway response types for API Gateway"; docs/emulation.md).
-import velocity from 'velocityjs';
 import type { KeyPath } from '../core/key-path.js';
 import { SettingIssue, type ExtensionWarning } from './extensions.js';
 import { GATEWAY_RESPONSES, gatewayResponse, type GatewayResponse, type GatewayResponseType } from './responses.js';
+import { checkTemplate, renderVelocity } from './mapping-templates.js';
 
 /** AWS's response types with their default statuses (DEFAULT_4XX/5XX have none). */
 export const AWS_RESPONSE_TYPES: Readonly<Record<string, number | undefined>> = {
@@ -126,7 +126,14 @@ function readResponse(spec: Obj, path: KeyPath, warnings: ExtensionWarning[]): C
   }
   const templates = spec.responseTemplates ?? {};
   if (!isObj(templates)) throw new SettingIssue([...path, 'responseTemplates'], 'must be a mapping of content types to templates');
-  for (const [type, t] of Object.entries(templates)) if (typeof t !== 'string') throw new SettingIssue([...path, 'responseTemplates', type], 'must be a template (a string)');
+  for (const [type, t] of Object.entries(templates)) {
+    if (typeof t !== 'string') throw new SettingIssue([...path, 'responseTemplates', type], 'must be a template (a string)');
+    try {
+      checkTemplate(t);
+    } catch (error) {
+      throw new SettingIssue([...path, 'responseTemplates', type], `is not a valid Velocity template: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
   for (const key of Object.keys(spec)) {
     if (!['statusCode', 'responseParameters', 'responseTemplates', 'defaultResponse'].includes(key)) {
       warnings.push({ path: [...path, key], key: `${EXT}.${key}`, message: `${EXT} field ${key} is not one API Gateway documents; it is ignored` });
@@ -166,18 +173,6 @@ export interface ResponseInput {
 function defaultMessage(type: GatewayResponseType): string | null {
   const parsed = JSON.parse(GATEWAY_RESPONSES[type].body) as { message?: string | null; Message?: string };
   return parsed.message ?? parsed.Message ?? null;
-}
-
-/** Turns missing keys into empty strings, as API Gateway renders an undefined variable. */
-function lenient(value: Obj): Obj {
-  return new Proxy(value, {
-    get(target, key) {
-      if (typeof key === 'symbol') return (target as Record<symbol, unknown>)[key];
-      const v = target[key];
-      if (v === undefined) return key in Object.prototype ? undefined : '';
-      return isObj(v) ? lenient(v) : v;
-    },
-  });
 }
 
 function lookup(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
@@ -236,7 +231,7 @@ export function createResponder(responses: GatewayResponses | undefined, flavour
     let body = base.body;
     const template = pickTemplate(custom.templates, lookup(input.headers, 'accept'));
     if (template) {
-      body = velocity.render(template[1], { context: lenient(context), stageVariables: lenient({ ...(input.stageVariables ?? {}) }) }, undefined, { escape: false });
+      body = renderVelocity(template[1], { context, stageVariables: { ...(input.stageVariables ?? {}) } });
       headers['content-type'] = template[0];
     }
     for (const [name, source] of custom.headers) {

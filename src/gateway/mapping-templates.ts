@@ -137,5 +137,13 @@ export function renderTemplate(template: string, input: TemplateInput): string {
     util,
     stageVariables: { ...input.view.stageVariables },
   };
+  return renderVelocity(template, variables);
+}
+
+/**
+ * Renders Velocity over `variables` (parsed once per template text); a reference to something
+ * undefined renders as nothing, as in API Gateway's templates (mapping and gateway responses).
+ */
+export function renderVelocity(template: string, variables: Record<string, unknown>): string {
   return new Compile(compiled(template), { escape: false, customMethodHandlers }).render(variables, undefined, true);
 }

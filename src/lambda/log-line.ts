@@ -21,7 +21,8 @@ export function writeLogLine(entry: Record<string, unknown>): void {
   } catch {
     return enqueue(line); // EAGAIN: the pipe is full
   }
-  if (written < line.length || written < Buffer.byteLength(line)) {
+  // `written` counts bytes: compare with the line's UTF-8 length (a short write leaves a tail).
+  if (written < Buffer.byteLength(line)) {
     enqueue(Buffer.from(line).subarray(written));
   }
 }
