@@ -12,7 +12,11 @@ const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('child.mjs needs --expose-gc');
 
 function eventsOf(tokens, methodArn) {
-  return tokens.map(({ token }) => ({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn }));
+  return tokens.map(({ token }) => ({
+    type: 'TOKEN',
+    authorizationToken: `Bearer ${token}`,
+    methodArn,
+  }));
 }
 
 function isAllowFor(result, sub) {
@@ -37,7 +41,10 @@ async function timeChunk(name, handler, events, subs, from, to, latencies) {
     const now = performance.now();
     latencies[i] = now - previous;
     previous = now;
-    if (!isAllowFor(result, subs[i])) throw new Refused(`${name} did not allow a valid token (${subs[i]}): ${JSON.stringify(result)}`);
+    if (!isAllowFor(result, subs[i]))
+      throw new Refused(
+        `${name} did not allow a valid token (${subs[i]}): ${JSON.stringify(result)}`,
+      );
   }
   return previous - started;
 }
@@ -48,13 +55,24 @@ async function timeChunk(name, handler, events, subs, from, to, latencies) {
  * paid for its own garbage and not for what the other side left behind.
  */
 async function paired(floor, stack, events, subs) {
-  const sides = { floor: { ms: 0, n: 0, latencies: new Float64Array(events.length) }, stack: { ms: 0, n: 0, latencies: new Float64Array(events.length) } };
+  const sides = {
+    floor: { ms: 0, n: 0, latencies: new Float64Array(events.length) },
+    stack: { ms: 0, n: 0, latencies: new Float64Array(events.length) },
+  };
   for (let from = 0, k = 0; from < events.length; from += chunk, k++) {
     const to = Math.min(from + chunk, events.length);
     const order = k % 2 === 0 ? ['floor', 'stack'] : ['stack', 'floor'];
     for (const side of order) {
       gc({ type: 'minor' });
-      sides[side].ms += await timeChunk(side, side === 'floor' ? floor : stack, events, subs, from, to, sides[side].latencies);
+      sides[side].ms += await timeChunk(
+        side,
+        side === 'floor' ? floor : stack,
+        events,
+        subs,
+        from,
+        to,
+        sides[side].latencies,
+      );
       sides[side].n += to - from;
     }
   }
@@ -71,20 +89,33 @@ async function run() {
 
   // Before anything is timed: valid tokens are allowed, and tokens a correct authorizer must refuse
   // are refused, so nobody is measuring a stack that skips a check.
-  for (const [name, handler] of [['floor', floor], ['stack', stack]]) {
+  for (const [name, handler] of [
+    ['floor', floor],
+    ['stack', stack],
+  ]) {
     for (const alg of ['rs256', 'es256']) {
       const { token, sub } = tokens[alg].warm[0];
-      const result = await handler({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: arn });
-      if (!isAllowFor(result, sub)) throw new Refused(`${name} did not allow a valid ${alg} token: ${JSON.stringify(result)}`);
+      const result = await handler({
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: arn,
+      });
+      if (!isAllowFor(result, sub))
+        throw new Refused(`${name} did not allow a valid ${alg} token: ${JSON.stringify(result)}`);
     }
     for (const { why, token } of tokens.mustRefuse) {
       let result;
       try {
-        result = await handler({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: arn });
+        result = await handler({
+          type: 'TOKEN',
+          authorizationToken: `Bearer ${token}`,
+          methodArn: arn,
+        });
       } catch {
         continue;
       }
-      if (result?.policyDocument?.Statement?.[0]?.Effect === 'Allow') throw new Refused(`${name} ALLOWED a token it must refuse (${why})`);
+      if (result?.policyDocument?.Statement?.[0]?.Effect === 'Allow')
+        throw new Refused(`${name} ALLOWED a token it must refuse (${why})`);
     }
   }
 
@@ -101,7 +132,8 @@ async function run() {
   ].map(([name, warm, measured]) => ({ name, warm: phase(warm), measured: phase(measured) }));
   for (const { warm } of phases) await paired(floor, stack, warm.events, warm.subs);
   const results = {};
-  for (const { name, measured } of phases) results[name] = await paired(floor, stack, measured.events, measured.subs);
+  for (const { name, measured } of phases)
+    results[name] = await paired(floor, stack, measured.events, measured.subs);
   return results;
 }
 
@@ -109,5 +141,8 @@ try {
   const phases = await run();
   process.send({ phases, maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(0));
 } catch (error) {
-  process.send({ error: error instanceof Refused ? error.message : String(error?.stack ?? error) }, () => process.exit(0));
+  process.send(
+    { error: error instanceof Refused ? error.message : String(error?.stack ?? error) },
+    () => process.exit(0),
+  );
 }

@@ -2,7 +2,11 @@
 // imported before the clock starts, so no stack finds a module already loaded for it; Node's own
 // boot happens before this line runs and is left out, as the timing starts at the import().
 const [bundleUrl] = process.argv.slice(2);
-const event = { type: 'TOKEN', authorizationToken: `Bearer ${process.env.BENCH_TOKEN}`, methodArn: process.env.BENCH_METHOD_ARN };
+const event = {
+  type: 'TOKEN',
+  authorizationToken: `Bearer ${process.env.BENCH_TOKEN}`,
+  methodArn: process.env.BENCH_METHOD_ARN,
+};
 
 // Node opens process.stdout lazily, on first use (about 1.5 ms). In Lambda the runtime owns the
 // log stream before it loads any handler, so that belongs to boot, not to the stack that happens
@@ -16,7 +20,10 @@ try {
   const result = await handler(event);
   const ms = performance.now() - started;
   const effect = result?.policyDocument?.Statement?.[0]?.Effect;
-  report = effect === 'Allow' ? { ms, maxRssKb: process.resourceUsage().maxRSS } : { error: `answered ${JSON.stringify(result)} instead of an Allow` };
+  report =
+    effect === 'Allow'
+      ? { ms, maxRssKb: process.resourceUsage().maxRSS }
+      : { error: `answered ${JSON.stringify(result)} instead of an Allow` };
 } catch (error) {
   report = { error: `threw ${error?.stack ?? error}` };
 }

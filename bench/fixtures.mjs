@@ -9,7 +9,13 @@ export const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/pro
 
 /** The settings every stack reads, Tollgate's names. */
 export function stackEnv(jwksUrl) {
-  return { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: jwksUrl, ALGORITHMS: 'RS256,ES256', BENCH_METHOD_ARN: METHOD_ARN };
+  return {
+    TOKEN_ISSUER: ISSUER,
+    AUDIENCE,
+    JWKS_URI: jwksUrl,
+    ALGORITHMS: 'RS256,ES256',
+    BENCH_METHOD_ARN: METHOD_ARN,
+  };
 }
 
 function b64(value) {
@@ -17,21 +23,42 @@ function b64(value) {
 }
 
 export function makeKey(alg) {
-  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pair =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const kid = `${alg.toLowerCase()}-${randomUUID().slice(0, 8)}`;
-  return { alg, kid, ...pair, jwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
+  return {
+    alg,
+    kid,
+    ...pair,
+    jwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
+  };
 }
 
 export function mint(key, claims, header = {}) {
   const input = `${b64({ alg: key.alg, typ: 'JWT', kid: key.kid, ...header })}.${b64(claims)}`;
-  const signature = sign('sha256', Buffer.from(input), key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey);
+  const signature = sign(
+    'sha256',
+    Buffer.from(input),
+    key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
+  );
   return `${input}.${signature.toString('base64url')}`;
 }
 
 /** Auth0-like access-token claims; the jti and sub make every token distinct. */
 export function claimsFor(sub, overrides = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return { iss: ISSUER, aud: AUDIENCE, sub, iat: now - 5, exp: now + 3600, jti: randomUUID(), scope: 'read:pets write:pets', ...overrides };
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub,
+    iat: now - 5,
+    exp: now + 3600,
+    jti: randomUUID(),
+    scope: 'read:pets write:pets',
+    ...overrides,
+  };
 }
 
 function tamper(token) {
@@ -55,11 +82,26 @@ export function mustRefuse(rsa, ec) {
   return [
     { why: 'RS256 signature altered', token: tamper(mint(rsa, claimsFor('refuse-me'))) },
     { why: 'ES256 signature altered', token: tamper(mint(ec, claimsFor('refuse-me'))) },
-    { why: 'signed by a key outside the JWKS under a published kid', token: mint(outsider, claimsFor('refuse-me')) },
-    { why: 'expired', token: mint(rsa, claimsFor('refuse-me', { iat: now - 7200, exp: now - 3600 })) },
-    { why: 'another audience', token: mint(rsa, claimsFor('refuse-me', { aud: 'https://other.example.com' })) },
-    { why: 'another issuer', token: mint(rsa, claimsFor('refuse-me', { iss: 'https://evil.example.com/' })) },
-    { why: 'alg none', token: `${b64({ alg: 'none', typ: 'JWT', kid: rsa.kid })}.${b64(claimsFor('refuse-me'))}.` },
+    {
+      why: 'signed by a key outside the JWKS under a published kid',
+      token: mint(outsider, claimsFor('refuse-me')),
+    },
+    {
+      why: 'expired',
+      token: mint(rsa, claimsFor('refuse-me', { iat: now - 7200, exp: now - 3600 })),
+    },
+    {
+      why: 'another audience',
+      token: mint(rsa, claimsFor('refuse-me', { aud: 'https://other.example.com' })),
+    },
+    {
+      why: 'another issuer',
+      token: mint(rsa, claimsFor('refuse-me', { iss: 'https://evil.example.com/' })),
+    },
+    {
+      why: 'alg none',
+      token: `${b64({ alg: 'none', typ: 'JWT', kid: rsa.kid })}.${b64(claimsFor('refuse-me'))}.`,
+    },
   ];
 }
 
@@ -71,5 +113,8 @@ export async function startJwks(jwks) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`,
+    close: () => server.close(),
+  };
 }

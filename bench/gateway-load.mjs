@@ -14,7 +14,12 @@ function agentFor(name, concurrency) {
   let agent = agents.get(name);
   if (agent === undefined) {
     // One agent per target keeps its connections open from the warm-up to the last batch.
-    agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency, scheduling: 'fifo' });
+    agent = new Agent({
+      keepAlive: true,
+      maxSockets: concurrency,
+      maxFreeSockets: concurrency,
+      scheduling: 'fifo',
+    });
     agents.set(name, agent);
   }
   return agent;
@@ -22,13 +27,16 @@ function agentFor(name, concurrency) {
 
 function get(agent, port, headers) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/pets', method: 'GET', agent, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/pets', method: 'GET', agent, headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -57,8 +65,14 @@ async function batch({ target: name, from, count, concurrency }) {
         throw new WrongAnswer(`${name}: request ${k} failed: ${error.message}`);
       }
       latencies[i] = performance.now() - started;
-      if (answer.status !== 200) throw new WrongAnswer(`${name}: request ${k} answered ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (!answer.body.includes(`"principalId":"${principal}"`)) throw new WrongAnswer(`${name}: request ${k} reached the backend without its principal ${principal}: ${answer.body.slice(0, 200)}`);
+      if (answer.status !== 200)
+        throw new WrongAnswer(
+          `${name}: request ${k} answered ${answer.status} ${answer.body.slice(0, 200)}`,
+        );
+      if (!answer.body.includes(`"principalId":"${principal}"`))
+        throw new WrongAnswer(
+          `${name}: request ${k} reached the backend without its principal ${principal}: ${answer.body.slice(0, 200)}`,
+        );
     }
   };
   const cpu = process.cpuUsage();
@@ -81,7 +95,9 @@ process.on('message', async (message) => {
       process.send({ maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(0));
     }
   } catch (error) {
-    process.send({ error: error instanceof WrongAnswer ? error.message : String(error?.stack ?? error) });
+    process.send({
+      error: error instanceof WrongAnswer ? error.message : String(error?.stack ?? error),
+    });
   }
 });
 process.on('disconnect', () => process.exit(0));

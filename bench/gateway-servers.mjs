@@ -23,7 +23,8 @@ const KEEP_ALIVE_MS = 120_000;
 
 /** The bench's own API document, so the example's routes and rules may change without moving it. */
 function apiDocument(ttlSeconds) {
-  const arn = (name) => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
+  const arn = (name) =>
+    `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
   return `openapi: 3.0.1
 info: { title: GatewayBench, version: '1.0' }
 components:
@@ -85,12 +86,24 @@ async function bareServer() {
         pathParameters: null,
         body: null,
         isBase64Encoded: false,
-        requestContext: { resourcePath: '/pets', httpMethod: 'GET', stage: 'local', requestId, authorizer: { principalId: 'bare' } },
+        requestContext: {
+          resourcePath: '/pets',
+          httpMethod: 'GET',
+          stage: 'local',
+          requestId,
+          authorizer: { principalId: 'bare' },
+        },
       };
       try {
         const answer = await pets(event);
         const body = Buffer.from(answer.body ?? '', 'utf8');
-        res.writeHead(answer.statusCode, { ...answer.headers, 'content-length': body.length, 'x-amzn-RequestId': requestId }).end(body);
+        res
+          .writeHead(answer.statusCode, {
+            ...answer.headers,
+            'content-length': body.length,
+            'x-amzn-RequestId': requestId,
+          })
+          .end(body);
       } catch {
         res.writeHead(502).end();
       }
@@ -116,6 +129,7 @@ try {
 // and the peak RSS goes back with the acknowledgement.
 process.on('message', (m) => {
   if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
-  if (m === 'stop') process.send({ maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(0));
+  if (m === 'stop')
+    process.send({ maxRssKb: process.resourceUsage().maxRSS }, () => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

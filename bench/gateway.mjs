@@ -20,7 +20,8 @@ function settings() {
     const raw = process.env[name];
     if (raw === undefined || raw === '') return quick ? fast : normal;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
     return n;
   };
   return {
@@ -52,7 +53,13 @@ const ROWS = [
 // The authorizer's settings: no route rules (so the example's rules may change), one required
 // scope, so a token without read:pets is refused and the check is part of what is measured.
 function authorizerEnv(jwksUrl) {
-  return { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: jwksUrl, ALGORITHMS: 'RS256', REQUIRED_SCOPES: 'read:pets' };
+  return {
+    TOKEN_ISSUER: ISSUER,
+    AUDIENCE,
+    JWKS_URI: jwksUrl,
+    ALGORITHMS: 'RS256',
+    REQUIRED_SCOPES: 'read:pets',
+  };
 }
 
 function log(line) {
@@ -64,18 +71,25 @@ function log(line) {
 // generator, each with its own event loop, talking to this process over IPC.
 
 function startChild(script, env, execArgv = []) {
-  const child = fork(join(BENCH, script), [], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(join(BENCH, script), [], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   let pending;
   child.on('message', (m) => pending?.resolve(m));
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.on('exit', (code, signal) => pending?.reject(new Error(`${script} exited (${signal ?? code})\n${stderr}`)));
+  child.on('exit', (code, signal) =>
+    pending?.reject(new Error(`${script} exited (${signal ?? code})\n${stderr}`)),
+  );
   /** The child's next message; a message with `error` is a wrong answer. */
   const next = () =>
     new Promise((resolve, reject) => {
       pending = {
-        resolve: (m) => (m.error !== undefined ? reject(new GatewayBenchFailure(m.error)) : resolve(m)),
+        resolve: (m) =>
+          m.error !== undefined ? reject(new GatewayBenchFailure(m.error)) : resolve(m),
         reject,
       };
     });
@@ -104,12 +118,21 @@ function startChild(script, env, execArgv = []) {
 
 function fetchPets(port, token) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/pets', agent: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/pets',
+        agent: false,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -123,7 +146,8 @@ function tamper(token) {
 
 async function preflight(ports, key) {
   const bare = await fetchPets(ports.bare);
-  if (bare.status !== 200) throw new GatewayBenchFailure(`the bare server answered ${bare.status} ${bare.body}`);
+  if (bare.status !== 200)
+    throw new GatewayBenchFailure(`the bare server answered ${bare.status} ${bare.body}`);
   for (const id of ['cached', 'uncached', 'distinct']) {
     const valid = mint(key, claimsFor(`preflight-${id}`, { scope: 'read:pets' }));
     const expect = [
@@ -134,7 +158,10 @@ async function preflight(ports, key) {
     ];
     for (const [what, token, status] of expect) {
       const answer = await fetchPets(ports[id], token);
-      if (answer.status !== status) throw new GatewayBenchFailure(`${id}: ${what} got ${answer.status} instead of ${status}: ${answer.body.slice(0, 200)}`);
+      if (answer.status !== status)
+        throw new GatewayBenchFailure(
+          `${id}: ${what} got ${answer.status} instead of ${status}: ${answer.body.slice(0, 200)}`,
+        );
     }
   }
 }
@@ -174,18 +201,36 @@ const fmt = {
 
 function table(results) {
   const bare = results[0].rps;
-  const header = ['Server', 'Timed', 'Requests/s', '× bare', 'p50 ms', 'p99 ms', 'Server CPU µs/request', '× bare', 'Load generator CPU'];
+  const header = [
+    'Server',
+    'Timed',
+    'Requests/s',
+    '× bare',
+    'p50 ms',
+    'p99 ms',
+    'Server CPU µs/request',
+    '× bare',
+    'Load generator CPU',
+  ];
   const body = results.map((r) => [
     r.row.label,
     fmt.int(r.n),
-    fmt.int(r.rps), fmt.x(r.rps / bare),
-    fmt.ms(r.p50), fmt.ms(r.p99),
-    fmt.int(r.serverUsPerRequest), fmt.x(r.serverUsPerRequest / results[0].serverUsPerRequest),
+    fmt.int(r.rps),
+    fmt.x(r.rps / bare),
+    fmt.ms(r.p50),
+    fmt.ms(r.p99),
+    fmt.int(r.serverUsPerRequest),
+    fmt.x(r.serverUsPerRequest / results[0].serverUsPerRequest),
     `${Math.round(r.clientCpuShare * 100)} %`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +240,9 @@ export async function gatewayBench() {
   const opts = settings();
   const started = performance.now();
   const perRound = (row) => Math.ceil((opts.requests * row.weight) / opts.rounds);
-  log(`gateway bench: ${opts.requests} timed requests for the cache miss, 2-3x that for the other rows (+${opts.warmup} warm-up each), ${opts.concurrency} keep-alive connections, ${opts.rounds} round(s)${opts.quick ? ' [BENCH_QUICK]' : ''}`);
+  log(
+    `gateway bench: ${opts.requests} timed requests for the cache miss, 2-3x that for the other rows (+${opts.warmup} warm-up each), ${opts.concurrency} keep-alive connections, ${opts.rounds} round(s)${opts.quick ? ' [BENCH_QUICK]' : ''}`,
+  );
 
   const key = makeKey('RS256');
   const jwks = await startJwks([key.jwk]);
@@ -204,14 +251,27 @@ export async function gatewayBench() {
   try {
     // Every distinct-row token minted before the clock: minting is not what is measured.
     const t = performance.now();
-    const mintFor = (prefix, count) => Array.from({ length: count }, (_, i) => ({ sub: `${prefix}-${i}`, token: mint(key, claimsFor(`${prefix}-${i}`, { scope: 'read:pets' })) }));
-    const distinct = mintFor('distinct', opts.warmup + perRound(ROWS.find((r) => r.id === 'distinct')) * opts.rounds);
+    const mintFor = (prefix, count) =>
+      Array.from({ length: count }, (_, i) => ({
+        sub: `${prefix}-${i}`,
+        token: mint(key, claimsFor(`${prefix}-${i}`, { scope: 'read:pets' })),
+      }));
+    const distinct = mintFor(
+      'distinct',
+      opts.warmup + perRound(ROWS.find((r) => r.id === 'distinct')) * opts.rounds,
+    );
     const [repeated] = mintFor('repeated', 1);
     const [ttl0] = mintFor('ttl0', 1);
-    log(`  minted ${distinct.length + 2} tokens in ${((performance.now() - t) / 1000).toFixed(1)} s; JWKS at ${jwks.url}`);
+    log(
+      `  minted ${distinct.length + 2} tokens in ${((performance.now() - t) / 1000).toFixed(1)} s; JWKS at ${jwks.url}`,
+    );
 
     const profileArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILES] : [];
-    servers = startChild('gateway-servers.mjs', { BENCH_GATEWAY_SERVERS: JSON.stringify({ env: authorizerEnv(jwks.url) }) }, profileArgs);
+    servers = startChild(
+      'gateway-servers.mjs',
+      { BENCH_GATEWAY_SERVERS: JSON.stringify({ env: authorizerEnv(jwks.url) }) },
+      profileArgs,
+    );
     const { ports } = await servers.next();
     await preflight(ports, key);
 
@@ -232,7 +292,13 @@ export async function gatewayBench() {
     };
     const batch = async (id, from, count) => {
       const before = await cpu();
-      const result = await load.ask({ type: 'batch', target: id, from, count, concurrency: opts.concurrency });
+      const result = await load.ask({
+        type: 'batch',
+        target: id,
+        from,
+        count,
+        concurrency: opts.concurrency,
+      });
       return { ...result, serverCpuUs: (await cpu()) - before };
     };
 
@@ -241,7 +307,10 @@ export async function gatewayBench() {
     const samples = new Map(ROWS.map((r) => [r.id, []]));
     for (let round = 0; round < opts.rounds; round++) {
       const order = round % 2 === 0 ? ROWS : [...ROWS].reverse();
-      for (const row of order) samples.get(row.id).push(await batch(row.id, opts.warmup + round * perRound(row), perRound(row)));
+      for (const row of order)
+        samples
+          .get(row.id)
+          .push(await batch(row.id, opts.warmup + round * perRound(row), perRound(row)));
       log(`  round ${round + 1}/${opts.rounds} done`);
     }
     const loadRss = (await load.stop()).maxRssKb;
@@ -249,16 +318,35 @@ export async function gatewayBench() {
 
     const results = summarize(samples);
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    console.log(`\nLocal gateway bench, Node ${process.version}, ${seconds} s. GET /pets over HTTP on 127.0.0.1, ratios to the bare server in the same run.\n`);
+    console.log(
+      `\nLocal gateway bench, Node ${process.version}, ${seconds} s. GET /pets over HTTP on 127.0.0.1, ratios to the bare server in the same run.\n`,
+    );
     console.log(table(results));
-    console.log(`\n- ${opts.concurrency} keep-alive connections from a separate load process, one request in flight on each; every row warmed with ${opts.warmup} untimed requests first, then timed in ${opts.rounds} alternating round(s), pooled.`);
-    console.log("- Every answer was a 200 carrying the token's own principal from the authorizer to the backend; refusals (no token, altered signature, no read:pets) were checked first.");
-    console.log('- Cache miss: a new RS256 token per request (minted before timing), so both the gateway\'s result cache and the authorizer\'s verified-token cache miss and every request verifies a signature.');
-    console.log("- TTL 0, one token: the gateway invokes the authorizer on every request, whose own verified-token cache then hits: the cost of the invocation without the signature.");
-    console.log(`- "bare again" is the bare server measured as a row of its own: its distance from 1.00 (${fmt.x(results.at(-1).rps / results[0].rps)}) is the run's noise.`);
-    console.log('- Server CPU is the servers\' process (user + system) over the row\'s timed batches: what a request costs whoever drives it. A load generator near 100 % is the limit of its row, not the server.');
-    console.log(`- Peak RSS: servers ${(serverRss / 1024).toFixed(1)} MB, load generator ${(loadRss / 1024).toFixed(1)} MB.`);
-    if (opts.profile) console.log(`- CPU profile of the servers' process (all rows) in ${relative(dirname(BENCH), PROFILES)}: node bench/profile-summary.mjs <file> --total`);
+    console.log(
+      `\n- ${opts.concurrency} keep-alive connections from a separate load process, one request in flight on each; every row warmed with ${opts.warmup} untimed requests first, then timed in ${opts.rounds} alternating round(s), pooled.`,
+    );
+    console.log(
+      "- Every answer was a 200 carrying the token's own principal from the authorizer to the backend; refusals (no token, altered signature, no read:pets) were checked first.",
+    );
+    console.log(
+      "- Cache miss: a new RS256 token per request (minted before timing), so both the gateway's result cache and the authorizer's verified-token cache miss and every request verifies a signature.",
+    );
+    console.log(
+      '- TTL 0, one token: the gateway invokes the authorizer on every request, whose own verified-token cache then hits: the cost of the invocation without the signature.',
+    );
+    console.log(
+      `- "bare again" is the bare server measured as a row of its own: its distance from 1.00 (${fmt.x(results.at(-1).rps / results[0].rps)}) is the run's noise.`,
+    );
+    console.log(
+      "- Server CPU is the servers' process (user + system) over the row's timed batches: what a request costs whoever drives it. A load generator near 100 % is the limit of its row, not the server.",
+    );
+    console.log(
+      `- Peak RSS: servers ${(serverRss / 1024).toFixed(1)} MB, load generator ${(loadRss / 1024).toFixed(1)} MB.`,
+    );
+    if (opts.profile)
+      console.log(
+        `- CPU profile of the servers' process (all rows) in ${relative(dirname(BENCH), PROFILES)}: node bench/profile-summary.mjs <file> --total`,
+      );
   } finally {
     load?.kill();
     servers?.kill();

@@ -27,11 +27,14 @@ for (const [source, value] of CASES) {
   const compiled = compileClaimPattern(source);
   if (!compiled.ok) throw new Error(`${source}: ${compiled.message}`);
   const re = new RegExp(source, 'u');
-  if (compiled.pattern.test(value) !== re.test(value)) throw new Error(`${source}: the automaton and RegExp disagree`);
+  if (compiled.pattern.test(value) !== re.test(value))
+    throw new Error(`${source}: the automaton and RegExp disagree`);
   patternWork.steps = 0;
   compiled.pattern.test(value);
   const steps = patternWork.steps;
   const ours = time(() => compiled.pattern.test(value));
   const v8 = time(() => re.test(value), 100);
-  console.log(`| \`${source}\` | ${value.length} chars | ${ours.toFixed(1)} | ${steps} | ${v8.toFixed(1)} |`);
+  console.log(
+    `| \`${source}\` | ${value.length} chars | ${ours.toFixed(1)} | ${steps} | ${v8.toFixed(1)} |`,
+  );
 }

@@ -45,7 +45,9 @@ for (const [id, us] of selfUs) {
 function print(title, map) {
   console.log(`\n${title} (of ${(totalUs / 1000).toFixed(0)} ms sampled)`);
   for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${((100 * us) / totalUs).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${name}`);
+    console.log(
+      `${((100 * us) / totalUs).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${name}`,
+    );
   }
 }
 

@@ -21,7 +21,8 @@ function intSetting(name, normal, fast) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return quick ? fast : normal;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
   return n;
 }
 const opts = {
@@ -35,7 +36,9 @@ const opts = {
   rounds: intSetting('BENCH_ROUNDS', 3, 1),
   coldRuns: intSetting('BENCH_COLD_RUNS', 11, 5),
   /** e.g. `tollgate,jose`: the floor always runs. */
-  stacks: process.env.BENCH_STACKS ? new Set(process.env.BENCH_STACKS.split(',').map((s) => s.trim())) : undefined,
+  stacks: process.env.BENCH_STACKS
+    ? new Set(process.env.BENCH_STACKS.split(',').map((s) => s.trim()))
+    : undefined,
   /** A stack id whose first throughput process runs under --cpu-prof (profiles in bench/.build/profiles). */
   profile: process.env.BENCH_PROFILE || undefined,
 };
@@ -46,19 +49,36 @@ const opts = {
 
 const ALL_STACKS = [
   { id: 'floor', label: 'node:crypto floor', entry: 'stacks/floor.mjs' },
-  { id: 'tollgate', label: 'Tollgate (dist/authorizer/index.mjs)', bundle: join(ROOT, 'dist/authorizer/index.mjs') },
+  {
+    id: 'tollgate',
+    label: 'Tollgate (dist/authorizer/index.mjs)',
+    bundle: join(ROOT, 'dist/authorizer/index.mjs'),
+  },
   // The same bundle without a log line per Allow: what the one-line-per-decision log costs.
-  { id: 'tollgate-refusals', label: 'Tollgate, LOG_DECISIONS=refusals', bundle: join(ROOT, 'dist/authorizer/index.mjs'), env: { LOG_DECISIONS: 'refusals' } },
+  {
+    id: 'tollgate-refusals',
+    label: 'Tollgate, LOG_DECISIONS=refusals',
+    bundle: join(ROOT, 'dist/authorizer/index.mjs'),
+    env: { LOG_DECISIONS: 'refusals' },
+  },
   // jsonwebtoken and jwks-rsa are CommonJS and require() Node's built-ins, which an ESM bundle
   // can only do through a require made by createRequire: how such a bundle must ship to Lambda.
-  { id: 'auth0', label: 'jsonwebtoken + jwks-rsa (Auth0 sample)', entry: 'stacks/auth0.mjs', needsRequire: true },
+  {
+    id: 'auth0',
+    label: 'jsonwebtoken + jwks-rsa (Auth0 sample)',
+    entry: 'stacks/auth0.mjs',
+    needsRequire: true,
+  },
   { id: 'aws-jwt-verify', label: 'aws-jwt-verify', entry: 'stacks/aws-jwt-verify.mjs' },
   { id: 'jose', label: 'jose (createRemoteJWKSet + jwtVerify)', entry: 'stacks/jose.mjs' },
 ];
 for (const id of [...(opts.stacks ?? []), ...(opts.profile ? [opts.profile] : [])]) {
-  if (!ALL_STACKS.some((s) => s.id === id)) throw new Error(`unknown stack "${id}": one of ${ALL_STACKS.map((s) => s.id).join(', ')}`);
+  if (!ALL_STACKS.some((s) => s.id === id))
+    throw new Error(`unknown stack "${id}": one of ${ALL_STACKS.map((s) => s.id).join(', ')}`);
 }
-const stacks = ALL_STACKS.filter((s) => s.id === 'floor' || opts.stacks === undefined || opts.stacks.has(s.id));
+const stacks = ALL_STACKS.filter(
+  (s) => s.id === 'floor' || opts.stacks === undefined || opts.stacks.has(s.id),
+);
 const floorStack = stacks[0];
 
 const TARGETS = { distinct: 0.92, repeated: 6, cold: 1.05, bundleKb: 30, p99: 1.3 };
@@ -73,7 +93,10 @@ async function bundlePeers() {
   mkdirSync(OUT, { recursive: true });
   for (const stack of stacks) {
     if (stack.entry === undefined) {
-      if (!existsSync(stack.bundle)) throw new Error(`${relative(ROOT, stack.bundle)} is missing: run \`npm run bundle\` first (npm run bench does)`);
+      if (!existsSync(stack.bundle))
+        throw new Error(
+          `${relative(ROOT, stack.bundle)} is missing: run \`npm run bundle\` first (npm run bench does)`,
+        );
       continue;
     }
     stack.bundle = join(OUT, `${stack.id}.mjs`);
@@ -88,7 +111,13 @@ async function bundlePeers() {
       target: 'node20',
       legalComments: 'none',
       logLevel: 'warning',
-      ...(stack.needsRequire ? { banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } } : {}),
+      ...(stack.needsRequire
+        ? {
+            banner: {
+              js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+            },
+          }
+        : {}),
     });
   }
   for (const stack of stacks) stack.bundleKb = coldStartBytes(stack.bundle) / 1024;
@@ -100,7 +129,10 @@ function coldStartBytes(file, seen = new Set()) {
   seen.add(file);
   const code = readFileSync(file, 'utf8');
   let bytes = Buffer.byteLength(code);
-  for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g)) bytes += coldStartBytes(join(dirname(file), m[1]), seen);
+  for (const m of code.matchAll(
+    /(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g,
+  ))
+    bytes += coldStartBytes(join(dirname(file), m[1]), seen);
   return bytes;
 }
 
@@ -109,14 +141,23 @@ function coldStartBytes(file, seen = new Set()) {
 
 function runChild(script, args, env, execArgv = []) {
   return new Promise((resolve, reject) => {
-    const child = fork(join(BENCH, script), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(join(BENCH, script), args, {
+      env: { ...process.env, ...env },
+      execArgv,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     let message;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('message', (m) => (message = m));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      if (message === undefined) reject(new Error(`${script} ${args.join(' ')} exited (${signal ?? code}) without a result\n${stderr}`));
+      if (message === undefined)
+        reject(
+          new Error(
+            `${script} ${args.join(' ')} exited (${signal ?? code}) without a result\n${stderr}`,
+          ),
+        );
       else if (message.error !== undefined) reject(new BenchFailure(message.error));
       else resolve(message);
     });
@@ -132,7 +173,13 @@ async function coldStarts(env, token) {
     for (let i = 0; i < stacks.length; i++) {
       const stack = stacks[(i + run) % stacks.length];
       try {
-        samples.get(stack.id).push(await runChild('cold.mjs', [pathToFileURL(stack.bundle).href], { ...env, ...stack.env, BENCH_TOKEN: token }));
+        samples.get(stack.id).push(
+          await runChild('cold.mjs', [pathToFileURL(stack.bundle).href], {
+            ...env,
+            ...stack.env,
+            BENCH_TOKEN: token,
+          }),
+        );
       } catch (error) {
         throw new BenchFailure(`cold start of ${stack.label}: ${error.message}`);
       }
@@ -148,15 +195,29 @@ async function throughput(env, tokensFile) {
     const order = round % 2 === 0 ? stacks : [...stacks].reverse();
     for (const stack of order) {
       const profiling = round === 0 && opts.profile === stack.id;
-      const execArgv = ['--expose-gc', ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles')] : [])];
+      const execArgv = [
+        '--expose-gc',
+        ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profiles')] : []),
+      ];
       const started = performance.now();
-      const child = JSON.stringify({ stackUrl: pathToFileURL(stack.bundle).href, floorUrl, tokensFile, chunk: opts.chunk });
+      const child = JSON.stringify({
+        stackUrl: pathToFileURL(stack.bundle).href,
+        floorUrl,
+        tokensFile,
+        chunk: opts.chunk,
+      });
       try {
-        results.get(stack.id).push(await runChild('child.mjs', [], { ...env, ...stack.env, BENCH_CHILD: child }, execArgv));
+        results
+          .get(stack.id)
+          .push(
+            await runChild('child.mjs', [], { ...env, ...stack.env, BENCH_CHILD: child }, execArgv),
+          );
       } catch (error) {
         throw new BenchFailure(`throughput of ${stack.label}: ${error.message}`);
       }
-      log(`  round ${round + 1}/${opts.rounds} ${stack.label}: ${((performance.now() - started) / 1000).toFixed(1)} s${profiling ? ` (CPU profile in ${relative(ROOT, join(OUT, 'profiles'))})` : ''}`);
+      log(
+        `  round ${round + 1}/${opts.rounds} ${stack.label}: ${((performance.now() - started) / 1000).toFixed(1)} s${profiling ? ` (CPU profile in ${relative(ROOT, join(OUT, 'profiles'))})` : ''}`,
+      );
     }
   }
   return results;
@@ -188,7 +249,11 @@ function pool(rounds, phase) {
       for (const l of s.latencies) latencies.push(l);
     }
     latencies.sort((a, b) => a - b);
-    return { ops: n / (ms / 1000), p50: percentile(latencies, 0.5) * 1000, p99: percentile(latencies, 0.99) * 1000 };
+    return {
+      ops: n / (ms / 1000),
+      p50: percentile(latencies, 0.5) * 1000,
+      p99: percentile(latencies, 0.99) * 1000,
+    };
   };
   const floor = side('floor');
   const stack = side('stack');
@@ -222,42 +287,96 @@ const fmt = {
 };
 
 function table(rows) {
-  const header = ['Stack', 'Cold start (ms)', '× floor', 'RS256 distinct (ops/s)', '× floor', 'p50 µs', 'p99 µs', 'p99 × floor', 'Same token repeated (ops/s)', '× floor', 'ES256 distinct (ops/s)', '× floor', 'Bundle KB (min)', 'RSS MB cold / peak'];
+  const header = [
+    'Stack',
+    'Cold start (ms)',
+    '× floor',
+    'RS256 distinct (ops/s)',
+    '× floor',
+    'p50 µs',
+    'p99 µs',
+    'p99 × floor',
+    'Same token repeated (ops/s)',
+    '× floor',
+    'ES256 distinct (ops/s)',
+    '× floor',
+    'Bundle KB (min)',
+    'RSS MB cold / peak',
+  ];
   const body = rows.map((r) => [
     r.stack.label,
-    fmt.ms(r.coldMs), fmt.x(r.coldRatio),
-    fmt.int(r.rs256.stack.ops), fmt.x(r.rs256.ratio),
-    fmt.int(r.rs256.stack.p50), fmt.int(r.rs256.stack.p99), fmt.x(r.rs256.p99Ratio),
-    fmt.int(r.repeated.stack.ops), fmt.x(r.repeated.ratio),
-    fmt.int(r.es256.stack.ops), fmt.x(r.es256.ratio),
+    fmt.ms(r.coldMs),
+    fmt.x(r.coldRatio),
+    fmt.int(r.rs256.stack.ops),
+    fmt.x(r.rs256.ratio),
+    fmt.int(r.rs256.stack.p50),
+    fmt.int(r.rs256.stack.p99),
+    fmt.x(r.rs256.p99Ratio),
+    fmt.int(r.repeated.stack.ops),
+    fmt.x(r.repeated.ratio),
+    fmt.int(r.es256.stack.ops),
+    fmt.x(r.es256.ratio),
     fmt.kb(r.stack.bundleKb),
     `${fmt.ms(r.coldRssMb)} / ${fmt.ms(r.peakRssMb)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
 }
 
 function targets(row) {
   const check = (ok) => (ok ? 'PASS' : 'MISS');
   const lines = [
-    [`RS256 distinct-token throughput >= ${TARGETS.distinct}x floor`, `${fmt.x(row.rs256.ratio)}x`, row.rs256.ratio >= TARGETS.distinct],
-    [`ES256 distinct-token throughput >= ${TARGETS.distinct}x floor`, `${fmt.x(row.es256.ratio)}x`, row.es256.ratio >= TARGETS.distinct],
-    [`Same-token repeated throughput >= ${TARGETS.repeated}x floor`, `${fmt.x(row.repeated.ratio)}x`, row.repeated.ratio >= TARGETS.repeated],
-    [`Cold start <= ${TARGETS.cold}x floor`, `${fmt.x(row.coldRatio)}x (${fmt.ms(row.coldMs)} ms)`, row.coldRatio <= TARGETS.cold],
-    [`Bundle <= ${TARGETS.bundleKb} KB minified`, `${fmt.kb(row.stack.bundleKb)} KB`, row.stack.bundleKb <= TARGETS.bundleKb],
-    [`RS256 p99 latency <= ${TARGETS.p99}x floor p99`, `${fmt.x(row.rs256.p99Ratio)}x (${fmt.int(row.rs256.stack.p99)} vs ${fmt.int(row.rs256.floor.p99)} µs)`, row.rs256.p99Ratio <= TARGETS.p99],
+    [
+      `RS256 distinct-token throughput >= ${TARGETS.distinct}x floor`,
+      `${fmt.x(row.rs256.ratio)}x`,
+      row.rs256.ratio >= TARGETS.distinct,
+    ],
+    [
+      `ES256 distinct-token throughput >= ${TARGETS.distinct}x floor`,
+      `${fmt.x(row.es256.ratio)}x`,
+      row.es256.ratio >= TARGETS.distinct,
+    ],
+    [
+      `Same-token repeated throughput >= ${TARGETS.repeated}x floor`,
+      `${fmt.x(row.repeated.ratio)}x`,
+      row.repeated.ratio >= TARGETS.repeated,
+    ],
+    [
+      `Cold start <= ${TARGETS.cold}x floor`,
+      `${fmt.x(row.coldRatio)}x (${fmt.ms(row.coldMs)} ms)`,
+      row.coldRatio <= TARGETS.cold,
+    ],
+    [
+      `Bundle <= ${TARGETS.bundleKb} KB minified`,
+      `${fmt.kb(row.stack.bundleKb)} KB`,
+      row.stack.bundleKb <= TARGETS.bundleKb,
+    ],
+    [
+      `RS256 p99 latency <= ${TARGETS.p99}x floor p99`,
+      `${fmt.x(row.rs256.p99Ratio)}x (${fmt.int(row.rs256.stack.p99)} vs ${fmt.int(row.rs256.floor.p99)} µs)`,
+      row.rs256.p99Ratio <= TARGETS.p99,
+    ],
   ];
   const w0 = Math.max(...lines.map((l) => l[0].length));
   const w1 = Math.max(...lines.map((l) => l[1].length));
-  return lines.map(([what, got, ok]) => `  ${what.padEnd(w0)}  ${got.padEnd(w1)}  ${check(ok)}`).join('\n');
+  return lines
+    .map(([what, got, ok]) => `  ${what.padEnd(w0)}  ${got.padEnd(w1)}  ${check(ok)}`)
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
   const started = performance.now();
-  log(`bench: ${opts.tokens} tokens per algorithm (+${opts.warmup} warm-up), chunks of ${opts.chunk}, ${opts.rounds} round(s), ${opts.coldRuns} cold starts per stack${quick ? ' [BENCH_QUICK]' : ''}`);
+  log(
+    `bench: ${opts.tokens} tokens per algorithm (+${opts.warmup} warm-up), chunks of ${opts.chunk}, ${opts.rounds} round(s), ${opts.coldRuns} cold starts per stack${quick ? ' [BENCH_QUICK]' : ''}`,
+  );
   await bundlePeers();
 
   const rsa = makeKey('RS256');
@@ -267,14 +386,22 @@ async function main() {
     const t = performance.now();
     const tokens = {
       methodArn: METHOD_ARN,
-      rs256: { warm: tokenSet(rsa, 'rs-warm', opts.warmup), measured: tokenSet(rsa, 'rs', opts.tokens) },
-      es256: { warm: tokenSet(ec, 'es-warm', opts.warmup), measured: tokenSet(ec, 'es', opts.tokens) },
+      rs256: {
+        warm: tokenSet(rsa, 'rs-warm', opts.warmup),
+        measured: tokenSet(rsa, 'rs', opts.tokens),
+      },
+      es256: {
+        warm: tokenSet(ec, 'es-warm', opts.warmup),
+        measured: tokenSet(ec, 'es', opts.tokens),
+      },
       repeated: tokenSet(rsa, 'repeated', 1)[0],
       mustRefuse: mustRefuse(rsa, ec),
     };
     const tokensFile = join(OUT, 'tokens.json');
     writeFileSync(tokensFile, JSON.stringify(tokens));
-    log(`  minted ${2 * (opts.tokens + opts.warmup) + 1} tokens in ${((performance.now() - t) / 1000).toFixed(1)} s; JWKS at ${jwks.url}`);
+    log(
+      `  minted ${2 * (opts.tokens + opts.warmup) + 1} tokens in ${((performance.now() - t) / 1000).toFixed(1)} s; JWKS at ${jwks.url}`,
+    );
 
     const env = stackEnv(jwks.url);
     log('  cold starts...');
@@ -287,13 +414,26 @@ async function main() {
     const floorRow = rows[0];
     const tollgate = rows.find((r) => r.stack.id === 'tollgate');
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    console.log(`\nTollgate bench, Node ${process.version}, ${seconds} s. Ratios are paired: each stack against the floor in its own process, on the same tokens.\n`);
+    console.log(
+      `\nTollgate bench, Node ${process.version}, ${seconds} s. Ratios are paired: each stack against the floor in its own process, on the same tokens.\n`,
+    );
     console.log(table(rows));
-    console.log(`\n- Cold start: median of ${opts.coldRuns} fresh processes per stack, import() of the bundle to the first answered event, JWKS fetch over loopback included; stdout opened before the clock, as Lambda's runtime has it open.`);
-    console.log(`- Distinct: ${opts.tokens} tokens per algorithm, each new to the process; repeated: one token ${opts.tokens} times; ${opts.rounds} process(es) per stack, pooled.`);
-    console.log(`- The floor row is a second copy of the floor paired against the first: its distance from 1.00 (${fmt.x(floorRow.rs256.ratio)}, ${fmt.x(floorRow.es256.ratio)}, ${fmt.x(floorRow.repeated.ratio)}) is the harness's own noise.`);
-    console.log('- Peak RSS is the whole throughput process: stack, floor copy and tokens; compare it with the floor row.');
-    if (tollgate) console.log(`\nTollgate against its targets (shared/docs/performance.md):\n${targets(tollgate)}`);
+    console.log(
+      `\n- Cold start: median of ${opts.coldRuns} fresh processes per stack, import() of the bundle to the first answered event, JWKS fetch over loopback included; stdout opened before the clock, as Lambda's runtime has it open.`,
+    );
+    console.log(
+      `- Distinct: ${opts.tokens} tokens per algorithm, each new to the process; repeated: one token ${opts.tokens} times; ${opts.rounds} process(es) per stack, pooled.`,
+    );
+    console.log(
+      `- The floor row is a second copy of the floor paired against the first: its distance from 1.00 (${fmt.x(floorRow.rs256.ratio)}, ${fmt.x(floorRow.es256.ratio)}, ${fmt.x(floorRow.repeated.ratio)}) is the harness's own noise.`,
+    );
+    console.log(
+      '- Peak RSS is the whole throughput process: stack, floor copy and tokens; compare it with the floor row.',
+    );
+    if (tollgate)
+      console.log(
+        `\nTollgate against its targets (shared/docs/performance.md):\n${targets(tollgate)}`,
+      );
   } finally {
     jwks.close();
   }

@@ -6,13 +6,18 @@ const pets = [
   { id: '3', type: 'fish', price: 0.99 },
 ];
 
-const json = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (statusCode, body) => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 export async function handler(event) {
   const caller = event.requestContext?.authorizer ?? {};
   const who = { principalId: caller.principalId, scope: caller.scope };
   // PETS_STORE_NAME is this function's own variable (serve.functions.pets.environment).
-  if (event.httpMethod === 'GET' && event.resource === '/pets') return json(200, { store: process.env.PETS_STORE_NAME ?? 'PetStore', pets, caller: who });
+  if (event.httpMethod === 'GET' && event.resource === '/pets')
+    return json(200, { store: process.env.PETS_STORE_NAME ?? 'PetStore', pets, caller: who });
   if (event.httpMethod === 'GET' && event.resource === '/pets/{petId}') {
     const pet = pets.find((p) => p.id === event.pathParameters?.petId);
     return pet ? json(200, { pet, caller: who }) : json(404, { message: 'No such pet' });
@@ -24,7 +29,11 @@ export async function handler(event) {
     } catch {
       return json(400, { message: 'The body must be JSON' });
     }
-    const pet = { id: String(pets.length + 1), type: String(body.type ?? 'unknown'), price: Number(body.price ?? 0) };
+    const pet = {
+      id: String(pets.length + 1),
+      type: String(body.type ?? 'unknown'),
+      price: Number(body.price ?? 0),
+    };
     pets.push(pet);
     return json(201, { pet, caller: who });
   }

@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Beside the installed packages: `npm ci` starts without it, and it is never published.
 const STAMP = join(root, 'node_modules', '.cache', 'tollgate-build-inputs');
-const INPUTS = ['src', 'web', 'scripts/build-web.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const INPUTS = [
+  'src',
+  'web',
+  'scripts/build-web.mjs',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package-lock.json',
+];
 const OUTPUTS = ['dist/index.js', 'dist/cli/main.js', 'dist/page/app.js'];
 
 function files(path) {
@@ -25,7 +32,11 @@ function files(path) {
 
 function inputsHash() {
   const hash = createHash('sha256');
-  for (const file of INPUTS.flatMap(files).sort()) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0');
+  for (const file of INPUTS.flatMap(files).sort())
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(root, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -35,13 +46,18 @@ function stalePackages() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => {
     const installed = join(root, 'node_modules', name, 'package.json');
-    return !existsSync(installed) || JSON.parse(readFileSync(installed, 'utf8')).version !== lock[`node_modules/${name}`]?.version;
+    return (
+      !existsSync(installed) ||
+      JSON.parse(readFileSync(installed, 'utf8')).version !== lock[`node_modules/${name}`]?.version
+    );
   });
 }
 
 const stale = stalePackages();
 if (stale.length) {
-  console.error(`build: node_modules does not match package-lock.json (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm ci`);
+  console.error(
+    `build: node_modules does not match package-lock.json (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}): run npm ci`,
+  );
   process.exit(1);
 }
 const wanted = inputsHash();
@@ -50,7 +66,16 @@ if (built === wanted && OUTPUTS.every((f) => existsSync(join(root, f)))) {
   console.log('build: dist/ is up to date with src/ and web/ (scripts/build-if-stale.mjs)');
 } else {
   const npm = process.env.npm_execpath;
-  const result = npm ? spawnSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }) : spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = npm
+    ? spawnSync(process.execPath, [npm, 'run', 'build', '--silent'], {
+        cwd: root,
+        stdio: 'inherit',
+      })
+    : spawnSync('npm', ['run', 'build', '--silent'], {
+        cwd: root,
+        stdio: 'inherit',
+        shell: process.platform === 'win32',
+      });
   if (result.status !== 0) process.exit(result.status ?? 1);
   mkdirSync(dirname(STAMP), { recursive: true });
   writeFileSync(STAMP, wanted + '\n');

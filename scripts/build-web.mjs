@@ -22,4 +22,5 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'app.css', 'favicon.svg']) copyFileSync(join(root, 'web', file), join(outdir, file));
+for (const file of ['index.html', 'app.css', 'favicon.svg'])
+  copyFileSync(join(root, 'web', file), join(outdir, file));

@@ -21,18 +21,57 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'third-party');
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets';
 const tokenEvent = (token) => ({ type: 'TOKEN', authorizationToken: token, methodArn: METHOD_ARN });
-const AUTH0_ENV = { JWKS_URI: 'http://127.0.0.1:9/.well-known/jwks.json', TOKEN_ISSUER: 'https://issuer.example.com/', AUDIENCE: 'https://api.example.com' };
+const AUTH0_ENV = {
+  JWKS_URI: 'http://127.0.0.1:9/.well-known/jwks.json',
+  TOKEN_ISSUER: 'https://issuer.example.com/',
+  AUDIENCE: 'https://api.example.com',
+};
 
 const CASES = [
-  { name: 'Auth0-shaped, bad token (context.fail)', dir: 'auth0-style', handler: 'index.handler', event: tokenEvent('Basic nope'), env: AUTH0_ENV },
-  { name: 'blueprint-shaped, reader (callback, AuthPolicy)', dir: 'blueprint-style', handler: 'index.handler', event: tokenEvent('Bearer reader') },
-  { name: 'blueprint-shaped, stranger (callback("Unauthorized"))', dir: 'blueprint-style', handler: 'index.handler', event: tokenEvent('Bearer stranger') },
-  { name: 'CommonJS exports.default (index.default)', dir: 'default-export', handler: 'index.default', event: tokenEvent('Bearer let-me-in') },
+  {
+    name: 'Auth0-shaped, bad token (context.fail)',
+    dir: 'auth0-style',
+    handler: 'index.handler',
+    event: tokenEvent('Basic nope'),
+    env: AUTH0_ENV,
+  },
+  {
+    name: 'blueprint-shaped, reader (callback, AuthPolicy)',
+    dir: 'blueprint-style',
+    handler: 'index.handler',
+    event: tokenEvent('Bearer reader'),
+  },
+  {
+    name: 'blueprint-shaped, stranger (callback("Unauthorized"))',
+    dir: 'blueprint-style',
+    handler: 'index.handler',
+    event: tokenEvent('Bearer stranger'),
+  },
+  {
+    name: 'CommonJS exports.default (index.default)',
+    dir: 'default-export',
+    handler: 'index.default',
+    event: tokenEvent('Bearer let-me-in'),
+  },
 ];
 
 const CLIENTS = [
-  { pkg: 'ric3', spec: 'aws-lambda-ric@^3', runtime: 'nodejs22.x', native: 'dist/rapid-client.node', entry: 'bin/index.mjs', handlerAsArg: true },
-  { pkg: 'ric4', spec: 'aws-lambda-ric@^4', runtime: 'nodejs24.x', native: 'rapid-client.node', entry: 'index.mjs', handlerAsArg: false },
+  {
+    pkg: 'ric3',
+    spec: 'aws-lambda-ric@^3',
+    runtime: 'nodejs22.x',
+    native: 'dist/rapid-client.node',
+    entry: 'bin/index.mjs',
+    handlerAsArg: true,
+  },
+  {
+    pkg: 'ric4',
+    spec: 'aws-lambda-ric@^4',
+    runtime: 'nodejs24.x',
+    native: 'rapid-client.node',
+    entry: 'index.mjs',
+    handlerAsArg: false,
+  },
 ];
 
 const tail = (text, n = 6) => text.trim().split('\n').slice(-n).join('\n    ');
@@ -40,12 +79,20 @@ const tail = (text, n = 6) => text.trim().split('\n').slice(-n).join('\n    ');
 /** Installs both clients; builds a native part the install scripts did not build. Returns why a client is unusable. */
 function install(dir) {
   const problems = new Map();
-  if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{ "name": "tollgate-ric-check", "private": true }\n');
-  const specs = CLIENTS.filter((c) => !existsSync(join(dir, 'node_modules', c.pkg, 'package.json'))).map((c) => `${c.pkg}@npm:${c.spec}`);
+  if (!existsSync(join(dir, 'package.json')))
+    writeFileSync(join(dir, 'package.json'), '{ "name": "tollgate-ric-check", "private": true }\n');
+  const specs = CLIENTS.filter(
+    (c) => !existsSync(join(dir, 'node_modules', c.pkg, 'package.json')),
+  ).map((c) => `${c.pkg}@npm:${c.spec}`);
   if (specs.length) {
     console.log(`installing ${specs.join(' ')} in ${dir}`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...specs], { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) for (const c of CLIENTS) problems.set(c.pkg, `npm install failed:\n    ${tail(r.stderr)}`);
+    const r = spawnSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...specs],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    if (r.status !== 0)
+      for (const c of CLIENTS) problems.set(c.pkg, `npm install failed:\n    ${tail(r.stderr)}`);
   }
   for (const c of CLIENTS) {
     const pkgDir = join(dir, 'node_modules', c.pkg);
@@ -56,11 +103,15 @@ function install(dir) {
       console.log(`${c.pkg}: running ${script} (builds the native client)`);
       const r = spawnSync('sh', [script], { cwd: pkgDir, encoding: 'utf8' });
       if (r.status !== 0) {
-        problems.set(c.pkg, `${script} failed (exit ${r.status}):\n    ${tail(r.stdout + r.stderr)}`);
+        problems.set(
+          c.pkg,
+          `${script} failed (exit ${r.status}):\n    ${tail(r.stdout + r.stderr)}`,
+        );
         break;
       }
     }
-    if (!problems.has(c.pkg) && !existsSync(join(pkgDir, c.native))) problems.set(c.pkg, `no ${c.native} after the build`);
+    if (!problems.has(c.pkg) && !existsSync(join(pkgDir, c.native)))
+      problems.set(c.pkg, `no ${c.native} after the build`);
   }
   return problems;
 }
@@ -82,7 +133,8 @@ function runtimeApi(event) {
           'content-type': 'application/json',
           'lambda-runtime-aws-request-id': 'ric-check-1',
           'lambda-runtime-deadline-ms': String(Date.now() + 10_000),
-          'lambda-runtime-invoked-function-arn': 'arn:aws:lambda:us-east-1:123456789012:function:ric-check',
+          'lambda-runtime-invoked-function-arn':
+            'arn:aws:lambda:us-east-1:123456789012:function:ric-check',
           'lambda-runtime-trace-id': 'Root=1-00000000-000000000000000000000000',
         });
         return res.end(JSON.stringify(event));
@@ -96,11 +148,17 @@ function runtimeApi(event) {
         }
       })();
       if (path.endsWith('/response')) settle({ kind: 'result', value: json });
-      else if (path.endsWith('/init/error')) settle({ kind: 'init-error', type: json?.errorType, message: json?.errorMessage });
-      else if (path.endsWith('/error')) settle({ kind: 'error', type: json?.errorType, message: json?.errorMessage });
+      else if (path.endsWith('/init/error'))
+        settle({ kind: 'init-error', type: json?.errorType, message: json?.errorMessage });
+      else if (path.endsWith('/error'))
+        settle({ kind: 'error', type: json?.errorType, message: json?.errorMessage });
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, outcome, close: () => server.close() })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ port: server.address().port, outcome, close: () => server.close() }),
+    ),
+  );
 }
 
 async function throughRic(dir, client, c) {
@@ -122,12 +180,20 @@ async function throughRic(dir, client, c) {
     NODE_PATH: join(ROOT, 'node_modules'),
   };
   const args = [join(pkgDir, client.entry), ...(client.handlerAsArg ? [c.handler] : [])];
-  const child = spawn(process.execPath, args, { cwd: join(FIXTURES, c.dir), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: join(FIXTURES, c.dir),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve({ kind: 'exit', code, output: tail(output) })));
-  const timeout = new Promise((resolve) => setTimeout(() => resolve({ kind: 'no answer in 20 s', output: tail(output) }), 20_000));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code) => resolve({ kind: 'exit', code, output: tail(output) })),
+  );
+  const timeout = new Promise((resolve) =>
+    setTimeout(() => resolve({ kind: 'no answer in 20 s', output: tail(output) }), 20_000),
+  );
   const result = await Promise.race([api.outcome, exited, timeout]);
   child.kill();
   api.close();
@@ -138,12 +204,31 @@ async function throughRic(dir, client, c) {
 function throughTollgate(work, runtime, c) {
   const eventFile = join(work, 'event.json');
   writeFileSync(eventFile, JSON.stringify(c.event));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tollgate.js'), 'invoke', '--handler', c.handler, '--runtime', runtime, '--event', eventFile], {
-    // In the code folder, as Lambda's task root: the handler name as the function declares it.
-    cwd: join(FIXTURES, c.dir),
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, TOLLGATE_HOME: join(work, '.tollgate'), TOKEN_ISSUER: 'https://unused.example.com/', AUDIENCE: 'unused', ...c.env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'tollgate.js'),
+      'invoke',
+      '--handler',
+      c.handler,
+      '--runtime',
+      runtime,
+      '--event',
+      eventFile,
+    ],
+    {
+      // In the code folder, as Lambda's task root: the handler name as the function declares it.
+      cwd: join(FIXTURES, c.dir),
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        TOLLGATE_HOME: join(work, '.tollgate'),
+        TOKEN_ISSUER: 'https://unused.example.com/',
+        AUDIENCE: 'unused',
+        ...c.env,
+      },
+    },
+  );
   if (r.status === 0 || r.status === 3) return { kind: 'result', value: JSON.parse(r.stdout) };
   if (r.status === 4) return { kind: 'error', message: r.stdout.trim() };
   if (r.status === 5) return { kind: 'error', message: /Error: (.*)/.exec(r.stderr)?.[1] };
@@ -157,7 +242,8 @@ function agree(ric, ours) {
   if (ric.kind !== ours.kind) return false;
   if (ric.kind === 'result') return isDeepStrictEqual(ric.value, ours.value);
   if (ric.kind === 'error') return ric.message === ours.message;
-  if (ric.kind === 'init-error') return ric.type === ours.type && (ours.message ?? '').startsWith(ric.message ?? '');
+  if (ric.kind === 'init-error')
+    return ric.type === ours.type && (ours.message ?? '').startsWith(ric.message ?? '');
   return false;
 }
 
@@ -177,9 +263,18 @@ for (const client of CLIENTS) {
     const ours = throughTollgate(dir, client.runtime, c);
     const ok = agree(ric, ours);
     if (!ok) failures++;
-    const show = (o) => (o.kind === 'result' ? `result ${JSON.stringify(o.value).slice(0, 120)}` : `${o.kind} ${o.type ?? ''} ${(o.message ?? o.output ?? '').slice(0, 160)}`);
-    console.log(`  ${ok ? 'same' : 'DIFFERENT'}  ${c.name}\n      aws-lambda-ric: ${show(ric)}\n      tollgate:       ${show(ours)}`);
+    const show = (o) =>
+      o.kind === 'result'
+        ? `result ${JSON.stringify(o.value).slice(0, 120)}`
+        : `${o.kind} ${o.type ?? ''} ${(o.message ?? o.output ?? '').slice(0, 160)}`;
+    console.log(
+      `  ${ok ? 'same' : 'DIFFERENT'}  ${c.name}\n      aws-lambda-ric: ${show(ric)}\n      tollgate:       ${show(ours)}`,
+    );
   }
 }
-console.log(failures ? `\nric-check: ${failures} difference(s) or client(s) not run` : '\nric-check: Tollgate answered as both clients did');
+console.log(
+  failures
+    ? `\nric-check: ${failures} difference(s) or client(s) not run`
+    : '\nric-check: Tollgate answered as both clients did',
+);
 process.exit(failures ? 1 : 0);

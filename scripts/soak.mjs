@@ -43,14 +43,28 @@ const SLOW_CLOSE_MS = 12_500;
 
 /** Starts `tollgate serve` as `npm start` does, on a free port; resolves once it listens. */
 function startGateway(home) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'tollgate.js'), 'serve', '--config', join(root, 'examples', 'serve.config.yaml'), '--port', '0'], {
-    cwd: home,
-    env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'bin', 'tollgate.js'),
+      'serve',
+      '--config',
+      join(root, 'examples', 'serve.config.yaml'),
+      '--port',
+      '0',
+    ],
+    {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start within 30 s: ${err}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the gateway did not start within 30 s: ${err}`)),
+      30_000,
+    );
     child.stderr.on('data', (d) => {
       err += d;
       const m = /serving .* at http:\/\/localhost:(\d+)/.exec(err);
@@ -69,17 +83,21 @@ function startGateway(home) {
 /** VmRSS and VmHWM (peak) of a process, in MB. */
 function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  const field = (name) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
 /** One HTTP request on the keep-alive agent: its status, or an error. */
 function call(agent, port, method, path, headers, body) {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent, timeout: 15_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers, agent, timeout: 15_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (error) => resolve({ error: error.code ?? error.message }));
     req.end(body);
@@ -104,7 +122,9 @@ function oversized(port) {
     });
     socket.on('error', () => {});
     socket.on('close', () => done({ status: 'closed' }));
-    socket.write(`POST /pets HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${11 * 1024 * 1024}\r\n\r\n`);
+    socket.write(
+      `POST /pets HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${11 * 1024 * 1024}\r\n\r\n`,
+    );
     socket.write(Buffer.alloc(64 * 1024, 'a'));
   });
 }
@@ -124,7 +144,8 @@ function slowClient(port, slow) {
   return entry;
 }
 
-const pick = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
+const pick = (sorted, q) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
 
 async function main() {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-soak-'));
@@ -137,7 +158,11 @@ async function main() {
     const { mintDevToken } = await import(join(root, 'dist', 'cli', 'token-command.js'));
     const { devIssuerFor } = await import(join(root, 'dist', 'cli', 'dev-issuer.js'));
     const tokens = [];
-    for (let i = 0; i < S.tokens; i++) tokens.push((await mintDevToken({ iss: devIssuerFor(port), sub: `soak-user-${i}`, scope: 'read:pets' })).token);
+    for (let i = 0; i < S.tokens; i++)
+      tokens.push(
+        (await mintDevToken({ iss: devIssuerFor(port), sub: `soak-user-${i}`, scope: 'read:pets' }))
+          .token,
+      );
 
     const agent = new Agent({ keepAlive: true, maxSockets: S.concurrency });
     const latencies = [];
@@ -152,10 +177,26 @@ async function main() {
 
     const scenario = async (n) => {
       const kind = n % 10;
-      if (kind < 5) return { kind: 'valid token', expect: [200], r: await call(agent, port, 'GET', '/pets', { authorization: `Bearer ${tokens[n % tokens.length]}` }) };
-      if (kind < 7) return { kind: 'no token', expect: [401], r: await call(agent, port, 'GET', '/pets', {}) };
-      if (kind < 8) return { kind: 'bad token', expect: [401], r: await call(agent, port, 'GET', '/pets', { authorization: `Bearer ${tokens[n % tokens.length].slice(0, -4)}AAAA` }) };
-      if (kind < 9) return { kind: 'oversized body', expect: [413, 'closed'], r: await oversized(port) };
+      if (kind < 5)
+        return {
+          kind: 'valid token',
+          expect: [200],
+          r: await call(agent, port, 'GET', '/pets', {
+            authorization: `Bearer ${tokens[n % tokens.length]}`,
+          }),
+        };
+      if (kind < 7)
+        return { kind: 'no token', expect: [401], r: await call(agent, port, 'GET', '/pets', {}) };
+      if (kind < 8)
+        return {
+          kind: 'bad token',
+          expect: [401],
+          r: await call(agent, port, 'GET', '/pets', {
+            authorization: `Bearer ${tokens[n % tokens.length].slice(0, -4)}AAAA`,
+          }),
+        };
+      if (kind < 9)
+        return { kind: 'oversized body', expect: [413, 'closed'], r: await oversized(port) };
       if (slow.size < S.slowClients) slowClient(port, slow);
       return { kind: 'public', expect: [200], r: await call(agent, port, 'GET', '/public', {}) };
     };
@@ -167,7 +208,8 @@ async function main() {
         latencies.push(performance.now() - t0);
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
         const got = r.error ?? r.status;
-        if (!expect.includes(got)) errors.set(`${kind}: ${got}`, (errors.get(`${kind}: ${got}`) ?? 0) + 1);
+        if (!expect.includes(got))
+          errors.set(`${kind}: ${got}`, (errors.get(`${kind}: ${got}`) ?? 0) + 1);
       }
     };
     await Promise.all(Array.from({ length: S.concurrency }, worker));
@@ -181,7 +223,9 @@ async function main() {
     const slowClosed = [...slow].filter((e) => e.closedByServer).length;
     // The gateway closes trickled headers after 10 s (headersTimeout, checked each second): a slow
     // client opened longer ago than that and still open is an error.
-    const overdue = [...slow].filter((e) => !e.closedByServer && performance.now() - e.openedAt > SLOW_CLOSE_MS).length;
+    const overdue = [...slow].filter(
+      (e) => !e.closedByServer && performance.now() - e.openedAt > SLOW_CLOSE_MS,
+    ).length;
     if (overdue) errors.set('slow client not closed by the gateway', overdue);
     for (const e of slow) {
       e.ownClose = true;
@@ -205,12 +249,17 @@ async function main() {
       mix: Object.fromEntries(counts),
       ...(errors.size ? { errorKinds: Object.fromEntries(errors) } : {}),
     };
-    console.log(`soak: ${report.requests} requests in ${report.seconds} s: ${report.requestsPerSecond} requests/s, p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms, ${report.errors} errors, peak RSS ${report.peakRssMb} MB`);
+    console.log(
+      `soak: ${report.requests} requests in ${report.seconds} s: ${report.requestsPerSecond} requests/s, p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms, ${report.errors} errors, peak RSS ${report.peakRssMb} MB`,
+    );
     console.log(JSON.stringify(report));
     const broken = [];
-    if (report.p99Ms > S.maxP99Ms) broken.push(`p99 ${report.p99Ms} ms > SOAK_MAX_P99_MS ${S.maxP99Ms}`);
-    if (report.peakRssMb > S.maxRssMb) broken.push(`peak RSS ${report.peakRssMb} MB > SOAK_MAX_RSS_MB ${S.maxRssMb}`);
-    if (errorCount > S.maxErrors) broken.push(`${errorCount} errors > SOAK_MAX_ERRORS ${S.maxErrors}`);
+    if (report.p99Ms > S.maxP99Ms)
+      broken.push(`p99 ${report.p99Ms} ms > SOAK_MAX_P99_MS ${S.maxP99Ms}`);
+    if (report.peakRssMb > S.maxRssMb)
+      broken.push(`peak RSS ${report.peakRssMb} MB > SOAK_MAX_RSS_MB ${S.maxRssMb}`);
+    if (errorCount > S.maxErrors)
+      broken.push(`${errorCount} errors > SOAK_MAX_ERRORS ${S.maxErrors}`);
     if (rps < S.minRps) broken.push(`${Math.round(rps)} requests/s < SOAK_MIN_RPS ${S.minRps}`);
     for (const b of broken) console.log(`soak: bound exceeded: ${b}`);
     if (!broken.length) console.log('soak: within bounds');

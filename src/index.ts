@@ -7,17 +7,30 @@ export { staticKeySource, type KeySource } from './core/key-source.js';
 export { importJwk, secretKey, verifySignature, type VerificationKey } from './core/keys.js';
 export { KeySet } from './core/keyset.js';
 export { decodeUnverified, parseJwt, type ParsedJwt } from './core/parse.js';
-export { KeySourceError, REASON_KIND, REASONS, type Decision, type Reason, type ReasonCode } from './core/reasons.js';
-export { buildRoutePolicy, evaluateRule, validateRules, type CompiledRules, type RouteRule } from './core/rules.js';
+export {
+  KeySourceError,
+  REASON_KIND,
+  REASONS,
+  type Decision,
+  type Reason,
+  type ReasonCode,
+} from './core/reasons.js';
+export {
+  buildRoutePolicy,
+  evaluateRule,
+  validateRules,
+  type CompiledRules,
+  type RouteRule,
+} from './core/rules.js';
 export { checkScopes, claimValues, grantedScopes, type ScopeMatch } from './core/scopes.js';
 export { Verifier, type VerifierOptions } from './core/verifier.js';
-export { authorizerConfig, type AuthorizerConfig } from './config/authorizer-config.js';
-export { ConfigError, configFromEnv, type TollgateConfig } from './config/env.js';
-export { PRESETS, presetClaims, type PresetName } from './config/presets.js';
-export { discoverJwksUri, JwksClient, type JwksClientOptions } from './io/jwks-client.js';
+export { authorizerConfig, type AuthorizerConfig } from './settings/authorizer-config.js';
+export { ConfigError, configFromEnv, type TollgateConfig } from './settings/env.js';
+export { PRESETS, presetClaims, type PresetName } from './settings/presets.js';
+export { discoverJwksUri, JwksClient, type JwksClientOptions } from './keys/jwks-client.js';
 export { createAuthorizer, type Authorizer } from './lambda/authorizer.js';
-export { AuthorizerFailure, bearerToken, UNAUTHORIZED } from './lambda/bearer.js';
+export { AuthorizerFailure, bearerToken, UNAUTHORIZED } from './aws/bearer.js';
 export { createHandler, type AuthorizerHandler } from './lambda/handler.js';
-export { evaluatePolicy, parseMethodArn, policyResource } from './lambda/policy.js';
+export { evaluatePolicy, parseMethodArn, policyResource } from './aws/policy.js';
 export { createRuntime, type Runtime } from './lambda/runtime.js';
 export { createTokenHandler } from './lambda/token-handler.js';

@@ -7,8 +7,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { ACCOUNT, httpV2Event, restRequestEvent, websocketConnectEvent } from './fixtures/events.js';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+} from 'aws-lambda';
+import {
+  ACCOUNT,
+  httpV2Event,
+  restRequestEvent,
+  websocketConnectEvent,
+} from './fixtures/events.js';
 import { evaluate } from './support/iam.js';
 
 const ROOT = REPO_ROOT;
@@ -17,11 +26,18 @@ let home: string;
 let readToken: string;
 let noScopeToken: string;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,8 +47,13 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 let n = 0;
-const invokeWith = (event: unknown, env: Record<string, string>, rules?: string): Promise<Run> => invoke(event, env, rules ?? '');
-async function invoke(event: unknown, env: Record<string, string> = {}, rules: string | undefined = RULES): Promise<Run> {
+const invokeWith = (event: unknown, env: Record<string, string>, rules?: string): Promise<Run> =>
+  invoke(event, env, rules ?? '');
+async function invoke(
+  event: unknown,
+  env: Record<string, string> = {},
+  rules: string | undefined = RULES,
+): Promise<Run> {
   const file = join(home, `event-${n++}.json`);
   writeFileSync(file, JSON.stringify(event));
   return cli(['invoke', '--event', file, ...(rules ? ['--rules', rules] : [])], env);
@@ -50,14 +71,24 @@ const ARN = `arn:aws:execute-api:us-east-1:${ACCOUNT}:abc123/prod`;
 
 function restRequest(token: string | undefined): APIGatewayRequestAuthorizerEvent {
   const headers: Record<string, string | undefined> = { ...restRequestEvent.headers };
-  const multi: Record<string, string[]> = { ...restRequestEvent.multiValueHeaders } as Record<string, string[]>;
+  const multi: Record<string, string[]> = { ...restRequestEvent.multiValueHeaders } as Record<
+    string,
+    string[]
+  >;
   delete headers.Authorization;
   delete multi.Authorization;
   if (token) {
     headers.Authorization = `Bearer ${token}`;
     multi.Authorization = [`Bearer ${token}`];
   }
-  return { ...restRequestEvent, methodArn: `${ARN}/GET/pets/1`, path: '/pets/1', pathParameters: { petId: '1' }, headers, multiValueHeaders: multi };
+  return {
+    ...restRequestEvent,
+    methodArn: `${ARN}/GET/pets/1`,
+    path: '/pets/1',
+    pathParameters: { petId: '1' },
+    headers,
+    multiValueHeaders: multi,
+  };
 }
 
 function httpV2(token: string | undefined): APIGatewayRequestAuthorizerEventV2 {
@@ -68,7 +99,11 @@ function httpV2(token: string | undefined): APIGatewayRequestAuthorizerEventV2 {
 }
 
 function websocket(token: string | undefined): typeof websocketConnectEvent {
-  return { ...websocketConnectEvent, queryStringParameters: token ? { access_token: token } : {}, multiValueQueryStringParameters: token ? { access_token: [token] } : {} };
+  return {
+    ...websocketConnectEvent,
+    queryStringParameters: token ? { access_token: token } : {},
+    multiValueQueryStringParameters: token ? { access_token: [token] } : {},
+  };
 }
 
 test('REST REQUEST: allowed, Deny for a token without the scope, Unauthorized without a token', async () => {
@@ -78,7 +113,11 @@ test('REST REQUEST: allowed, Deny for a token without the scope, Unauthorized wi
   assert.equal(denied.code, 3, denied.stderr);
   const deniedPolicy = JSON.parse(denied.stdout);
   assert.notEqual(evaluate(deniedPolicy, `${ARN}/GET/pets/1`), 'allow');
-  assert.equal(evaluate(deniedPolicy, `${ARN}/GET/pets`), 'allow', 'the public route stays open in the cached policy');
+  assert.equal(
+    evaluate(deniedPolicy, `${ARN}/GET/pets`),
+    'allow',
+    'the public route stays open in the cached policy',
+  );
   assert.match(denied.stderr, /"reason":"SCOPE_INSUFFICIENT"/);
   const none = await invoke(restRequest(undefined));
   assert.equal(none.code, 4);
@@ -86,7 +125,13 @@ test('REST REQUEST: allowed, Deny for a token without the scope, Unauthorized wi
 });
 
 test('a public route answers without a token: the anonymous policy opens the public routes only', async () => {
-  const event = { ...restRequest(undefined), methodArn: `${ARN}/GET/pets`, path: '/pets', pathParameters: null, resource: '/pets' };
+  const event = {
+    ...restRequest(undefined),
+    methodArn: `${ARN}/GET/pets`,
+    path: '/pets',
+    pathParameters: null,
+    resource: '/pets',
+  };
   const r = await invoke(event);
   assert.equal(r.code, 0, r.stderr);
   const policy = JSON.parse(r.stdout) as APIGatewayAuthorizerResult;
@@ -95,7 +140,16 @@ test('a public route answers without a token: the anonymous policy opens the pub
   assert.notEqual(evaluate(policy, `${ARN}/GET/pets/1`), 'allow');
   assert.notEqual(evaluate(policy, `${ARN}/GET/`), 'allow');
   // A present but bad token is still Unauthorized, public route or not.
-  assert.equal((await invoke({ ...event, headers: { Authorization: 'Bearer not.a.jwt' }, multiValueHeaders: { Authorization: ['Bearer not.a.jwt'] } })).code, 4);
+  assert.equal(
+    (
+      await invoke({
+        ...event,
+        headers: { Authorization: 'Bearer not.a.jwt' },
+        multiValueHeaders: { Authorization: ['Bearer not.a.jwt'] },
+      })
+    ).code,
+    4,
+  );
 });
 
 test('the policy for GET /pets/1 with read:pets only allows GET /pets/2 and GET /pets and denies DELETE /pets/1', async () => {
@@ -149,7 +203,10 @@ test('WebSocket $connect with the token in the query string', async () => {
   assert.equal(evaluate(JSON.parse(ok.stdout), websocketConnectEvent.methodArn), 'allow');
   const denied = await invoke(websocket(noScopeToken));
   assert.equal(denied.code, 3);
-  assert.equal(evaluate(JSON.parse(denied.stdout), websocketConnectEvent.methodArn), 'explicit-deny');
+  assert.equal(
+    evaluate(JSON.parse(denied.stdout), websocketConnectEvent.methodArn),
+    'explicit-deny',
+  );
   const none = await invoke(websocket(undefined));
   assert.equal(none.code, 4);
   assert.equal(none.stdout.trim(), 'Unauthorized');

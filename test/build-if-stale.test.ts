@@ -14,11 +14,20 @@ function scratch(installed: string | undefined): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-stale-'));
   mkdirSync(join(dir, 'scripts'));
   copyFileSync(join(ROOT, 'scripts/build-if-stale.mjs'), join(dir, 'scripts/build-if-stale.mjs'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', dependencies: { velocityjs: '^2.1.7' } }));
-  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ packages: { 'node_modules/velocityjs': { version: '2.1.7' } } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'scratch', dependencies: { velocityjs: '^2.1.7' } }),
+  );
+  writeFileSync(
+    join(dir, 'package-lock.json'),
+    JSON.stringify({ packages: { 'node_modules/velocityjs': { version: '2.1.7' } } }),
+  );
   if (installed) {
     mkdirSync(join(dir, 'node_modules/velocityjs'), { recursive: true });
-    writeFileSync(join(dir, 'node_modules/velocityjs/package.json'), JSON.stringify({ version: installed }));
+    writeFileSync(
+      join(dir, 'node_modules/velocityjs/package.json'),
+      JSON.stringify({ version: installed }),
+    );
   }
   return dir;
 }
@@ -27,9 +36,15 @@ test('build-if-stale refuses, in one line naming the package, when node_modules 
   for (const installed of [undefined, '2.0.0']) {
     const dir = scratch(installed);
     try {
-      const run = spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: dir, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
       assert.equal(run.status, 1, String(installed));
-      assert.equal(run.stderr.trim(), 'build: node_modules does not match package-lock.json (velocityjs): run npm ci');
+      assert.equal(
+        run.stderr.trim(),
+        'build: node_modules does not match package-lock.json (velocityjs): run npm ci',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

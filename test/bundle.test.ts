@@ -25,7 +25,10 @@ function coldStartFiles(): Map<string, string> {
     if (out.has(file)) return;
     const code = readFileSync(join(ROOT, 'dist/authorizer', file), 'utf8');
     out.set(file, code);
-    for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g)) visit(join(file, '..', m[1]!));
+    for (const m of code.matchAll(
+      /(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["'](\.\/[^"']+)["']/g,
+    ))
+      visit(join(file, '..', m[1]!));
   };
   visit('index.mjs');
   return out;
@@ -33,11 +36,16 @@ function coldStartFiles(): Map<string, string> {
 
 test('the bundle is self-contained ESM: only node: builtins and its own chunks, no node_modules', () => {
   const dir = join(ROOT, 'dist/authorizer');
-  const all = [...new Set(['index.mjs', ...readdirSync(join(dir, 'chunks')).map((f) => `chunks/${f}`)])];
+  const all = [
+    ...new Set(['index.mjs', ...readdirSync(join(dir, 'chunks')).map((f) => `chunks/${f}`)]),
+  ];
   for (const file of all) {
     const code = readFileSync(join(dir, file), 'utf8');
-    const imports = [...code.matchAll(/(?:from\s*|import\s*\(?\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
-    for (const spec of imports) assert.match(spec, /^(node:|\.\.?\/)/, `${file}: unexpected import ${spec}`);
+    const imports = [...code.matchAll(/(?:from\s*|import\s*\(?\s*)["']([^"']+)["']/g)].map(
+      (m) => m[1]!,
+    );
+    for (const spec of imports)
+      assert.match(spec, /^(node:|\.\.?\/)/, `${file}: unexpected import ${spec}`);
     assert.doesNotMatch(code, /node_modules/);
     // https (and with it tls) is loaded only when an https URL is fetched, not at cold start.
     assert.doesNotMatch(code, /from\s*["']node:https["']/);
@@ -57,13 +65,25 @@ test('a cold start without rules or a config file loads neither the rules engine
 test('the zip holds index.mjs at its root and every chunk, identical to the files built', () => {
   const files = unzipSync(readFileSync(ZIP));
   assert.ok('index.mjs' in files);
-  for (const [name, bytes] of Object.entries(files)) assert.deepEqual(Buffer.from(bytes), readFileSync(join(ROOT, 'dist/authorizer', name)), name);
-  assert.deepEqual(Object.keys(files).sort(), ['index.mjs', ...readdirSync(join(ROOT, 'dist/authorizer/chunks')).map((f) => `chunks/${f}`)].sort());
+  for (const [name, bytes] of Object.entries(files))
+    assert.deepEqual(Buffer.from(bytes), readFileSync(join(ROOT, 'dist/authorizer', name)), name);
+  assert.deepEqual(
+    Object.keys(files).sort(),
+    [
+      'index.mjs',
+      ...readdirSync(join(ROOT, 'dist/authorizer/chunks')).map((f) => `chunks/${f}`),
+    ].sort(),
+  );
 });
 
 test('the bundle answers a TOKEN event through tollgate invoke --handler, and refuses a forged one', () => {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
-  const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], { cwd: home, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], {
+      cwd: home,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
   const token = cli(['token', '--sub', 'carol']).stdout.trim();
   const ok = cli(['invoke', '--token', token, '--handler', BUNDLE]);
   assert.equal(ok.status, 0, ok.stderr);
@@ -77,19 +97,30 @@ test('the bundle answers a TOKEN event through tollgate invoke --handler, and re
 
 test('the bundle refuses to load without configuration, and invoke names the setting', () => {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'invoke', '--token', 'x.y.z', '--handler', BUNDLE], {
-    cwd: home,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', TOKEN_ISSUER: 'https://issuer.example.com/' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/tollgate.js'), 'invoke', '--token', 'x.y.z', '--handler', BUNDLE],
+    {
+      cwd: home,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', TOKEN_ISSUER: 'https://issuer.example.com/' },
+    },
+  );
   assert.equal(r.status, 2);
   assert.match(r.stderr, /AUDIENCE is required/);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
 });
 
-function cliAsync(home: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cliAsync(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], { cwd: home, env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -100,20 +131,43 @@ function cliAsync(home: string, args: string[], env: Record<string, string> = {}
 
 test('the deployed bundle with a JSON config file and inline route rules loads its chunks and decides per route', async () => {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
-  const read = (await cliAsync(home, ['token', '--sub', 'dana', '--scope', 'read:pets'])).stdout.trim();
+  const read = (
+    await cliAsync(home, ['token', '--sub', 'dana', '--scope', 'read:pets'])
+  ).stdout.trim();
   const server = await startJwksServer(JSON.parse((await cliAsync(home, ['jwks'])).stdout).keys);
   try {
     const config = {
-      issuers: [{ issuer: 'http://localhost:3000/idp', audience: 'https://petstore.example.com', jwksUri: server.url }],
-      rules: { default: 'deny', routes: [{ route: 'GET /pets/{petId}', scopes: ['read:pets'] }, { route: 'DELETE /pets/{petId}', groups: ['admins'] }] },
+      issuers: [
+        {
+          issuer: 'http://localhost:3000/idp',
+          audience: 'https://petstore.example.com',
+          jwksUri: server.url,
+        },
+      ],
+      rules: {
+        default: 'deny',
+        routes: [
+          { route: 'GET /pets/{petId}', scopes: ['read:pets'] },
+          { route: 'DELETE /pets/{petId}', groups: ['admins'] },
+        ],
+      },
     };
     const configFile = join(home, 'tollgate.config.json');
     writeFileSync(configFile, JSON.stringify(config));
     const arn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
     const invoke = async (method: string) => {
       const eventFile = join(home, `event-${method}.json`);
-      writeFileSync(eventFile, JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${read}`, methodArn: `${arn}/${method}/pets/1` }));
-      return cliAsync(home, ['invoke', '--event', eventFile, '--handler', BUNDLE], { TOLLGATE_CONFIG: configFile });
+      writeFileSync(
+        eventFile,
+        JSON.stringify({
+          type: 'TOKEN',
+          authorizationToken: `Bearer ${read}`,
+          methodArn: `${arn}/${method}/pets/1`,
+        }),
+      );
+      return cliAsync(home, ['invoke', '--event', eventFile, '--handler', BUNDLE], {
+        TOLLGATE_CONFIG: configFile,
+      });
     };
     const get = await invoke('GET');
     assert.equal(get.status, 0, get.stderr);
@@ -124,7 +178,10 @@ test('the deployed bundle with a JSON config file and inline route rules loads i
     assert.equal(del.status, 3, del.stderr);
     assert.match(del.stderr, /GROUP_INSUFFICIENT/);
 
-    writeFileSync(configFile, JSON.stringify({ ...config, rules: { routes: [{ route: 'GET pets' }] } }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, rules: { routes: [{ route: 'GET pets' }] } }),
+    );
     const bad = await invoke('GET');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /rules is invalid: routes\[0\]/);
@@ -133,17 +190,41 @@ test('the deployed bundle with a JSON config file and inline route rules loads i
   }
 });
 
-test('invoke --handler hands the CLI\'s config file (YAML, rules file beside it) to the built module as JSON', async () => {
+test("invoke --handler hands the CLI's config file (YAML, rules file beside it) to the built module as JSON", async () => {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-bundle-'));
-  const token = (await cliAsync(home, ['token', '--sub', 'erin', '--scope', 'read:pets'])).stdout.trim();
+  const token = (
+    await cliAsync(home, ['token', '--sub', 'erin', '--scope', 'read:pets'])
+  ).stdout.trim();
   const server = await startJwksServer(JSON.parse((await cliAsync(home, ['jwks'])).stdout).keys);
   try {
-    writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET /pets/{id}\n    scopes: [read:pets]\n  - route: DELETE /pets/{id}\n    scopes: [admin]\n');
-    writeFileSync(join(home, 'tollgate.config.yaml'), `issuers:\n  - issuer: http://localhost:3000/idp\n    audience: https://petstore.example.com\n    jwksUri: ${server.url}\nrules: ./rules.yaml\n`);
+    writeFileSync(
+      join(home, 'rules.yaml'),
+      'routes:\n  - route: GET /pets/{id}\n    scopes: [read:pets]\n  - route: DELETE /pets/{id}\n    scopes: [admin]\n',
+    );
+    writeFileSync(
+      join(home, 'tollgate.config.yaml'),
+      `issuers:\n  - issuer: http://localhost:3000/idp\n    audience: https://petstore.example.com\n    jwksUri: ${server.url}\nrules: ./rules.yaml\n`,
+    );
     const arn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod';
-    const del = await cliAsync(home, ['invoke', '--token', token, '--method-arn', `${arn}/DELETE/pets/1`, '--handler', BUNDLE]);
+    const del = await cliAsync(home, [
+      'invoke',
+      '--token',
+      token,
+      '--method-arn',
+      `${arn}/DELETE/pets/1`,
+      '--handler',
+      BUNDLE,
+    ]);
     assert.equal(del.status, 3, del.stderr);
-    const get = await cliAsync(home, ['invoke', '--token', token, '--method-arn', `${arn}/GET/pets/1`, '--handler', BUNDLE]);
+    const get = await cliAsync(home, [
+      'invoke',
+      '--token',
+      token,
+      '--method-arn',
+      `${arn}/GET/pets/1`,
+      '--handler',
+      BUNDLE,
+    ]);
     assert.equal(get.status, 0, get.stderr);
   } finally {
     await server.close();
@@ -154,22 +235,40 @@ test('npm run bundle embeds a config file found here in the code, rules inlined,
   const home = mkdtempSync(join(tmpdir(), 'tollgate-embed-'));
   writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET /pets\n    public: true\n');
   const config = join(home, 'tollgate.config.yaml');
-  writeFileSync(config, 'issuers:\n  - issuer: https://legacy.example.com\n    audience: api\n    secret: { env: PROD_ONLY_SECRET }\nrules: ./rules.yaml\n');
-  const build = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TOLLGATE_CONFIG: config, RULES_FILE: '' } });
+  writeFileSync(
+    config,
+    'issuers:\n  - issuer: https://legacy.example.com\n    audience: api\n    secret: { env: PROD_ONLY_SECRET }\nrules: ./rules.yaml\n',
+  );
+  const build = spawnSync(process.execPath, ['scripts/bundle.mjs'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TOLLGATE_CONFIG: config, RULES_FILE: '' },
+  });
   try {
     assert.equal(build.status, 0, build.stderr);
     // esbuild may hoist the embedded document into a chunk that index.mjs imports statically.
     const code = [...coldStartFiles().values()].join('\n');
-    assert.match(code, /"GET \/pets"/, 'rules inlined into the bundle; the production secret was not needed to build');
+    assert.match(
+      code,
+      /"GET \/pets"/,
+      'rules inlined into the bundle; the production secret was not needed to build',
+    );
     assert.match(code, /legacy\.example\.com/);
     assert.ok(!code.includes('placeholder'), 'no build-time placeholder leaks into the bundle');
     writeFileSync(join(home, 'rules.yaml'), 'routes:\n  - route: GET pets\n');
-    const broken = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TOLLGATE_CONFIG: config } });
+    const broken = spawnSync(process.execPath, ['scripts/bundle.mjs'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TOLLGATE_CONFIG: config },
+    });
     assert.equal(broken.status, 2);
     assert.match(broken.stderr, /rules\.yaml:2:\d+/);
   } finally {
     // Leave the bundle as the other tests expect it: no embedded config.
-    spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env: { ...process.env, TOLLGATE_CONFIG: '' } });
+    spawnSync(process.execPath, ['scripts/bundle.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, TOLLGATE_CONFIG: '' },
+    });
   }
 });
 
@@ -181,13 +280,28 @@ test("the README's lambda-local command runs the bundle on a TOKEN event.json an
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-lambda-local-'));
   const home = join(dir, '.tollgate');
   const env = { PATH: process.env.PATH ?? '', TOLLGATE_HOME: home };
-  const token = spawnSync(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'token', '--sub', 'alice', '--scope', 'read:pets'], { cwd: dir, encoding: 'utf8', env }).stdout.trim();
-  writeFileSync(join(dir, 'event.json'), JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets' }));
+  const token = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/tollgate.js'), 'token', '--sub', 'alice', '--scope', 'read:pets'],
+    { cwd: dir, encoding: 'utf8', env },
+  ).stdout.trim();
+  writeFileSync(
+    join(dir, 'event.json'),
+    JSON.stringify({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${token}`,
+      methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets',
+    }),
+  );
   // The README's folder layout: dist/ and node_modules/ of this checkout (so npx finds lambda-local locally).
   symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{ "name": "lambda-local-check", "private": true }');
-  const jwks = spawn(process.execPath, [join(ROOT, 'bin/tollgate.js'), 'jwks', '--serve', '--port', '0'], { cwd: dir, env });
+  const jwks = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/tollgate.js'), 'jwks', '--serve', '--port', '0'],
+    { cwd: dir, env },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -198,11 +312,18 @@ test("the README's lambda-local command runs the bundle on a TOKEN event.json an
       };
       jwks.stdout.on('data', seen);
       jwks.stderr.on('data', seen);
-      jwks.once('exit', (code) => reject(new Error(`tollgate jwks --serve exited ${code}: ${out}`)));
+      jwks.once('exit', (code) =>
+        reject(new Error(`tollgate jwks --serve exited ${code}: ${out}`)),
+      );
     });
     // Only the JWKS port differs from the README's (a free one here).
     const command = found![0].replace(/\\\n\s*/g, ' ').replace('http://127.0.0.1:4000', url);
-    const run = spawnSync('sh', ['-c', command], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
+    const run = spawnSync('sh', ['-c', command], {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /"principalId": "alice"/);
     assert.match(run.stdout, /"Effect": "Allow"/);

@@ -23,11 +23,18 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -43,7 +50,15 @@ function alterSignature(token: string): string {
 }
 
 test('token mints a development token; invoke prints an Allow policy; an altered signature prints Unauthorized', async () => {
-  const minted = await run(['token', '--sub', 'alice', '--scope', 'read:pets', '--expires-in', '15m']);
+  const minted = await run([
+    'token',
+    '--sub',
+    'alice',
+    '--scope',
+    'read:pets',
+    '--expires-in',
+    '15m',
+  ]);
   assert.equal(minted.code, 0, minted.stderr);
   const token = minted.stdout.trim();
   const payload = decodeJwt(token);
@@ -51,10 +66,21 @@ test('token mints a development token; invoke prints an Allow policy; an altered
   assert.equal(payload.scope, 'read:pets');
   assert.equal((payload.exp as number) - (payload.iat as number), 900);
   assert.equal(decodeProtectedHeader(token).alg, 'RS256');
-  assert.equal(statSync(join(home, '.tollgate', 'dev-key.json')).mode & 0o777, 0o600, 'the private key is readable only by its owner');
+  assert.equal(
+    statSync(join(home, '.tollgate', 'dev-key.json')).mode & 0o777,
+    0o600,
+    'the private key is readable only by its owner',
+  );
 
   const eventFile = join(home, 'event.json');
-  writeFileSync(eventFile, JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets' }));
+  writeFileSync(
+    eventFile,
+    JSON.stringify({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${token}`,
+      methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets',
+    }),
+  );
   const allowed = await run(['invoke', '--event', eventFile]);
   assert.equal(allowed.code, 0, allowed.stderr);
   const policy = JSON.parse(allowed.stdout);
@@ -62,7 +88,14 @@ test('token mints a development token; invoke prints an Allow policy; an altered
   assert.equal(policy.policyDocument.Statement[0].Effect, 'Allow');
   assert.match(allowed.stderr, /no issuer configured: using the development issuer/);
 
-  writeFileSync(eventFile, JSON.stringify({ type: 'TOKEN', authorizationToken: `Bearer ${alterSignature(token)}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets' }));
+  writeFileSync(
+    eventFile,
+    JSON.stringify({
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${alterSignature(token)}`,
+      methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets',
+    }),
+  );
   const refused = await run(['invoke', '--event', eventFile]);
   assert.equal(refused.stdout.trim(), 'Unauthorized');
   assert.equal(refused.code, 4);
@@ -80,7 +113,10 @@ test('invoke with --env-file trusts the configured issuer, not the development o
   const key = generateKey('ES256');
   server.setKeys([key.jwk]);
   const envFile = join(home, 'issuer.env');
-  writeFileSync(envFile, `# a real issuer\nTOKEN_ISSUER=${ISSUER}\nJWKS_URI="${server.url}"\nAUDIENCE=${AUDIENCE}\nALGORITHMS=ES256\n`);
+  writeFileSync(
+    envFile,
+    `# a real issuer\nTOKEN_ISSUER=${ISSUER}\nJWKS_URI="${server.url}"\nAUDIENCE=${AUDIENCE}\nALGORITHMS=ES256\n`,
+  );
   const now = Math.floor(Date.now() / 1000);
   const good = await sign(key, claims({ iat: now, exp: now + 600 }));
   const ok = await run(['invoke', '--token', good, '--env-file', envFile]);
@@ -96,14 +132,20 @@ test('invoke reports an identity provider outage as a failure (exit 5), not Unau
   const down = await startJwksServer([]);
   down.setMode({ kind: 'status', status: 500 });
   const token = (await run(['token'])).stdout.trim();
-  const r = await run(['invoke', '--token', token], { TOKEN_ISSUER: 'http://localhost:3000/idp', AUDIENCE: 'https://petstore.example.com', JWKS_URI: down.url });
+  const r = await run(['invoke', '--token', token], {
+    TOKEN_ISSUER: 'http://localhost:3000/idp',
+    AUDIENCE: 'https://petstore.example.com',
+    JWKS_URI: down.url,
+  });
   await down.close();
   assert.equal(r.code, 5);
   assert.match(r.stderr, /Authorizer failure: JWKS_UNAVAILABLE/);
 });
 
 test('explain shows unverified claims and each check with its reason code', async () => {
-  const token = (await run(['token', '--sub', 'dave', '--aud', 'https://other.example.com'])).stdout.trim();
+  const token = (
+    await run(['token', '--sub', 'dave', '--aud', 'https://other.example.com'])
+  ).stdout.trim();
   const r = await run(['explain', token]);
   assert.equal(r.code, 4);
   assert.match(r.stdout, /Claims \(unverified\)/);
@@ -136,29 +178,60 @@ test('every command has --help; bad arguments give one line and exit 2', async (
     assert.equal(r.code, 0, cmd);
     assert.match(r.stdout, new RegExp(`Usage: tollgate ${cmd}`));
   }
-  const bad: string[][] = [['frobnicate'], ['token', '--bogus'], ['token', '--expires-in', 'soon'], ['token', '--claim', 'novalue'], ['invoke'], ['invoke', '--event', 'missing.json'], ['explain'], ['jwks', '--serve', '--port', 'x']];
+  const bad: string[][] = [
+    ['frobnicate'],
+    ['token', '--bogus'],
+    ['token', '--expires-in', 'soon'],
+    ['token', '--claim', 'novalue'],
+    ['invoke'],
+    ['invoke', '--event', 'missing.json'],
+    ['explain'],
+    ['jwks', '--serve', '--port', 'x'],
+  ];
   for (const args of bad) {
     const r = await run(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^tollgate: /);
   }
-  const noConfig = await run(['invoke', '--token', 'x'], { TOKEN_ISSUER: 'https://issuer.example.com/' });
+  const noConfig = await run(['invoke', '--token', 'x'], {
+    TOKEN_ISSUER: 'https://issuer.example.com/',
+  });
   assert.equal(noConfig.code, 2);
   assert.match(noConfig.stderr, /AUDIENCE is required/);
 });
 
 test('issuer settings without TOKEN_ISSUER: invoke, explain and serve refuse to start (exit 2, one line naming it), never the development issuer', async () => {
   const token = (await run(['token'])).stdout.trim();
-  assert.equal((await run(['invoke', '--token', token])).code, 0, 'no issuer setting at all: the development issuer');
+  assert.equal(
+    (await run(['invoke', '--token', token])).code,
+    0,
+    'no issuer setting at all: the development issuer',
+  );
   const half: [Record<string, string>, RegExp][] = [
-    [{ JWKS_URI: server.url, AUDIENCE: 'https://petstore.example.com' }, /^tollgate: JWKS_URI and AUDIENCE are set but TOKEN_ISSUER is not/],
-    [{ AUDIENCE: 'https://petstore.example.com' }, /^tollgate: AUDIENCE is set but TOKEN_ISSUER is not/],
-    [{ TOKEN_SECRET: 'x'.repeat(40), TOKEN_ISSUER: '  ' }, /TOKEN_SECRET is set but TOKEN_ISSUER is not/],
-    [{ PRESET: 'auth0', TOKEN_USE: 'id', ALGORITHMS: 'RS256', JWKS_URI: '' }, /ALGORITHMS, PRESET and TOKEN_USE are set but TOKEN_ISSUER is not/],
+    [
+      { JWKS_URI: server.url, AUDIENCE: 'https://petstore.example.com' },
+      /^tollgate: JWKS_URI and AUDIENCE are set but TOKEN_ISSUER is not/,
+    ],
+    [
+      { AUDIENCE: 'https://petstore.example.com' },
+      /^tollgate: AUDIENCE is set but TOKEN_ISSUER is not/,
+    ],
+    [
+      { TOKEN_SECRET: 'x'.repeat(40), TOKEN_ISSUER: '  ' },
+      /TOKEN_SECRET is set but TOKEN_ISSUER is not/,
+    ],
+    [
+      { PRESET: 'auth0', TOKEN_USE: 'id', ALGORITHMS: 'RS256', JWKS_URI: '' },
+      /ALGORITHMS, PRESET and TOKEN_USE are set but TOKEN_ISSUER is not/,
+    ],
   ];
   const config = repoPath('examples', 'serve.config.yaml');
-  const commands = [['invoke', '--token', token], ['explain', token], ['serve', '--config', config, '--port', '0']];
+  const commands = [
+    ['invoke', '--token', token],
+    ['explain', token],
+    ['serve', '--config', config, '--port', '0'],
+  ];
   for (const [i, [env, message]] of half.entries()) {
     // Every command on the first; the settings' names on invoke (all three share the check).
     for (const args of i === 0 ? commands : commands.slice(0, 1)) {
@@ -175,7 +248,14 @@ test('issuer settings without TOKEN_ISSUER: invoke, explain and serve refuse to 
 test('npm run tour shows an Allow, a Deny and an Unauthorized on the development issuer', async () => {
   const root = repoPath();
   const r = await new Promise<Run>((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/tour.mjs')], { cwd: home, env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate'), TOKEN_ISSUER: 'https://somewhere.example.com/' } });
+    const child = spawn(process.execPath, [join(root, 'scripts/tour.mjs')], {
+      cwd: home,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TOLLGATE_HOME: join(home, '.tollgate'),
+        TOKEN_ISSUER: 'https://somewhere.example.com/',
+      },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -2,7 +2,7 @@
 // defaults. Every refusal is a ConfigError naming the setting.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, SETTINGS, configFromEnv, type TollgateConfig } from '../src/config/env.js';
+import { ConfigError, SETTINGS, configFromEnv, type TollgateConfig } from '../src/settings/env.js';
 
 const BASE = {
   TOKEN_ISSUER: 'https://issuer.example.com/',
@@ -20,7 +20,10 @@ function refuses(env: Env, setting: string, message?: RegExp): ConfigError {
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof ConfigError, `expected a ConfigError for ${setting} from ${JSON.stringify(env)}, got ${String(caught)}`);
+  assert.ok(
+    caught instanceof ConfigError,
+    `expected a ConfigError for ${setting} from ${JSON.stringify(env)}, got ${String(caught)}`,
+  );
   assert.equal(caught.setting, setting);
   assert.equal(caught.code, 'CONFIG_INVALID');
   assert.equal(caught.name, 'ConfigError');
@@ -60,26 +63,48 @@ describe('required settings', () => {
   });
 
   test('TOKEN_ISSUER is kept exactly, trailing slash included, without surrounding blanks', () => {
-    assert.equal(configFromEnv(withBase({ TOKEN_ISSUER: '  https://issuer.example.com  ' })).issuer, 'https://issuer.example.com');
-    assert.equal(configFromEnv(withBase({ TOKEN_ISSUER: 'https://issuer.example.com/' })).issuer, 'https://issuer.example.com/');
+    assert.equal(
+      configFromEnv(withBase({ TOKEN_ISSUER: '  https://issuer.example.com  ' })).issuer,
+      'https://issuer.example.com',
+    );
+    assert.equal(
+      configFromEnv(withBase({ TOKEN_ISSUER: 'https://issuer.example.com/' })).issuer,
+      'https://issuer.example.com/',
+    );
   });
 });
 
 describe('JWKS_URI', () => {
-  for (const uri of ['http://example.com/.well-known/jwks.json', 'http://10.0.0.1/jwks', 'http://127.0.0.1.nip.io/jwks', 'http://localhost.example.com/jwks', 'http://[::ffff:127.0.0.1]/jwks']) {
+  for (const uri of [
+    'http://example.com/.well-known/jwks.json',
+    'http://10.0.0.1/jwks',
+    'http://127.0.0.1.nip.io/jwks',
+    'http://localhost.example.com/jwks',
+    'http://[::ffff:127.0.0.1]/jwks',
+  ]) {
     test(`plain http to a non-loopback host is refused: ${uri}`, () => {
       refuses(withBase({ JWKS_URI: uri }), 'JWKS_URI', /https/);
     });
   }
 
-  for (const uri of ['http://localhost/jwks', 'http://localhost:8080/.well-known/jwks.json', 'http://127.0.0.1/jwks', 'http://127.0.0.1:3000/jwks', 'http://[::1]/jwks', 'http://[::1]:3000/jwks']) {
+  for (const uri of [
+    'http://localhost/jwks',
+    'http://localhost:8080/.well-known/jwks.json',
+    'http://127.0.0.1/jwks',
+    'http://127.0.0.1:3000/jwks',
+    'http://[::1]/jwks',
+    'http://[::1]:3000/jwks',
+  ]) {
     test(`plain http to loopback is allowed: ${uri}`, () => {
       assert.equal(configFromEnv(withBase({ JWKS_URI: uri })).jwksUri?.href, new URL(uri).href);
     });
   }
 
   test('https is allowed', () => {
-    assert.equal(configFromEnv(withBase({ JWKS_URI: 'https://keys.example.com/jwks' })).jwksUri?.href, 'https://keys.example.com/jwks');
+    assert.equal(
+      configFromEnv(withBase({ JWKS_URI: 'https://keys.example.com/jwks' })).jwksUri?.href,
+      'https://keys.example.com/jwks',
+    );
   });
 
   for (const [uri, why] of [
@@ -99,17 +124,28 @@ describe('JWKS_URI', () => {
     assert.equal(configFromEnv(withBase({ JWKS_URI: undefined })).jwksUri, undefined);
     assert.equal(configFromEnv(withBase({ JWKS_URI: '' })).jwksUri, undefined);
     assert.equal(configFromEnv(withBase({ JWKS_URI: '  ' })).jwksUri, undefined);
-    assert.equal(configFromEnv(withBase({ JWKS_URI: undefined, TOKEN_ISSUER: 'http://127.0.0.1:4000/' })).jwksUri, undefined);
+    assert.equal(
+      configFromEnv(withBase({ JWKS_URI: undefined, TOKEN_ISSUER: 'http://127.0.0.1:4000/' }))
+        .jwksUri,
+      undefined,
+    );
   });
 
   test('unset, with a TOKEN_ISSUER that cannot be used for discovery, is refused naming both', () => {
-    for (const issuer of ['http://issuer.example.com/', 'issuer-without-scheme', 'urn:example:issuer']) {
+    for (const issuer of [
+      'http://issuer.example.com/',
+      'issuer-without-scheme',
+      'urn:example:issuer',
+    ]) {
       refuses(withBase({ JWKS_URI: undefined, TOKEN_ISSUER: issuer }), 'JWKS_URI', /TOKEN_ISSUER/);
     }
   });
 
   test('set, TOKEN_ISSUER need not be a URL', () => {
-    assert.equal(configFromEnv(withBase({ TOKEN_ISSUER: 'urn:example:issuer' })).issuer, 'urn:example:issuer');
+    assert.equal(
+      configFromEnv(withBase({ TOKEN_ISSUER: 'urn:example:issuer' })).issuer,
+      'urn:example:issuer',
+    );
   });
 });
 
@@ -130,12 +166,19 @@ describe('ALGORITHMS', () => {
     test(`${JSON.stringify(value)} is refused: ${why.source}`, () => {
       const error = refuses(withBase({ ALGORITHMS: value }), 'ALGORITHMS', why);
       const bad = value.split(/[\s,]+/).find((a) => a && a !== 'RS256');
-      if (bad) assert.ok(error.message.includes(`"${bad}"`), `the message quotes ${bad}: ${error.message}`);
+      if (bad)
+        assert.ok(
+          error.message.includes(`"${bad}"`),
+          `the message quotes ${bad}: ${error.message}`,
+        );
     });
   }
 
   test('a list of supported algorithms is accepted, comma or space separated', () => {
-    assert.deepEqual(configFromEnv(withBase({ ALGORITHMS: 'RS256, ES256 PS256,EdDSA' })).algorithms, ['RS256', 'ES256', 'PS256', 'EdDSA']);
+    assert.deepEqual(
+      configFromEnv(withBase({ ALGORITHMS: 'RS256, ES256 PS256,EdDSA' })).algorithms,
+      ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    );
   });
 });
 
@@ -156,18 +199,51 @@ describe('numbers', () => {
     test(`${setting}: non-numeric and out-of-range values are refused, naming it`, () => {
       // JWKS_MIN_AGE must also stay at or below JWKS_MAX_AGE; raise the maximum out of the way.
       const base = withBase(setting === 'JWKS_MIN_AGE' ? { JWKS_MAX_AGE: '86400' } : {});
-      for (const bad of ['abc', '1.5', '-1', '+1', '1e3', '0x10', '10s', '1_000', 'NaN', 'Infinity']) {
+      for (const bad of [
+        'abc',
+        '1.5',
+        '-1',
+        '+1',
+        '1e3',
+        '0x10',
+        '10s',
+        '1_000',
+        'NaN',
+        'Infinity',
+      ]) {
         refuses({ ...base, [setting]: bad }, setting, /whole number/);
       }
-      refuses({ ...base, [setting]: String(max + 1) }, setting, new RegExp(`between ${min} and ${max}`));
+      refuses(
+        { ...base, [setting]: String(max + 1) },
+        setting,
+        new RegExp(`between ${min} and ${max}`),
+      );
       refuses({ ...base, [setting]: '99999999999999999999999' }, setting, /between/);
-      if (min > 0) refuses({ ...base, [setting]: String(min - 1) }, setting, new RegExp(`between ${min} and ${max}`));
+      if (min > 0)
+        refuses(
+          { ...base, [setting]: String(min - 1) },
+          setting,
+          new RegExp(`between ${min} and ${max}`),
+        );
     });
 
     test(`${setting}: the bounds themselves are accepted`, () => {
-      const base = withBase(setting === 'JWKS_MIN_AGE' ? { JWKS_MAX_AGE: '86400' } : setting === 'JWKS_MAX_AGE' ? { JWKS_MIN_AGE: '1' } : {});
-      for (const ok of [min, max]) assert.doesNotThrow(() => configFromEnv({ ...base, [setting]: String(ok) }), `${setting}=${ok}`);
-      assert.doesNotThrow(() => configFromEnv({ ...base, [setting]: ` ${max} ` }), 'surrounding blanks are trimmed');
+      const base = withBase(
+        setting === 'JWKS_MIN_AGE'
+          ? { JWKS_MAX_AGE: '86400' }
+          : setting === 'JWKS_MAX_AGE'
+            ? { JWKS_MIN_AGE: '1' }
+            : {},
+      );
+      for (const ok of [min, max])
+        assert.doesNotThrow(
+          () => configFromEnv({ ...base, [setting]: String(ok) }),
+          `${setting}=${ok}`,
+        );
+      assert.doesNotThrow(
+        () => configFromEnv({ ...base, [setting]: ` ${max} ` }),
+        'surrounding blanks are trimmed',
+      );
     });
   }
 
@@ -179,33 +255,64 @@ describe('numbers', () => {
   });
 
   test('the values land where the client reads them', () => {
-    const config = configFromEnv(withBase({
-      CLOCK_TOLERANCE: '5', TOKEN_MAX_LENGTH: '4096', TOKEN_CACHE_SIZE: '0', JWKS_TIMEOUT_MS: '200',
-      JWKS_MAX_AGE: '900', JWKS_MIN_AGE: '30', JWKS_COOLDOWN: '10', JWKS_STALE_IF_ERROR: '0',
-    }));
+    const config = configFromEnv(
+      withBase({
+        CLOCK_TOLERANCE: '5',
+        TOKEN_MAX_LENGTH: '4096',
+        TOKEN_CACHE_SIZE: '0',
+        JWKS_TIMEOUT_MS: '200',
+        JWKS_MAX_AGE: '900',
+        JWKS_MIN_AGE: '30',
+        JWKS_COOLDOWN: '10',
+        JWKS_STALE_IF_ERROR: '0',
+      }),
+    );
     assert.equal(config.clockTolerance, 5);
     assert.equal(config.maxTokenLength, 4096);
     assert.equal(config.tokenCacheSize, 0);
-    assert.deepEqual(config.jwks, { timeoutMs: 200, maxBytes: 256 * 1024, maxAgeSeconds: 900, minAgeSeconds: 30, cooldownSeconds: 10, staleIfErrorSeconds: 0 });
+    assert.deepEqual(config.jwks, {
+      timeoutMs: 200,
+      maxBytes: 256 * 1024,
+      maxAgeSeconds: 900,
+      minAgeSeconds: 30,
+      cooldownSeconds: 10,
+      staleIfErrorSeconds: 0,
+    });
   });
 
   test('JWKS_MIN_AGE above JWKS_MAX_AGE is refused, naming both', () => {
     refuses(withBase({ JWKS_MIN_AGE: '120', JWKS_MAX_AGE: '60' }), 'JWKS_MIN_AGE', /JWKS_MAX_AGE/);
     refuses(withBase({ JWKS_MAX_AGE: '30' }), 'JWKS_MIN_AGE', /JWKS_MAX_AGE/); // against the default minimum of 60
-    assert.equal(configFromEnv(withBase({ JWKS_MIN_AGE: '60', JWKS_MAX_AGE: '60' })).jwks.minAgeSeconds, 60);
+    assert.equal(
+      configFromEnv(withBase({ JWKS_MIN_AGE: '60', JWKS_MAX_AGE: '60' })).jwks.minAgeSeconds,
+      60,
+    );
   });
 });
 
 describe('lists and choices', () => {
   test('AUDIENCE is split on commas (and blanks) into several audiences', () => {
-    assert.deepEqual(configFromEnv(withBase({ AUDIENCE: 'https://api.example.com,https://admin.example.com' })).audiences, ['https://api.example.com', 'https://admin.example.com']);
-    assert.deepEqual(configFromEnv(withBase({ AUDIENCE: ' a , b,,c ' })).audiences, ['a', 'b', 'c']);
+    assert.deepEqual(
+      configFromEnv(withBase({ AUDIENCE: 'https://api.example.com,https://admin.example.com' }))
+        .audiences,
+      ['https://api.example.com', 'https://admin.example.com'],
+    );
+    assert.deepEqual(configFromEnv(withBase({ AUDIENCE: ' a , b,,c ' })).audiences, [
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   test('REQUIRED_SCOPES and CONTEXT_CLAIMS are lists', () => {
-    const config = configFromEnv(withBase({ REQUIRED_SCOPES: 'read:pets, write:pets', CONTEXT_CLAIMS: 'scope,email org_id' }));
+    const config = configFromEnv(
+      withBase({ REQUIRED_SCOPES: 'read:pets, write:pets', CONTEXT_CLAIMS: 'scope,email org_id' }),
+    );
     assert.deepEqual(config.requiredScopes, ['read:pets', 'write:pets']);
-    assert.deepEqual(config.contextClaims.map((x) => x.claim), ['scope', 'email', 'org_id']);
+    assert.deepEqual(
+      config.contextClaims.map((x) => x.claim),
+      ['scope', 'email', 'org_id'],
+    );
   });
 
   test('CONTEXT_CLAIMS naming a key API Gateway reserves is refused', () => {
@@ -249,7 +356,10 @@ describe('defaults', () => {
   const STRINGS = new Set(['SCOPE_MATCH', 'POLICY_RESOURCE', 'LOG_DECISIONS', 'PRESET']);
 
   test('every setting with a default is covered here', () => {
-    const withDefault = Object.entries(SETTINGS).filter(([, s]) => s.default !== undefined).map(([name]) => name).sort();
+    const withDefault = Object.entries(SETTINGS)
+      .filter(([, s]) => s.default !== undefined)
+      .map(([name]) => name)
+      .sort();
     assert.deepEqual(withDefault, Object.keys(READ).sort());
   });
 
@@ -271,7 +381,14 @@ describe('defaults', () => {
     assert.equal(c.policyResource, 'stage');
     assert.equal(c.maxTokenLength, 10240);
     assert.equal(c.tokenCacheSize, 200);
-    assert.deepEqual(c.jwks, { timeoutMs: 2500, maxBytes: 256 * 1024, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 3600 });
+    assert.deepEqual(c.jwks, {
+      timeoutMs: 2500,
+      maxBytes: 256 * 1024,
+      maxAgeSeconds: 600,
+      minAgeSeconds: 60,
+      cooldownSeconds: 30,
+      staleIfErrorSeconds: 3600,
+    });
   });
 
   test('required settings have no default', () => {

@@ -41,10 +41,20 @@ const events: Record<string, unknown>[] = [];
 /** Sends back exactly what it received, with the event's isBase64Encoded. */
 const echo: LambdaHandler = async (event: Record<string, unknown>) => {
   events.push(event);
-  return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: event.body ?? '', isBase64Encoded: event.isBase64Encoded };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: event.body ?? '',
+    isBase64Encoded: event.isBase64Encoded,
+  };
 };
 /** A PNG-typed answer: the 256 bytes, base64-encoded. */
-const image: LambdaHandler = async () => ({ statusCode: 200, headers: { 'Content-Type': 'image/png' }, body: ALL_BYTES.toString('base64'), isBase64Encoded: true });
+const image: LambdaHandler = async () => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'image/png' },
+  body: ALL_BYTES.toString('base64'),
+  isBase64Encoded: true,
+});
 
 interface Running {
   server: GatewayServer;
@@ -53,7 +63,14 @@ interface Running {
 const servers: Running[] = [];
 
 async function start(doc: string): Promise<string> {
-  const gateway = createGateway({ api: parseApi(doc, 'binary.yaml'), functions: new Map([['echo', echo], ['image', image]]), log: () => {} });
+  const gateway = createGateway({
+    api: parseApi(doc, 'binary.yaml'),
+    functions: new Map([
+      ['echo', echo],
+      ['image', image],
+    ]),
+    log: () => {},
+  });
   const server = createGatewayServer(gateway);
   const { url } = await server.listen(0, '127.0.0.1');
   servers.push({ server, url });
@@ -72,14 +89,25 @@ before(async () => {
 });
 after(() => Promise.all(servers.map((s) => s.server.close())));
 
-async function send(url: string, path: string, init: { method?: string; body?: Buffer | string; headers?: Record<string, string> }): Promise<{ status: number; bytes: Buffer; event: Record<string, unknown> | undefined }> {
+async function send(
+  url: string,
+  path: string,
+  init: { method?: string; body?: Buffer | string; headers?: Record<string, string> },
+): Promise<{ status: number; bytes: Buffer; event: Record<string, unknown> | undefined }> {
   events.length = 0;
-  const res = await fetch(`${url}${path}`, { method: init.method ?? 'POST', body: init.body, headers: init.headers });
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? 'POST',
+    body: init.body,
+    headers: init.headers,
+  });
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), event: events[0] };
 }
 
 test('REST: all 256 byte values reach the function base64-encoded and come back as the same bytes', async () => {
-  const r = await send(rest, '/echo', { body: ALL_BYTES, headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' } });
+  const r = await send(rest, '/echo', {
+    body: ALL_BYTES,
+    headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
+  });
   assert.equal(r.status, 200);
   assert.equal(r.event?.isBase64Encoded, true);
   assert.deepEqual(Buffer.from(String(r.event?.body), 'base64'), ALL_BYTES);
@@ -87,59 +115,97 @@ test('REST: all 256 byte values reach the function base64-encoded and come back 
 });
 
 test('REST: a wildcard binary type (image/*) matches image/png with parameters', async () => {
-  const r = await send(rest, '/echo', { body: ALL_BYTES, headers: { 'content-type': 'image/png; charset=binary', accept: 'image/png' } });
+  const r = await send(rest, '/echo', {
+    body: ALL_BYTES,
+    headers: { 'content-type': 'image/png; charset=binary', accept: 'image/png' },
+  });
   assert.equal(r.event?.isBase64Encoded, true);
   assert.deepEqual(r.bytes, ALL_BYTES);
 });
 
 test('REST: a text body stays text', async () => {
-  const r = await send(rest, '/echo', { body: '{"name":"rex é"}', headers: { 'content-type': 'application/json' } });
+  const r = await send(rest, '/echo', {
+    body: '{"name":"rex é"}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(r.event?.isBase64Encoded, false);
   assert.equal(r.event?.body, '{"name":"rex é"}');
 });
 
 test('REST: a base64 answer is decoded only when the first Accept type is binary; otherwise the client gets the base64 text', async () => {
-  const binary = await send(rest, '/image', { method: 'GET', headers: { accept: 'image/png, application/json' } });
+  const binary = await send(rest, '/image', {
+    method: 'GET',
+    headers: { accept: 'image/png, application/json' },
+  });
   assert.deepEqual(binary.bytes, ALL_BYTES);
-  const text = await send(rest, '/image', { method: 'GET', headers: { accept: 'application/json, image/png' } });
+  const text = await send(rest, '/image', {
+    method: 'GET',
+    headers: { accept: 'application/json, image/png' },
+  });
   assert.equal(text.bytes.toString('utf8'), ALL_BYTES.toString('base64'));
   const anyType = await send(rest, '/image', { method: 'GET', headers: { accept: '*/*' } });
-  assert.equal(anyType.bytes.toString('utf8'), ALL_BYTES.toString('base64'), '*/* is not a binary type of this API');
+  assert.equal(
+    anyType.bytes.toString('utf8'),
+    ALL_BYTES.toString('base64'),
+    '*/* is not a binary type of this API',
+  );
 });
 
-test('REST: without an Accept header the answer\'s Content-Type decides', async () => {
+test("REST: without an Accept header the answer's Content-Type decides", async () => {
   const r = await send(rest, '/image', { method: 'GET', headers: { accept: '' } });
   assert.deepEqual(r.bytes, ALL_BYTES);
 });
 
 test('REST: binary media type */* makes every body and answer binary', async () => {
-  const r = await send(restAll, '/echo', { body: 'plain text', headers: { 'content-type': 'text/plain', accept: 'text/html' } });
+  const r = await send(restAll, '/echo', {
+    body: 'plain text',
+    headers: { 'content-type': 'text/plain', accept: 'text/html' },
+  });
   assert.equal(r.event?.isBase64Encoded, true);
   assert.equal(r.event?.body, Buffer.from('plain text').toString('base64'));
   assert.equal(r.bytes.toString('utf8'), 'plain text');
 });
 
 test('REST: without binary media types a binary body is passed as text, as API Gateway does', async () => {
-  const r = await send(restNone, '/echo', { body: ALL_BYTES, headers: { 'content-type': 'application/octet-stream' } });
+  const r = await send(restNone, '/echo', {
+    body: ALL_BYTES,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   assert.equal(r.event?.isBase64Encoded, false);
   assert.notDeepEqual(Buffer.from(String(r.event?.body), 'utf8'), ALL_BYTES);
 });
 
 test('HTTP API: binary bodies are base64-encoded, text bodies are not, base64 answers are always decoded', async () => {
-  const bin = await send(http, '/echo', { body: ALL_BYTES, headers: { 'content-type': 'application/octet-stream' } });
+  const bin = await send(http, '/echo', {
+    body: ALL_BYTES,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   assert.equal(bin.event?.isBase64Encoded, true);
   assert.deepEqual(Buffer.from(String(bin.event?.body), 'base64'), ALL_BYTES);
   assert.deepEqual(bin.bytes, ALL_BYTES);
-  const json = await send(http, '/echo', { body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+  const json = await send(http, '/echo', {
+    body: '{"a":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(json.event?.isBase64Encoded, false);
   assert.equal(json.event?.body, '{"a":1}');
-  const invalidUtf8 = await send(http, '/echo', { body: Buffer.from([0xff, 0xfe, 0x00]), headers: { 'content-type': 'text/plain' } });
+  const invalidUtf8 = await send(http, '/echo', {
+    body: Buffer.from([0xff, 0xfe, 0x00]),
+    headers: { 'content-type': 'text/plain' },
+  });
   assert.equal(invalidUtf8.event?.isBase64Encoded, true);
-  const img = await send(http, '/image', { method: 'GET', headers: { accept: 'application/json' } });
+  const img = await send(http, '/image', {
+    method: 'GET',
+    headers: { accept: 'application/json' },
+  });
   assert.deepEqual(img.bytes, ALL_BYTES);
 });
 
 test('a malformed binary media type is refused at load with its position', () => {
-  assert.throws(() => parseApi(restDoc('[png]'), 'bad.yaml'), (e: unknown) => e instanceof ApiDocumentError && /binary-media-types.*media type/.test(e.message));
+  assert.throws(
+    () => parseApi(restDoc('[png]'), 'bad.yaml'),
+    (e: unknown) =>
+      e instanceof ApiDocumentError && /binary-media-types.*media type/.test(e.message),
+  );
   assert.deepEqual(parseApi(restDoc("['image~1png']"), 'ok.yaml').binaryMediaTypes, ['image/png']);
 });

@@ -53,14 +53,25 @@ const auth: LambdaHandler = (async (event: { headers?: Record<string, string> })
 // The backend sets CORS headers of its own, which API Gateway ignores when CORS is configured.
 const backend: LambdaHandler = (async () => ({
   statusCode: 200,
-  headers: { 'access-control-allow-origin': 'https://evil.example', 'x-request-id': 'r1', vary: 'Accept' },
+  headers: {
+    'access-control-allow-origin': 'https://evil.example',
+    'x-request-id': 'r1',
+    vary: 'Accept',
+  },
   body: 'pets',
 })) as LambdaHandler;
 
 const start = gatewayStarter({ auth, backend });
 
 const preflight = (url: string, origin: string): Promise<Response> =>
-  fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+  fetch(url, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization',
+    },
+  });
 
 test('a preflight is answered by the gateway (204), without the authorizer, where no route takes OPTIONS', async () => {
   const url = await start(api(CORS));
@@ -76,7 +87,12 @@ test('a preflight is answered by the gateway (204), without the authorizer, wher
   assert.equal(await res.text(), '');
   assert.equal(authorizerCalls, 0, 'a preflight never reaches the authorizer');
   // Even for a path without routes.
-  assert.equal((await preflight(`${url}/nowhere`, 'http://localhost:5173')).headers.get('access-control-allow-origin'), 'http://localhost:5173');
+  assert.equal(
+    (await preflight(`${url}/nowhere`, 'http://localhost:5173')).headers.get(
+      'access-control-allow-origin',
+    ),
+    'http://localhost:5173',
+  );
 });
 
 test('an origin that is not allowed gets a 204 preflight and answers without CORS headers', async () => {
@@ -85,27 +101,48 @@ test('an origin that is not allowed gets a 204 preflight and answers without COR
   assert.equal(pre.status, 204);
   assert.equal(pre.headers.get('access-control-allow-origin'), null);
   assert.equal(pre.headers.get('access-control-allow-methods'), null);
-  const get = await fetch(`${url}/pets`, { headers: { origin: 'https://other.example.com', authorization: 'ok' } });
+  const get = await fetch(`${url}/pets`, {
+    headers: { origin: 'https://other.example.com', authorization: 'ok' },
+  });
   assert.equal(get.status, 200);
-  assert.equal(get.headers.get('access-control-allow-origin'), null, "the integration's own CORS header is dropped too");
+  assert.equal(
+    get.headers.get('access-control-allow-origin'),
+    null,
+    "the integration's own CORS header is dropped too",
+  );
 });
 
-test('responses carry the configured headers, not the integration\'s; the gateway\'s 401 and 403 too', async () => {
+test("responses carry the configured headers, not the integration's; the gateway's 401 and 403 too", async () => {
   const url = await start(api(CORS));
-  const ok = await fetch(`${url}/pets`, { headers: { origin: 'https://app.example.com', authorization: 'ok' } });
+  const ok = await fetch(`${url}/pets`, {
+    headers: { origin: 'https://app.example.com', authorization: 'ok' },
+  });
   assert.equal(ok.status, 200);
   assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example.com');
   assert.equal(ok.headers.get('access-control-expose-headers'), 'x-request-id');
   assert.equal(ok.headers.get('access-control-allow-credentials'), 'true');
   assert.equal(ok.headers.get('vary'), 'Accept, Origin');
   assert.equal(await ok.text(), 'pets');
-  for (const [authorization, status] of [[undefined, 401], ['no', 403]] as const) {
-    const refused = await fetch(`${url}/pets`, { headers: { origin: 'https://app.example.com', ...(authorization ? { authorization } : {}) } });
+  for (const [authorization, status] of [
+    [undefined, 401],
+    ['no', 403],
+  ] as const) {
+    const refused = await fetch(`${url}/pets`, {
+      headers: { origin: 'https://app.example.com', ...(authorization ? { authorization } : {}) },
+    });
     assert.equal(refused.status, status);
-    assert.equal(refused.headers.get('access-control-allow-origin'), 'https://app.example.com', `CORS headers on the ${status}`);
+    assert.equal(
+      refused.headers.get('access-control-allow-origin'),
+      'https://app.example.com',
+      `CORS headers on the ${status}`,
+    );
   }
   const plain = await fetch(`${url}/pets`, { headers: { authorization: 'ok' } });
-  assert.equal(plain.headers.get('access-control-allow-origin'), null, 'no Origin, no CORS headers');
+  assert.equal(
+    plain.headers.get('access-control-allow-origin'),
+    null,
+    'no Origin, no CORS headers',
+  );
 });
 
 test('allowOrigins * answers *; a route that takes OPTIONS (ANY, $default) gets the preflight instead', async () => {
@@ -125,11 +162,27 @@ test('allowOrigins * answers *; a route that takes OPTIONS (ANY, $default) gets 
 
 test('settings AWS refuses stop the start with their place; a REST API ignores the extension with a warning', () => {
   const refused = (cors: string, pattern: RegExp): void =>
-    assert.throws(() => parseApi(api(cors), 'api.yaml'), (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message) && e.line > 0, cors);
-  refused(`  allowOrigins: ['*']\n  allowCredentials: true`, /allowCredentials cannot be true when allowOrigins contains "\*"/);
-  refused(`  allowOrigins: ['https://app.example.com/path']`, /allowOrigins\[0\] must be \*, http:\/\/\*, https:\/\/\*/);
+    assert.throws(
+      () => parseApi(api(cors), 'api.yaml'),
+      (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message) && e.line > 0,
+      cors,
+    );
+  refused(
+    `  allowOrigins: ['*']\n  allowCredentials: true`,
+    /allowCredentials cannot be true when allowOrigins contains "\*"/,
+  );
+  refused(
+    `  allowOrigins: ['https://app.example.com/path']`,
+    /allowOrigins\[0\] must be \*, http:\/\/\*, https:\/\/\*/,
+  );
   refused(`  allowOrigins: ['*']\n  maxAge: 100000`, /maxAge must be a whole number/);
-  const rest = parseApi(`openapi: 3.0.1\ninfo: { title: r, version: '1' }\nx-amazon-apigateway-cors: { allowOrigins: ['*'] }\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: { type: mock }\n`, 'rest.yaml');
+  const rest = parseApi(
+    `openapi: 3.0.1\ninfo: { title: r, version: '1' }\nx-amazon-apigateway-cors: { allowOrigins: ['*'] }\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: { type: mock }\n`,
+    'rest.yaml',
+  );
   assert.equal(rest.cors, undefined);
-  assert.match((rest.warnings ?? []).map((w) => w.text).join('\n'), /rest\.yaml:3:1: x-amazon-apigateway-cors is an HTTP API setting/);
+  assert.match(
+    (rest.warnings ?? []).map((w) => w.text).join('\n'),
+    /rest\.yaml:3:1: x-amazon-apigateway-cors is an HTTP API setting/,
+  );
 });

@@ -8,7 +8,8 @@ import type { LambdaHandler } from '../src/gateway/invoke.js';
 import { lambdaUri } from './support/apigw.js';
 import { gatewayStarter } from './support/gateway-server.js';
 
-const proxy = (name: string): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;
+const proxy = (name: string): string =>
+  `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;
 
 // Shaped like serverless/examples' auth0 custom authorizer API: CORS headers on UNAUTHORIZED and
 // EXPIRED_TOKEN, plus a custom ACCESS_DENIED status and fallbacks.
@@ -81,7 +82,12 @@ const auth: LambdaHandler = (async (event: { authorizationToken: string; methodA
   return {
     principalId: 'alice',
     context: { tier: 'gold' },
-    policyDocument: { Version: '2012-10-17', Statement: [{ Effect: token === 'ok' ? 'Allow' : 'Deny', Action: 'execute-api:Invoke', Resource: '*' }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: token === 'ok' ? 'Allow' : 'Deny', Action: 'execute-api:Invoke', Resource: '*' },
+      ],
+    },
   };
 }) as LambdaHandler;
 const backend: LambdaHandler = (async () => ({ statusCode: 200, body: 'fine' })) as LambdaHandler;
@@ -90,7 +96,8 @@ const broken: LambdaHandler = (async () => {
 }) as LambdaHandler;
 
 const serveApi = gatewayStarter({ auth, backend, broken });
-const start = (yaml = API, maxBodyBytes?: number): Promise<string> => serveApi(yaml, { stageVariables: { env: 'test' } }, maxBodyBytes ? { maxBodyBytes } : {});
+const start = (yaml = API, maxBodyBytes?: number): Promise<string> =>
+  serveApi(yaml, { stageVariables: { env: 'test' } }, maxBodyBytes ? { maxBodyBytes } : {});
 
 test('UNAUTHORIZED carries the CORS headers the document maps, with the default body', async () => {
   const url = await start();
@@ -99,14 +106,20 @@ test('UNAUTHORIZED carries the CORS headers the document maps, with the default 
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
-    assert.equal(res.headers.get('x-fallback'), null, 'a customised type answers alone, without DEFAULT_4XX');
+    assert.equal(
+      res.headers.get('x-fallback'),
+      null,
+      'a customised type answers alone, without DEFAULT_4XX',
+    );
     assert.equal(await res.text(), '{"message":"Unauthorized"}');
   }
 });
 
 test('ACCESS_DENIED: custom status, request values in headers, a Velocity template with $context.error and $context.authorizer', async () => {
   const url = await start();
-  const res = await fetch(`${url}/things/42?q=hello`, { headers: { authorization: 'deny', 'x-trace': 'abc' } });
+  const res = await fetch(`${url}/things/42?q=hello`, {
+    headers: { authorization: 'deny', 'x-trace': 'abc' },
+  });
   assert.equal(res.status, 404);
   assert.equal(res.headers.get('x-trace'), 'abc');
   assert.equal(res.headers.get('x-q'), 'hello');
@@ -124,10 +137,15 @@ test('ACCESS_DENIED: custom status, request values in headers, a Velocity templa
 
 test('the template is chosen by Accept, application/json otherwise', async () => {
   const url = await start();
-  const res = await fetch(`${url}/things/1`, { headers: { authorization: 'deny', accept: 'text/plain' } });
+  const res = await fetch(`${url}/things/1`, {
+    headers: { authorization: 'deny', accept: 'text/plain' },
+  });
   assert.equal(res.status, 404);
   assert.equal(res.headers.get('content-type'), 'text/plain');
-  assert.equal(await res.text(), 'denied: User is not authorized to access this resource with an explicit deny');
+  assert.equal(
+    await res.text(),
+    'denied: User is not authorized to access this resource with an explicit deny',
+  );
 });
 
 test('DEFAULT_4XX stands in for uncustomised 4XX types, its status included; DEFAULT_5XX for 5XX ones', async () => {
@@ -147,7 +165,10 @@ test('INTEGRATION_FAILURE is customised with its own status and template', async
   const url = await start();
   const res = await fetch(`${url}/broken`, { headers: { authorization: 'ok' } });
   assert.equal(res.status, 503);
-  assert.deepEqual(await res.json(), { oops: 'Internal server error', type: 'INTEGRATION_FAILURE' });
+  assert.deepEqual(await res.json(), {
+    oops: 'Internal server error',
+    type: 'INTEGRATION_FAILURE',
+  });
   const fine = await fetch(`${url}/broken`, { method: 'POST' });
   assert.equal(fine.status, 200, 'integration answers are not gateway responses');
   assert.equal(fine.headers.get('x-fallback'), null);
@@ -167,28 +188,57 @@ test('without gateway responses the defaults are byte for byte unchanged', async
   const url = await start(plain);
   const res = await fetch(`${url}/things/1`, { headers: { authorization: 'deny' } });
   assert.equal(res.status, 403);
-  assert.equal(await res.text(), '{"Message":"User is not authorized to access this resource with an explicit deny"}');
+  assert.equal(
+    await res.text(),
+    '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+  );
 });
 
 test('types AWS raises only for features not emulated are named in a warning; bad settings are refused with their place', () => {
   const api = parseApi(API, 'api.yaml');
   const texts = (api.warnings ?? []).map((w) => w.text);
-  assert.ok(texts.some((t) => /^warning: api\.yaml:\d+:\d+: x-amazon-apigateway-gateway-responses\.EXPIRED_TOKEN never applies locally: .*SigV4/.test(t)), texts.join('\n'));
+  assert.ok(
+    texts.some((t) =>
+      /^warning: api\.yaml:\d+:\d+: x-amazon-apigateway-gateway-responses\.EXPIRED_TOKEN never applies locally: .*SigV4/.test(
+        t,
+      ),
+    ),
+    texts.join('\n'),
+  );
   const bad = (fragment: string, pattern: RegExp): void => {
-    const doc = API.replace('x-amazon-apigateway-gateway-responses:\n', `x-amazon-apigateway-gateway-responses:\n${fragment}`);
-    assert.throws(() => parseApi(doc, 'api.yaml'), (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message) && e.line > 0, fragment);
+    const doc = API.replace(
+      'x-amazon-apigateway-gateway-responses:\n',
+      `x-amazon-apigateway-gateway-responses:\n${fragment}`,
+    );
+    assert.throws(
+      () => parseApi(doc, 'api.yaml'),
+      (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message) && e.line > 0,
+      fragment,
+    );
   };
   bad('  NOT_A_TYPE: { statusCode: 400 }\n', /NOT_A_TYPE is not a gateway response type/);
   bad('  THROTTLED: { statusCode: 4000 }\n', /statusCode must be an HTTP status code/);
-  bad("  THROTTLED: { responseParameters: { 'x-header': \"'v'\" } }\n", /must be gatewayresponse\.header\.NAME/);
-  bad("  THROTTLED: { responseParameters: { 'gatewayresponse.header.x': 'request.body' } }\n", /use a quoted literal/);
+  bad(
+    "  THROTTLED: { responseParameters: { 'x-header': \"'v'\" } }\n",
+    /must be gatewayresponse\.header\.NAME/,
+  );
+  bad(
+    "  THROTTLED: { responseParameters: { 'gatewayresponse.header.x': 'request.body' } }\n",
+    /use a quoted literal/,
+  );
   // A broken template is refused at start, not answered with a 500 at the first refusal.
-  bad("  THROTTLED: { responseTemplates: { application/json: '#if($x' } }\n", /responseTemplates.*is not a valid Velocity template/);
+  bad(
+    "  THROTTLED: { responseTemplates: { application/json: '#if($x' } }\n",
+    /responseTemplates.*is not a valid Velocity template/,
+  );
 });
 
 test('an HTTP API ignores gateway responses, as API Gateway does, and says so', () => {
   const http = `openapi: 3.0.1\ninfo: { title: h, version: '1' }\nx-amazon-apigateway-importexport-version: '1.0'\nx-amazon-apigateway-gateway-responses:\n  UNAUTHORIZED: { statusCode: 401 }\npaths:\n  /a:\n    get:\n      ${proxy('backend')}\n`;
   const api = parseApi(http, 'http.yaml');
   assert.equal(api.gatewayResponses, undefined);
-  assert.match((api.warnings ?? []).map((w) => w.text).join('\n'), /http\.yaml:4:1: x-amazon-apigateway-gateway-responses is a REST API setting; API Gateway ignores it in an HTTP API/);
+  assert.match(
+    (api.warnings ?? []).map((w) => w.text).join('\n'),
+    /http\.yaml:4:1: x-amazon-apigateway-gateway-responses is a REST API setting; API Gateway ignores it in an HTTP API/,
+  );
 });

@@ -11,9 +11,20 @@ import { escapeJavaScript, urlEncode } from '../src/gateway/mapping-templates.js
 import { queryPath } from '../src/gateway/jsonpath.js';
 import { lambdaUri } from './support/apigw.js';
 
-const mock = (extra: Record<string, unknown>): Record<string, unknown> => ({ type: 'mock', ...extra });
-const aws = (fn: string, extra: Record<string, unknown>): Record<string, unknown> => ({ type: 'aws', httpMethod: 'POST', uri: lambdaUri(fn), ...extra });
-const op = (integration: Record<string, unknown>, open = true): Record<string, unknown> => ({ ...(open ? { security: [] } : {}), 'x-amazon-apigateway-integration': integration });
+const mock = (extra: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'mock',
+  ...extra,
+});
+const aws = (fn: string, extra: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'aws',
+  httpMethod: 'POST',
+  uri: lambdaUri(fn),
+  ...extra,
+});
+const op = (integration: Record<string, unknown>, open = true): Record<string, unknown> => ({
+  ...(open ? { security: [] } : {}),
+  'x-amazon-apigateway-integration': integration,
+});
 
 const TRANSFORM = `{
   "name": "$input.path('$.pet.name')",
@@ -42,13 +53,33 @@ const doc = {
   info: { title: 'templates', version: '1' },
   components: {
     securitySchemes: {
-      auth: { type: 'apiKey', in: 'header', name: 'Authorization', 'x-amazon-apigateway-authorizer': { type: 'token', authorizerUri: lambdaUri('auth'), authorizerResultTtlInSeconds: 0 } },
+      auth: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        'x-amazon-apigateway-authorizer': {
+          type: 'token',
+          authorizerUri: lambdaUri('auth'),
+          authorizerResultTtlInSeconds: 0,
+        },
+      },
     },
   },
   security: [{ auth: [] }],
   paths: {
     '/issue': {
-      get: op(mock({ requestTemplates: { 'application/json': '{"statusCode": 200}' }, responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"p":"$context.authorizer.principalId"}' } } } }), false),
+      get: op(
+        mock({
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: {
+            default: {
+              statusCode: '200',
+              responseTemplates: { 'application/json': '{"p":"$context.authorizer.principalId"}' },
+            },
+          },
+        }),
+        false,
+      ),
     },
     '/whoami': {
       get: op(
@@ -57,7 +88,11 @@ const doc = {
           responses: {
             default: {
               statusCode: '200',
-              responseParameters: { 'method.response.header.X-Principal': 'context.authorizer.principalId', 'method.response.header.X-Env': 'stageVariables.env', 'method.response.header.X-Fixed': "'yes'" },
+              responseParameters: {
+                'method.response.header.X-Principal': 'context.authorizer.principalId',
+                'method.response.header.X-Env': 'stageVariables.env',
+                'method.response.header.X-Fixed': "'yes'",
+              },
               responseTemplates: {
                 'application/json':
                   '{"p":"$context.authorizer.principalId","tier":"$context.authorizer.tier","n":"$context.authorizer.n","admin":"$context.authorizer.admin","method":"$context.httpMethod","resource":"$context.resourcePath","stage":"$context.stage","ip":"$context.identity.sourceIp","rid":"$context.requestId"}',
@@ -74,15 +109,42 @@ const doc = {
         mock({
           requestTemplates: { 'application/json': '{"statusCode": $input.params(\'code\')}' },
           responses: {
-            default: { statusCode: '200', responseTemplates: { 'application/json': '{"ok":true}' } },
-            '4\\d{2}': { statusCode: '404', responseParameters: { 'method.response.header.X-Reason': "'not-found'" }, responseTemplates: { 'application/json': '{"missing":"$input.params(\'code\')"}' } },
+            default: {
+              statusCode: '200',
+              responseTemplates: { 'application/json': '{"ok":true}' },
+            },
+            '4\\d{2}': {
+              statusCode: '404',
+              responseParameters: { 'method.response.header.X-Reason': "'not-found'" },
+              responseTemplates: { 'application/json': '{"missing":"$input.params(\'code\')"}' },
+            },
           },
         }),
       ),
     },
-    '/no-default': { get: op(mock({ requestTemplates: { 'application/json': '{"statusCode": 500}' }, responses: { '2\\d{2}': { statusCode: '200' } } })) },
+    '/no-default': {
+      get: op(
+        mock({
+          requestTemplates: { 'application/json': '{"statusCode": 500}' },
+          responses: { '2\\d{2}': { statusCode: '200' } },
+        }),
+      ),
+    },
     '/transform/{id}': {
-      post: op(aws('echo', { requestTemplates: { 'application/json': TRANSFORM }, responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"from":"lambda","name":"$input.path(\'$.name\')","event":$input.json(\'$\')}' } } } })),
+      post: op(
+        aws('echo', {
+          requestTemplates: { 'application/json': TRANSFORM },
+          responses: {
+            default: {
+              statusCode: '200',
+              responseTemplates: {
+                'application/json':
+                  '{"from":"lambda","name":"$input.path(\'$.name\')","event":$input.json(\'$\')}',
+              },
+            },
+          },
+        }),
+      ),
     },
     '/fail/{kind}': {
       get: op(
@@ -90,26 +152,75 @@ const doc = {
           requestTemplates: { 'application/json': '{"kind":"$input.params(\'kind\')"}' },
           responses: {
             default: { statusCode: '200' },
-            'NotFound:.*': { statusCode: '404', responseParameters: { 'method.response.header.X-Error-Type': 'integration.response.body.errorType' }, responseTemplates: { 'application/json': '{"error":"$input.path(\'$.errorMessage\')"}' } },
+            'NotFound:.*': {
+              statusCode: '404',
+              responseParameters: {
+                'method.response.header.X-Error-Type': 'integration.response.body.errorType',
+              },
+              responseTemplates: {
+                'application/json': '{"error":"$input.path(\'$.errorMessage\')"}',
+              },
+            },
             Gone: { statusCode: '410' },
           },
         }),
       ),
     },
-    '/never': { post: op(mock({ passthroughBehavior: 'NEVER', requestTemplates: { 'application/json': '{"statusCode": 200}' }, responses: { default: { statusCode: '200' } } })) },
-    '/no-templates': { post: op(mock({ passthroughBehavior: 'WHEN_NO_TEMPLATES', requestTemplates: { 'application/json': '{"statusCode": 200}' }, responses: { default: { statusCode: '200' } } })) },
-    '/passthrough': { post: op(aws('echo', { requestTemplates: { 'application/json': '{"templated":true}' }, responses: { default: { statusCode: '200' } } })) },
+    '/never': {
+      post: op(
+        mock({
+          passthroughBehavior: 'NEVER',
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: { default: { statusCode: '200' } },
+        }),
+      ),
+    },
+    '/no-templates': {
+      post: op(
+        mock({
+          passthroughBehavior: 'WHEN_NO_TEMPLATES',
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: { default: { statusCode: '200' } },
+        }),
+      ),
+    },
+    '/passthrough': {
+      post: op(
+        aws('echo', {
+          requestTemplates: { 'application/json': '{"templated":true}' },
+          responses: { default: { statusCode: '200' } },
+        }),
+      ),
+    },
   },
 };
 
-const authorizer: LambdaHandler = async (event: { authorizationToken: string; methodArn: string }) => {
+const authorizer: LambdaHandler = async (event: {
+  authorizationToken: string;
+  methodArn: string;
+}) => {
   if (event.authorizationToken !== 'good') throw new Error('Unauthorized');
-  return { principalId: 'alice', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] }, context: { tier: 'gold', n: 7, admin: true } };
+  return {
+    principalId: 'alice',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+    },
+    context: { tier: 'gold', n: 7, admin: true },
+  };
 };
 const echo: LambdaHandler = async (event: unknown) => event;
 const failer: LambdaHandler = async (event: { kind: string }) => {
   if (event.kind === 'ok') return { fine: true };
-  throw new Error(event.kind === 'missing' ? 'NotFound: pet missing' : event.kind === 'gone' ? 'Gone' : event.kind === 'gone-forever' ? 'Gone forever' : 'Boom');
+  throw new Error(
+    event.kind === 'missing'
+      ? 'NotFound: pet missing'
+      : event.kind === 'gone'
+        ? 'Gone'
+        : event.kind === 'gone-forever'
+          ? 'Gone forever'
+          : 'Boom',
+  );
 };
 
 let server: GatewayServer;
@@ -118,13 +229,25 @@ const logs: Record<string, unknown>[] = [];
 
 before(async () => {
   const api = parseApi(JSON.stringify(doc), 'templates.json');
-  const gateway = createGateway({ api, functions: new Map([['auth', authorizer], ['echo', echo], ['failer', failer]]), stageVariables: { env: 'test' }, log: (e) => logs.push(e) });
+  const gateway = createGateway({
+    api,
+    functions: new Map([
+      ['auth', authorizer],
+      ['echo', echo],
+      ['failer', failer],
+    ]),
+    stageVariables: { env: 'test' },
+    log: (e) => logs.push(e),
+  });
   server = createGatewayServer(gateway);
   ({ url } = await server.listen(0, '127.0.0.1'));
 });
 after(() => server.close());
 
-async function call(path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string }> {
+async function call(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${url}${path}`, init);
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
@@ -141,8 +264,26 @@ test('$context: the authorizer output stringified, the request, the stage, the s
   assert.equal(r.status, 200);
   const body = JSON.parse(r.text) as Record<string, string>;
   assert.deepEqual(
-    { p: body.p, tier: body.tier, n: body.n, admin: body.admin, method: body.method, resource: body.resource, stage: body.stage, ip: body.ip },
-    { p: 'alice', tier: 'gold', n: '7', admin: 'true', method: 'GET', resource: '/whoami', stage: 'local', ip: '127.0.0.1' },
+    {
+      p: body.p,
+      tier: body.tier,
+      n: body.n,
+      admin: body.admin,
+      method: body.method,
+      resource: body.resource,
+      stage: body.stage,
+      ip: body.ip,
+    },
+    {
+      p: 'alice',
+      tier: 'gold',
+      n: '7',
+      admin: 'true',
+      method: 'GET',
+      resource: '/whoami',
+      stage: 'local',
+      ip: '127.0.0.1',
+    },
   );
   assert.equal(body.rid, r.headers.get('x-amzn-requestid'));
   assert.equal(r.headers.get('x-principal'), 'alice');
@@ -154,7 +295,11 @@ test('the response template follows the first Accept type', async () => {
   const r = await call('/whoami', { headers: { authorization: 'good', accept: 'text/plain' } });
   assert.equal(r.text, 'hello alice');
   assert.equal(r.headers.get('content-type'), 'text/plain');
-  assert.equal((await call('/whoami', { headers: { authorization: 'bad' } })).status, 401, 'the authorizer still guards mock routes');
+  assert.equal(
+    (await call('/whoami', { headers: { authorization: 'bad' } })).status,
+    401,
+    'the authorizer still guards mock routes',
+  );
 });
 
 test('a mock: the request template selects the status; selection patterns match the whole status code', async () => {
@@ -172,12 +317,19 @@ test('no matching integration response and no default: 500, with the reason in t
   const r = await call('/no-default');
   assert.equal(r.status, 500);
   assert.equal(r.text, '{"message": "Internal server error"}');
-  assert.match(String(logs.filter((l) => l.event === 'request').at(-1)?.integrationError), /no integration response matches "500"/);
+  assert.match(
+    String(logs.filter((l) => l.event === 'request').at(-1)?.integrationError),
+    /no integration response matches "500"/,
+  );
 });
 
 test('an aws Lambda integration: the request template builds the event from $input, $util, $stageVariables; the response template maps the result', async () => {
   const body = { pet: { name: 'Rex' }, tags: ['a', 'b'], quote: 'say "hi" / \n' };
-  const r = await call('/transform/42?q=search', { method: 'POST', headers: { 'content-type': 'application/json', 'x-custom': 'custom-value' }, body: JSON.stringify(body) });
+  const r = await call('/transform/42?q=search', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-custom': 'custom-value' },
+    body: JSON.stringify(body),
+  });
   assert.equal(r.status, 200, r.text);
   const out = JSON.parse(r.text) as { from: string; name: string; event: Record<string, unknown> };
   assert.equal(out.from, 'lambda');
@@ -195,7 +347,11 @@ test('an aws Lambda integration: the request template builds the event from $inp
   assert.deepEqual(all.path, { id: '42' });
   assert.deepEqual(all.querystring, { q: 'search' });
   assert.equal(all.header!['x-custom'], 'custom-value');
-  assert.equal(e.escaped, body.quote, 'escapeJavaScript output is a valid JSON string body (without single quotes)');
+  assert.equal(
+    e.escaped,
+    body.quote,
+    'escapeJavaScript output is a valid JSON string body (without single quotes)',
+  );
   assert.equal(e.enc, 'a+b%26c%2F%7E');
   assert.equal(e.dec, 'a b&c');
   assert.equal(e.b64, 'aGk=');
@@ -214,7 +370,11 @@ test('a Lambda error: its errorMessage selects the integration response by whole
   assert.equal(missing.headers.get('x-error-type'), 'Error');
   assert.equal((await call('/fail/gone')).status, 410);
   const forever = await call('/fail/gone-forever');
-  assert.equal(forever.status, 200, '"Gone" does not match "Gone forever": the pattern must match the whole message');
+  assert.equal(
+    forever.status,
+    200,
+    '"Gone" does not match "Gone forever": the pattern must match the whole message',
+  );
   assert.deepEqual(JSON.parse(forever.text), { errorMessage: 'Gone forever', errorType: 'Error' });
   const ok = await call('/fail/ok');
   assert.equal(ok.status, 200);
@@ -222,36 +382,97 @@ test('a Lambda error: its errorMessage selects the integration response by whole
 });
 
 test('passthroughBehavior: NEVER and WHEN_NO_TEMPLATES refuse an unmatched Content-Type with 415; WHEN_NO_MATCH passes the body through', async () => {
-  const never = await call('/never', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  const never = await call('/never', {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x',
+  });
   assert.equal(never.status, 415);
   assert.equal(never.text, '{"message": "Unsupported Media Type"}');
   assert.equal(never.headers.get('x-amzn-errortype'), 'UnsupportedMediaTypeException');
-  assert.equal((await call('/never', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 200);
-  assert.equal((await call('/never', { method: 'POST' })).status, 200, 'no Content-Type reads as application/json');
-  assert.equal((await call('/no-templates', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 415);
-  const through = await call('/passthrough', { method: 'POST', headers: { 'content-type': 'application/x-custom' }, body: '{"raw":1}' });
+  assert.equal(
+    (
+      await call('/never', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).status,
+    200,
+  );
+  assert.equal(
+    (await call('/never', { method: 'POST' })).status,
+    200,
+    'no Content-Type reads as application/json',
+  );
+  assert.equal(
+    (
+      await call('/no-templates', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      })
+    ).status,
+    415,
+  );
+  const through = await call('/passthrough', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-custom' },
+    body: '{"raw":1}',
+  });
   assert.equal(through.status, 200);
   assert.equal(through.text, '{"raw":1}');
-  const templated = await call('/passthrough', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"raw":1}' });
+  const templated = await call('/passthrough', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"raw":1}',
+  });
   assert.equal(templated.text, '{"templated":true}');
 });
 
-test('a template reading a body that is not JSON: 400 with API Gateway\'s message', async () => {
-  const r = await call('/transform/1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+test("a template reading a body that is not JSON: 400 with API Gateway's message", async () => {
+  const r = await call('/transform/1', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{not json',
+  });
   assert.equal(r.status, 400);
-  assert.match((JSON.parse(r.text) as { message: string }).message, /^Could not parse request body into json: /);
+  assert.match(
+    (JSON.parse(r.text) as { message: string }).message,
+    /^Could not parse request body into json: /,
+  );
 });
 
 test('documents with bad mapping settings are refused at load, naming the setting', () => {
-  const withOp = (integration: Record<string, unknown>): string => JSON.stringify({ ...doc, paths: { '/x': { get: op(integration) } } });
+  const withOp = (integration: Record<string, unknown>): string =>
+    JSON.stringify({ ...doc, paths: { '/x': { get: op(integration) } } });
   const refused = (integration: Record<string, unknown>, pattern: RegExp): void =>
-    assert.throws(() => parseApi(withOp(integration), 'bad.json'), (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message));
-  refused(mock({ requestTemplates: { 'application/json': '#if($x' } }), /requestTemplates.*application\/json.*not a valid Velocity template/);
-  refused(mock({ responses: { default: { responseParameters: { 'method.response.header.X': 'method.request.body' } } } }), /responseParameters.*quoted literal/);
+    assert.throws(
+      () => parseApi(withOp(integration), 'bad.json'),
+      (e: unknown) => e instanceof ApiDocumentError && pattern.test(e.message),
+    );
+  refused(
+    mock({ requestTemplates: { 'application/json': '#if($x' } }),
+    /requestTemplates.*application\/json.*not a valid Velocity template/,
+  );
+  refused(
+    mock({
+      responses: {
+        default: { responseParameters: { 'method.response.header.X': 'method.request.body' } },
+      },
+    }),
+    /responseParameters.*quoted literal/,
+  );
   refused(mock({ passthroughBehavior: 'SOMETIMES' }), /passthroughBehavior.*WHEN_NO_MATCH/);
   refused(mock({ responses: { '(': { statusCode: '400' } } }), /not a valid selection pattern/);
-  refused({ type: 'aws', uri: 'arn:aws:apigateway:us-east-1:s3:path/bucket/key' }, /emulated for Lambda only/);
-  refused(mock({ responses: { default: { statusCode: '200', contentHandling: 'CONVERT_TO_TEXT' } } }), /contentHandling.*not emulated/);
+  refused(
+    { type: 'aws', uri: 'arn:aws:apigateway:us-east-1:s3:path/bucket/key' },
+    /emulated for Lambda only/,
+  );
+  refused(
+    mock({ responses: { default: { statusCode: '200', contentHandling: 'CONVERT_TO_TEXT' } } }),
+    /contentHandling.*not emulated/,
+  );
 });
 
 test('escapeJavaScript, urlEncode and the JSONPath subset', () => {
@@ -271,24 +492,50 @@ test('mapping failures are gateway responses the document can customise: UNSUPPO
   const customised = {
     ...doc,
     'x-amazon-apigateway-gateway-responses': {
-      UNSUPPORTED_MEDIA_TYPE: { statusCode: '400', responseTemplates: { 'application/json': '{"unsupported":"$context.error.responseType"}' } },
-      API_CONFIGURATION_ERROR: { responseParameters: { 'gatewayresponse.header.x-config': "'broken'" } },
-      BAD_REQUEST_BODY: { responseTemplates: { 'application/json': '{"bad":$context.error.messageString}' } },
+      UNSUPPORTED_MEDIA_TYPE: {
+        statusCode: '400',
+        responseTemplates: { 'application/json': '{"unsupported":"$context.error.responseType"}' },
+      },
+      API_CONFIGURATION_ERROR: {
+        responseParameters: { 'gatewayresponse.header.x-config': "'broken'" },
+      },
+      BAD_REQUEST_BODY: {
+        responseTemplates: { 'application/json': '{"bad":$context.error.messageString}' },
+      },
     },
   };
-  const gateway = createGateway({ api: parseApi(JSON.stringify(customised), 'custom.json'), functions: new Map([['auth', authorizer], ['echo', echo], ['failer', failer]]), log: () => {} });
+  const gateway = createGateway({
+    api: parseApi(JSON.stringify(customised), 'custom.json'),
+    functions: new Map([
+      ['auth', authorizer],
+      ['echo', echo],
+      ['failer', failer],
+    ]),
+    log: () => {},
+  });
   const custom = createGatewayServer(gateway);
   const { url: base } = await custom.listen(0, '127.0.0.1');
   try {
-    const media = await fetch(`${base}/never`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const media = await fetch(`${base}/never`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     assert.equal(media.status, 400);
     assert.equal(await media.text(), '{"unsupported":"UNSUPPORTED_MEDIA_TYPE"}');
     const config = await fetch(`${base}/no-default`);
     assert.equal(config.status, 500);
     assert.equal(config.headers.get('x-config'), 'broken');
-    const body = await fetch(`${base}/transform/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const body = await fetch(`${base}/transform/1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     assert.equal(body.status, 400);
-    assert.match(((await body.json()) as { bad: string }).bad, /^Could not parse request body into json: /);
+    assert.match(
+      ((await body.json()) as { bad: string }).bad,
+      /^Could not parse request body into json: /,
+    );
   } finally {
     await custom.close();
   }

@@ -102,7 +102,13 @@ const backend: LambdaHandler = (async (event: { body: string | null }) => {
 const auth: LambdaHandler = (async (event: { authorizationToken: string }) => {
   authCalls++;
   if (event.authorizationToken !== 'ok') throw new Error('Unauthorized');
-  return { principalId: 'u', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] } };
+  return {
+    principalId: 'u',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+    },
+  };
 }) as LambdaHandler;
 
 const start = gatewayStarter({ backend, auth });
@@ -116,28 +122,75 @@ async function expect400(res: Response, body: string): Promise<void> {
   assert.equal(await res.text(), body);
 }
 
-test('required query parameters: present and non-blank, as the guide\'s GET /validation shows', async () => {
+test("required query parameters: present and non-blank, as the guide's GET /validation shows", async () => {
   const url = await start(OPENAPI);
   assert.equal((await fetch(`${url}/validation?q1=cat`)).status, 200);
-  await expect400(await fetch(`${url}/validation`), '{"message": "Missing required request parameters: [q1]"}');
-  await expect400(await fetch(`${url}/validation?q1=`), '{"message": "Missing required request parameters: [q1]"}');
+  await expect400(
+    await fetch(`${url}/validation`),
+    '{"message": "Missing required request parameters: [q1]"}',
+  );
+  await expect400(
+    await fetch(`${url}/validation?q1=`),
+    '{"message": "Missing required request parameters: [q1]"}',
+  );
 });
 
-test('a required header and the body model, as the guide\'s POST /validation shows', async () => {
+test("a required header and the body model, as the guide's POST /validation shows", async () => {
   const url = await start(OPENAPI);
   backendCalls = 0;
-  const ok = await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: marco });
+  const ok = await fetch(`${url}/validation`, {
+    method: 'POST',
+    headers: { ...json, h1: 'v1' },
+    body: marco,
+  });
   assert.equal(ok.status, 200);
   assert.deepEqual(await ok.json(), { got: marco }, 'the integration gets the body as sent');
-  await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: json, body: marco }), '{"message": "Missing required request parameters: [h1]"}');
-  await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: ' ' }, body: marco }), '{"message": "Missing required request parameters: [h1]"}');
-  for (const bad of [{ name: 'Molly', type: 'bird', price: 269 }, { name: 'Molly', type: 'dog', price: 501 }, { name: 'Molly' }]) {
-    await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: JSON.stringify(bad) }), '{"message": "Invalid request body"}');
+  await expect400(
+    await fetch(`${url}/validation`, { method: 'POST', headers: json, body: marco }),
+    '{"message": "Missing required request parameters: [h1]"}',
+  );
+  await expect400(
+    await fetch(`${url}/validation`, {
+      method: 'POST',
+      headers: { ...json, h1: ' ' },
+      body: marco,
+    }),
+    '{"message": "Missing required request parameters: [h1]"}',
+  );
+  for (const bad of [
+    { name: 'Molly', type: 'bird', price: 269 },
+    { name: 'Molly', type: 'dog', price: 501 },
+    { name: 'Molly' },
+  ]) {
+    await expect400(
+      await fetch(`${url}/validation`, {
+        method: 'POST',
+        headers: { ...json, h1: 'v1' },
+        body: JSON.stringify(bad),
+      }),
+      '{"message": "Invalid request body"}',
+    );
   }
-  await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: '{not json' }), '{"message": "Invalid request body"}');
+  await expect400(
+    await fetch(`${url}/validation`, {
+      method: 'POST',
+      headers: { ...json, h1: 'v1' },
+      body: '{not json',
+    }),
+    '{"message": "Invalid request body"}',
+  );
   assert.equal(backendCalls, 1, 'refused requests never reach the integration');
   // No model for the request's content type: nothing to validate the body against.
-  assert.equal((await fetch(`${url}/validation`, { method: 'POST', headers: { 'content-type': 'text/plain', h1: 'v1' }, body: 'free text' })).status, 200);
+  assert.equal(
+    (
+      await fetch(`${url}/validation`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', h1: 'v1' },
+        body: 'free text',
+      })
+    ).status,
+    200,
+  );
 });
 
 test('validation happens after the authorizer: no token is 401, not 400; every missing parameter is named', async () => {
@@ -145,11 +198,27 @@ test('validation happens after the authorizer: no token is 401, not 400; every m
   authCalls = 0;
   const anonymous = await fetch(`${url}/guarded/7`, { method: 'POST', headers: json, body: '{}' });
   assert.equal(anonymous.status, 401);
-  const refused = await fetch(`${url}/guarded/7`, { method: 'POST', headers: { ...json, authorization: 'ok' }, body: marco });
+  const refused = await fetch(`${url}/guarded/7`, {
+    method: 'POST',
+    headers: { ...json, authorization: 'ok' },
+    body: marco,
+  });
   assert.equal(authCalls, 1, 'the authorizer ran before validation refused the request');
   await expect400(refused, '{"message": "Missing required request parameters: [x-token]"}');
-  const url2 = await start(OPENAPI.replace("- { name: x-token, in: header, required: true, schema: { type: string } }", "- { name: x-token, in: header, required: true, schema: { type: string } }\n        - { name: q, in: query, required: true, schema: { type: string } }"));
-  await expect400(await fetch(`${url2}/guarded/7`, { method: 'POST', headers: { ...json, authorization: 'ok' }, body: marco }), '{"message": "Missing required request parameters: [x-token, q]"}');
+  const url2 = await start(
+    OPENAPI.replace(
+      '- { name: x-token, in: header, required: true, schema: { type: string } }',
+      '- { name: x-token, in: header, required: true, schema: { type: string } }\n        - { name: q, in: query, required: true, schema: { type: string } }',
+    ),
+  );
+  await expect400(
+    await fetch(`${url2}/guarded/7`, {
+      method: 'POST',
+      headers: { ...json, authorization: 'ok' },
+      body: marco,
+    }),
+    '{"message": "Missing required request parameters: [x-token, q]"}',
+  );
 });
 
 test('a method without parameters or a body model passes its validator', async () => {
@@ -159,16 +228,51 @@ test('a method without parameters or a body model passes its validator', async (
 
 test('Swagger 2.0: a body parameter with a definitions model, draft-04 exclusiveMaximum', async () => {
   const url = await start(SWAGGER);
-  assert.equal((await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: marco })).status, 200);
-  await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: JSON.stringify({ name: 'M', type: 'cat', price: 500 }) }), '{"message": "Invalid request body"}');
+  assert.equal(
+    (
+      await fetch(`${url}/validation`, {
+        method: 'POST',
+        headers: { ...json, h1: 'v1' },
+        body: marco,
+      })
+    ).status,
+    200,
+  );
+  await expect400(
+    await fetch(`${url}/validation`, {
+      method: 'POST',
+      headers: { ...json, h1: 'v1' },
+      body: JSON.stringify({ name: 'M', type: 'cat', price: 500 }),
+    }),
+    '{"message": "Invalid request body"}',
+  );
   // No Content-Type (bytes: fetch adds none): validated as application/json, as API Gateway assumes.
-  await expect400(await fetch(`${url}/validation`, { method: 'POST', headers: { h1: 'v1' }, body: new TextEncoder().encode(JSON.stringify({ name: 'M' })) }), '{"message": "Invalid request body"}');
+  await expect400(
+    await fetch(`${url}/validation`, {
+      method: 'POST',
+      headers: { h1: 'v1' },
+      body: new TextEncoder().encode(JSON.stringify({ name: 'M' })),
+    }),
+    '{"message": "Invalid request body"}',
+  );
 });
 
 test('BAD_REQUEST_BODY is a gateway response: its template reads $context.error.validationErrorString', async () => {
-  const custom = OPENAPI.replace('components:\n', `x-amazon-apigateway-gateway-responses:\n  BAD_REQUEST_BODY:\n    responseTemplates:\n      application/json: '{"error":$context.error.messageString,"why":"$util.escapeJavaScript($context.error.validationErrorString)"}'\n  BAD_REQUEST_PARAMETERS:\n    statusCode: 422\ncomponents:\n`);
-  const url = await start(custom.replace('$util.escapeJavaScript($context.error.validationErrorString)', '$context.error.validationErrorString'));
-  const res = await fetch(`${url}/validation`, { method: 'POST', headers: { ...json, h1: 'v1' }, body: JSON.stringify({ name: 'Molly', type: 'bird', price: 269 }) });
+  const custom = OPENAPI.replace(
+    'components:\n',
+    `x-amazon-apigateway-gateway-responses:\n  BAD_REQUEST_BODY:\n    responseTemplates:\n      application/json: '{"error":$context.error.messageString,"why":"$util.escapeJavaScript($context.error.validationErrorString)"}'\n  BAD_REQUEST_PARAMETERS:\n    statusCode: 422\ncomponents:\n`,
+  );
+  const url = await start(
+    custom.replace(
+      '$util.escapeJavaScript($context.error.validationErrorString)',
+      '$context.error.validationErrorString',
+    ),
+  );
+  const res = await fetch(`${url}/validation`, {
+    method: 'POST',
+    headers: { ...json, h1: 'v1' },
+    body: JSON.stringify({ name: 'Molly', type: 'bird', price: 269 }),
+  });
   assert.equal(res.status, 400);
   const body = (await res.json()) as { error: string; why: string };
   assert.equal(body.error, 'Invalid request body');
@@ -179,10 +283,33 @@ test('BAD_REQUEST_BODY is a gateway response: its template reads $context.error.
 });
 
 test('an undefined validator name stops the start with its place; validators in an HTTP API are warned about', () => {
-  const bad = OPENAPI.replace('x-amazon-apigateway-request-validator: all\n      parameters:\n        - $ref', 'x-amazon-apigateway-request-validator: everything\n      parameters:\n        - $ref');
-  assert.throws(() => parseApi(bad, 'api.yaml'), (e: unknown) => e instanceof ApiDocumentError && /request-validator"\] must name a validator of x-amazon-apigateway-request-validators \(all, params-only\)/.test(e.message) && e.line > 0);
-  const typo = parseApi(OPENAPI.replace('params-only: { validateRequestBody: false, validateRequestParameters: true }', 'params-only: { validateRequestBody: false, validateRequestParameters: true, validateRequestBdy: true }'), 'api.yaml');
-  assert.match((typo.warnings ?? []).map((w) => w.text).join('\n'), /api\.yaml:6:\d+: x-amazon-apigateway-request-validators\.params-only\.validateRequestBdy is not a field API Gateway documents/);
+  const bad = OPENAPI.replace(
+    'x-amazon-apigateway-request-validator: all\n      parameters:\n        - $ref',
+    'x-amazon-apigateway-request-validator: everything\n      parameters:\n        - $ref',
+  );
+  assert.throws(
+    () => parseApi(bad, 'api.yaml'),
+    (e: unknown) =>
+      e instanceof ApiDocumentError &&
+      /request-validator"\] must name a validator of x-amazon-apigateway-request-validators \(all, params-only\)/.test(
+        e.message,
+      ) &&
+      e.line > 0,
+  );
+  const typo = parseApi(
+    OPENAPI.replace(
+      'params-only: { validateRequestBody: false, validateRequestParameters: true }',
+      'params-only: { validateRequestBody: false, validateRequestParameters: true, validateRequestBdy: true }',
+    ),
+    'api.yaml',
+  );
+  assert.match(
+    (typo.warnings ?? []).map((w) => w.text).join('\n'),
+    /api\.yaml:6:\d+: x-amazon-apigateway-request-validators\.params-only\.validateRequestBdy is not a field API Gateway documents/,
+  );
   const http = `openapi: 3.0.1\ninfo: { title: h, version: '1' }\nx-amazon-apigateway-importexport-version: '1.0'\nx-amazon-apigateway-request-validators: { all: { validateRequestBody: true } }\npaths:\n  /a:\n    get:\n      ${proxy}\n`;
-  assert.match((parseApi(http, 'http.yaml').warnings ?? []).map((w) => w.text).join('\n'), /x-amazon-apigateway-request-validators is a REST API setting/);
+  assert.match(
+    (parseApi(http, 'http.yaml').warnings ?? []).map((w) => w.text).join('\n'),
+    /x-amazon-apigateway-request-validators is a REST API setting/,
+  );
 });

@@ -19,7 +19,8 @@ import { clock, testRuntime } from './support/verifier.js';
 import { lambdaUri } from './support/apigw.js';
 
 const UNAUTHORIZED = '{"message":"Unauthorized"}';
-const EXPLICIT_DENY = '{"Message":"User is not authorized to access this resource with an explicit deny"}';
+const EXPLICIT_DENY =
+  '{"Message":"User is not authorized to access this resource with an explicit deny"}';
 const IMPLICIT_DENY = '{"Message":"User is not authorized to access this resource"}';
 const CONFIG_ERROR = '{"message":null}';
 
@@ -38,10 +39,13 @@ function apiYaml(shape: ApiShape = {}): string {
     `type: ${shape.type ?? 'token'}`,
     `authorizerUri: ${fn('auth')}`,
     ...(shape.ttl === undefined ? [] : [`authorizerResultTtlInSeconds: ${shape.ttl}`]),
-    ...(shape.validation === undefined ? [] : [`identityValidationExpression: '${shape.validation}'`]),
+    ...(shape.validation === undefined
+      ? []
+      : [`identityValidationExpression: '${shape.validation}'`]),
     ...(shape.identitySource === undefined ? [] : [`identitySource: '${shape.identitySource}'`]),
   ];
-  const proxy = (name: string): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn(name)}' }`;
+  const proxy = (name: string): string =>
+    `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn(name)}' }`;
   return `
 openapi: 3.0.1
 info: { title: test, version: '1' }
@@ -80,10 +84,18 @@ paths:
 }
 
 /** The backend: echoes what API Gateway gave it, so tests can read the proxy event. */
-const pets: LambdaHandler = async (event: { requestContext: { authorizer?: unknown }; pathParameters: unknown; path: string }) => ({
+const pets: LambdaHandler = async (event: {
+  requestContext: { authorizer?: unknown };
+  pathParameters: unknown;
+  path: string;
+}) => ({
   statusCode: 200,
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ path: event.path, pathParameters: event.pathParameters, authorizer: event.requestContext.authorizer ?? null }),
+  body: JSON.stringify({
+    path: event.path,
+    pathParameters: event.pathParameters,
+    authorizer: event.requestContext.authorizer ?? null,
+  }),
 });
 
 const boom: LambdaHandler = () => {
@@ -92,7 +104,11 @@ const boom: LambdaHandler = () => {
 const hang: LambdaHandler = () => new Promise(() => {});
 
 /** An authorizer that counts its invocations. */
-function counting(answer: (event: APIGatewayTokenAuthorizerEvent) => unknown): { handler: LambdaHandler; calls: () => number; events: unknown[] } {
+function counting(answer: (event: APIGatewayTokenAuthorizerEvent) => unknown): {
+  handler: LambdaHandler;
+  calls: () => number;
+  events: unknown[];
+} {
   const events: unknown[] = [];
   const handler: LambdaHandler = async (event: APIGatewayTokenAuthorizerEvent) => {
     events.push(event);
@@ -101,12 +117,21 @@ function counting(answer: (event: APIGatewayTokenAuthorizerEvent) => unknown): {
   return { handler, calls: () => events.length, events };
 }
 
-const STAGE_WIDE = (event: APIGatewayTokenAuthorizerEvent): string => event.methodArn.split('/').slice(0, 2).join('/') + '/*/*';
-const allow = (resource: (e: APIGatewayTokenAuthorizerEvent) => string, context: Record<string, unknown> = {}) => (event: APIGatewayTokenAuthorizerEvent) => ({
-  principalId: 'alice',
-  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource(event) }] },
-  context,
-});
+const STAGE_WIDE = (event: APIGatewayTokenAuthorizerEvent): string =>
+  event.methodArn.split('/').slice(0, 2).join('/') + '/*/*';
+const allow =
+  (
+    resource: (e: APIGatewayTokenAuthorizerEvent) => string,
+    context: Record<string, unknown> = {},
+  ) =>
+  (event: APIGatewayTokenAuthorizerEvent) => ({
+    principalId: 'alice',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource(event) }],
+    },
+    context,
+  });
 
 interface Running {
   readonly url: string;
@@ -120,7 +145,11 @@ after(async () => {
   await Promise.all(running.map((s) => s.close()));
 });
 
-async function start(shape: ApiShape, auth: LambdaHandler, options: Partial<GatewayOptions> & { maxBodyBytes?: number } = {}): Promise<Running> {
+async function start(
+  shape: ApiShape,
+  auth: LambdaHandler,
+  options: Partial<GatewayOptions> & { maxBodyBytes?: number } = {},
+): Promise<Running> {
   const c = clock();
   const logs: Record<string, unknown>[] = [];
   const gateway = createGateway({
@@ -148,13 +177,29 @@ interface Answer {
   body: string;
 }
 
-function call(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers: { ...headers, connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      `${base}${path}`,
+      { method, headers: { ...headers, connection: 'close' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -173,7 +218,12 @@ test('identity source missing or empty: 401 without invoking the authorizer', as
   const auth = counting(allow(STAGE_WIDE));
   const { url, logs } = await start({}, auth.handler);
   assertGateway(await call(url, 'GET', '/pets'), 401, UNAUTHORIZED, 'UnauthorizedException');
-  assertGateway(await call(url, 'GET', '/pets', { Authorization: '' }), 401, UNAUTHORIZED, 'UnauthorizedException');
+  assertGateway(
+    await call(url, 'GET', '/pets', { Authorization: '' }),
+    401,
+    UNAUTHORIZED,
+    'UnauthorizedException',
+  );
   assert.equal(auth.calls(), 0);
   assert.equal(logs.at(-1)?.reason, 'IDENTITY_MISSING');
   // Header names are case-insensitive.
@@ -184,7 +234,12 @@ test('identity source missing or empty: 401 without invoking the authorizer', as
 test('validation expression mismatch: 401 without invoking; a match invokes', async () => {
   const auth = counting(allow(STAGE_WIDE));
   const { url } = await start({ validation: '^Bearer [a-z.]+$' }, auth.handler);
-  assertGateway(await call(url, 'GET', '/pets', { Authorization: 'Basic dXNlcg==' }), 401, UNAUTHORIZED, 'UnauthorizedException');
+  assertGateway(
+    await call(url, 'GET', '/pets', { Authorization: 'Basic dXNlcg==' }),
+    401,
+    UNAUTHORIZED,
+    'UnauthorizedException',
+  );
   assert.equal(auth.calls(), 0);
   assert.equal((await call(url, 'GET', '/pets', bearer)).status, 200);
   assert.equal(auth.calls(), 1);
@@ -195,12 +250,20 @@ test('Allow: 200, the TOKEN event as API Gateway sends it, the context stringifi
   const { url, logs } = await start({}, auth.handler);
   const answer = await call(url, 'GET', '/pets/a1b2', bearer);
   assert.equal(answer.status, 200);
-  const echoed = JSON.parse(answer.body) as { path: string; pathParameters: unknown; authorizer: Record<string, unknown> };
+  const echoed = JSON.parse(answer.body) as {
+    path: string;
+    pathParameters: unknown;
+    authorizer: Record<string, unknown>;
+  };
   assert.deepEqual(echoed.pathParameters, { petId: 'a1b2' });
   const { integrationLatency, ...authorizer } = echoed.authorizer;
   assert.equal(typeof integrationLatency, 'number');
   assert.deepEqual(authorizer, { principalId: 'alice', user: 'alice', n: '3', admin: 'true' });
-  assert.deepEqual(auth.events[0], { type: 'TOKEN', authorizationToken: 'Bearer a.b.c', methodArn: 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/a1b2' });
+  assert.deepEqual(auth.events[0], {
+    type: 'TOKEN',
+    authorizationToken: 'Bearer a.b.c',
+    methodArn: 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/a1b2',
+  });
   const line = logs.find((l) => l.event === 'request')!;
   assert.equal(line.status, 200);
   assert.equal(line.reason, 'ALLOW');
@@ -210,31 +273,88 @@ test('Allow: 200, the TOKEN event as API Gateway sends it, the context stringifi
 });
 
 test('Deny: 403 with the exact bodies, explicit and implicit', async () => {
-  const denyAll = counting((e) => ({ principalId: 'bob', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: e.methodArn }] } }));
+  const denyAll = counting((e) => ({
+    principalId: 'bob',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: e.methodArn }],
+    },
+  }));
   const explicit = await start({ ttl: 0 }, denyAll.handler);
-  assertGateway(await call(explicit.url, 'GET', '/pets', bearer), 403, EXPLICIT_DENY, 'AccessDeniedException');
+  assertGateway(
+    await call(explicit.url, 'GET', '/pets', bearer),
+    403,
+    EXPLICIT_DENY,
+    'AccessDeniedException',
+  );
   assert.equal(explicit.logs.at(-1)?.reason, 'EXPLICIT_DENY');
 
   // Allow and Deny on the same ARN: Deny wins.
   const both = counting((e) => ({
     principalId: 'bob',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:*', Effect: 'Allow', Resource: '*' }, { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: e.methodArn }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'execute-api:*', Effect: 'Allow', Resource: '*' },
+        { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: e.methodArn },
+      ],
+    },
   }));
-  assertGateway(await call((await start({ ttl: 0 }, both.handler)).url, 'GET', '/pets', bearer), 403, EXPLICIT_DENY, 'AccessDeniedException');
+  assertGateway(
+    await call((await start({ ttl: 0 }, both.handler)).url, 'GET', '/pets', bearer),
+    403,
+    EXPLICIT_DENY,
+    'AccessDeniedException',
+  );
 
-  const elsewhere = counting(allow(() => 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/other'));
+  const elsewhere = counting(
+    allow(() => 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/other'),
+  );
   const implicit = await start({ ttl: 0 }, elsewhere.handler);
-  assertGateway(await call(implicit.url, 'GET', '/pets', bearer), 403, IMPLICIT_DENY, 'AccessDeniedException');
+  assertGateway(
+    await call(implicit.url, 'GET', '/pets', bearer),
+    403,
+    IMPLICIT_DENY,
+    'AccessDeniedException',
+  );
   assert.equal(implicit.logs.at(-1)?.reason, 'IMPLICIT_DENY');
 });
 
 test('errors: exactly "Unauthorized" → 401; any other error → 500 {"message":null}', async () => {
   const cases: Array<[LambdaHandler, number, string, string]> = [
-    [async () => { throw new Error('Unauthorized'); }, 401, UNAUTHORIZED, 'UnauthorizedException'],
+    [
+      async () => {
+        throw new Error('Unauthorized');
+      },
+      401,
+      UNAUTHORIZED,
+      'UnauthorizedException',
+    ],
     [(_e, _c, callback) => callback('Unauthorized'), 401, UNAUTHORIZED, 'UnauthorizedException'],
-    [async () => { throw new Error('Unauthorized: token expired'); }, 500, CONFIG_ERROR, 'AuthorizerConfigurationException'],
-    [async () => { throw new Error('unauthorized'); }, 500, CONFIG_ERROR, 'AuthorizerConfigurationException'],
-    [() => { throw new Error('sync bug'); }, 500, CONFIG_ERROR, 'AuthorizerConfigurationException'],
+    [
+      async () => {
+        throw new Error('Unauthorized: token expired');
+      },
+      500,
+      CONFIG_ERROR,
+      'AuthorizerConfigurationException',
+    ],
+    [
+      async () => {
+        throw new Error('unauthorized');
+      },
+      500,
+      CONFIG_ERROR,
+      'AuthorizerConfigurationException',
+    ],
+    [
+      () => {
+        throw new Error('sync bug');
+      },
+      500,
+      CONFIG_ERROR,
+      'AuthorizerConfigurationException',
+    ],
     [async () => 'Unauthorized', 500, CONFIG_ERROR, 'AuthorizerConfigurationException'],
   ];
   for (const [handler, status, body, type] of cases) {
@@ -254,21 +374,40 @@ test('malformed output and bad context → 500 {"message":null}', async () => {
     allow(STAGE_WIDE, { empty: null }),
   ];
   for (const output of outputs) {
-    const auth = counting(typeof output === 'function' ? (output as (e: APIGatewayTokenAuthorizerEvent) => unknown) : () => output);
+    const auth = counting(
+      typeof output === 'function'
+        ? (output as (e: APIGatewayTokenAuthorizerEvent) => unknown)
+        : () => output,
+    );
     const { url, logs } = await start({}, auth.handler);
-    assertGateway(await call(url, 'GET', '/pets', bearer), 500, CONFIG_ERROR, 'AuthorizerConfigurationException');
+    assertGateway(
+      await call(url, 'GET', '/pets', bearer),
+      500,
+      CONFIG_ERROR,
+      'AuthorizerConfigurationException',
+    );
     assert.match(String(logs.at(-1)?.reason), /RESULT_INVALID|CONTEXT_INVALID/);
   }
   // The null-context assumption is configurable.
-  const { url } = await start({}, counting(allow(STAGE_WIDE, { empty: null, kept: 'x' })).handler, { assumptions: { nullContextValues: 'omit' } });
+  const { url } = await start({}, counting(allow(STAGE_WIDE, { empty: null, kept: 'x' })).handler, {
+    assumptions: { nullContextValues: 'omit' },
+  });
   const answer = await call(url, 'GET', '/pets', bearer);
   assert.equal(answer.status, 200);
-  assert.equal((JSON.parse(answer.body) as { authorizer: Record<string, unknown> }).authorizer.kept, 'x');
+  assert.equal(
+    (JSON.parse(answer.body) as { authorizer: Record<string, unknown> }).authorizer.kept,
+    'x',
+  );
 });
 
 test('a hanging authorizer → 500 after the (injected) timeout; the server keeps serving', async () => {
   const { url, logs } = await start({}, () => new Promise(() => {}), { authorizerTimeoutMs: 50 });
-  assertGateway(await call(url, 'GET', '/pets', bearer), 500, CONFIG_ERROR, 'AuthorizerConfigurationException');
+  assertGateway(
+    await call(url, 'GET', '/pets', bearer),
+    500,
+    CONFIG_ERROR,
+    'AuthorizerConfigurationException',
+  );
   assert.equal(logs.at(-1)?.reason, 'AUTHORIZER_TIMEOUT');
   assert.equal((await call(url, 'GET', '/public')).status, 200);
 });
@@ -311,9 +450,25 @@ test('TTL unset is 300 s; TTL 0 never caches', async () => {
 
 test('REQUEST authorizer: every identity source is required and part of the cache key', async () => {
   const auth = counting(allow(STAGE_WIDE));
-  const { url } = await start({ type: 'request', identitySource: 'method.request.header.X-Key, method.request.querystring.tenant' }, auth.handler);
-  assertGateway(await call(url, 'GET', '/pets', { 'X-Key': 'k1' }), 401, UNAUTHORIZED, 'UnauthorizedException');
-  assertGateway(await call(url, 'GET', '/pets?Tenant=a', { 'X-Key': 'k1' }), 401, UNAUTHORIZED, 'UnauthorizedException');
+  const { url } = await start(
+    {
+      type: 'request',
+      identitySource: 'method.request.header.X-Key, method.request.querystring.tenant',
+    },
+    auth.handler,
+  );
+  assertGateway(
+    await call(url, 'GET', '/pets', { 'X-Key': 'k1' }),
+    401,
+    UNAUTHORIZED,
+    'UnauthorizedException',
+  );
+  assertGateway(
+    await call(url, 'GET', '/pets?Tenant=a', { 'X-Key': 'k1' }),
+    401,
+    UNAUTHORIZED,
+    'UnauthorizedException',
+  );
   assert.equal(auth.calls(), 0);
   assert.equal((await call(url, 'GET', '/pets?tenant=a', { 'X-Key': 'k1' })).status, 200);
   assert.equal((await call(url, 'GET', '/pets?tenant=a', { 'x-key': 'k1' })).status, 200);
@@ -332,13 +487,29 @@ test('THE CACHE BUG: a policy for only the first methodArn answers 403 on the ne
   const auth = counting(allow((e) => e.methodArn));
   const { url, logs } = await start({ ttl: 300 }, auth.handler);
   assert.equal((await call(url, 'GET', '/pets/1', bearer)).status, 200);
-  assertGateway(await call(url, 'GET', '/pets/2', bearer), 403, IMPLICIT_DENY, 'AccessDeniedException');
-  assertGateway(await call(url, 'POST', '/pets', bearer, '{}'), 403, IMPLICIT_DENY, 'AccessDeniedException');
+  assertGateway(
+    await call(url, 'GET', '/pets/2', bearer),
+    403,
+    IMPLICIT_DENY,
+    'AccessDeniedException',
+  );
+  assertGateway(
+    await call(url, 'POST', '/pets', bearer, '{}'),
+    403,
+    IMPLICIT_DENY,
+    'AccessDeniedException',
+  );
   assert.equal(auth.calls(), 1, 'the authorizer is not asked again within the TTL');
   const stale = logs.filter((l) => l.event === 'stale_cached_policy');
   assert.equal(stale.length, 2);
-  assert.equal(stale[0]!.issuedFor, 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/1');
-  assert.equal(stale[0]!.methodArn, 'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/2');
+  assert.equal(
+    stale[0]!.issuedFor,
+    'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/1',
+  );
+  assert.equal(
+    stale[0]!.methodArn,
+    'arn:aws:execute-api:us-east-1:123456789012:tollgate00/prod/GET/pets/2',
+  );
   assert.match(String(stale[0]!.explanation), /every route/);
   // The first route still works from the same cached policy.
   assert.equal((await call(url, 'GET', '/pets/1', bearer)).status, 200);
@@ -368,20 +539,58 @@ test("Tollgate's own handler does not have the cache bug: one invocation, every 
   assert.equal(calls, 1);
   assert.equal(logs.filter((l) => l.event === 'stale_cached_policy').length, 0);
   // A bad token is exactly Unauthorized: 401, not 500.
-  assertGateway(await call(url, 'GET', '/pets', { Authorization: 'Bearer not-a-jwt' }), 401, UNAUTHORIZED, 'UnauthorizedException');
+  assertGateway(
+    await call(url, 'GET', '/pets', { Authorization: 'Bearer not-a-jwt' }),
+    401,
+    UNAUTHORIZED,
+    'UnauthorizedException',
+  );
   const answer = await call(url, 'GET', '/pets', auth);
-  assert.equal((JSON.parse(answer.body) as { authorizer: Record<string, unknown> }).authorizer.principalId, 'user-1');
+  assert.equal(
+    (JSON.parse(answer.body) as { authorizer: Record<string, unknown> }).authorizer.principalId,
+    'user-1',
+  );
 });
 
 test('the server survives integrations that throw or hang, and malformed requests', async () => {
-  const { url } = await start({}, counting(allow(STAGE_WIDE)).handler, { integrationTimeoutMs: 50, maxBodyBytes: 1024 });
-  assertGateway(await call(url, 'GET', '/boom'), 502, '{"message": "Internal server error"}', 'InternalServerErrorException');
-  assertGateway(await call(url, 'GET', '/hang'), 504, '{"message": "Endpoint request timed out"}', 'InternalServerErrorException');
-  assertGateway(await call(url, 'POST', '/pets', bearer, 'x'.repeat(2048)), 413, '{"message":"Request Too Long"}', 'RequestTooLargeException');
-  assertGateway(await call(url, 'GET', '/nowhere'), 403, '{"message":"Missing Authentication Token"}', 'MissingAuthenticationTokenException');
-  assertGateway(await call(url, 'DELETE', '/pets', bearer), 403, '{"message":"Missing Authentication Token"}', 'MissingAuthenticationTokenException');
+  const { url } = await start({}, counting(allow(STAGE_WIDE)).handler, {
+    integrationTimeoutMs: 50,
+    maxBodyBytes: 1024,
+  });
+  assertGateway(
+    await call(url, 'GET', '/boom'),
+    502,
+    '{"message": "Internal server error"}',
+    'InternalServerErrorException',
+  );
+  assertGateway(
+    await call(url, 'GET', '/hang'),
+    504,
+    '{"message": "Endpoint request timed out"}',
+    'InternalServerErrorException',
+  );
+  assertGateway(
+    await call(url, 'POST', '/pets', bearer, 'x'.repeat(2048)),
+    413,
+    '{"message":"Request Too Long"}',
+    'RequestTooLargeException',
+  );
+  assertGateway(
+    await call(url, 'GET', '/nowhere'),
+    403,
+    '{"message":"Missing Authentication Token"}',
+    'MissingAuthenticationTokenException',
+  );
+  assertGateway(
+    await call(url, 'DELETE', '/pets', bearer),
+    403,
+    '{"message":"Missing Authentication Token"}',
+    'MissingAuthenticationTokenException',
+  );
   const raw = await new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () =>
+      socket.write('NOT HTTP AT ALL\r\n\r\n'),
+    );
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString()));
     socket.on('end', () => resolve(text));
@@ -397,7 +606,14 @@ test('the PetStore example loads, and an anonymous GET /pets is 401', async () =
     api.routes.operations.map((o) => `${o.method} ${o.template} ${o.authorizer ?? '-'}`),
     ['GET /public -', 'GET /pets tollgate', 'POST /pets tollgate', 'GET /pets/{petId} tollgate'],
   );
-  const gateway = createGateway({ api, functions: new Map<string, LambdaHandler>([['tollgate', counting(allow(STAGE_WIDE)).handler], ['pets', pets]]), log: () => {} });
+  const gateway = createGateway({
+    api,
+    functions: new Map<string, LambdaHandler>([
+      ['tollgate', counting(allow(STAGE_WIDE)).handler],
+      ['pets', pets],
+    ]),
+    log: () => {},
+  });
   const server = createGatewayServer(gateway);
   running.push(server);
   const { url } = await server.listen(0);
@@ -411,7 +627,12 @@ test('http_proxy forwards method, path parameter, query and body; the authorizer
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, body: Buffer.concat(chunks).toString(), auth: req.headers.authorization });
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        body: Buffer.concat(chunks).toString(),
+        auth: req.headers.authorization,
+      });
       res.writeHead(201, { 'content-type': 'text/plain', 'x-backend': 'yes' }).end('created');
     });
   });
@@ -435,7 +656,9 @@ paths:
 `,
     'proxy.yaml',
   );
-  const server = createGatewayServer(createGateway({ api, functions: new Map([['auth', auth]]), now: clock().now, log: () => {} }));
+  const server = createGatewayServer(
+    createGateway({ api, functions: new Map([['auth', auth]]), now: clock().now, log: () => {} }),
+  );
   running.push(server);
   const { url } = await server.listen(0);
   try {
@@ -443,8 +666,14 @@ paths:
     assert.equal(answer.status, 201);
     assert.equal(answer.body, 'created');
     assert.equal(answer.headers['x-backend'], 'yes');
-    assert.deepEqual(seen, [{ method: 'PUT', url: '/backend/a/b?x=1&x=2', body: 'payload', auth: 'Bearer a.b.c' }]);
-    assert.equal(remaining, 10_000, 'the injected clock has not moved: the whole 10 s budget is left');
+    assert.deepEqual(seen, [
+      { method: 'PUT', url: '/backend/a/b?x=1&x=2', body: 'payload', auth: 'Bearer a.b.c' },
+    ]);
+    assert.equal(
+      remaining,
+      10_000,
+      'the injected clock has not moved: the whole 10 s budget is left',
+    );
   } finally {
     backend.closeAllConnections();
     await new Promise<void>((resolve) => backend.close(() => resolve()));

@@ -11,7 +11,10 @@ import { testRuntime } from './support/verifier.js';
 import { evaluate } from './support/iam.js';
 
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/1';
-const event = (token: string, overrides: Partial<APIGatewayTokenAuthorizerEvent> = {}): APIGatewayTokenAuthorizerEvent => ({
+const event = (
+  token: string,
+  overrides: Partial<APIGatewayTokenAuthorizerEvent> = {},
+): APIGatewayTokenAuthorizerEvent => ({
   type: 'TOKEN',
   authorizationToken: `Bearer ${token}`,
   methodArn: ARN,
@@ -42,29 +45,73 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 
 test('Allow: a policy over the whole stage, principalId = sub, flat context', async () => {
   const { handle } = handlerFor({ CONTEXT_CLAIMS: 'scope,email,groups,n,flag,obj' });
-  const result: APIGatewayAuthorizerResult = await handle(event(await sign(key, claims({ email: 'a@example.com', groups: ['a', 'b'], n: 3, flag: true, obj: { x: 1 } }))));
+  const result: APIGatewayAuthorizerResult = await handle(
+    event(
+      await sign(
+        key,
+        claims({ email: 'a@example.com', groups: ['a', 'b'], n: 3, flag: true, obj: { x: 1 } }),
+      ),
+    ),
+  );
   assert.deepEqual(result, {
     principalId: 'user-1',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*' }] },
-    context: { scope: 'read:pets', email: 'a@example.com', groups: 'a b', n: 3, flag: true, obj: '{"x":1}' },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*',
+        },
+      ],
+    },
+    context: {
+      scope: 'read:pets',
+      email: 'a@example.com',
+      groups: 'a b',
+      n: 3,
+      flag: true,
+      obj: '{"x":1}',
+    },
   });
-  for (const v of Object.values(result.context ?? {})) assert.ok(['string', 'number', 'boolean'].includes(typeof v));
+  for (const v of Object.values(result.context ?? {}))
+    assert.ok(['string', 'number', 'boolean'].includes(typeof v));
 });
 
 test('the cached Allow answers every route of the stage, not only the first methodArn (the seed sample bug)', async () => {
   const { handle } = handlerFor();
   const result = await handle(event(await sign(key)));
-  for (const arn of ['…/prod/GET/pets/2', '…/prod/POST/orders', '…/prod/GET/', '…/prod/DELETE/pets/1']) {
-    assert.equal(evaluate(result, arn.replace('…', 'arn:aws:execute-api:us-east-1:123456789012:abc123')), 'allow', arn);
+  for (const arn of [
+    '…/prod/GET/pets/2',
+    '…/prod/POST/orders',
+    '…/prod/GET/',
+    '…/prod/DELETE/pets/1',
+  ]) {
+    assert.equal(
+      evaluate(result, arn.replace('…', 'arn:aws:execute-api:us-east-1:123456789012:abc123')),
+      'allow',
+      arn,
+    );
   }
-  assert.equal(evaluate(result, 'arn:aws:execute-api:us-east-1:123456789012:abc123/test/GET/pets'), 'implicit-deny', 'another stage');
-  assert.equal(evaluate(result, 'arn:aws:execute-api:us-east-1:123456789012:other/prod/GET/pets'), 'implicit-deny', 'another API');
+  assert.equal(
+    evaluate(result, 'arn:aws:execute-api:us-east-1:123456789012:abc123/test/GET/pets'),
+    'implicit-deny',
+    'another stage',
+  );
+  assert.equal(
+    evaluate(result, 'arn:aws:execute-api:us-east-1:123456789012:other/prod/GET/pets'),
+    'implicit-deny',
+    'another API',
+  );
 });
 
 test('POLICY_RESOURCE=api covers every stage of the API', async () => {
   const { handle } = handlerFor({ POLICY_RESOURCE: 'api' });
   const result = await handle(event(await sign(key)));
-  assert.equal((result.policyDocument.Statement[0] as { Resource: string }).Resource, 'arn:aws:execute-api:us-east-1:123456789012:abc123/*');
+  assert.equal(
+    (result.policyDocument.Statement[0] as { Resource: string }).Resource,
+    'arn:aws:execute-api:us-east-1:123456789012:abc123/*',
+  );
 });
 
 test('Deny (403): a valid token lacking required scopes, over the same resources', async () => {
@@ -72,7 +119,16 @@ test('Deny (403): a valid token lacking required scopes, over the same resources
   const result = await handle(event(await sign(key)));
   assert.deepEqual(result, {
     principalId: 'user-1',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*' }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Deny',
+          Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*',
+        },
+      ],
+    },
     context: { reason: 'SCOPE_INSUFFICIENT' },
   });
   assert.equal(evaluate(result, ARN), 'explicit-deny');
@@ -96,8 +152,16 @@ test('Unauthorized (401): exactly Error("Unauthorized") for missing, malformed, 
     ['malformed', event('not.a.jwt'), 'TOKEN_MALFORMED'],
     ['other key', event(await sign(other)), 'SIGNATURE_INVALID'],
     ['expired', event(await sign(key, claims({ exp: NOW_S - 1 }))), 'TOKEN_EXPIRED'],
-    ['issuer', event(await sign(key, claims({ iss: 'https://evil.example.com/' }))), 'ISSUER_MISMATCH'],
-    ['audience', event(await sign(key, claims({ aud: 'https://other.example.com' }))), 'AUDIENCE_MISMATCH'],
+    [
+      'issuer',
+      event(await sign(key, claims({ iss: 'https://evil.example.com/' }))),
+      'ISSUER_MISMATCH',
+    ],
+    [
+      'audience',
+      event(await sign(key, claims({ aud: 'https://other.example.com' }))),
+      'AUDIENCE_MISMATCH',
+    ],
   ];
   for (const [name, ev, code] of cases) {
     const error = await rejection(handle(ev));
@@ -132,7 +196,11 @@ test('identity provider outage: an error other than Unauthorized (500), logged a
 test('an event that is not a TOKEN event with a methodArn is a failure (500), never an Allow', async () => {
   const { handle } = handlerFor();
   const token = await sign(key);
-  for (const bad of [{ ...event(token), methodArn: 'nonsense' }, { ...event(token), type: 'REQUEST' }, null]) {
+  for (const bad of [
+    { ...event(token), methodArn: 'nonsense' },
+    { ...event(token), type: 'REQUEST' },
+    null,
+  ]) {
     const error = await rejection(handle(bad as APIGatewayTokenAuthorizerEvent));
     assert.match(error.message, /EVENT_INVALID/);
   }
@@ -146,7 +214,8 @@ test('one JSON log line per decision with decision, reason, principal, kid, issu
   const decisions = logs.filter((l) => 'decision' in l);
   assert.equal(decisions.length, 2);
   for (const line of decisions) {
-    for (const field of ['decision', 'reason', 'kid', 'issuer', 'durationMs']) assert.ok(line[field] !== undefined, field);
+    for (const field of ['decision', 'reason', 'kid', 'issuer', 'durationMs'])
+      assert.ok(line[field] !== undefined, field);
     const text = JSON.stringify(line);
     assert.ok(!text.includes(token.split('.')[2]!), 'no signature in logs');
     assert.ok(!text.includes(token.split('.')[1]!), 'no payload in logs');
@@ -157,13 +226,25 @@ test('one JSON log line per decision with decision, reason, principal, kid, issu
 test('the deployed module refuses to start without configuration, naming the setting', () => {
   const env = { PATH: process.env.PATH ?? '' };
   const run = (extra: Record<string, string>) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(repoPath('dist', 'lambda', 'index.js')).href)})`], { env: { ...env, ...extra }, encoding: 'utf8', cwd: repoPath() });
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(pathToFileURL(repoPath('dist', 'lambda', 'index.js')).href)})`,
+      ],
+      { env: { ...env, ...extra }, encoding: 'utf8', cwd: repoPath() },
+    );
   const noIssuer = run({});
   assert.notEqual(noIssuer.status, 0);
   assert.match(noIssuer.stderr, /TOKEN_ISSUER is required/);
   const noAudience = run({ TOKEN_ISSUER: 'https://issuer.example.com/' });
   assert.match(noAudience.stderr, /AUDIENCE is required/);
-  const badUrl = run({ TOKEN_ISSUER: 'https://issuer.example.com/', AUDIENCE: 'a', JWKS_URI: 'http://keys.example.com/jwks.json' });
+  const badUrl = run({
+    TOKEN_ISSUER: 'https://issuer.example.com/',
+    AUDIENCE: 'a',
+    JWKS_URI: 'http://keys.example.com/jwks.json',
+  });
   assert.match(badUrl.stderr, /JWKS_URI .* must use https/);
 });
 

@@ -8,8 +8,8 @@ import type { Decision, ReasonCode } from '../src/core/reasons.js';
 import { NOW_S, claims, generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { testRuntime, type TestRuntime } from './support/verifier.js';
-import { JwksClient } from '../src/io/jwks-client.js';
-import { httpGet } from '../src/io/http-get.js';
+import { JwksClient } from '../src/keys/jwks-client.js';
+import { httpGet } from '../src/keys/http-get.js';
 
 const SECOND = 1000;
 /** Settings spelled out so the arithmetic below does not depend on defaults. */
@@ -38,7 +38,10 @@ before(() => {
   keyC = generateKey('RS256', 'key-c');
 });
 
-async function withServer(keys: readonly Record<string, unknown>[], fn: (server: JwksServer) => Promise<void>): Promise<void> {
+async function withServer(
+  keys: readonly Record<string, unknown>[],
+  fn: (server: JwksServer) => Promise<void>,
+): Promise<void> {
   const server = await startJwksServer(keys);
   try {
     await fn(server);
@@ -47,15 +50,28 @@ async function withServer(keys: readonly Record<string, unknown>[], fn: (server:
   }
 }
 
-function token(key: TestKey, overrides: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+function token(
+  key: TestKey,
+  overrides: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
   return sign(key, claims({ exp: LONG_EXP, ...overrides }), header);
 }
 
 function assertAllow(d: Decision, message?: string): void {
-  assert.equal(d.kind, 'allow', `${message ?? 'expected allow'}: got ${d.kind} ${d.kind === 'allow' ? '' : `${d.reason.code} (${d.reason.message})`}`);
+  assert.equal(
+    d.kind,
+    'allow',
+    `${message ?? 'expected allow'}: got ${d.kind} ${d.kind === 'allow' ? '' : `${d.reason.code} (${d.reason.message})`}`,
+  );
 }
 
-function assertRefused(d: Decision, kind: 'unauthorized' | 'failure' | 'deny', code: ReasonCode, message?: string): void {
+function assertRefused(
+  d: Decision,
+  kind: 'unauthorized' | 'failure' | 'deny',
+  code: ReasonCode,
+  message?: string,
+): void {
   assert.notEqual(d.kind, 'allow', message ?? `expected ${kind} ${code}, got allow`);
   if (d.kind === 'allow') return;
   assert.equal(d.kind, kind, `${message ?? ''} (reason ${d.reason.code}: ${d.reason.message})`);
@@ -100,12 +116,21 @@ describe('key rotation', () => {
       const rt = testRuntime(server.url, ENV);
       assertAllow(await rt.verifier.verify(await token(keyA)));
       // An unknown kid (e.g. a forged token) spends the refetch of this cooldown window.
-      assertRefused(await rt.verifier.verify(await token(keyA, {}, { kid: randomKid() })), 'unauthorized', 'KEY_NOT_FOUND');
+      assertRefused(
+        await rt.verifier.verify(await token(keyA, {}, { kid: randomKid() })),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+      );
       assert.equal(server.hits(), 2);
 
       server.setKeys([keyA.jwk, keyB.jwk]);
       rt.clock.advance((COOLDOWN - 1) * SECOND);
-      assertRefused(await rt.verifier.verify(await token(keyB)), 'unauthorized', 'KEY_NOT_FOUND', 'still inside the cooldown');
+      assertRefused(
+        await rt.verifier.verify(await token(keyB)),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+        'still inside the cooldown',
+      );
       assert.equal(server.hits(), 2, 'no refetch inside the cooldown');
 
       rt.clock.advance(2 * SECOND);
@@ -122,16 +147,32 @@ describe('key rotation', () => {
       assertAllow(await rt.verifier.verify(await token(keyA)));
       server.setMode({ kind: 'status', status: 503 });
       // The identity provider blips just as the new key comes into use.
-      assertRefused(await rt.verifier.verify(await token(keyB)), 'unauthorized', 'KEY_NOT_FOUND', 'refetch failed');
+      assertRefused(
+        await rt.verifier.verify(await token(keyB)),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+        'refetch failed',
+      );
       assert.equal(server.hits(), 2);
-      assertAllow(await rt.verifier.verify(await token(keyA, { sub: 'user-3' })), 'old keys keep working');
+      assertAllow(
+        await rt.verifier.verify(await token(keyA, { sub: 'user-3' })),
+        'old keys keep working',
+      );
       server.setMode({ kind: 'keys' });
       server.setKeys([keyA.jwk, keyB.jwk]);
       rt.clock.advance((RETRY_AFTER_FAILURE - 1) * SECOND);
-      assertRefused(await rt.verifier.verify(await token(keyB)), 'unauthorized', 'KEY_NOT_FOUND', 'inside the failure backoff');
+      assertRefused(
+        await rt.verifier.verify(await token(keyB)),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+        'inside the failure backoff',
+      );
       assert.equal(server.hits(), 2, 'no fetch inside the backoff');
       rt.clock.advance(2 * SECOND);
-      assertAllow(await rt.verifier.verify(await token(keyB)), 'after the backoff, well inside the cooldown');
+      assertAllow(
+        await rt.verifier.verify(await token(keyB)),
+        'after the backoff, well inside the cooldown',
+      );
       assert.equal(server.hits(), 3);
     });
   });
@@ -146,16 +187,31 @@ describe('key rotation', () => {
       server.setKeys([keyB.jwk]);
       rt.clock.advance((MAX_AGE - 1) * SECOND);
       assertAllow(await rt.verifier.verify(tokenA), 'cached token before max age');
-      assertAllow(await rt.verifier.verify(await token(keyA, { sub: 'user-2' })), 'new token, cached keys, before max age');
+      assertAllow(
+        await rt.verifier.verify(await token(keyA, { sub: 'user-2' })),
+        'new token, cached keys, before max age',
+      );
       assert.equal(server.hits(), 1, 'no fetch before max age');
 
       rt.clock.advance(2 * SECOND);
-      assertRefused(await rt.verifier.verify(tokenA), 'unauthorized', 'KEY_NOT_FOUND', 'removed key after max age');
-      assert.ok(events(rt, 'jwks_fetched').some((e) => e.trigger === 'expired'), 'refetched because the keys expired');
+      assertRefused(
+        await rt.verifier.verify(tokenA),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+        'removed key after max age',
+      );
+      assert.ok(
+        events(rt, 'jwks_fetched').some((e) => e.trigger === 'expired'),
+        'refetched because the keys expired',
+      );
       // The expiry refetch, plus at most the one unknown-kid refetch the cooldown allows.
       const hits = server.hits();
       assert.ok(hits >= 2 && hits <= 3, `hits ${hits}`);
-      assertRefused(await rt.verifier.verify(await token(keyA, { sub: 'user-3' })), 'unauthorized', 'KEY_NOT_FOUND');
+      assertRefused(
+        await rt.verifier.verify(await token(keyA, { sub: 'user-3' })),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+      );
       assertAllow(await rt.verifier.verify(await token(keyB)), 'the remaining key');
       assert.equal(server.hits(), hits, 'no further fetches');
     });
@@ -167,7 +223,9 @@ describe('unknown kids and single flight', () => {
   let unknownKidTokens: string[];
 
   before(async () => {
-    unknownKidTokens = await Promise.all(Array.from({ length: COUNT }, () => token(keyA, {}, { kid: randomKid() })));
+    unknownKidTokens = await Promise.all(
+      Array.from({ length: COUNT }, () => token(keyA, {}, { kid: randomKid() })),
+    );
     assert.equal(new Set(unknownKidTokens).size, COUNT);
   });
 
@@ -175,10 +233,14 @@ describe('unknown kids and single flight', () => {
     await withServer([keyA.jwk], async (server) => {
       const rt = testRuntime(server.url, ENV);
       assertAllow(await rt.verifier.verify(await token(keyA)));
-      for (const t of unknownKidTokens) assertRefused(await rt.verifier.verify(t), 'unauthorized', 'KEY_NOT_FOUND');
+      for (const t of unknownKidTokens)
+        assertRefused(await rt.verifier.verify(t), 'unauthorized', 'KEY_NOT_FOUND');
       assert.ok(server.hits() <= 2, `hits ${server.hits()}`);
       assert.equal(rt.keys.fetchCount, server.hits());
-      assertAllow(await rt.verifier.verify(await token(keyA, { sub: 'user-2' })), 'the real key still works');
+      assertAllow(
+        await rt.verifier.verify(await token(keyA, { sub: 'user-2' })),
+        'the real key still works',
+      );
     });
   });
 
@@ -206,7 +268,9 @@ describe('unknown kids and single flight', () => {
   test('50 concurrent first requests on a cold client cause exactly one fetch', async () => {
     await withServer([keyA.jwk], async (server) => {
       const rt = testRuntime(server.url, ENV);
-      const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => token(keyA, { sub: `user-${i}` })));
+      const tokens = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => token(keyA, { sub: `user-${i}` })),
+      );
       const decisions = await Promise.all(tokens.map((t) => rt.verifier.verify(t)));
       decisions.forEach((d, i) => assertAllow(d, `request ${i}`));
       assert.equal(server.hits(), 1);
@@ -270,7 +334,9 @@ describe('JWKS endpoint outage', () => {
 
       // Within the retry-after-failure backoff: answered from stale keys, no fetch per request.
       for (let i = 0; i < 20; i++) {
-        assertAllow(await rt.verifier.verify(i % 2 ? tokenA : await token(keyA, { sub: `user-${i}` })));
+        assertAllow(
+          await rt.verifier.verify(i % 2 ? tokenA : await token(keyA, { sub: `user-${i}` })),
+        );
         rt.clock.advance(((RETRY_AFTER_FAILURE - 1) * SECOND) / 20);
       }
       assert.equal(server.hits(), 2, 'no fetch inside the backoff');
@@ -290,13 +356,19 @@ describe('JWKS endpoint outage', () => {
       // Past it: a failure, never an allow and never an Unauthorized.
       rt.clock.set(start + (MAX_AGE + STALE + RETRY_AFTER_FAILURE + 1) * SECOND);
       const hitsBefore = server.hits();
-      assertRefused(await rt.verifier.verify(tokenA), 'failure', 'JWKS_UNAVAILABLE', 'after the stale window');
+      assertRefused(
+        await rt.verifier.verify(tokenA),
+        'failure',
+        'JWKS_UNAVAILABLE',
+        'after the stale window',
+      );
       assert.equal(server.hits(), hitsBefore + 1);
       const error = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(error.level, 'error');
       assert.equal(error.usingCachedKeys, false);
       // Inside the backoff it fails fast, without a fetch.
-      for (let i = 0; i < 10; i++) assertRefused(await rt.verifier.verify(tokenA), 'failure', 'JWKS_UNAVAILABLE');
+      for (let i = 0; i < 10; i++)
+        assertRefused(await rt.verifier.verify(tokenA), 'failure', 'JWKS_UNAVAILABLE');
       assert.equal(server.hits(), hitsBefore + 1);
 
       // Recovery: the next attempt after the backoff fetches fresh keys.
@@ -312,10 +384,13 @@ describe('JWKS endpoint outage', () => {
       server.setMode({ kind: 'down' });
       const rt = testRuntime(server.url, ENV);
       const tokenA = await token(keyA);
-      const decisions = await Promise.all(Array.from({ length: 20 }, () => rt.verifier.verify(tokenA)));
+      const decisions = await Promise.all(
+        Array.from({ length: 20 }, () => rt.verifier.verify(tokenA)),
+      );
       for (const d of decisions) assertRefused(d, 'failure', 'JWKS_UNAVAILABLE');
       assert.equal(server.hits(), 1, 'single flight');
-      for (let i = 0; i < 20; i++) assertRefused(await rt.verifier.verify(tokenA), 'failure', 'JWKS_UNAVAILABLE');
+      for (let i = 0; i < 20; i++)
+        assertRefused(await rt.verifier.verify(tokenA), 'failure', 'JWKS_UNAVAILABLE');
       assert.equal(server.hits(), 1, 'fail fast inside the backoff');
       const error = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(error.level, 'error');
@@ -346,55 +421,93 @@ describe('JWKS endpoint outage', () => {
 });
 
 describe('JWKS endpoint hanging', () => {
-  test('cold: resolves with JWKS_UNAVAILABLE within JWKS_TIMEOUT_MS, never allow', { timeout: 5_000 }, async () => {
-    await withServer([keyA.jwk], async (server) => {
-      server.setMode({ kind: 'hang' });
-      const rt = testRuntime(server.url, { ...ENV, JWKS_TIMEOUT_MS: '200' });
-      const tokenA = await token(keyA);
-      const started = performance.now();
-      const decisions = await Promise.all(Array.from({ length: 10 }, () => rt.verifier.verify(tokenA)));
-      const elapsed = performance.now() - started;
-      for (const d of decisions) assertRefused(d, 'failure', 'JWKS_UNAVAILABLE');
-      assert.ok(elapsed >= 150 && elapsed < 8000, `resolved after ${Math.round(elapsed)} ms`);
-      assert.equal(server.hits(), 1, 'the concurrent requests waited on one fetch');
-      const error = lastEvent(rt, 'jwks_fetch_failed');
-      assert.equal(error.level, 'error');
-      assert.match(String(error.message), /within 200 ms/);
-    });
-  });
+  test(
+    'cold: resolves with JWKS_UNAVAILABLE within JWKS_TIMEOUT_MS, never allow',
+    { timeout: 5_000 },
+    async () => {
+      await withServer([keyA.jwk], async (server) => {
+        server.setMode({ kind: 'hang' });
+        const rt = testRuntime(server.url, { ...ENV, JWKS_TIMEOUT_MS: '200' });
+        const tokenA = await token(keyA);
+        const started = performance.now();
+        const decisions = await Promise.all(
+          Array.from({ length: 10 }, () => rt.verifier.verify(tokenA)),
+        );
+        const elapsed = performance.now() - started;
+        for (const d of decisions) assertRefused(d, 'failure', 'JWKS_UNAVAILABLE');
+        assert.ok(elapsed >= 150 && elapsed < 8000, `resolved after ${Math.round(elapsed)} ms`);
+        assert.equal(server.hits(), 1, 'the concurrent requests waited on one fetch');
+        const error = lastEvent(rt, 'jwks_fetch_failed');
+        assert.equal(error.level, 'error');
+        assert.match(String(error.message), /within 200 ms/);
+      });
+    },
+  );
 
-  test('warm: an expired key set is refetched, the fetch times out, the cached keys are used', { timeout: 5_000 }, async () => {
-    await withServer([keyA.jwk], async (server) => {
-      const rt = testRuntime(server.url, { ...ENV, JWKS_TIMEOUT_MS: '200' });
-      const tokenA = await token(keyA);
-      assertAllow(await rt.verifier.verify(tokenA));
-      server.setMode({ kind: 'hang' });
-      rt.clock.advance((MAX_AGE + 1) * SECOND);
-      const started = performance.now();
-      assertAllow(await rt.verifier.verify(tokenA), 'stale keys');
-      assert.ok(performance.now() - started < 8000, "a guard against a hang, not a timing");
-      const warning = lastEvent(rt, 'jwks_fetch_failed');
-      assert.equal(warning.level, 'warn');
-      assert.equal(warning.usingCachedKeys, true);
-    });
-  });
+  test(
+    'warm: an expired key set is refetched, the fetch times out, the cached keys are used',
+    { timeout: 5_000 },
+    async () => {
+      await withServer([keyA.jwk], async (server) => {
+        const rt = testRuntime(server.url, { ...ENV, JWKS_TIMEOUT_MS: '200' });
+        const tokenA = await token(keyA);
+        assertAllow(await rt.verifier.verify(tokenA));
+        server.setMode({ kind: 'hang' });
+        rt.clock.advance((MAX_AGE + 1) * SECOND);
+        const started = performance.now();
+        assertAllow(await rt.verifier.verify(tokenA), 'stale keys');
+        assert.ok(performance.now() - started < 8000, 'a guard against a hang, not a timing');
+        const warning = lastEvent(rt, 'jwks_fetch_failed');
+        assert.equal(warning.level, 'warn');
+        assert.equal(warning.usingCachedKeys, true);
+      });
+    },
+  );
 });
 
 describe('unusable JWKS responses', () => {
   const TEN_MB = 10 * 1024 * 1024;
-  const cases: { name: string; body: () => string | Buffer; contentType?: string; message: RegExp }[] = [
-    { name: 'an HTML page', body: () => '<!doctype html><html><body><h1>Sign in</h1></body></html>', contentType: 'text/html', message: /not JSON/ },
+  const cases: {
+    name: string;
+    body: () => string | Buffer;
+    contentType?: string;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'an HTML page',
+      body: () => '<!doctype html><html><body><h1>Sign in</h1></body></html>',
+      contentType: 'text/html',
+      message: /not JSON/,
+    },
     { name: '{}', body: () => '{}', message: /no "keys" array/ },
     { name: '{"keys":[]}', body: () => '{"keys":[]}', message: /no usable signature keys/ },
-    { name: 'only use:"enc" keys', body: () => JSON.stringify({ keys: [{ ...keyA.jwk, use: 'enc' }, { ...keyB.jwk, use: 'enc' }] }), message: /no usable signature keys/ },
+    {
+      name: 'only use:"enc" keys',
+      body: () =>
+        JSON.stringify({
+          keys: [
+            { ...keyA.jwk, use: 'enc' },
+            { ...keyB.jwk, use: 'enc' },
+          ],
+        }),
+      message: /no usable signature keys/,
+    },
     // A valid key set, but 10 MB: refused for its size alone.
-    { name: 'a 10 MB body', body: () => Buffer.from(JSON.stringify({ keys: [keyA.jwk], padding: 'x'.repeat(TEN_MB) })), message: /exceeds/ },
+    {
+      name: 'a 10 MB body',
+      body: () => Buffer.from(JSON.stringify({ keys: [keyA.jwk], padding: 'x'.repeat(TEN_MB) })),
+      message: /exceeds/,
+    },
   ];
 
   for (const c of cases) {
     test(`cold, ${c.name}: JWKS_INVALID, logged as an error`, async () => {
       await withServer([keyA.jwk], async (server) => {
-        server.setMode({ kind: 'body', body: c.body(), ...(c.contentType ? { contentType: c.contentType } : {}) });
+        server.setMode({
+          kind: 'body',
+          body: c.body(),
+          ...(c.contentType ? { contentType: c.contentType } : {}),
+        });
         const rt = testRuntime(server.url, ENV);
         const d = await rt.verifier.verify(await token(keyA));
         assertRefused(d, 'failure', 'JWKS_INVALID');
@@ -405,7 +518,12 @@ describe('unusable JWKS responses', () => {
         assert.equal(error.usingCachedKeys, false);
         assert.match(String(error.message), c.message);
         // Not a silent deny-all: never an Unauthorized, on repeats either.
-        for (let i = 0; i < 5; i++) assertRefused(await rt.verifier.verify(await token(keyA, { sub: `u${i}` })), 'failure', 'JWKS_INVALID');
+        for (let i = 0; i < 5; i++)
+          assertRefused(
+            await rt.verifier.verify(await token(keyA, { sub: `u${i}` })),
+            'failure',
+            'JWKS_INVALID',
+          );
       });
     });
 
@@ -414,10 +532,17 @@ describe('unusable JWKS responses', () => {
         const rt = testRuntime(server.url, ENV);
         const tokenA = await token(keyA);
         assertAllow(await rt.verifier.verify(tokenA));
-        server.setMode({ kind: 'body', body: c.body(), ...(c.contentType ? { contentType: c.contentType } : {}) });
+        server.setMode({
+          kind: 'body',
+          body: c.body(),
+          ...(c.contentType ? { contentType: c.contentType } : {}),
+        });
         rt.clock.advance((MAX_AGE + 1) * SECOND);
         assertAllow(await rt.verifier.verify(tokenA), 'stale keys');
-        assertAllow(await rt.verifier.verify(await token(keyA, { sub: 'user-2' })), 'stale keys, new token');
+        assertAllow(
+          await rt.verifier.verify(await token(keyA, { sub: 'user-2' })),
+          'stale keys, new token',
+        );
         assert.equal(server.hits(), 2);
         const warning = lastEvent(rt, 'jwks_fetch_failed');
         assert.equal(warning.level, 'warn');
@@ -426,7 +551,11 @@ describe('unusable JWKS responses', () => {
 
         // An unknown-kid refetch hitting the same bad response also keeps the old keys.
         rt.clock.advance((RETRY_AFTER_FAILURE + 1) * SECOND);
-        assertRefused(await rt.verifier.verify(await token(keyA, {}, { kid: randomKid() })), 'unauthorized', 'KEY_NOT_FOUND');
+        assertRefused(
+          await rt.verifier.verify(await token(keyA, {}, { kid: randomKid() })),
+          'unauthorized',
+          'KEY_NOT_FOUND',
+        );
         assertAllow(await rt.verifier.verify(tokenA));
       });
     });
@@ -477,7 +606,9 @@ describe('redirects', () => {
   test('an absolute same-origin redirect is followed', async () => {
     await withServer([keyA.jwk], async (server) => {
       server.route('/v2/jwks.json', (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keyA.jwk] }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ keys: [keyA.jwk] }));
       });
       server.setMode({ kind: 'redirect', location: `${server.origin}/v2/jwks.json` });
       const rt = testRuntime(server.url, ENV);
@@ -543,7 +674,11 @@ describe('OpenID discovery (JWKS_URI unset)', () => {
       const issuer = `${server.origin}/`;
       serveDiscovery(server, () => ({ issuer: server.origin, jwks_uri: server.url }));
       const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer });
-      assertRefused(await rt.verifier.verify(await token(keyA, { iss: issuer })), 'failure', 'DISCOVERY_FAILED');
+      assertRefused(
+        await rt.verifier.verify(await token(keyA, { iss: issuer })),
+        'failure',
+        'DISCOVERY_FAILED',
+      );
       assert.equal(server.hits(), 0, 'the jwks_uri of a mismatched document is not fetched');
       const error = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(error.level, 'error');
@@ -555,9 +690,16 @@ describe('OpenID discovery (JWKS_URI unset)', () => {
   test('a jwks_uri over http to a non-loopback host is refused', async () => {
     await withServer([keyA.jwk], async (server) => {
       const issuer = `${server.origin}/`;
-      serveDiscovery(server, () => ({ issuer, jwks_uri: 'http://keys.example.com/.well-known/jwks.json' }));
+      serveDiscovery(server, () => ({
+        issuer,
+        jwks_uri: 'http://keys.example.com/.well-known/jwks.json',
+      }));
       const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer });
-      assertRefused(await rt.verifier.verify(await token(keyA, { iss: issuer })), 'failure', 'DISCOVERY_FAILED');
+      assertRefused(
+        await rt.verifier.verify(await token(keyA, { iss: issuer })),
+        'failure',
+        'DISCOVERY_FAILED',
+      );
       const error = lastEvent(rt, 'jwks_fetch_failed');
       assert.equal(error.level, 'error');
       assert.match(String(error.message), /must use https/);
@@ -567,32 +709,54 @@ describe('OpenID discovery (JWKS_URI unset)', () => {
   test('a discovery document that is missing, not JSON or without jwks_uri is DISCOVERY_FAILED', async () => {
     const cases: [string, (res: ServerResponse, issuer: string) => void][] = [
       ['HTTP 404', (res) => void res.writeHead(404).end()],
-      ['an HTML page', (res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>')],
-      ['no jwks_uri', (res, issuer) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer }))],
+      [
+        'an HTML page',
+        (res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>'),
+      ],
+      [
+        'no jwks_uri',
+        (res, issuer) =>
+          void res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ issuer })),
+      ],
     ];
     for (const [name, respond] of cases) {
       await withServer([keyA.jwk], async (server) => {
         const issuer = `${server.origin}/`;
         server.route('/.well-known/openid-configuration', (_req, res) => respond(res, issuer));
         const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer });
-        assertRefused(await rt.verifier.verify(await token(keyA, { iss: issuer })), 'failure', 'DISCOVERY_FAILED', name);
+        assertRefused(
+          await rt.verifier.verify(await token(keyA, { iss: issuer })),
+          'failure',
+          'DISCOVERY_FAILED',
+          name,
+        );
         assert.equal(server.hits(), 0);
         assert.equal(lastEvent(rt, 'jwks_fetch_failed').level, 'error');
       });
     }
   });
 
-  test('a hanging discovery endpoint resolves with DISCOVERY_FAILED within JWKS_TIMEOUT_MS', { timeout: 5_000 }, async () => {
-    await withServer([keyA.jwk], async (server) => {
-      const issuer = `${server.origin}/`;
-      server.route('/.well-known/openid-configuration', () => undefined);
-      const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer, JWKS_TIMEOUT_MS: '200' });
-      const started = performance.now();
-      assertRefused(await rt.verifier.verify(await token(keyA, { iss: issuer })), 'failure', 'DISCOVERY_FAILED');
-      assert.ok(performance.now() - started < 8000, "a guard against a hang, not a timing");
-      assert.equal(server.hits(), 0);
-    });
-  });
+  test(
+    'a hanging discovery endpoint resolves with DISCOVERY_FAILED within JWKS_TIMEOUT_MS',
+    { timeout: 5_000 },
+    async () => {
+      await withServer([keyA.jwk], async (server) => {
+        const issuer = `${server.origin}/`;
+        server.route('/.well-known/openid-configuration', () => undefined);
+        const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer, JWKS_TIMEOUT_MS: '200' });
+        const started = performance.now();
+        assertRefused(
+          await rt.verifier.verify(await token(keyA, { iss: issuer })),
+          'failure',
+          'DISCOVERY_FAILED',
+        );
+        assert.ok(performance.now() - started < 8000, 'a guard against a hang, not a timing');
+        assert.equal(server.hits(), 0);
+      });
+    },
+  );
 
   test('a failed discovery is retried after the backoff, and then works', async () => {
     await withServer([keyA.jwk], async (server) => {
@@ -602,7 +766,12 @@ describe('OpenID discovery (JWKS_URI unset)', () => {
       const rt = testRuntime('', { ...ENV, TOKEN_ISSUER: issuer });
       const t = await token(keyA, { iss: issuer });
       assertRefused(await rt.verifier.verify(t), 'failure', 'DISCOVERY_FAILED');
-      assertRefused(await rt.verifier.verify(t), 'failure', 'DISCOVERY_FAILED', 'inside the backoff');
+      assertRefused(
+        await rt.verifier.verify(t),
+        'failure',
+        'DISCOVERY_FAILED',
+        'inside the backoff',
+      );
       assert.equal(discoveryHits(), 1);
       named = issuer;
       rt.clock.advance((RETRY_AFTER_FAILURE + 1) * SECOND);
@@ -623,7 +792,11 @@ describe('the verified-token cache', () => {
       assertAllow(await rt.verifier.verify(t), 'one second before exp');
       rt.clock.advance(2 * SECOND);
       assertRefused(await rt.verifier.verify(t), 'unauthorized', 'TOKEN_EXPIRED');
-      assert.equal(server.hits(), 1, 'the keys were still fresh: the expiry comes from the claims check');
+      assert.equal(
+        server.hits(),
+        1,
+        'the keys were still fresh: the expiry comes from the claims check',
+      );
     });
   });
 
@@ -639,7 +812,12 @@ describe('the verified-token cache', () => {
       server.setKeys([keyC.jwk]);
       assertAllow(await rt.verifier.verify(await token(keyC)));
       assert.equal(server.hits(), 2);
-      assertRefused(await rt.verifier.verify(tokenA), 'unauthorized', 'KEY_NOT_FOUND', 'cached token of the removed key');
+      assertRefused(
+        await rt.verifier.verify(tokenA),
+        'unauthorized',
+        'KEY_NOT_FOUND',
+        'cached token of the removed key',
+      );
       assertRefused(await rt.verifier.verify(tokenA), 'unauthorized', 'KEY_NOT_FOUND', 'and again');
       assert.equal(server.hits(), 2);
     });
@@ -690,7 +868,10 @@ describe('warm-up at init', () => {
       assert.equal(server.hits(), 1);
       assert.equal(lastEvent(rt, 'jwks_fetch_failed').level, 'error');
       server.setMode({ kind: 'keys' });
-      assertAllow(await rt.verifier.verify(await token(keyA)), 'no fail-fast window after a failed warm-up');
+      assertAllow(
+        await rt.verifier.verify(await token(keyA)),
+        'no fail-fast window after a failed warm-up',
+      );
       assert.equal(server.hits(), 2);
     });
   });
@@ -710,12 +891,21 @@ describe('one fetch budget', () => {
           budgets.push(options.timeoutMs);
           return httpGet(url, options);
         },
-        timeoutMs: 300, maxBytes: 65536, maxAgeSeconds: 600, minAgeSeconds: 60, cooldownSeconds: 30, staleIfErrorSeconds: 0, log: () => {},
+        timeoutMs: 300,
+        maxBytes: 65536,
+        maxAgeSeconds: 600,
+        minAgeSeconds: 60,
+        cooldownSeconds: 30,
+        staleIfErrorSeconds: 0,
+        log: () => {},
       });
       await client.get();
       assert.equal(budgets[0], 300);
       // Timers may fire a millisecond early: 150 ms of discovery leaves at most about 150 of 300.
-      assert.ok(budgets[1]! <= 200, `the JWKS fetch was given ${budgets[1]} ms after 150 ms of discovery`);
+      assert.ok(
+        budgets[1]! <= 200,
+        `the JWKS fetch was given ${budgets[1]} ms after 150 ms of discovery`,
+      );
     });
   });
 });

@@ -7,7 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPageMount, discoveryUrl, PageConfigError, PETSTORE_ENDPOINTS, type PageConfig } from '../src/web/page-mount.js';
+import {
+  createPageMount,
+  discoveryUrl,
+  PageConfigError,
+  PETSTORE_ENDPOINTS,
+  type PageConfig,
+} from '../src/web/page-mount.js';
 import type { Mount } from '../src/gateway/server.js';
 
 const config: PageConfig = {
@@ -36,7 +42,11 @@ async function serveMount(mount: Mount): Promise<string> {
 
 let url: string;
 before(async () => {
-  url = await serveMount(createPageMount(config, { connectOrigins: ['https://pool.auth.eu-west-1.amazoncognito.com/oauth2/token'] }));
+  url = await serveMount(
+    createPageMount(config, {
+      connectOrigins: ['https://pool.auth.eu-west-1.amazoncognito.com/oauth2/token'],
+    }),
+  );
 });
 after(async () => {
   for (const s of servers) await new Promise((resolve) => s.close(resolve));
@@ -54,7 +64,10 @@ test('GET / serves the built page as HTML, uncached, under a strict CSP that nam
     const csp = r.headers.get('content-security-policy') ?? '';
     assert.match(csp, /(^|; )default-src 'self'(;|$)/);
     assert.match(csp, /(^|; )script-src 'self'(;|$)/);
-    assert.match(csp, /(^|; )connect-src 'self' https:\/\/tenant\.example\.auth0\.com https:\/\/pool\.auth\.eu-west-1\.amazoncognito\.com(;|$)/);
+    assert.match(
+      csp,
+      /(^|; )connect-src 'self' https:\/\/tenant\.example\.auth0\.com https:\/\/pool\.auth\.eu-west-1\.amazoncognito\.com(;|$)/,
+    );
     assert.match(csp, /frame-ancestors 'none'/);
     const html = await r.text();
     assert.match(html, /<html lang="en">/);
@@ -99,9 +112,19 @@ test('other methods get 405 with Allow; unknown paths under /_tollgate/ get 404'
     assert.equal(r.headers.get('allow'), 'GET, HEAD');
     assert.match(((await r.json()) as { message: string }).message, /not allowed/);
   }
-  assert.equal((await fetch(`${url}/`, { method: 'POST', body: 'x=1' })).status, 418, 'POST / is left to the API');
+  assert.equal(
+    (await fetch(`${url}/`, { method: 'POST', body: 'x=1' })).status,
+    418,
+    'POST / is left to the API',
+  );
   // A fixed table of files: no path from the request ever reaches the file system.
-  for (const path of ['/_tollgate', '/_tollgate/', '/_tollgate/app.js.map', '/_tollgate/index.html', '/_tollgate/x/app.js']) {
+  for (const path of [
+    '/_tollgate',
+    '/_tollgate/',
+    '/_tollgate/app.js.map',
+    '/_tollgate/index.html',
+    '/_tollgate/x/app.js',
+  ]) {
     const r = await fetch(`${url}${path}`);
     assert.equal(r.status, 404, path);
     assert.match(((await r.json()) as { message: string }).message, /^Not found/);
@@ -112,7 +135,7 @@ test('the mount claims GET / and /_tollgate/… only, leaving the API its paths 
   const mount = createPageMount(config);
   assert.equal(mount.matches('/', 'GET'), true);
   assert.equal(mount.matches('/', 'HEAD'), true);
-  assert.equal(mount.matches('/', 'POST'), false, 'POST / is the API\'s');
+  assert.equal(mount.matches('/', 'POST'), false, "POST / is the API's");
   assert.equal(mount.matches('/_tollgate/app.js', 'GET'), true);
   assert.equal(mount.matches('/_tollgate', 'GET'), true);
   assert.equal(mount.matches('/pets', 'GET'), false);
@@ -126,7 +149,10 @@ test('an unbuilt page is a 500 naming the missing file, and the server keeps ser
   const bare = await serveMount(createPageMount(config, { assetsDir: empty }));
   const r = await fetch(`${bare}/`);
   assert.equal(r.status, 500);
-  assert.match(((await r.json()) as { message: string }).message, /not built: .*index\.html is missing\. Run npm run build/);
+  assert.match(
+    ((await r.json()) as { message: string }).message,
+    /not built: .*index\.html is missing\. Run npm run build/,
+  );
   const cfg = await fetch(`${bare}/_tollgate/config.json`);
   assert.equal(cfg.status, 200);
   assert.equal(((await cfg.json()) as PageConfig).clientId, 'web-client');
@@ -136,7 +162,8 @@ test('a bad configuration is refused when mounting, naming the setting', () => {
   const bad = (change: Record<string, unknown>, setting: string): void => {
     assert.throws(
       () => createPageMount({ ...config, ...change } as PageConfig),
-      (e: unknown) => e instanceof PageConfigError && e.code === 'PAGE_CONFIG_INVALID' && e.setting === setting,
+      (e: unknown) =>
+        e instanceof PageConfigError && e.code === 'PAGE_CONFIG_INVALID' && e.setting === setting,
       setting,
     );
   };
@@ -147,16 +174,50 @@ test('a bad configuration is refused when mounting, naming the setting', () => {
   bad({ extraAuthorizeParams: { state: 'fixed' } }, 'extraAuthorizeParams.state');
   bad({ extraAuthorizeParams: { prompt: 1 } }, 'extraAuthorizeParams.prompt');
   // The page sends its token only to this server: no absolute or protocol-relative URLs.
-  bad({ endpoints: { ...PETSTORE_ENDPOINTS, private: { method: 'GET', path: 'https://evil.example/pets' } } }, 'endpoints.private.path');
-  bad({ endpoints: { ...PETSTORE_ENDPOINTS, private: { method: 'GET', path: '//evil.example/pets' } } }, 'endpoints.private.path');
-  bad({ endpoints: { ...PETSTORE_ENDPOINTS, public: { method: 'FETCH', path: '/public' } } }, 'endpoints.public.method');
-  bad({ endpoints: { ...PETSTORE_ENDPOINTS, create: { method: 'POST', path: '/pets' } } }, 'endpoints.create.body');
-  assert.throws(() => createPageMount(config, { connectOrigins: ['not an origin'] }), (e: unknown) => e instanceof PageConfigError && e.setting === 'connectOrigins[0]');
+  bad(
+    {
+      endpoints: {
+        ...PETSTORE_ENDPOINTS,
+        private: { method: 'GET', path: 'https://evil.example/pets' },
+      },
+    },
+    'endpoints.private.path',
+  );
+  bad(
+    {
+      endpoints: { ...PETSTORE_ENDPOINTS, private: { method: 'GET', path: '//evil.example/pets' } },
+    },
+    'endpoints.private.path',
+  );
+  bad(
+    { endpoints: { ...PETSTORE_ENDPOINTS, public: { method: 'FETCH', path: '/public' } } },
+    'endpoints.public.method',
+  );
+  bad(
+    { endpoints: { ...PETSTORE_ENDPOINTS, create: { method: 'POST', path: '/pets' } } },
+    'endpoints.create.body',
+  );
+  assert.throws(
+    () => createPageMount(config, { connectOrigins: ['not an origin'] }),
+    (e: unknown) => e instanceof PageConfigError && e.setting === 'connectOrigins[0]',
+  );
 });
 
 test('discovery is found under the issuer with one slash, whether or not the issuer ends with one', () => {
-  assert.equal(discoveryUrl('https://tenant.us.auth0.com/'), 'https://tenant.us.auth0.com/.well-known/openid-configuration');
-  assert.equal(discoveryUrl('https://dev-1.okta.com/oauth2/default'), 'https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration');
-  assert.equal(discoveryUrl('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123'), 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/openid-configuration');
-  assert.equal(discoveryUrl('http://localhost:3000/idp'), 'http://localhost:3000/idp/.well-known/openid-configuration');
+  assert.equal(
+    discoveryUrl('https://tenant.us.auth0.com/'),
+    'https://tenant.us.auth0.com/.well-known/openid-configuration',
+  );
+  assert.equal(
+    discoveryUrl('https://dev-1.okta.com/oauth2/default'),
+    'https://dev-1.okta.com/oauth2/default/.well-known/openid-configuration',
+  );
+  assert.equal(
+    discoveryUrl('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123'),
+    'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/openid-configuration',
+  );
+  assert.equal(
+    discoveryUrl('http://localhost:3000/idp'),
+    'http://localhost:3000/idp/.well-known/openid-configuration',
+  );
 });

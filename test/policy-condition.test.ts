@@ -8,11 +8,12 @@ import { createGateway } from '../src/gateway/gateway.js';
 import { createGatewayServer, type GatewayServer } from '../src/gateway/server.js';
 import { parseApi } from '../src/gateway/openapi.js';
 import type { LambdaHandler } from '../src/gateway/invoke.js';
-import { inCidr } from '../src/gateway/policy-conditions.js';
+import { inCidr } from '../src/aws/policy-conditions.js';
 import { lambdaUri } from './support/apigw.js';
 
 const IMPLICIT_DENY = '{"Message":"User is not authorized to access this resource"}';
-const EXPLICIT_DENY = '{"Message":"User is not authorized to access this resource with an explicit deny"}';
+const EXPLICIT_DENY =
+  '{"Message":"User is not authorized to access this resource with an explicit deny"}';
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 
 const api = parseApi(
@@ -37,8 +38,18 @@ paths:
 );
 
 const ANY = 'arn:aws:execute-api:*';
-const allow = (Condition: unknown): unknown => ({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ANY, Condition });
-const deny = (Condition: unknown): unknown => ({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: ANY, Condition });
+const allow = (Condition: unknown): unknown => ({
+  Effect: 'Allow',
+  Action: 'execute-api:Invoke',
+  Resource: ANY,
+  Condition,
+});
+const deny = (Condition: unknown): unknown => ({
+  Effect: 'Deny',
+  Action: 'execute-api:Invoke',
+  Resource: ANY,
+  Condition,
+});
 const plainAllow = { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ANY };
 
 /** The token names the statements the authorizer returns. */
@@ -49,17 +60,30 @@ const POLICIES: Record<string, unknown[]> = {
   'not-ip-deny': [plainAllow, deny({ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } })],
   'ua-like': [allow({ StringLike: { 'aws:UserAgent': 'tollgate-test/*' } })],
   'ua-not-equals': [allow({ StringNotEquals: { 'aws:UserAgent': ['curl/8', 'wget'] } })],
-  'time-window': [allow({ DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' }, DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' } })],
+  'time-window': [
+    allow({
+      DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' },
+      DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' },
+    }),
+  ],
   'time-past': [allow({ DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } })],
-  'epoch': [allow({ NumericGreaterThanEquals: { 'aws:EpochTime': NOW / 1000 } })],
-  'secure': [allow({ Bool: { 'aws:SecureTransport': 'true' } })],
+  epoch: [allow({ NumericGreaterThanEquals: { 'aws:EpochTime': NOW / 1000 } })],
+  secure: [allow({ Bool: { 'aws:SecureTransport': 'true' } })],
   'no-referer': [allow({ Null: { 'aws:Referer': 'true' } })],
-  'referer-if-exists': [allow({ StringEqualsIfExists: { 'aws:Referer': 'https://app.example.com/' } })],
+  'referer-if-exists': [
+    allow({ StringEqualsIfExists: { 'aws:Referer': 'https://app.example.com/' } }),
+  ],
   'referer-required': [allow({ StringEquals: { 'aws:Referer': 'https://app.example.com/' } })],
   'principal-tag': [allow({ StringEquals: { 'aws:PrincipalTag/team': 'pets' } })],
   'unknown-operator-deny': [plainAllow, deny({ StringMatchesRegex: { 'aws:UserAgent': '.*' } })],
   'policy-variable': [allow({ StringEquals: { 'aws:UserAgent': '${aws:username}' } })],
-  'false-beside-unknown': [allow({ IpAddress: { 'aws:SourceIp': '10.0.0.0/8' }, StringEquals: { 'aws:PrincipalTag/team': 'pets' } }), plainAllow],
+  'false-beside-unknown': [
+    allow({
+      IpAddress: { 'aws:SourceIp': '10.0.0.0/8' },
+      StringEquals: { 'aws:PrincipalTag/team': 'pets' },
+    }),
+    plainAllow,
+  ],
 };
 
 const authorizer: LambdaHandler = async (event: { authorizationToken: string }) => {
@@ -74,14 +98,27 @@ let url: string;
 const logs: Record<string, unknown>[] = [];
 
 before(async () => {
-  const gateway = createGateway({ api, functions: new Map([['auth', authorizer], ['pets', pets]]), now: () => NOW, log: (e) => logs.push(e) });
+  const gateway = createGateway({
+    api,
+    functions: new Map([
+      ['auth', authorizer],
+      ['pets', pets],
+    ]),
+    now: () => NOW,
+    log: (e) => logs.push(e),
+  });
   server = createGatewayServer(gateway);
   ({ url } = await server.listen(0, '127.0.0.1'));
 });
 after(() => server.close());
 
-async function call(token: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; log: Record<string, unknown> | undefined }> {
-  const res = await fetch(`${url}/pets`, { headers: { authorization: token, 'user-agent': 'tollgate-test/1.0', ...headers } });
+async function call(
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; log: Record<string, unknown> | undefined }> {
+  const res = await fetch(`${url}/pets`, {
+    headers: { authorization: token, 'user-agent': 'tollgate-test/1.0', ...headers },
+  });
   const body = await res.text();
   return { status: res.status, body, log: logs.filter((l) => l.event === 'request').at(-1) };
 }
@@ -122,7 +159,10 @@ test('a missing key: Null checks it, ...IfExists passes without it, a plain oper
   assert.equal((await call('no-referer', { referer: 'https://x.example/' })).status, 403);
   assert.equal((await call('referer-if-exists')).status, 200);
   assert.equal((await call('referer-if-exists', { referer: 'https://evil.example/' })).status, 403);
-  assert.equal((await call('referer-if-exists', { referer: 'https://app.example.com/' })).status, 200);
+  assert.equal(
+    (await call('referer-if-exists', { referer: 'https://app.example.com/' })).status,
+    200,
+  );
   assert.equal((await call('referer-required')).status, 403);
 });
 

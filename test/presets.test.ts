@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { ConfigError, configFromEnv } from '../src/config/env.js';
+import { ConfigError, configFromEnv } from '../src/settings/env.js';
 import { createRuntime } from '../src/lambda/runtime.js';
 import { createTokenHandler } from '../src/lambda/token-handler.js';
 import { claimValues } from '../src/core/scopes.js';
@@ -21,11 +21,17 @@ const times = { iat: NOW_S - 60, exp: NOW_S + 3540 };
 
 function runtimeFor(env: Record<string, string>) {
   const logs: Record<string, unknown>[] = [];
-  const rt = createRuntime(configFromEnv({ JWKS_URI: server.url, ...env }), { now: () => NOW_MS, log: (e) => logs.push(e) });
+  const rt = createRuntime(configFromEnv({ JWKS_URI: server.url, ...env }), {
+    now: () => NOW_MS,
+    log: (e) => logs.push(e),
+  });
   return { rt, logs, handle: createTokenHandler(rt) };
 }
 
-async function outcome(rt: ReturnType<typeof runtimeFor>['rt'], payload: Record<string, unknown>): Promise<string> {
+async function outcome(
+  rt: ReturnType<typeof runtimeFor>['rt'],
+  payload: Record<string, unknown>,
+): Promise<string> {
   const d = await rt.verifier.verify(await sign(key, payload as never));
   return d.kind === 'allow' ? 'allow' : `${d.kind}:${d.reason.code}`;
 }
@@ -42,12 +48,38 @@ const AUTH0 = {
 };
 
 test('Auth0: trailing-slash issuer, aud array with the userinfo audience, scope string and RBAC permissions', async () => {
-  const { rt } = runtimeFor({ PRESET: 'auth0', TOKEN_ISSUER: 'https://tollgate-test.eu.auth0.com/', AUDIENCE: 'https://api.example.com', REQUIRED_SCOPES: 'write:pets' });
+  const { rt } = runtimeFor({
+    PRESET: 'auth0',
+    TOKEN_ISSUER: 'https://tollgate-test.eu.auth0.com/',
+    AUDIENCE: 'https://api.example.com',
+    REQUIRED_SCOPES: 'write:pets',
+  });
   assert.equal(await outcome(rt, AUTH0), 'allow', 'write:pets comes from permissions');
-  assert.equal(await outcome(rt, { ...AUTH0, permissions: ['read:pets'] }), 'deny:SCOPE_INSUFFICIENT');
-  assert.equal(await outcome(rt, { ...AUTH0, iss: 'https://tollgate-test.eu.auth0.com' }), 'unauthorized:ISSUER_MISMATCH', 'the issuer without its slash');
-  assert.equal(await outcome(rt, { ...AUTH0, aud: ['https://tollgate-test.eu.auth0.com/userinfo'] }), 'unauthorized:AUDIENCE_MISMATCH', 'a userinfo-only token');
-  assert.throws(() => configFromEnv({ PRESET: 'auth0', TOKEN_ISSUER: 'https://tollgate-test.eu.auth0.com', AUDIENCE: 'x', JWKS_URI: server.url }), (e: Error) => e instanceof ConfigError && e.setting === 'TOKEN_ISSUER' && /trailing slash/.test(e.message));
+  assert.equal(
+    await outcome(rt, { ...AUTH0, permissions: ['read:pets'] }),
+    'deny:SCOPE_INSUFFICIENT',
+  );
+  assert.equal(
+    await outcome(rt, { ...AUTH0, iss: 'https://tollgate-test.eu.auth0.com' }),
+    'unauthorized:ISSUER_MISMATCH',
+    'the issuer without its slash',
+  );
+  assert.equal(
+    await outcome(rt, { ...AUTH0, aud: ['https://tollgate-test.eu.auth0.com/userinfo'] }),
+    'unauthorized:AUDIENCE_MISMATCH',
+    'a userinfo-only token',
+  );
+  assert.throws(
+    () =>
+      configFromEnv({
+        PRESET: 'auth0',
+        TOKEN_ISSUER: 'https://tollgate-test.eu.auth0.com',
+        AUDIENCE: 'x',
+        JWKS_URI: server.url,
+      }),
+    (e: Error) =>
+      e instanceof ConfigError && e.setting === 'TOKEN_ISSUER' && /trailing slash/.test(e.message),
+  );
 });
 
 const POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
@@ -66,21 +98,62 @@ const COGNITO_ACCESS = {
   username: 'alice',
   ...times,
 };
-const COGNITO_ID = { ...COGNITO_ACCESS, token_use: 'id', aud: '1example23456789', client_id: undefined, scope: undefined, email: 'alice@example.com' };
+const COGNITO_ID = {
+  ...COGNITO_ACCESS,
+  token_use: 'id',
+  aud: '1example23456789',
+  client_id: undefined,
+  scope: undefined,
+  email: 'alice@example.com',
+};
 
 test('Amazon Cognito: access tokens by client_id and token_use, cognito:groups; ID tokens only when asked for', async () => {
-  const { rt } = runtimeFor({ PRESET: 'cognito', TOKEN_ISSUER: POOL, AUDIENCE: '1example23456789', REQUIRED_SCOPES: 'pets/read' });
+  const { rt } = runtimeFor({
+    PRESET: 'cognito',
+    TOKEN_ISSUER: POOL,
+    AUDIENCE: '1example23456789',
+    REQUIRED_SCOPES: 'pets/read',
+  });
   assert.equal(await outcome(rt, COGNITO_ACCESS), 'allow');
-  assert.equal(await outcome(rt, COGNITO_ID), 'unauthorized:CLAIM_INVALID', 'an ID token is not an access token');
-  assert.equal(await outcome(rt, { ...COGNITO_ACCESS, client_id: 'another-app-client' }), 'unauthorized:AUDIENCE_MISMATCH');
-  assert.equal(await outcome(rt, { ...COGNITO_ACCESS, client_id: undefined, aud: '1example23456789' }), 'unauthorized:AUDIENCE_MISMATCH', 'access tokens are matched by client_id only');
+  assert.equal(
+    await outcome(rt, COGNITO_ID),
+    'unauthorized:CLAIM_INVALID',
+    'an ID token is not an access token',
+  );
+  assert.equal(
+    await outcome(rt, { ...COGNITO_ACCESS, client_id: 'another-app-client' }),
+    'unauthorized:AUDIENCE_MISMATCH',
+  );
+  assert.equal(
+    await outcome(rt, { ...COGNITO_ACCESS, client_id: undefined, aud: '1example23456789' }),
+    'unauthorized:AUDIENCE_MISMATCH',
+    'access tokens are matched by client_id only',
+  );
   assert.deepEqual([...claimValues(COGNITO_ACCESS, rt.config.groupClaims)], ['admins', 'staff']);
 
-  const id = runtimeFor({ PRESET: 'cognito', TOKEN_USE: 'id', TOKEN_ISSUER: POOL, AUDIENCE: '1example23456789' }).rt;
+  const id = runtimeFor({
+    PRESET: 'cognito',
+    TOKEN_USE: 'id',
+    TOKEN_ISSUER: POOL,
+    AUDIENCE: '1example23456789',
+  }).rt;
   assert.equal(await outcome(id, COGNITO_ID), 'allow');
   assert.equal(await outcome(id, COGNITO_ACCESS), 'unauthorized:CLAIM_INVALID');
-  assert.throws(() => configFromEnv({ PRESET: 'cognito', TOKEN_ISSUER: `${POOL}/`, AUDIENCE: 'x', JWKS_URI: server.url }), /without a trailing slash/);
-  assert.throws(() => configFromEnv({ TOKEN_USE: 'id', TOKEN_ISSUER: POOL, AUDIENCE: 'x', JWKS_URI: server.url }), /only to PRESET=cognito/);
+  assert.throws(
+    () =>
+      configFromEnv({
+        PRESET: 'cognito',
+        TOKEN_ISSUER: `${POOL}/`,
+        AUDIENCE: 'x',
+        JWKS_URI: server.url,
+      }),
+    /without a trailing slash/,
+  );
+  assert.throws(
+    () =>
+      configFromEnv({ TOKEN_USE: 'id', TOKEN_ISSUER: POOL, AUDIENCE: 'x', JWKS_URI: server.url }),
+    /only to PRESET=cognito/,
+  );
 });
 
 const OKTA = {
@@ -98,10 +171,19 @@ const OKTA = {
 };
 
 test('Okta: custom authorization server issuer, scp array, groups', async () => {
-  const { rt } = runtimeFor({ PRESET: 'okta', TOKEN_ISSUER: 'https://dev-12345678.okta.com/oauth2/default', AUDIENCE: 'api://default', REQUIRED_SCOPES: 'read:pets' });
+  const { rt } = runtimeFor({
+    PRESET: 'okta',
+    TOKEN_ISSUER: 'https://dev-12345678.okta.com/oauth2/default',
+    AUDIENCE: 'api://default',
+    REQUIRED_SCOPES: 'read:pets',
+  });
   assert.equal(await outcome(rt, OKTA), 'allow');
   assert.equal(await outcome(rt, { ...OKTA, scp: ['openid'] }), 'deny:SCOPE_INSUFFICIENT');
-  assert.equal(await outcome(rt, { ...OKTA, scope: 'read:pets', scp: ['openid'] }), 'deny:SCOPE_INSUFFICIENT', 'Okta grants through scp only');
+  assert.equal(
+    await outcome(rt, { ...OKTA, scope: 'read:pets', scp: ['openid'] }),
+    'deny:SCOPE_INSUFFICIENT',
+    'Okta grants through scp only',
+  );
   assert.deepEqual([...claimValues(OKTA, rt.config.groupClaims)], ['Everyone', 'PetAdmins']);
 });
 
@@ -123,22 +205,69 @@ const ENTRA = {
 };
 
 test('Microsoft Entra ID: v2 issuer, scp as a space-delimited string, roles as groups', async () => {
-  const { rt } = runtimeFor({ PRESET: 'entra', TOKEN_ISSUER: `https://login.microsoftonline.com/${TENANT}/v2.0`, AUDIENCE: ENTRA.aud, REQUIRED_SCOPES: 'Pets.Write' });
+  const { rt } = runtimeFor({
+    PRESET: 'entra',
+    TOKEN_ISSUER: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+    AUDIENCE: ENTRA.aud,
+    REQUIRED_SCOPES: 'Pets.Write',
+  });
   assert.equal(await outcome(rt, ENTRA), 'allow');
-  assert.equal(await outcome(rt, { ...ENTRA, iss: `https://sts.windows.net/${TENANT}/` }), 'unauthorized:ISSUER_MISMATCH', 'a v1 token for a v2 configuration');
+  assert.equal(
+    await outcome(rt, { ...ENTRA, iss: `https://sts.windows.net/${TENANT}/` }),
+    'unauthorized:ISSUER_MISMATCH',
+    'a v1 token for a v2 configuration',
+  );
   assert.deepEqual([...claimValues(ENTRA, rt.config.groupClaims)], ['Pets.Admin']);
-  assert.throws(() => configFromEnv({ PRESET: 'entra', TOKEN_ISSUER: `https://login.microsoftonline.com/${TENANT}`, AUDIENCE: 'x', JWKS_URI: server.url }), /v2\.0/);
+  assert.throws(
+    () =>
+      configFromEnv({
+        PRESET: 'entra',
+        TOKEN_ISSUER: `https://login.microsoftonline.com/${TENANT}`,
+        AUDIENCE: 'x',
+        JWKS_URI: server.url,
+      }),
+    /v2\.0/,
+  );
 });
 
 test('context claims can be renamed, Cognito groups included; usageIdentifierKey from a claim', async () => {
   const { handle } = runtimeFor({
-    PRESET: 'cognito', TOKEN_ISSUER: POOL, AUDIENCE: '1example23456789',
-    CONTEXT_CLAIMS: 'username=user,cognito:groups=groups,scope', USAGE_IDENTIFIER_CLAIM: 'client_id',
+    PRESET: 'cognito',
+    TOKEN_ISSUER: POOL,
+    AUDIENCE: '1example23456789',
+    CONTEXT_CLAIMS: 'username=user,cognito:groups=groups,scope',
+    USAGE_IDENTIFIER_CLAIM: 'client_id',
   });
-  const event: APIGatewayTokenAuthorizerEvent = { type: 'TOKEN', authorizationToken: `Bearer ${await sign(key, COGNITO_ACCESS as never)}`, methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/pets' };
+  const event: APIGatewayTokenAuthorizerEvent = {
+    type: 'TOKEN',
+    authorizationToken: `Bearer ${await sign(key, COGNITO_ACCESS as never)}`,
+    methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/pets',
+  };
   const result = await handle(event);
-  assert.deepEqual(result.context, { user: 'alice', groups: 'admins staff', scope: 'aws.cognito.signin.user.admin pets/read' });
+  assert.deepEqual(result.context, {
+    user: 'alice',
+    groups: 'admins staff',
+    scope: 'aws.cognito.signin.user.admin pets/read',
+  });
   assert.equal(result.usageIdentifierKey, '1example23456789');
-  assert.throws(() => configFromEnv({ TOKEN_ISSUER: POOL, AUDIENCE: 'x', JWKS_URI: server.url, CONTEXT_CLAIMS: 'a=b=c' }), /CLAIM or CLAIM=NAME/);
-  assert.throws(() => configFromEnv({ TOKEN_ISSUER: POOL, AUDIENCE: 'x', JWKS_URI: server.url, CONTEXT_CLAIMS: 'sub=principalId' }), /reserves/);
+  assert.throws(
+    () =>
+      configFromEnv({
+        TOKEN_ISSUER: POOL,
+        AUDIENCE: 'x',
+        JWKS_URI: server.url,
+        CONTEXT_CLAIMS: 'a=b=c',
+      }),
+    /CLAIM or CLAIM=NAME/,
+  );
+  assert.throws(
+    () =>
+      configFromEnv({
+        TOKEN_ISSUER: POOL,
+        AUDIENCE: 'x',
+        JWKS_URI: server.url,
+        CONTEXT_CLAIMS: 'sub=principalId',
+      }),
+    /reserves/,
+  );
 });

@@ -7,12 +7,18 @@ import { dirname, join, normalize } from 'node:path';
 import { parse } from 'yaml';
 import { repoPath, ROOT } from './support/paths.js';
 
-const DOCS = ['README.md', ...readdirSync(repoPath('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(repoPath('docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = (file: string): string => readFileSync(repoPath(file), 'utf8');
 const README = text('README.md');
 
 // Paths into the repository as the documents write them: from a top-level folder of the repository.
-const TRACKED = /(?<![\w./-])((?:examples|docs|src|deploy|scripts|bench|schema|test|web|bin|\.ci)\/[\w./@-]*[\w/])/g;
+const TRACKED =
+  /(?<![\w./-])((?:examples|docs|src|deploy|scripts|bench|schema|test|web|bin|\.ci)\/[\w./@-]*[\w/])/g;
 // Built, created by the reader, or spelled with a placeholder: not files of the repository.
 const NOT_A_FILE = /[*{}<>]|^(?:dist|node_modules)\//;
 
@@ -28,7 +34,11 @@ function referencedPaths(file: string): string[] {
     if (OTHER_REPOSITORY.test(paragraph)) continue;
     for (const m of paragraph.matchAll(TRACKED)) {
       const path = m[1]!.replace(/[.]$/, '');
-      if (!NOT_A_FILE.test(path) && (FILE_NAME.test(path) || existsSync(join(ROOT, path)) || !/\.[a-z]+$/i.test(path))) found.add(path);
+      if (
+        !NOT_A_FILE.test(path) &&
+        (FILE_NAME.test(path) || existsSync(join(ROOT, path)) || !/\.[a-z]+$/i.test(path))
+      )
+        found.add(path);
     }
   }
   return [...found];
@@ -45,10 +55,14 @@ function linkedPaths(file: string): string[] {
 test('every repository file the README and docs/*.md name or link exists', () => {
   const missing: string[] = [];
   for (const file of DOCS) {
-    for (const path of [...referencedPaths(file), ...linkedPaths(file)]) if (!existsSync(join(ROOT, path))) missing.push(`${file}: ${path}`);
+    for (const path of [...referencedPaths(file), ...linkedPaths(file)])
+      if (!existsSync(join(ROOT, path))) missing.push(`${file}: ${path}`);
   }
   assert.deepEqual(missing, []);
-  assert.ok(referencedPaths('README.md').includes('examples/serve.config.yaml'), 'the reference finder finds the README\'s paths');
+  assert.ok(
+    referencedPaths('README.md').includes('examples/serve.config.yaml'),
+    "the reference finder finds the README's paths",
+  );
 });
 
 test('every npm script the README and docs/*.md run is in package.json', () => {
@@ -65,26 +79,41 @@ test('every npm script the README and docs/*.md run is in package.json', () => {
 
 /** The row of the Performance table whose first cell is `stack`: its other cells as numbers. */
 function performanceRow(stack: string): number[] {
-  const row = README.split('\n').find((line) => line.startsWith('|') && line.split('|')[1]!.trim() === stack);
+  const row = README.split('\n').find(
+    (line) => line.startsWith('|') && line.split('|')[1]!.trim() === stack,
+  );
   assert.ok(row, `the Performance table has a row for ${stack}`);
-  return row.split('|').slice(2, -1).map((cell) => Number(cell.trim()));
+  return row
+    .split('|')
+    .slice(2, -1)
+    .map((cell) => Number(cell.trim()));
 }
 
 test('the figures "Why" gives are the ones the Performance table measured', () => {
   const why = README.slice(README.indexOf('## Why'), README.indexOf('## Quick start'));
-  const header = README.split('\n').find((line) => line.startsWith('| Stack |'))!.split('|').slice(2, -1).map((c) => c.trim());
+  const header = README.split('\n')
+    .find((line) => line.startsWith('| Stack |'))!
+    .split('|')
+    .slice(2, -1)
+    .map((c) => c.trim());
   const column = (name: string): number => header.findIndex((h) => h.startsWith(name));
   const sample = performanceRow('jsonwebtoken + jwks-rsa (Auth0 sample)');
   const tollgate = performanceRow('Tollgate');
-  const [, sampleKb, sampleRatio] = /is a (\d+) KB bundle that verifies distinct\s+RS256 tokens at ([\d.]+)x/.exec(why) ?? [];
-  assert.equal(Number(sampleRatio), sample[column('RS256 distinct')], 'the Auth0 sample\'s ratio');
-  assert.equal(Number(sampleKb), Math.round(sample[column('KB loaded')]!), 'the Auth0 sample\'s size');
+  const [, sampleKb, sampleRatio] =
+    /is a (\d+) KB bundle that verifies distinct\s+RS256 tokens at ([\d.]+)x/.exec(why) ?? [];
+  assert.equal(Number(sampleRatio), sample[column('RS256 distinct')], "the Auth0 sample's ratio");
+  assert.equal(
+    Number(sampleKb),
+    Math.round(sample[column('KB loaded')]!),
+    "the Auth0 sample's size",
+  );
   const [, ownKb] = /its cold start loads one (\d+) KB file/.exec(why) ?? [];
   assert.equal(Number(ownKb), Math.round(tollgate[column('KB loaded')]!), "Tollgate's own size");
 });
 
 test('the rules file the README names for npm start is the one examples/serve.config.yaml serves', () => {
-  const start = (JSON.parse(text('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+  const start = (JSON.parse(text('package.json')) as { scripts: Record<string, string> }).scripts
+    .start!;
   const configPath = /--config (\S+)/.exec(start)![1]!;
   const config = parse(text(configPath)) as { rules: string };
   const served = normalize(join(dirname(configPath), config.rules));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type RunningServer } from '../src/cli/serve-command.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { lambdaUri } from './support/apigw.js';
 import { repoPath } from './support/paths.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
@@ -23,7 +23,10 @@ before(async () => {
   process.env.TOLLGATE_HOME = join(dir, '.tollgate');
   key = generateKey('RS256');
   jwks = await startJwksServer([key.jwk]);
-  writeFileSync(join(dir, 'backend.mjs'), `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ path: event.path, principal: event.requestContext.authorizer?.principalId ?? null }) });\n`);
+  writeFileSync(
+    join(dir, 'backend.mjs'),
+    `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ path: event.path, principal: event.requestContext.authorizer?.principalId ?? null }) });\n`,
+  );
 });
 after(async () => {
   await jwks.close();
@@ -32,7 +35,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const fixture = (...parts: string[]): string => repoPath('test', 'fixtures', 'third-party', ...parts);
+const fixture = (...parts: string[]): string =>
+  repoPath('test', 'fixtures', 'third-party', ...parts);
 
 /** A REST API whose routes all use one TOKEN authorizer, function `auth`, cached for `ttl` seconds. */
 function apiDocument(ttl: number): string {
@@ -69,7 +73,11 @@ interface Started {
 }
 
 /** serve with a config file declaring the authorizer function `auth` as given (YAML lines under it). */
-async function start(authYaml: string, ttl = 3600, backend = './backend.mjs#handler'): Promise<Started> {
+async function start(
+  authYaml: string,
+  ttl = 3600,
+  backend = './backend.mjs#handler',
+): Promise<Started> {
   const config = join(dir, `serve-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(
     config,
@@ -88,7 +96,11 @@ ${authYaml
   );
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
-  const server = await serve({ config, port: '0' }, (l) => stderr.push(l), (e) => lines.push(e));
+  const server = await serve(
+    { config, port: '0' },
+    (l) => stderr.push(l),
+    (e) => lines.push(e),
+  );
   return { server, lines, stderr };
 }
 
@@ -100,24 +112,53 @@ environment:
   TOKEN_ISSUER: ${ISSUER}
   AUDIENCE: ${AUDIENCE}`;
 
-const get = async (url: string, token?: string, method = 'GET'): Promise<number> => (await fetch(url, { method, headers: token ? { authorization: token } : {} })).status;
+const get = async (url: string, token?: string, method = 'GET'): Promise<number> =>
+  (await fetch(url, { method, headers: token ? { authorization: token } : {} })).status;
 
 test('Auth0-shaped authorizer, no runtime declared (nodejs22.x): 401 bad token, 200 good, 403 on a second route from its cached exact-ARN policy', async () => {
   const { server, lines, stderr } = await start(auth0Yaml());
   try {
     assert.ok(
-      stderr.some((l) => l.includes('function auth (nodejs22.x)') && l.includes('Runtime.CallbackHandlerDeprecated')),
+      stderr.some(
+        (l) =>
+          l.includes('function auth (nodejs22.x)') &&
+          l.includes('Runtime.CallbackHandlerDeprecated'),
+      ),
       'a warning at start: the (event, context, callback) handler would be refused on nodejs24.x',
     );
     const now = Math.floor(Date.now() / 1000);
-    const good = await sign(key, { iss: ISSUER, aud: AUDIENCE, sub: 'auth0|alice', iat: now, exp: now + 600, scope: 'read:pets' });
-    const expired = await sign(key, { iss: ISSUER, aud: AUDIENCE, sub: 'auth0|alice', iat: now - 7200, exp: now - 3600 });
-    assert.equal(await get(`${server.url}/pets`, `Bearer ${expired}`), 401, 'context.fail("Unauthorized") is a 401');
+    const good = await sign(key, {
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'auth0|alice',
+      iat: now,
+      exp: now + 600,
+      scope: 'read:pets',
+    });
+    const expired = await sign(key, {
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'auth0|alice',
+      iat: now - 7200,
+      exp: now - 3600,
+    });
+    assert.equal(
+      await get(`${server.url}/pets`, `Bearer ${expired}`),
+      401,
+      'context.fail("Unauthorized") is a 401',
+    );
     assert.equal(await get(`${server.url}/pets`, 'Basic nope'), 401);
     const failLine = lines.find((l) => l.event === 'function_runtime_warning');
-    assert.match(String(failLine?.message), /context\.fail\(\) is called: nodejs24\.x has no context\.fail/);
+    assert.match(
+      String(failLine?.message),
+      /context\.fail\(\) is called: nodejs24\.x has no context\.fail/,
+    );
     assert.equal(await get(`${server.url}/pets`, `Bearer ${good}`), 200);
-    assert.equal(await get(`${server.url}/pets/1`, `Bearer ${good}`), 403, 'the cached policy allows only GET /pets');
+    assert.equal(
+      await get(`${server.url}/pets/1`, `Bearer ${good}`),
+      403,
+      'the cached policy allows only GET /pets',
+    );
     const stale = lines.find((l) => l.event === 'stale_cached_policy');
     assert.ok(stale, 'the stale-policy explanation is logged');
     assert.match(String(stale!.explanation), /allows only what it was issued for .*GET\/pets/);
@@ -129,7 +170,10 @@ test('Auth0-shaped authorizer, no runtime declared (nodejs22.x): 401 bad token, 
 test('Auth0-shaped authorizer declared nodejs24.x: refused at start with AWS reason and the fix', async () => {
   await assert.rejects(start(auth0Yaml('nodejs24.x')), (error: Error) => {
     assert.ok(error instanceof UsageError);
-    assert.match(error.message, /^auth: cannot load .*auth0-style\/index: Runtime\.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24\./);
+    assert.match(
+      error.message,
+      /^auth: cannot load .*auth0-style\/index: Runtime\.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24\./,
+    );
     assert.match(error.message, /fix: declare the handler as async \(event, context\)/);
     assert.doesNotMatch(error.message, /\n/, 'one line');
     return true;
@@ -137,13 +181,20 @@ test('Auth0-shaped authorizer declared nodejs24.x: refused at start with AWS rea
 });
 
 test('blueprint-shaped authorizer (callback, AuthPolicy): 200 or 403 per route as its policy says', async () => {
-  const { server, lines } = await start(`handler: ${fixture('blueprint-style', 'index.js')}#handler\nruntime: nodejs20.x`, 0);
+  const { server, lines } = await start(
+    `handler: ${fixture('blueprint-style', 'index.js')}#handler\nruntime: nodejs20.x`,
+    0,
+  );
   try {
     assert.equal(await get(`${server.url}/pets`, 'Bearer reader'), 200);
     assert.equal(await get(`${server.url}/pets/7`, 'Bearer reader'), 200);
     assert.equal(await get(`${server.url}/pets`, 'Bearer reader', 'POST'), 403);
     assert.equal(await get(`${server.url}/pets`, 'Bearer admin', 'POST'), 200);
-    assert.equal(await get(`${server.url}/pets`, 'Bearer stranger'), 401, 'callback("Unauthorized") is a 401');
+    assert.equal(
+      await get(`${server.url}/pets`, 'Bearer stranger'),
+      401,
+      'callback("Unauthorized") is a 401',
+    );
     assert.ok(lines.some((l) => l.event === 'request' && l.principal === 'user|reader'));
   } finally {
     await server.close();
@@ -151,7 +202,10 @@ test('blueprint-shaped authorizer (callback, AuthPolicy): 200 or 403 per route a
 });
 
 test('a CommonJS exports.default handler loads as index.default and #default (nodejs22.x), not on nodejs24.x, which imports it', async () => {
-  for (const handler of [fixture('default-export', 'index.default'), `${fixture('default-export', 'index.js')}#default`]) {
+  for (const handler of [
+    fixture('default-export', 'index.default'),
+    `${fixture('default-export', 'index.js')}#default`,
+  ]) {
     const { server } = await start(`handler: ${handler}`, 0);
     try {
       assert.equal(await get(`${server.url}/pets`, 'Bearer let-me-in'), 200, handler);
@@ -160,13 +214,25 @@ test('a CommonJS exports.default handler loads as index.default and #default (no
       await server.close();
     }
   }
-  await assert.rejects(start(`handler: ${fixture('default-export', 'index.default')}\nruntime: nodejs24.x`, 0), /Runtime\.HandlerNotFound: .*index\.default is not a function/);
-  await assert.rejects(start(`handler: ${fixture('default-export', 'index.missing')}`, 0), /Runtime\.HandlerNotFound: .*index\.missing is undefined or not exported/);
+  await assert.rejects(
+    start(`handler: ${fixture('default-export', 'index.default')}\nruntime: nodejs24.x`, 0),
+    /Runtime\.HandlerNotFound: .*index\.default is not a function/,
+  );
+  await assert.rejects(
+    start(`handler: ${fixture('default-export', 'index.missing')}`, 0),
+    /Runtime\.HandlerNotFound: .*index\.missing is undefined or not exported/,
+  );
 });
 
 test('serve.functions checks runtime and memorySize with the position of the mistake', async () => {
-  await assert.rejects(start(`handler: ${fixture('default-export', 'index.default')}\nruntime: nodejs18.x`), /serve\.functions\.auth\.runtime.*must be one of nodejs20\.x, nodejs22\.x, nodejs24\.x/);
-  await assert.rejects(start(`handler: ${fixture('default-export', 'index.default')}\nmemorySize: 64`), /memorySize.*from 128 to 10240/);
+  await assert.rejects(
+    start(`handler: ${fixture('default-export', 'index.default')}\nruntime: nodejs18.x`),
+    /serve\.functions\.auth\.runtime.*must be one of nodejs20\.x, nodejs22\.x, nodejs24\.x/,
+  );
+  await assert.rejects(
+    start(`handler: ${fixture('default-export', 'index.default')}\nmemorySize: 64`),
+    /memorySize.*from 128 to 10240/,
+  );
 });
 
 test('issue 10, item 9: a function past its memorySize fails as Lambda (Runtime.OutOfMemory): authorizer 500, proxy 502, a fresh sandbox, the gateway stays small', async () => {
@@ -183,24 +249,44 @@ export const handler = async (event) => {
   const before = process.memoryUsage().rss;
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-  const { server, lines } = await start(`handler: ${join(dir, 'hog.mjs')}#handler\nmemorySize: 128`, 0);
+  const { server, lines } = await start(
+    `handler: ${join(dir, 'hog.mjs')}#handler\nmemorySize: 128`,
+    0,
+  );
   try {
     const hogged = await fetch(`${server.url}/pets`, { headers: { authorization: 'hog' } });
-    assert.equal(hogged.status, 500, 'an authorizer out of memory is an AuthorizerConfigurationException');
+    assert.equal(
+      hogged.status,
+      500,
+      'an authorizer out of memory is an AuthorizerConfigurationException',
+    );
     assert.equal(hogged.headers.get('x-amzn-errortype'), 'AuthorizerConfigurationException');
     const crash = lines.find((l) => l.event === 'function_crashed' && l.function === 'auth');
     assert.match(String(crash?.message), /^Runtime\.OutOfMemory: .*memorySize \(128 MB\)/);
-    assert.equal(await get(`${server.url}/pets`, 'fine'), 200, 'the next request gets a fresh sandbox');
+    assert.equal(
+      await get(`${server.url}/pets`, 'fine'),
+      200,
+      'the next request gets a fresh sandbox',
+    );
   } finally {
     await server.close();
   }
-  const proxied = await start(`handler: ${fixture('default-export', 'index.default')}`, 0, './hog.mjs#handler');
+  const proxied = await start(
+    `handler: ${fixture('default-export', 'index.default')}`,
+    0,
+    './hog.mjs#handler',
+  );
   try {
-    const hogged = await fetch(`${proxied.server.url}/pets/hog`, { headers: { authorization: 'let-me-in' } });
+    const hogged = await fetch(`${proxied.server.url}/pets/hog`, {
+      headers: { authorization: 'let-me-in' },
+    });
     assert.equal(hogged.status, 502, 'a proxy integration out of memory is a 502');
     assert.deepEqual(await hogged.json(), { message: 'Internal server error' });
     assert.equal(await get(`${proxied.server.url}/pets/1`, 'let-me-in'), 200);
-    assert.ok(peak - before < 400 * 1024 * 1024, `the process grew ${Math.round((peak - before) / 1048576)} MB, bounded by the function's 128 MB heap`);
+    assert.ok(
+      peak - before < 400 * 1024 * 1024,
+      `the process grew ${Math.round((peak - before) / 1048576)} MB, bounded by the function's 128 MB heap`,
+    );
   } finally {
     clearInterval(sampler);
     await proxied.server.close();
@@ -209,18 +295,51 @@ export const handler = async (event) => {
 
 test('tollgate invoke --handler runs Lambda-form handlers with the declared --runtime', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), 'invoke', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(dir, '.tollgate') } });
-  const allowed = run('--handler', fixture('default-export', 'index.default'), '--token', 'let-me-in');
+    spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), 'invoke', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(dir, '.tollgate') },
+    });
+  const allowed = run(
+    '--handler',
+    fixture('default-export', 'index.default'),
+    '--token',
+    'let-me-in',
+  );
   assert.equal(allowed.status, 0, allowed.stderr);
   assert.equal((JSON.parse(allowed.stdout) as { principalId: string }).principalId, 'me');
-  const refused = run('--handler', fixture('blueprint-style', 'index.handler'), '--token', 'stranger', '--runtime', 'nodejs20.x');
+  const refused = run(
+    '--handler',
+    fixture('blueprint-style', 'index.handler'),
+    '--token',
+    'stranger',
+    '--runtime',
+    'nodejs20.x',
+  );
   assert.equal(refused.stdout.trim(), 'Unauthorized', 'callback("Unauthorized")');
   assert.equal(refused.status, 4);
   assert.match(refused.stderr, /nodejs20\.x: the handler takes a callback/);
-  const on24 = run('--handler', fixture('blueprint-style', 'index.handler'), '--token', 'reader', '--runtime', 'nodejs24.x');
+  const on24 = run(
+    '--handler',
+    fixture('blueprint-style', 'index.handler'),
+    '--token',
+    'reader',
+    '--runtime',
+    'nodejs24.x',
+  );
   assert.equal(on24.status, 2);
-  assert.match(on24.stderr, /Runtime\.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24/);
-  const bad = run('--handler', fixture('default-export', 'index.default'), '--token', 'x', '--runtime', 'nodejs18.x');
+  assert.match(
+    on24.stderr,
+    /Runtime\.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node\.js 24/,
+  );
+  const bad = run(
+    '--handler',
+    fixture('default-export', 'index.default'),
+    '--token',
+    'x',
+    '--runtime',
+    'nodejs18.x',
+  );
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--runtime must be one of nodejs20\.x, nodejs22\.x, nodejs24\.x/);
 });

@@ -11,7 +11,7 @@ import { createGatewayServer } from '../src/gateway/server.js';
 import { parseApi } from '../src/gateway/openapi.js';
 import { startFunctionWorker } from '../src/gateway/function-worker.js';
 import { serve } from '../src/cli/serve-command.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { mintDevToken } from '../src/cli/token-command.js';
 import { lambdaUri } from './support/apigw.js';
 
@@ -44,16 +44,39 @@ export async function handler(event) {
   return { statusCode: 200, body: JSON.stringify({ own: process.env.OWN_SETTING ?? null, calls, remaining: typeof arguments[1].getRemainingTimeInMillis() }) };
 }`,
   );
-  const worker = startFunctionWorker({ name: 'w', file: module, exportName: 'handler', environment: { OWN_SETTING: 'only-here' } });
+  const worker = startFunctionWorker({
+    name: 'w',
+    file: module,
+    exportName: 'handler',
+    environment: { OWN_SETTING: 'only-here' },
+  });
   await worker.ready();
-  const api = parseApi(`openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('w')}' }\n`, 'api.yaml');
+  const api = parseApi(
+    `openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('w')}' }\n`,
+    'api.yaml',
+  );
   // The request after the hang pays for the ping (250 ms) and a new sandbox: a budget that covers both.
-  const server = createGatewayServer(createGateway({ api, functions: new Map([['w', worker.handler]]), integrationTimeoutMs: 2000, log: () => {} }));
+  const server = createGatewayServer(
+    createGateway({
+      api,
+      functions: new Map([['w', worker.handler]]),
+      integrationTimeoutMs: 2000,
+      log: () => {},
+    }),
+  );
   const { url } = await server.listen(0);
   try {
-    const first = (await (await fetch(`${url}/a`)).json()) as { own: string; calls: number; remaining: string };
+    const first = (await (await fetch(`${url}/a`)).json()) as {
+      own: string;
+      calls: number;
+      remaining: string;
+    };
     assert.deepEqual(first, { own: 'only-here', calls: 1, remaining: 'number' });
-    assert.equal(process.env.OWN_SETTING, undefined, "the function's variables stay in its sandbox");
+    assert.equal(
+      process.env.OWN_SETTING,
+      undefined,
+      "the function's variables stay in its sandbox",
+    );
     const spin = await fetch(`${url}/spin`);
     assert.equal(spin.status, 504, 'a function past its timeout is an integration timeout');
     const after = (await (await fetch(`${url}/a`)).json()) as { calls: number };
@@ -65,8 +88,14 @@ export async function handler(event) {
 });
 
 test('serve --watch reloads a function when its file changes; --verbose logs the authorizer event and result', async () => {
-  const backend = file('watched.mjs', `export const handler = async () => ({ statusCode: 200, body: 'v1' });\n`);
-  const authorizer = file('allow-all.mjs', `export const handler = async (event) => ({ principalId: 'p', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: event.methodArn.split('/')[0] + '/*' }] } });\n`);
+  const backend = file(
+    'watched.mjs',
+    `export const handler = async () => ({ statusCode: 200, body: 'v1' });\n`,
+  );
+  const authorizer = file(
+    'allow-all.mjs',
+    `export const handler = async (event) => ({ principalId: 'p', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: event.methodArn.split('/')[0] + '/*' }] } });\n`,
+  );
   const api = file(
     'watch-api.yaml',
     `openapi: 3.0.1
@@ -86,15 +115,29 @@ paths:
 `,
   );
   const lines: Record<string, unknown>[] = [];
-  const running = await serve({ api, function: [`watched=${backend}`, `auth=${authorizer}`], port: '0', watch: true, verbose: true }, () => {}, (e) => lines.push(e));
+  const running = await serve(
+    {
+      api,
+      function: [`watched=${backend}`, `auth=${authorizer}`],
+      port: '0',
+      watch: true,
+      verbose: true,
+    },
+    () => {},
+    (e) => lines.push(e),
+  );
   try {
-    const get = async (): Promise<string> => (await fetch(`${running.url}/v`, { headers: { authorization: 'anything' } })).text();
+    const get = async (): Promise<string> =>
+      (await fetch(`${running.url}/v`, { headers: { authorization: 'anything' } })).text();
     assert.equal(await get(), 'v1');
     const verbose = lines.find((l) => l.event === 'authorizer');
     assert.ok(verbose, 'an authorizer line');
     assert.equal((verbose!.authorizerEvent as { type: string }).type, 'TOKEN');
     assert.equal((verbose!.authorizerResult as { principalId: string }).principalId, 'p');
-    writeFileSync(backend, `export const handler = async () => ({ statusCode: 200, body: 'v2' });\n`);
+    writeFileSync(
+      backend,
+      `export const handler = async () => ({ statusCode: 200, body: 'v2' });\n`,
+    );
     let body = 'v1';
     for (let i = 0; i < 100 && body !== 'v2'; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -136,27 +179,59 @@ paths:
         - { name: dev, value: local-development-key-01 }
 `,
   );
-  const running = await serve({ config, port: '0' }, () => {}, () => {});
+  const running = await serve(
+    { config, port: '0' },
+    () => {},
+    () => {},
+  );
   try {
-    const call = (key?: string): Promise<Response> => fetch(`${running.url}/metered`, { headers: key ? { 'x-api-key': key } : {} });
+    const call = (key?: string): Promise<Response> =>
+      fetch(`${running.url}/metered`, { headers: key ? { 'x-api-key': key } : {} });
     const none = await call();
     assert.deepEqual([none.status, await none.text()], [403, '{"message":"Forbidden"}']);
     assert.equal((await call('not-a-key-of-any-plan-00')).status, 403);
     assert.equal((await call('local-development-key-01')).status, 200);
     assert.equal((await call('local-development-key-01')).status, 200);
     const throttled = await call('local-development-key-01');
-    assert.deepEqual([throttled.status, await throttled.text()], [429, '{"message":"Too Many Requests"}']);
+    assert.deepEqual(
+      [throttled.status, await throttled.text()],
+      [429, '{"message":"Too Many Requests"}'],
+    );
   } finally {
     await running.close();
   }
-  const bad = file('bad.config.yaml', `serve:\n  api: ./keys-api.yaml\n  usagePlans:\n    - name: x\n      apiKeys: [{ name: k, value: short }]\n`);
-  await assert.rejects(serve({ config: bad, port: '0' }, () => {}, () => {}), (e: unknown) => e instanceof UsageError && /bad\.config\.yaml:5:\d+: serve\.usagePlans\[0\]\.apiKeys\[0\]\.value/.test(e.message));
+  const bad = file(
+    'bad.config.yaml',
+    `serve:\n  api: ./keys-api.yaml\n  usagePlans:\n    - name: x\n      apiKeys: [{ name: k, value: short }]\n`,
+  );
+  await assert.rejects(
+    serve(
+      { config: bad, port: '0' },
+      () => {},
+      () => {},
+    ),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /bad\.config\.yaml:5:\d+: serve\.usagePlans\[0\]\.apiKeys\[0\]\.value/.test(e.message),
+  );
   const typo = file('typo.config.yaml', `serve:\n  api: ./keys-api.yaml\n  prot: 3000\n`);
-  await assert.rejects(serve({ config: typo, port: '0' }, () => {}, () => {}), (e: unknown) => e instanceof UsageError && /typo\.config\.yaml:3:3: serve\.prot is not a known key/.test(e.message));
+  await assert.rejects(
+    serve(
+      { config: typo, port: '0' },
+      () => {},
+      () => {},
+    ),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /typo\.config\.yaml:3:3: serve\.prot is not a known key/.test(e.message),
+  );
 });
 
-test('an HTTP API (payload 2.0, simple responses) behind Tollgate\'s own authorizer and the development provider', async () => {
-  const backend = file('v2-backend.mjs', `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer ?? null) });\n`);
+test("an HTTP API (payload 2.0, simple responses) behind Tollgate's own authorizer and the development provider", async () => {
+  const backend = file(
+    'v2-backend.mjs',
+    `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer ?? null) });\n`,
+  );
   const api = file(
     'http-api.yaml',
     `openapi: 3.0.1
@@ -181,25 +256,47 @@ paths:
       x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('items')}', payloadFormatVersion: '2.0' }
 `,
   );
-  const running = await serve({ api, function: [`items=${backend}`], port: '0' }, () => {}, () => {});
+  const running = await serve(
+    { api, function: [`items=${backend}`], port: '0' },
+    () => {},
+    () => {},
+  );
   try {
     const anonymous = await fetch(`${running.url}/items`);
-    assert.deepEqual([anonymous.status, await anonymous.text()], [401, '{"message":"Unauthorized"}']);
+    assert.deepEqual(
+      [anonymous.status, await anonymous.text()],
+      [401, '{"message":"Unauthorized"}'],
+    );
     const { token } = await mintDevToken({ iss: running.devProvider!.issuer, scope: 'read:pets' });
-    const ok = await fetch(`${running.url}/items`, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await fetch(`${running.url}/items`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(ok.status, 200);
-    assert.ok((JSON.parse(await ok.text()) as { lambda: Record<string, unknown> }).lambda, 'the simple answer\'s context reaches the integration as authorizer.lambda');
+    assert.ok(
+      (JSON.parse(await ok.text()) as { lambda: Record<string, unknown> }).lambda,
+      "the simple answer's context reaches the integration as authorizer.lambda",
+    );
     const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    assert.equal((await fetch(`${running.url}/items`, { headers: { authorization: `Bearer ${forged}` } })).status, 401);
+    assert.equal(
+      (await fetch(`${running.url}/items`, { headers: { authorization: `Bearer ${forged}` } }))
+        .status,
+      401,
+    );
   } finally {
     await running.close();
   }
 });
 
-test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authorizer, then messages to a local route', async () => {
+test("serve.websocket: $connect over a real upgrade with Tollgate's own authorizer, then messages to a local route", async () => {
   const { WebSocket } = await import('ws');
-  file('echo.mjs', `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ got: event.body, principal: event.requestContext.authorizer?.principalId ?? null }) });\n`);
-  file('ws-api.yaml', `openapi: 3.0.1\ninfo: { title: ws, version: '1' }\npaths:\n  /public:\n    get:\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`);
+  file(
+    'echo.mjs',
+    `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ got: event.body, principal: event.requestContext.authorizer?.principalId ?? null }) });\n`,
+  );
+  file(
+    'ws-api.yaml',
+    `openapi: 3.0.1\ninfo: { title: ws, version: '1' }\npaths:\n  /public:\n    get:\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`,
+  );
   const config = file(
     'ws.config.yaml',
     `serve:
@@ -213,7 +310,11 @@ test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authori
     routes: { $default: echo }
 `,
   );
-  const running = await serve({ config, port: '0' }, () => {}, () => {});
+  const running = await serve(
+    { config, port: '0' },
+    () => {},
+    () => {},
+  );
   const wsUrl = running.url.replace('http:', 'ws:') + '/ws';
   const refused = (headers: Record<string, string>): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -225,7 +326,11 @@ test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authori
   try {
     assert.equal(await refused({}), 401, 'no identity: 401 without invoking the authorizer');
     assert.equal(await refused({ authorization: 'Bearer not.a.token' }), 401);
-    const { token } = await mintDevToken({ iss: running.devProvider!.issuer, sub: 'ws-user', scope: 'read:pets' });
+    const { token } = await mintDevToken({
+      iss: running.devProvider!.issuer,
+      sub: 'ws-user',
+      scope: 'read:pets',
+    });
     const reply = await new Promise<string>((resolve, reject) => {
       const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
       ws.on('open', () => ws.send('hello'));
@@ -233,7 +338,9 @@ test('serve.websocket: $connect over a real upgrade with Tollgate\'s own authori
         resolve(String(data));
         ws.close();
       });
-      ws.on('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+      ws.on('unexpected-response', (_req, res) =>
+        reject(new Error(`refused with ${res.statusCode}`)),
+      );
     });
     assert.deepEqual(JSON.parse(reply), { got: 'hello', principal: 'ws-user' });
   } finally {
@@ -252,10 +359,25 @@ test('function sandboxes: an async hang does not cost a responsive sandbox its o
   return { statusCode: 200, body: 'ok' };
 }`,
   );
-  const worker = startFunctionWorker({ name: 's', file: module, exportName: 'handler', environment: {} });
+  const worker = startFunctionWorker({
+    name: 's',
+    file: module,
+    exportName: 'handler',
+    environment: {},
+  });
   await worker.ready();
-  const api = parseApi(`openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('s')}' }\n`, 'api.yaml');
-  const server = createGatewayServer(createGateway({ api, functions: new Map([['s', worker.handler]]), integrationTimeoutMs: 500, log: () => {} }));
+  const api = parseApi(
+    `openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths:\n  /{p}:\n    get:\n      x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('s')}' }\n`,
+    'api.yaml',
+  );
+  const server = createGatewayServer(
+    createGateway({
+      api,
+      functions: new Map([['s', worker.handler]]),
+      integrationTimeoutMs: 500,
+      log: () => {},
+    }),
+  );
   const { url } = await server.listen(0);
   try {
     const hang = fetch(`${url}/hang`);
@@ -263,33 +385,55 @@ test('function sandboxes: an async hang does not cost a responsive sandbox its o
     const cpu = fetch(`${url}/cpu`);
     assert.equal((await hang).status, 504);
     const cpuAnswer = await cpu;
-    assert.deepEqual([cpuAnswer.status, await cpuAnswer.text()], [200, 'cpu'], 'the sandbox answered its ping: it was not replaced under the CPU-bound call');
+    assert.deepEqual(
+      [cpuAnswer.status, await cpuAnswer.text()],
+      [200, 'cpu'],
+      'the sandbox answered its ping: it was not replaced under the CPU-bound call',
+    );
     const slow = fetch(`${url}/slow`);
     await new Promise((r) => setTimeout(r, 50));
     await worker.reload();
     const slowAnswer = await slow;
-    assert.deepEqual([slowAnswer.status, await slowAnswer.text()], [200, 'slow'], 'a reload lets the old sandbox finish what it has');
+    assert.deepEqual(
+      [slowAnswer.status, await slowAnswer.text()],
+      [200, 'slow'],
+      'a reload lets the old sandbox finish what it has',
+    );
     const exited = await fetch(`${url}/exit`);
     assert.equal(exited.status, 502, 'an exiting sandbox is a failed invocation, not a timeout');
-    assert.equal(await (await fetch(`${url}/a`)).text(), 'ok', 'and the next call gets a fresh sandbox');
+    assert.equal(
+      await (await fetch(`${url}/a`)).text(),
+      'ok',
+      'and the next call gets a fresh sandbox',
+    );
   } finally {
     await server.close();
     await worker.close();
   }
 });
 
-test('a method that requires an API key is refused without usage plans; an HTTP API IAM authorizer runs Tollgate\'s own in the IAM form', async () => {
-  const keyed = parseApi(`openapi: 3.0.1\ninfo: { title: k, version: '1' }\ncomponents:\n  securitySchemes:\n    api_key: { type: apiKey, in: header, name: x-api-key }\npaths:\n  /secret:\n    get:\n      security: [{ api_key: [] }]\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`, 'k.yaml');
-  const server = createGatewayServer(createGateway({ api: keyed, functions: new Map(), log: () => {} }));
+test("a method that requires an API key is refused without usage plans; an HTTP API IAM authorizer runs Tollgate's own in the IAM form", async () => {
+  const keyed = parseApi(
+    `openapi: 3.0.1\ninfo: { title: k, version: '1' }\ncomponents:\n  securitySchemes:\n    api_key: { type: apiKey, in: header, name: x-api-key }\npaths:\n  /secret:\n    get:\n      security: [{ api_key: [] }]\n      x-amazon-apigateway-integration: { type: mock, responses: { default: { statusCode: '200' } } }\n`,
+    'k.yaml',
+  );
+  const server = createGatewayServer(
+    createGateway({ api: keyed, functions: new Map(), log: () => {} }),
+  );
   const { url } = await server.listen(0);
   try {
-    const r = await fetch(`${url}/secret`, { headers: { 'x-api-key': 'any-key-at-all-0000000000' } });
+    const r = await fetch(`${url}/secret`, {
+      headers: { 'x-api-key': 'any-key-at-all-0000000000' },
+    });
     assert.deepEqual([r.status, await r.text()], [403, '{"message":"Forbidden"}']);
   } finally {
     await server.close();
   }
 
-  const backend = file('iam-backend.mjs', `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer ?? null) });\n`);
+  const backend = file(
+    'iam-backend.mjs',
+    `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer ?? null) });\n`,
+  );
   const api = file(
     'http-iam-api.yaml',
     `openapi: 3.0.1
@@ -309,11 +453,21 @@ paths:
       x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${fn('items')}', payloadFormatVersion: '2.0' }
 `,
   );
-  const running = await serve({ api, function: [`items=${backend}`], port: '0' }, () => {}, () => {});
+  const running = await serve(
+    { api, function: [`items=${backend}`], port: '0' },
+    () => {},
+    () => {},
+  );
   try {
     const { token } = await mintDevToken({ iss: running.devProvider!.issuer, scope: 'read:pets' });
-    const ok = await fetch(`${running.url}/items`, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(ok.status, 200, 'without enableSimpleResponses, Tollgate answers with an IAM policy');
+    const ok = await fetch(`${running.url}/items`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(
+      ok.status,
+      200,
+      'without enableSimpleResponses, Tollgate answers with an IAM policy',
+    );
   } finally {
     await running.close();
   }

@@ -33,10 +33,21 @@ const EXPECTED: Record<string, number> = { '/pets': 401, '/public': 200, '/': 20
 async function hammer(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-ready-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [repoPath('bin', 'tollgate.js'), 'serve', '--config', repoPath('examples', 'serve.config.yaml'), '--port', String(port)], {
-    cwd: home,
-    env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      repoPath('bin', 'tollgate.js'),
+      'serve',
+      '--config',
+      repoPath('examples', 'serve.config.yaml'),
+      '--port',
+      String(port),
+    ],
+    {
+      cwd: home,
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -50,14 +61,28 @@ async function hammer(): Promise<void> {
     }
     const answers: { path: string; status: number; early: boolean }[] = [];
     // Rounds of all three paths at once, until a few rounds after serve said it is ready.
-    for (let after = 0; after < 3; ) {
+    for (let after = 0; after < 3;) {
       const early = !stderr.includes('Ctrl-C');
-      const round = await Promise.all(Object.keys(EXPECTED).map(async (path) => ({ path, status: (await fetch(`http://127.0.0.1:${port}${path}`)).status, early })));
+      const round = await Promise.all(
+        Object.keys(EXPECTED).map(async (path) => ({
+          path,
+          status: (await fetch(`http://127.0.0.1:${port}${path}`)).status,
+          early,
+        })),
+      );
       answers.push(...round);
       if (!early) after++;
     }
-    for (const a of answers) assert.equal(a.status, EXPECTED[a.path], `${a.path} answered ${a.status}${a.early ? ' before serve said it was ready' : ''}`);
-    assert.ok(answers.some((a) => a.early), 'some requests were sent before serve was ready (else this test proves nothing)');
+    for (const a of answers)
+      assert.equal(
+        a.status,
+        EXPECTED[a.path],
+        `${a.path} answered ${a.status}${a.early ? ' before serve said it was ready' : ''}`,
+      );
+    assert.ok(
+      answers.some((a) => a.early),
+      'some requests were sent before serve was ready (else this test proves nothing)',
+    );
     await new Promise((r) => setTimeout(r, 100));
     const logged = stdout
       .split('\n')
@@ -72,7 +97,10 @@ async function hammer(): Promise<void> {
   }
 }
 
-test('from the moment serve opens its port: /pets 401, /public 200, / 200 on every request, each logged', hammer);
+test(
+  'from the moment serve opens its port: /pets 401, /public 200, / 200 on every request, each logged',
+  hammer,
+);
 
 test('the same under a busy CPU', async () => {
   const busy = new Worker('for (;;) {}', { eval: true });
@@ -85,14 +113,23 @@ test('the same under a busy CPU', async () => {
 
 test('a request waits for readiness only so long: then 503 with a clear message, logged', async () => {
   const lines: Record<string, unknown>[] = [];
-  const gateway = { cache: undefined, handle: () => Promise.reject(new Error('the gateway must not be called before it is ready')) } as unknown as Gateway;
-  const server = createGatewayServer(gateway, { ready: new Promise<void>(() => {}), readyTimeoutMs: 50, log: (l) => lines.push(l) });
+  const gateway = {
+    cache: undefined,
+    handle: () => Promise.reject(new Error('the gateway must not be called before it is ready')),
+  } as unknown as Gateway;
+  const server = createGatewayServer(gateway, {
+    ready: new Promise<void>(() => {}),
+    readyTimeoutMs: 50,
+    log: (l) => lines.push(l),
+  });
   const { url } = await server.listen(0);
   try {
     const res = await fetch(`${url}/pets`);
     assert.equal(res.status, 503);
     assert.match(((await res.json()) as { message: string }).message, /still starting/);
-    assert.deepEqual(lines, [{ event: 'request', method: 'GET', path: '/pets', status: 503, reason: 'NOT_READY' }]);
+    assert.deepEqual(lines, [
+      { event: 'request', method: 'GET', path: '/pets', status: 503, reason: 'NOT_READY' },
+    ]);
   } finally {
     await server.close();
   }

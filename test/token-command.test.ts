@@ -14,7 +14,11 @@ before(() => void (home = mkdtempSync(join(tmpdir(), 'tollgate-token-'))));
 after(() => rmSync(home, { recursive: true, force: true }));
 
 const tollgate = (args: string[]) =>
-  spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), ...args], { cwd: home, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') } });
+  spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), ...args], {
+    cwd: home,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
+  });
 
 test('--expires-in -1h and --expires-in=-1h mint an expired token, with a warning, and explain refuses it', () => {
   for (const args of [['--expires-in', '-1h'], ['--expires-in=-1h']]) {
@@ -22,7 +26,10 @@ test('--expires-in -1h and --expires-in=-1h mint an expired token, with a warnin
     assert.equal(r.status, 0, r.stderr);
     const payload = decodeJwt(r.stdout.trim());
     assert.equal((payload.exp as number) - (payload.iat as number), -3600, args.join(' '));
-    assert.match(r.stderr, /^tollgate: warning: the token is already expired \(exp \d{4}-\d\d-\d\dT[\d:.]+Z, 3600 s ago\)\n$/);
+    assert.match(
+      r.stderr,
+      /^tollgate: warning: the token is already expired \(exp \d{4}-\d\d-\d\dT[\d:.]+Z, 3600 s ago\)\n$/,
+    );
     const explained = tollgate(['explain', r.stdout.trim()]);
     assert.equal(explained.status, 4);
     assert.match(explained.stdout, /FAIL {2}exp +TOKEN_EXPIRED/);
@@ -53,5 +60,11 @@ test('parseDuration and joinNegativeDurations', () => {
   assert.equal(parseDuration('--x', '-2d'), -172800);
   assert.equal(parseDuration('--x', '90'), 90);
   assert.throws(() => parseDuration('--x', '+1h'), /must be a duration/);
-  assert.deepEqual(joinNegativeDurations(['--expires-in', '-1h', '--sub', '-x', '--not-before', '-5'], ['--expires-in', '--not-before']), ['--expires-in=-1h', '--sub', '-x', '--not-before=-5']);
+  assert.deepEqual(
+    joinNegativeDurations(
+      ['--expires-in', '-1h', '--sub', '-x', '--not-before', '-5'],
+      ['--expires-in', '--not-before'],
+    ),
+    ['--expires-in=-1h', '--sub', '-x', '--not-before=-5'],
+  );
 });

@@ -1,7 +1,16 @@
 // Usage plans: API keys, token-bucket throttles and quotas, on a fake clock (no sleeps).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiKeyFor, createUsagePlans, methodKey, parseUsagePlans, periodStart, UsagePlanConfigError, validateUsagePlans, type UsageCheck } from '../src/gateway/usage-plans.js';
+import {
+  apiKeyFor,
+  createUsagePlans,
+  methodKey,
+  parseUsagePlans,
+  periodStart,
+  UsagePlanConfigError,
+  validateUsagePlans,
+  type UsageCheck,
+} from '../src/gateway/usage-plans.js';
 import { gatewayResponse } from '../src/gateway/responses.js';
 import { clock } from './support/verifier.js';
 
@@ -12,7 +21,10 @@ const OTHER = 'local-dev-key-000000002';
 const GET_PETS = { resourcePath: '/pets', httpMethod: 'GET' } as const;
 
 function plans(plan: Record<string, unknown>, extra: Record<string, unknown>[] = []) {
-  return parseUsagePlans([{ name: 'basic', apiKeys: [{ name: 'dev', value: KEY }], ...plan }, ...extra]);
+  return parseUsagePlans([
+    { name: 'basic', apiKeys: [{ name: 'dev', value: KEY }], ...plan },
+    ...extra,
+  ]);
 }
 
 function run(n: number, check: () => UsageCheck): UsageCheck[] {
@@ -23,7 +35,9 @@ const outcome = (c: UsageCheck): string => (c.ok ? 'ok' : c.response);
 
 test('a burst passes, the next request is throttled with 429 Too Many Requests', () => {
   const c = clock(T0);
-  const usage = createUsagePlans(plans({ throttle: { rateLimit: 5, burstLimit: 10 } }), { now: c.now });
+  const usage = createUsagePlans(plans({ throttle: { rateLimit: 5, burstLimit: 10 } }), {
+    now: c.now,
+  });
   const results = run(11, () => usage.check({ apiKey: KEY, ...GET_PETS }));
   assert.deepEqual(results.map(outcome), [...Array(10).fill('ok'), 'THROTTLED']);
   const refused = results[10]!;
@@ -38,7 +52,9 @@ test('a burst passes, the next request is throttled with 429 Too Many Requests',
 
 test('the bucket refills at rateLimit per second, never beyond burstLimit', () => {
   const c = clock(T0);
-  const usage = createUsagePlans(plans({ throttle: { rateLimit: 5, burstLimit: 10 } }), { now: c.now });
+  const usage = createUsagePlans(plans({ throttle: { rateLimit: 5, burstLimit: 10 } }), {
+    now: c.now,
+  });
   const check = () => usage.check({ apiKey: KEY, ...GET_PETS });
   run(10, check);
   assert.equal(outcome(check()), 'THROTTLED');
@@ -48,13 +64,24 @@ test('the bucket refills at rateLimit per second, never beyond burstLimit', () =
   assert.equal(outcome(check()), 'ok', 'one token after 200 ms at 5/s');
   assert.equal(outcome(check()), 'THROTTLED');
   c.advance(60_000);
-  assert.deepEqual(run(11, check).map(outcome), [...Array(10).fill('ok'), 'THROTTLED'], 'a long pause refills to the burst, no more');
+  assert.deepEqual(
+    run(11, check).map(outcome),
+    [...Array(10).fill('ok'), 'THROTTLED'],
+    'a long pause refills to the burst, no more',
+  );
 });
 
 test('a per-method override has its own bucket per key, and the key bucket still applies', () => {
   const c = clock(T0);
   const usage = createUsagePlans(
-    plans({ throttle: { rateLimit: 1, burstLimit: 3 }, methods: { '/pets/GET': { rateLimit: 1, burstLimit: 1 } }, apiKeys: [{ name: 'a', value: KEY }, { name: 'b', value: OTHER }] }),
+    plans({
+      throttle: { rateLimit: 1, burstLimit: 3 },
+      methods: { '/pets/GET': { rateLimit: 1, burstLimit: 1 } },
+      apiKeys: [
+        { name: 'a', value: KEY },
+        { name: 'b', value: OTHER },
+      ],
+    }),
     { now: c.now },
   );
   assert.equal(outcome(usage.check({ apiKey: KEY, ...GET_PETS })), 'ok');
@@ -62,8 +89,14 @@ test('a per-method override has its own bucket per key, and the key bucket still
   assert.ok(!second.ok && second.response === 'THROTTLED');
   assert.match(second.detail, /\/pets\/GET/);
   // Another method of the same key is limited by the key's bucket only.
-  assert.equal(outcome(usage.check({ apiKey: KEY, resourcePath: '/pets', httpMethod: 'POST' })), 'ok');
-  assert.equal(outcome(usage.check({ apiKey: KEY, resourcePath: '/pets/{petId}', httpMethod: 'GET' })), 'ok');
+  assert.equal(
+    outcome(usage.check({ apiKey: KEY, resourcePath: '/pets', httpMethod: 'POST' })),
+    'ok',
+  );
+  assert.equal(
+    outcome(usage.check({ apiKey: KEY, resourcePath: '/pets/{petId}', httpMethod: 'GET' })),
+    'ok',
+  );
   // The key bucket (burst 3) is now empty: every method of this key is throttled.
   const keyLimited = usage.check({ apiKey: KEY, resourcePath: '/pets', httpMethod: 'POST' });
   assert.ok(!keyLimited.ok && keyLimited.response === 'THROTTLED');
@@ -75,13 +108,32 @@ test('a per-method override has its own bucket per key, and the key bucket still
 
 test('method keys: the root is //GET, an ANY method is /path/ANY, and a plan may throttle methods only', () => {
   const c = clock(T0);
-  const usage = createUsagePlans(plans({ methods: { '//GET': { rateLimit: 1, burstLimit: 1 }, '/proxy/ANY': { rateLimit: 1, burstLimit: 2 } } }), { now: c.now });
+  const usage = createUsagePlans(
+    plans({
+      methods: {
+        '//GET': { rateLimit: 1, burstLimit: 1 },
+        '/proxy/ANY': { rateLimit: 1, burstLimit: 2 },
+      },
+    }),
+    { now: c.now },
+  );
   assert.equal(methodKey('/', 'get'), '//GET');
-  assert.deepEqual(run(2, () => usage.check({ apiKey: KEY, resourcePath: '/', httpMethod: 'GET' })).map(outcome), ['ok', 'THROTTLED']);
+  assert.deepEqual(
+    run(2, () => usage.check({ apiKey: KEY, resourcePath: '/', httpMethod: 'GET' })).map(outcome),
+    ['ok', 'THROTTLED'],
+  );
   // The request's own method falls back to the ANY method's key.
-  assert.deepEqual(run(3, () => usage.check({ apiKey: KEY, resourcePath: '/proxy', httpMethod: 'DELETE' })).map(outcome), ['ok', 'ok', 'THROTTLED']);
+  assert.deepEqual(
+    run(3, () => usage.check({ apiKey: KEY, resourcePath: '/proxy', httpMethod: 'DELETE' })).map(
+      outcome,
+    ),
+    ['ok', 'ok', 'THROTTLED'],
+  );
   // No plan-wide throttle: other methods are not limited.
-  assert.deepEqual(run(50, () => usage.check({ apiKey: KEY, ...GET_PETS })).map(outcome), Array(50).fill('ok'));
+  assert.deepEqual(
+    run(50, () => usage.check({ apiKey: KEY, ...GET_PETS })).map(outcome),
+    Array(50).fill('ok'),
+  );
 });
 
 test('a used-up quota answers 429 Limit Exceeded until the next UTC day', () => {
@@ -90,7 +142,10 @@ test('a used-up quota answers 429 Limit Exceeded until the next UTC day', () => 
   const check = () => usage.check({ apiKey: KEY, ...GET_PETS });
   const results = run(4, check);
   assert.deepEqual(results.map(outcome), ['ok', 'ok', 'ok', 'QUOTA_EXCEEDED']);
-  assert.deepEqual(results.map((r) => (r.ok ? r.quotaRemaining : undefined)), [2, 1, 0, undefined]);
+  assert.deepEqual(
+    results.map((r) => (r.ok ? r.quotaRemaining : undefined)),
+    [2, 1, 0, undefined],
+  );
   const refused = results[3]!;
   assert.ok(!refused.ok);
   assert.match(refused.detail, /resets at 2026-01-02T00:00:00\.000Z/);
@@ -102,7 +157,11 @@ test('a used-up quota answers 429 Limit Exceeded until the next UTC day', () => 
   c.set(Date.UTC(2026, 0, 1, 23, 59, 59, 999));
   assert.equal(outcome(check()), 'QUOTA_EXCEEDED', 'one millisecond before midnight UTC');
   c.set(Date.UTC(2026, 0, 2));
-  assert.deepEqual(run(4, check).map(outcome), ['ok', 'ok', 'ok', 'QUOTA_EXCEEDED'], 'a fresh quota at midnight UTC');
+  assert.deepEqual(
+    run(4, check).map(outcome),
+    ['ok', 'ok', 'ok', 'QUOTA_EXCEEDED'],
+    'a fresh quota at midnight UTC',
+  );
 });
 
 test('WEEK quotas reset on Sunday 00:00 UTC by default, Monday on request; MONTH on the 1st', () => {
@@ -113,9 +172,15 @@ test('WEEK quotas reset on Sunday 00:00 UTC by default, Monday on request; MONTH
   assert.equal(periodStart(Date.UTC(2026, 0, 5, 12), 'WEEK', 'MONDAY'), Date.UTC(2026, 0, 5));
   assert.equal(periodStart(Date.UTC(2026, 1, 28, 23), 'MONTH'), Date.UTC(2026, 1, 1));
 
-  for (const [weekStart, resetDay] of [['SUNDAY', 4], ['MONDAY', 5]] as const) {
+  for (const [weekStart, resetDay] of [
+    ['SUNDAY', 4],
+    ['MONDAY', 5],
+  ] as const) {
     const c = clock(T0);
-    const usage = createUsagePlans(plans({ quota: { limit: 1, period: 'WEEK' } }), { now: c.now, weekStart });
+    const usage = createUsagePlans(plans({ quota: { limit: 1, period: 'WEEK' } }), {
+      now: c.now,
+      weekStart,
+    });
     const check = () => usage.check({ apiKey: KEY, ...GET_PETS });
     assert.deepEqual(run(2, check).map(outcome), ['ok', 'QUOTA_EXCEEDED']);
     c.set(Date.UTC(2026, 0, resetDay) - 1);
@@ -126,14 +191,19 @@ test('WEEK quotas reset on Sunday 00:00 UTC by default, Monday on request; MONTH
 
   const c = clock(Date.UTC(2026, 0, 31, 23));
   const usage = createUsagePlans(plans({ quota: { limit: 1, period: 'MONTH' } }), { now: c.now });
-  assert.deepEqual(run(2, () => usage.check({ apiKey: KEY, ...GET_PETS })).map(outcome), ['ok', 'QUOTA_EXCEEDED']);
+  assert.deepEqual(run(2, () => usage.check({ apiKey: KEY, ...GET_PETS })).map(outcome), [
+    'ok',
+    'QUOTA_EXCEEDED',
+  ]);
   c.set(Date.UTC(2026, 1, 1));
   assert.equal(outcome(usage.check({ apiKey: KEY, ...GET_PETS })), 'ok');
 });
 
 test('the offset lowers the limit of the first period only', () => {
   const c = clock(T0 + 3600_000);
-  const usage = createUsagePlans(plans({ quota: { limit: 5, period: 'DAY', offset: 3 } }), { now: c.now });
+  const usage = createUsagePlans(plans({ quota: { limit: 5, period: 'DAY', offset: 3 } }), {
+    now: c.now,
+  });
   const check = () => usage.check({ apiKey: KEY, ...GET_PETS });
   assert.deepEqual(run(3, check).map(outcome), ['ok', 'ok', 'QUOTA_EXCEEDED']);
   c.set(Date.UTC(2026, 0, 2, 1));
@@ -141,7 +211,9 @@ test('the offset lowers the limit of the first period only', () => {
 });
 
 test('a missing or unknown key is 403 Forbidden, and the detail never holds the key', () => {
-  const usage = createUsagePlans(plans({ throttle: { rateLimit: 1, burstLimit: 1 } }), { now: () => T0 });
+  const usage = createUsagePlans(plans({ throttle: { rateLimit: 1, burstLimit: 1 } }), {
+    now: () => T0,
+  });
   const missing = usage.check({ apiKey: undefined, ...GET_PETS });
   const empty = usage.check({ apiKey: '', ...GET_PETS });
   const unknown = usage.check({ apiKey: 'not-a-key-of-any-plan-1234', ...GET_PETS });
@@ -162,7 +234,10 @@ test('a missing or unknown key is 403 Forbidden, and the detail never holds the 
 
 test('refused requests consume neither quota nor tokens', () => {
   const c = clock(T0);
-  const usage = createUsagePlans(plans({ throttle: { rateLimit: 1, burstLimit: 1 }, quota: { limit: 3, period: 'DAY' } }), { now: c.now });
+  const usage = createUsagePlans(
+    plans({ throttle: { rateLimit: 1, burstLimit: 1 }, quota: { limit: 3, period: 'DAY' } }),
+    { now: c.now },
+  );
   const check = () => usage.check({ apiKey: KEY, ...GET_PETS });
   const first = check();
   assert.ok(first.ok && first.quotaRemaining === 2);
@@ -186,12 +261,19 @@ test('config errors name the key path, all of them at once', () => {
     assert.ok(!r.ok, 'expected errors');
     return r.issues.map((i) => `${i.path.map(String).join('/')}: ${i.message}`);
   };
-  assert.throws(() => parseUsagePlans([{ name: 'basic', throttle: { rateLimit: 0, burstLimit: 10 }, apiKeys: [] }]), (e: unknown) => {
-    assert.ok(e instanceof UsagePlanConfigError);
-    assert.equal(e.code, 'USAGE_PLANS_INVALID');
-    assert.equal(e.message, 'serve.usagePlans[0].throttle.rateLimit must be a positive number (requests per second)');
-    return true;
-  });
+  assert.throws(
+    () =>
+      parseUsagePlans([{ name: 'basic', throttle: { rateLimit: 0, burstLimit: 10 }, apiKeys: [] }]),
+    (e: unknown) => {
+      assert.ok(e instanceof UsagePlanConfigError);
+      assert.equal(e.code, 'USAGE_PLANS_INVALID');
+      assert.equal(
+        e.message,
+        'serve.usagePlans[0].throttle.rateLimit must be a positive number (requests per second)',
+      );
+      return true;
+    },
+  );
   assert.deepEqual(issues({ name: 'x' }), ['serve/usagePlans: must be a list of usage plans']);
 
   const many = issues([
@@ -199,7 +281,10 @@ test('config errors name the key path, all of them at once', () => {
       name: 'basic',
       throttle: { rateLimit: 5, burstLimit: 2.5 },
       quota: { limit: 10, period: 'YEAR', offset: 11 },
-      methods: { '/pets/FETCH': { rateLimit: 1, burstLimit: 1 }, pets: { rateLimit: 1, burstLimit: 1 } },
+      methods: {
+        '/pets/FETCH': { rateLimit: 1, burstLimit: 1 },
+        pets: { rateLimit: 1, burstLimit: 1 },
+      },
       apiKeys: [{ name: 'dev', value: 'local-dev-key-0001' }],
       rateLimit: 5,
     },
@@ -218,7 +303,13 @@ test('config errors name the key path, all of them at once', () => {
 
   const shared = issues([
     { name: 'basic', apiKeys: [{ name: 'dev', value: KEY }] },
-    { name: 'premium', apiKeys: [{ name: 'dev2', value: KEY }, { name: 'dev', value: OTHER }] },
+    {
+      name: 'premium',
+      apiKeys: [
+        { name: 'dev2', value: KEY },
+        { name: 'dev', value: OTHER },
+      ],
+    },
     { name: 'basic' },
   ]);
   assert.deepEqual(shared, [
@@ -227,7 +318,10 @@ test('config errors name the key path, all of them at once', () => {
     'serve/usagePlans/2/name: repeats the name of serve.usagePlans[0]',
   ]);
 
-  const unknownMethod = issues([{ name: 'basic', methods: { '/orders/GET': { rateLimit: 1, burstLimit: 1 } } }], { at: ['usagePlans'], methodKeys: ['/pets/GET', '//GET'] });
+  const unknownMethod = issues(
+    [{ name: 'basic', methods: { '/orders/GET': { rateLimit: 1, burstLimit: 1 } } }],
+    { at: ['usagePlans'], methodKeys: ['/pets/GET', '//GET'] },
+  );
   assert.deepEqual(unknownMethod, ['usagePlans/0/methods//orders/GET: is not a method of the API']);
 
   const required = issues([{ name: '', throttle: { burstLimit: 1 }, quota: {} }]);
@@ -241,7 +335,13 @@ test('config errors name the key path, all of them at once', () => {
 
 test('a valid configuration parses to plans with defaults', () => {
   const [plan] = parseUsagePlans([
-    { name: 'basic', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' }, methods: { '/pets/GET': { rateLimit: 1, burstLimit: 1 } }, apiKeys: [{ name: 'dev', value: KEY }] },
+    {
+      name: 'basic',
+      throttle: { rateLimit: 5, burstLimit: 10 },
+      quota: { limit: 1000, period: 'DAY' },
+      methods: { '/pets/GET': { rateLimit: 1, burstLimit: 1 } },
+      apiKeys: [{ name: 'dev', value: KEY }],
+    },
   ]);
   assert.deepEqual(plan, {
     name: 'basic',
@@ -252,14 +352,22 @@ test('a valid configuration parses to plans with defaults', () => {
   });
 });
 
-test('apiKeyFor: x-api-key in any case, or the authorizer\'s usageIdentifierKey', () => {
+test("apiKeyFor: x-api-key in any case, or the authorizer's usageIdentifierKey", () => {
   assert.equal(apiKeyFor('HEADER', { 'X-API-Key': KEY }), KEY);
   assert.equal(apiKeyFor('HEADER', { 'x-api-key': [KEY, KEY] }), KEY);
-  assert.equal(apiKeyFor('HEADER', { 'x-api-key': [KEY, OTHER] }), undefined, 'two different keys are no key');
+  assert.equal(
+    apiKeyFor('HEADER', { 'x-api-key': [KEY, OTHER] }),
+    undefined,
+    'two different keys are no key',
+  );
   assert.equal(apiKeyFor('HEADER', { 'x-api-key': KEY, 'X-Api-Key': OTHER }), undefined);
   assert.equal(apiKeyFor('HEADER', { 'x-api-key': '' }), undefined);
   assert.equal(apiKeyFor('HEADER', { authorization: KEY }), undefined);
   assert.equal(apiKeyFor('HEADER', {}, KEY), undefined, 'HEADER ignores the authorizer');
-  assert.equal(apiKeyFor('AUTHORIZER', { 'x-api-key': OTHER }, KEY), KEY, 'AUTHORIZER ignores the header');
+  assert.equal(
+    apiKeyFor('AUTHORIZER', { 'x-api-key': OTHER }, KEY),
+    KEY,
+    'AUTHORIZER ignores the header',
+  );
   assert.equal(apiKeyFor('AUTHORIZER', { 'x-api-key': OTHER }), undefined);
 });

@@ -5,20 +5,43 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { attachWebSocketApi, WebSocketConfigError, type RouteFunction, type WebSocketApi, type WebSocketApiOptions } from '../src/gateway/websocket.js';
+import {
+  attachWebSocketApi,
+  WebSocketConfigError,
+  type RouteFunction,
+  type WebSocketApi,
+  type WebSocketApiOptions,
+} from '../src/gateway/websocket.js';
 import { invoke, type LambdaHandler } from '../src/gateway/invoke.js';
 import { LOCAL_API } from '../src/gateway/events.js';
-import { authorizerConfig } from '../src/config/authorizer-config.js';
+import { authorizerConfig } from '../src/settings/authorizer-config.js';
 import { createAuthorizer } from '../src/lambda/authorizer.js';
 import { createHandler } from '../src/lambda/handler.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
-import { AUDIENCE, claims, generateKey, ISSUER, NOW_MS, sign, type TestKey } from './support/keys.js';
+import {
+  AUDIENCE,
+  claims,
+  generateKey,
+  ISSUER,
+  NOW_MS,
+  sign,
+  type TestKey,
+} from './support/keys.js';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A local function as the gateway would run it, through invoke(): timeouts, thrown errors and JSON in and out. */
-const fn = (handler: (event: Event) => unknown): RouteFunction => (event) =>
-  invoke(handler as unknown as LambdaHandler, event, { functionName: 'f', requestId: 'r', timeoutMs: 5000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account });
+const fn =
+  (handler: (event: Event) => unknown): RouteFunction =>
+  (event) =>
+    invoke(handler as unknown as LambdaHandler, event, {
+      functionName: 'f',
+      requestId: 'r',
+      timeoutMs: 5000,
+      now: Date.now,
+      region: LOCAL_API.region,
+      account: LOCAL_API.account,
+    });
 
 interface Served {
   readonly url: string;
@@ -39,7 +62,12 @@ after(async () => {
 async function serve(options: Omit<WebSocketApiOptions, 'path' | 'log'>): Promise<Served> {
   const server = createServer((_req, res) => res.writeHead(404).end());
   const logs: Record<string, unknown>[] = [];
-  const api = attachWebSocketApi(server, { path: '/ws', stage: 'test', log: (e) => logs.push(e), ...options });
+  const api = attachWebSocketApi(server, {
+    path: '/ws',
+    stage: 'test',
+    log: (e) => logs.push(e),
+    ...options,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const served = { url: `ws://127.0.0.1:${port}/ws`, port, logs, api, server };
@@ -47,10 +75,15 @@ async function serve(options: Omit<WebSocketApiOptions, 'path' | 'log'>): Promis
   return served;
 }
 
-type Attempt = { status: 101; ws: WebSocket } | { status: number; body: string; headers: Record<string, unknown> };
+type Attempt =
+  | { status: 101; ws: WebSocket }
+  | { status: number; body: string; headers: Record<string, unknown> };
 
 /** Opens a WebSocket; a refused handshake resolves with its HTTP status and body instead of throwing. */
-function connect(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<Attempt> {
+function connect(
+  url: string,
+  options: { headers?: Record<string, string>; protocols?: string[] } = {},
+): Promise<Attempt> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
     ws.on('error', reject);
@@ -65,13 +98,24 @@ function connect(url: string, options: { headers?: Record<string, string>; proto
   });
 }
 
-async function connected(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<WebSocket> {
+async function connected(
+  url: string,
+  options: { headers?: Record<string, string>; protocols?: string[] } = {},
+): Promise<WebSocket> {
   const attempt = await connect(url, options);
-  assert.equal(attempt.status, 101, `expected a connection, got ${attempt.status} ${'body' in attempt ? attempt.body : ''}`);
+  assert.equal(
+    attempt.status,
+    101,
+    `expected a connection, got ${attempt.status} ${'body' in attempt ? attempt.body : ''}`,
+  );
   return (attempt as { ws: WebSocket }).ws;
 }
 
-function refused(attempt: Attempt): { status: number; body: string; headers: Record<string, unknown> } {
+function refused(attempt: Attempt): {
+  status: number;
+  body: string;
+  headers: Record<string, unknown>;
+} {
   assert.ok(attempt.status !== 101 && 'body' in attempt, 'expected a refused handshake');
   return attempt;
 }
@@ -91,22 +135,38 @@ function closeClient(ws: WebSocket): Promise<void> {
   });
 }
 
-const policy = (effect: 'Allow' | 'Deny', resource: string) => ({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] });
+const policy = (effect: 'Allow' | 'Deny', resource: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+});
 const CONNECT_ARN = `arn:aws:execute-api:${LOCAL_API.region}:${LOCAL_API.account}:${LOCAL_API.apiId}/test/$connect`;
 
 /** Echoes what a route saw: its route key, event type, body and authorizer context. */
 const echo = fn((event) => ({
   statusCode: 200,
-  body: JSON.stringify({ route: event.requestContext.routeKey, eventType: event.requestContext.eventType, body: event.body, authorizer: event.requestContext.authorizer ?? null, connectionId: event.requestContext.connectionId }),
+  body: JSON.stringify({
+    route: event.requestContext.routeKey,
+    eventType: event.requestContext.eventType,
+    body: event.body,
+    authorizer: event.requestContext.authorizer ?? null,
+    connectionId: event.requestContext.connectionId,
+  }),
 }));
 
 test('no token: 401 Unauthorized without invoking the authorizer, and one log line', async () => {
   let calls = 0;
   const { url, logs } = await serve({
-    authorizer: { identitySources: ['route.request.querystring.access_token', 'route.request.header.X-Tenant'], invoke: fn(() => (calls++, { principalId: 'x', policyDocument: policy('Allow', '*') })) },
+    authorizer: {
+      identitySources: ['route.request.querystring.access_token', 'route.request.header.X-Tenant'],
+      invoke: fn(() => (calls++, { principalId: 'x', policyDocument: policy('Allow', '*') })),
+    },
     routes: { $default: echo },
   });
-  for (const attempt of [connect(url), connect(`${url}?access_token=`, { headers: { 'x-tenant': 't1' } }), connect(`${url}?access_token=abc`)]) {
+  for (const attempt of [
+    connect(url),
+    connect(`${url}?access_token=`, { headers: { 'x-tenant': 't1' } }),
+    connect(`${url}?access_token=abc`),
+  ]) {
     const r = refused(await attempt);
     assert.equal(r.status, 401);
     assert.equal(r.body, '{"message":"Unauthorized"}');
@@ -127,14 +187,33 @@ test('the authorizer gets the $connect REQUEST event of spec section 8', async (
   const events: Event[] = [];
   const { url, port } = await serve({
     stageVariables: { env: 'dev' },
-    authorizer: { identitySources: ['route.request.querystring.access_token', 'route.request.header.x-tenant'], invoke: fn((e) => (events.push(e), { principalId: 'alice', policyDocument: policy('Allow', e.methodArn) })) },
+    authorizer: {
+      identitySources: ['route.request.querystring.access_token', 'route.request.header.x-tenant'],
+      invoke: fn(
+        (e) => (
+          events.push(e),
+          { principalId: 'alice', policyDocument: policy('Allow', e.methodArn) }
+        ),
+      ),
+    },
     routes: {},
   });
-  const ws = await connected(`${url}?access_token=tok&tag=a&tag=b`, { headers: { 'X-Tenant': 't1', 'User-Agent': 'test-agent' } });
+  const ws = await connected(`${url}?access_token=tok&tag=a&tag=b`, {
+    headers: { 'X-Tenant': 't1', 'User-Agent': 'test-agent' },
+  });
   await closeClient(ws);
   assert.equal(events.length, 1);
   const e = events[0]!;
-  assert.deepEqual(Object.keys(e).sort(), ['headers', 'methodArn', 'multiValueHeaders', 'multiValueQueryStringParameters', 'queryStringParameters', 'requestContext', 'stageVariables', 'type']);
+  assert.deepEqual(Object.keys(e).sort(), [
+    'headers',
+    'methodArn',
+    'multiValueHeaders',
+    'multiValueQueryStringParameters',
+    'queryStringParameters',
+    'requestContext',
+    'stageVariables',
+    'type',
+  ]);
   assert.equal(e.type, 'REQUEST');
   assert.equal(e.methodArn, CONNECT_ARN);
   assert.equal(e.headers['X-Tenant'], 't1', 'header names keep their case');
@@ -144,7 +223,24 @@ test('the authorizer gets the $connect REQUEST event of spec section 8', async (
   assert.deepEqual(e.multiValueQueryStringParameters, { access_token: ['tok'], tag: ['a', 'b'] });
   assert.deepEqual(e.stageVariables, { env: 'dev' });
   const ctx = e.requestContext;
-  assert.deepEqual(Object.keys(ctx).sort(), ['apiId', 'connectedAt', 'connectionId', 'domainName', 'eventType', 'extendedRequestId', 'identity', 'messageDirection', 'requestId', 'requestTime', 'requestTimeEpoch', 'routeKey', 'stage'].sort());
+  assert.deepEqual(
+    Object.keys(ctx).sort(),
+    [
+      'apiId',
+      'connectedAt',
+      'connectionId',
+      'domainName',
+      'eventType',
+      'extendedRequestId',
+      'identity',
+      'messageDirection',
+      'requestId',
+      'requestTime',
+      'requestTimeEpoch',
+      'routeKey',
+      'stage',
+    ].sort(),
+  );
   assert.equal(ctx.routeKey, '$connect');
   assert.equal(ctx.eventType, 'CONNECT');
   assert.equal(ctx.messageDirection, 'IN');
@@ -163,18 +259,33 @@ test('a Deny is 403 explicit deny, a policy without a matching Allow is 403', as
   const { url, logs } = await serve({
     authorizer: {
       identitySources: ['route.request.querystring.t'],
-      invoke: fn((e) => ({ principalId: 'bob', policyDocument: e.queryStringParameters.t === 'deny' ? policy('Deny', e.methodArn) : policy('Allow', `${e.methodArn.replace('$connect', '')}$default`) })),
+      invoke: fn((e) => ({
+        principalId: 'bob',
+        policyDocument:
+          e.queryStringParameters.t === 'deny'
+            ? policy('Deny', e.methodArn)
+            : policy('Allow', `${e.methodArn.replace('$connect', '')}$default`),
+      })),
     },
     routes: { $default: echo },
   });
   const deny = refused(await connect(`${url}?t=deny`));
   assert.equal(deny.status, 403);
-  assert.equal(deny.body, '{"Message":"User is not authorized to access this resource with an explicit deny"}');
+  assert.equal(
+    deny.body,
+    '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+  );
   assert.equal(deny.headers['x-amzn-errortype'], 'AccessDeniedException');
   const other = refused(await connect(`${url}?t=other`));
   assert.equal(other.status, 403);
   assert.equal(other.body, '{"Message":"User is not authorized to access this resource"}');
-  assert.deepEqual(logs.map((l) => [l.status, l.reason, l.invoked]), [[403, 'EXPLICIT_DENY', true], [403, 'IMPLICIT_DENY', true]]);
+  assert.deepEqual(
+    logs.map((l) => [l.status, l.reason, l.invoked]),
+    [
+      [403, 'EXPLICIT_DENY', true],
+      [403, 'IMPLICIT_DENY', true],
+    ],
+  );
 });
 
 test('a thrown "Unauthorized" is 401; any other failure of the authorizer is 500', async () => {
@@ -185,7 +296,12 @@ test('a thrown "Unauthorized" is 401; any other failure of the authorizer is 500
         const t = e.queryStringParameters.t;
         if (t === 'unauthorized') throw new Error('Unauthorized');
         if (t === 'expired') throw new Error('Unauthorized: token expired');
-        if (t === 'object') return { principalId: 'x', policyDocument: policy('Allow', '*'), context: { nested: { a: 1 } } };
+        if (t === 'object')
+          return {
+            principalId: 'x',
+            policyDocument: policy('Allow', '*'),
+            context: { nested: { a: 1 } },
+          };
         return 'Unauthorized';
       }),
     },
@@ -200,14 +316,33 @@ test('a thrown "Unauthorized" is 401; any other failure of the authorizer is 500
     assert.equal(r.body, '{"message":null}');
     assert.equal(r.headers['x-amzn-errortype'], 'AuthorizerConfigurationException');
   }
-  assert.deepEqual(logs.map((l) => l.reason), ['UNAUTHORIZED', 'AUTHORIZER_ERROR', 'CONTEXT_INVALID', 'RESULT_INVALID']);
+  assert.deepEqual(
+    logs.map((l) => l.reason),
+    ['UNAUTHORIZED', 'AUTHORIZER_ERROR', 'CONTEXT_INVALID', 'RESULT_INVALID'],
+  );
 });
 
 test('an authorizer answer over 8 KB is a 500, whether counted whole or cut short at the limit', async () => {
-  const big = { principalId: 'x', policyDocument: policy('Allow', '*'), context: { pad: 'p'.repeat(9000) } };
-  const limited: RouteFunction = (event) => invoke((() => big) as unknown as LambdaHandler, event, { functionName: 'f', requestId: 'r', timeoutMs: 5000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: 8192 });
+  const big = {
+    principalId: 'x',
+    policyDocument: policy('Allow', '*'),
+    context: { pad: 'p'.repeat(9000) },
+  };
+  const limited: RouteFunction = (event) =>
+    invoke((() => big) as unknown as LambdaHandler, event, {
+      functionName: 'f',
+      requestId: 'r',
+      timeoutMs: 5000,
+      now: Date.now,
+      region: LOCAL_API.region,
+      account: LOCAL_API.account,
+      maxResultBytes: 8192,
+    });
   for (const invokeFn of [fn(() => big), limited]) {
-    const { url, logs } = await serve({ authorizer: { identitySources: ['route.request.querystring.t'], invoke: invokeFn }, routes: {} });
+    const { url, logs } = await serve({
+      authorizer: { identitySources: ['route.request.querystring.t'], invoke: invokeFn },
+      routes: {},
+    });
     const r = refused(await connect(`${url}?t=x`));
     assert.equal(r.status, 500);
     assert.equal(r.body, '{"message":null}');
@@ -217,8 +352,21 @@ test('an authorizer answer over 8 KB is a 500, whether counted whole or cut shor
 
 test('an Allow connects; {"action":"echo"} reaches the echo route with the authorizer context, anything else $default', async () => {
   const { url, logs, api } = await serve({
-    authorizer: { identitySources: ['route.request.querystring.access_token'], invoke: fn((e) => ({ principalId: 'alice', policyDocument: policy('Allow', e.methodArn), context: { tenant: 't1', level: 3, admin: false } })) },
-    routes: { echo, $default: fn((e) => ({ statusCode: 200, body: JSON.stringify({ route: e.requestContext.routeKey, body: e.body }) })) },
+    authorizer: {
+      identitySources: ['route.request.querystring.access_token'],
+      invoke: fn((e) => ({
+        principalId: 'alice',
+        policyDocument: policy('Allow', e.methodArn),
+        context: { tenant: 't1', level: 3, admin: false },
+      })),
+    },
+    routes: {
+      echo,
+      $default: fn((e) => ({
+        statusCode: 200,
+        body: JSON.stringify({ route: e.requestContext.routeKey, body: e.body }),
+      })),
+    },
   });
   const ws = await connected(`${url}?access_token=tok`);
   assert.equal(api.connectionCount, 1);
@@ -239,11 +387,21 @@ test('an Allow connects; {"action":"echo"} reaches the echo route with the autho
   assert.equal(echoed.authorizer.level, '3');
   assert.equal(echoed.authorizer.admin, 'false');
 
-  for (const text of ['plain text', '{"action":"nope"}', '{"action":{"x":1}}', '{"action":"constructor"}', '{"action":"$connect"}', '[1,2]']) {
+  for (const text of [
+    'plain text',
+    '{"action":"nope"}',
+    '{"action":{"x":1}}',
+    '{"action":"constructor"}',
+    '{"action":"$connect"}',
+    '[1,2]',
+  ]) {
     assert.deepEqual(JSON.parse(await ask(ws, text)), { route: '$default', body: text }, text);
   }
   assert.equal(api.postToConnection(String(line.connectionId), 'pushed'), true);
-  assert.equal(await new Promise((resolve) => ws.once('message', (d) => resolve(String(d)))), 'pushed');
+  assert.equal(
+    await new Promise((resolve) => ws.once('message', (d) => resolve(String(d)))),
+    'pushed',
+  );
   assert.equal(api.postToConnection('nobody', 'x'), false);
   await closeClient(ws);
 });
@@ -266,16 +424,37 @@ test('a failing route answers "Internal server error" and the connection and ser
   const { connectionId } = JSON.parse(await ask(ws, '{"action":"echo"}'));
   for (const action of ['boom', 'raw', 'bad']) {
     const answer = await ask(ws, JSON.stringify({ action }));
-    const m = /^\{"message": "Internal server error", "connectionId":"([^"]+)", "requestId":"([^"]+)"\}$/.exec(answer);
+    const m =
+      /^\{"message": "Internal server error", "connectionId":"([^"]+)", "requestId":"([^"]+)"\}$/.exec(
+        answer,
+      );
     assert.ok(m, answer);
     assert.equal(m[1], connectionId);
   }
   const forbidden = await ask(ws, '{"action":"missing"}');
-  assert.match(forbidden, /^\{"message": "Forbidden", "connectionId":"[^"]+", "requestId":"[^"]+"\}$/);
-  assert.equal(JSON.parse(await ask(ws, '{"action":"echo"}')).route, 'echo', 'the connection still works');
+  assert.match(
+    forbidden,
+    /^\{"message": "Forbidden", "connectionId":"[^"]+", "requestId":"[^"]+"\}$/,
+  );
+  assert.equal(
+    JSON.parse(await ask(ws, '{"action":"echo"}')).route,
+    'echo',
+    'the connection still works',
+  );
   const second = await connected(url);
-  assert.equal(JSON.parse(await ask(second, '{"action":"echo"}')).route, 'echo', 'the server still accepts connections');
-  assert.deepEqual(logs.filter((l) => l.event === 'websocket_route_error').map((l) => [l.routeKey, l.detail]), [['boom', 'route bug'], ['raw', 'adapter bug'], ['bad', 'body is not a string']]);
+  assert.equal(
+    JSON.parse(await ask(second, '{"action":"echo"}')).route,
+    'echo',
+    'the server still accepts connections',
+  );
+  assert.deepEqual(
+    logs.filter((l) => l.event === 'websocket_route_error').map((l) => [l.routeKey, l.detail]),
+    [
+      ['boom', 'route bug'],
+      ['raw', 'adapter bug'],
+      ['bad', 'body is not a string'],
+    ],
+  );
   await closeClient(ws);
   await closeClient(second);
 });
@@ -286,9 +465,25 @@ test('$connect refuses with its non-2xx status; $disconnect runs on close with t
   const gone = new Promise<void>((resolve) => (disconnected = resolve));
   const connects: Event[] = [];
   const { url, logs } = await serve({
-    authorizer: { identitySources: ['route.request.header.Authorization'], invoke: fn((e) => ({ principalId: 'carol', policyDocument: policy('Allow', e.methodArn), context: { tier: 'gold' } })) },
+    authorizer: {
+      identitySources: ['route.request.header.Authorization'],
+      invoke: fn((e) => ({
+        principalId: 'carol',
+        policyDocument: policy('Allow', e.methodArn),
+        context: { tier: 'gold' },
+      })),
+    },
     routes: {
-      $connect: fn((e) => (connects.push(e), e.queryStringParameters?.room === 'closed' ? { statusCode: 403, body: 'room closed' } : e.queryStringParameters?.room === 'silent' ? null : { statusCode: 200 })),
+      $connect: fn(
+        (e) => (
+          connects.push(e),
+          e.queryStringParameters?.room === 'closed'
+            ? { statusCode: 403, body: 'room closed' }
+            : e.queryStringParameters?.room === 'silent'
+              ? null
+              : { statusCode: 200 }
+        ),
+      ),
       $disconnect: fn((e) => {
         disconnects.push(e);
         disconnected();
@@ -320,14 +515,27 @@ test('$connect refuses with its non-2xx status; $disconnect runs on close with t
   assert.equal(d.requestContext.disconnectReason, 'bye');
   assert.equal(d.requestContext.connectionId, last.requestContext.connectionId);
   assert.equal(d.requestContext.authorizer.tier, 'gold');
-  assert.deepEqual(logs.filter((l) => l.event === 'websocket_connect').map((l) => [l.status, l.reason]), [[403, 'CONNECT_ROUTE_REFUSED'], [502, 'CONNECT_ROUTE_FAILED'], [101, 'CONNECTED']]);
+  assert.deepEqual(
+    logs.filter((l) => l.event === 'websocket_connect').map((l) => [l.status, l.reason]),
+    [
+      [403, 'CONNECT_ROUTE_REFUSED'],
+      [502, 'CONNECT_ROUTE_FAILED'],
+      [101, 'CONNECTED'],
+    ],
+  );
 });
 
 test('passAuthorizerContext: false keeps the context from message routes; the subprotocol is the one $connect returns', async () => {
   const { url } = await serve({
     passAuthorizerContext: false,
-    authorizer: { identitySources: ['route.request.querystring.t'], invoke: fn((e) => ({ principalId: 'dave', policyDocument: policy('Allow', e.methodArn) })) },
-    routes: { $connect: fn(() => ({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'chat.v2' } })), $default: echo },
+    authorizer: {
+      identitySources: ['route.request.querystring.t'],
+      invoke: fn((e) => ({ principalId: 'dave', policyDocument: policy('Allow', e.methodArn) })),
+    },
+    routes: {
+      $connect: fn(() => ({ statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'chat.v2' } })),
+      $default: echo,
+    },
   });
   const ws = await connected(`${url}?t=1`, { protocols: ['chat.v1', 'chat.v2'] });
   assert.equal(ws.protocol, 'chat.v2');
@@ -337,11 +545,22 @@ test('passAuthorizerContext: false keeps the context from message routes; the su
 
 test('a bad handshake and other paths never reach the authorizer', async () => {
   let calls = 0;
-  const { url, port, logs } = await serve({ authorizer: { identitySources: [], invoke: fn(() => (calls++, { principalId: 'x', policyDocument: policy('Allow', '*') })) }, routes: {} });
+  const { url, port, logs } = await serve({
+    authorizer: {
+      identitySources: [],
+      invoke: fn(() => (calls++, { principalId: 'x', policyDocument: policy('Allow', '*') })),
+    },
+    routes: {},
+  });
   const other = refused(await connect(url.replace('/ws', '/other')));
   assert.equal(other.status, 404);
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/ws', headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/ws',
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket' },
+    });
     req.on('response', (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
@@ -351,7 +570,10 @@ test('a bad handshake and other paths never reach the authorizer', async () => {
   });
   assert.equal(status, 400);
   assert.equal(calls, 0);
-  assert.deepEqual(logs.map((l) => [l.status, l.reason]), [[400, 'BAD_HANDSHAKE']]);
+  assert.deepEqual(
+    logs.map((l) => [l.status, l.reason]),
+    [[400, 'BAD_HANDSHAKE']],
+  );
   // Without identity sources the authorizer runs on every connect (they are optional when nothing is cached).
   await closeClient(await connected(url));
   assert.equal(calls, 1);
@@ -359,14 +581,39 @@ test('a bad handshake and other paths never reach the authorizer', async () => {
 
 test('bad settings are refused when the API is attached', () => {
   const server = createServer();
-  const attach = (options: Partial<WebSocketApiOptions>) => () => attachWebSocketApi(server, { path: '/ws', routes: {}, log: () => {}, ...options });
+  const attach = (options: Partial<WebSocketApiOptions>) => () =>
+    attachWebSocketApi(server, { path: '/ws', routes: {}, log: () => {}, ...options });
   const check = (options: Partial<WebSocketApiOptions>, message: RegExp) =>
-    assert.throws(attach(options), (e: unknown) => e instanceof WebSocketConfigError && e.code === 'WEBSOCKET_CONFIG_INVALID' && message.test(e.message));
+    assert.throws(
+      attach(options),
+      (e: unknown) =>
+        e instanceof WebSocketConfigError &&
+        e.code === 'WEBSOCKET_CONFIG_INVALID' &&
+        message.test(e.message),
+    );
   const never = fn(() => null);
-  check({ authorizer: { identitySources: ['method.request.header.Authorization'], invoke: never } }, /^authorizer\.identitySources has "method\.request\.header\.Authorization": a WebSocket identity source is route\.request\.header\.NAME/);
-  check({ authorizer: { identitySources: ['route.request.header.Bad Name'], invoke: never } }, /"Bad Name" is not a valid header name/);
-  check({ authorizer: { identitySources: ['route.request.querystring.t'], ttlSeconds: 300, invoke: never } }, /^authorizer\.ttlSeconds must be 0 or unset/);
-  check({ routeSelectionExpression: '$request.header.action' }, /^routeSelectionExpression is "\$request\.header\.action"/);
+  check(
+    { authorizer: { identitySources: ['method.request.header.Authorization'], invoke: never } },
+    /^authorizer\.identitySources has "method\.request\.header\.Authorization": a WebSocket identity source is route\.request\.header\.NAME/,
+  );
+  check(
+    { authorizer: { identitySources: ['route.request.header.Bad Name'], invoke: never } },
+    /"Bad Name" is not a valid header name/,
+  );
+  check(
+    {
+      authorizer: {
+        identitySources: ['route.request.querystring.t'],
+        ttlSeconds: 300,
+        invoke: never,
+      },
+    },
+    /^authorizer\.ttlSeconds must be 0 or unset/,
+  );
+  check(
+    { routeSelectionExpression: '$request.header.action' },
+    /^routeSelectionExpression is "\$request\.header\.action"/,
+  );
   check({ path: 'ws' }, /^path must start with "\/"/);
   const first = attachWebSocketApi(server, { path: '/ws', routes: {}, log: () => {} });
   check({}, /^path "\/ws" already has a WebSocket API on this server/);
@@ -382,11 +629,21 @@ before(async () => {
 });
 after(() => jwks.close());
 
-test('Tollgate\'s authorizer accepts a valid token from the query string and refuses a bad one', async () => {
-  const config = authorizerConfig({ TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: jwks.url, ALGORITHMS: 'RS256', TOKEN_SOURCE: 'query:access_token' });
+test("Tollgate's authorizer accepts a valid token from the query string and refuses a bad one", async () => {
+  const config = authorizerConfig({
+    TOKEN_ISSUER: ISSUER,
+    AUDIENCE,
+    JWKS_URI: jwks.url,
+    ALGORITHMS: 'RS256',
+    TOKEN_SOURCE: 'query:access_token',
+  });
   const handler = createHandler(createAuthorizer(config, { now: () => NOW_MS, log: () => {} }));
   const { url, logs } = await serve({
-    authorizer: { name: 'tollgate', identitySources: ['route.request.querystring.access_token'], invoke: fn(handler as (event: Event) => unknown) },
+    authorizer: {
+      name: 'tollgate',
+      identitySources: ['route.request.querystring.access_token'],
+      invoke: fn(handler as (event: Event) => unknown),
+    },
     routes: { echo },
   });
   const token = await sign(key, claims({ sub: 'alice' }));
@@ -399,10 +656,22 @@ test('Tollgate\'s authorizer accepts a valid token from the query string and ref
   const bad = refused(await connect(`${url}?access_token=${tampered}`));
   assert.equal(bad.status, 401);
   assert.equal(bad.body, '{"message":"Unauthorized"}');
-  const wrongAudience = refused(await connect(`${url}?access_token=${await sign(key, claims({ aud: 'https://other.example.com' }))}`));
+  const wrongAudience = refused(
+    await connect(
+      `${url}?access_token=${await sign(key, claims({ aud: 'https://other.example.com' }))}`,
+    ),
+  );
   assert.equal(wrongAudience.status, 401);
   // The token in a header is not where this authorizer looks: 401 before invoking.
   const inHeader = refused(await connect(url, { headers: { Authorization: `Bearer ${token}` } }));
   assert.equal(inHeader.status, 401);
-  assert.deepEqual(logs.filter((l) => l.event === 'websocket_connect').map((l) => [l.status, l.reason]), [[101, 'CONNECTED'], [401, 'UNAUTHORIZED'], [401, 'UNAUTHORIZED'], [401, 'IDENTITY_MISSING']]);
+  assert.deepEqual(
+    logs.filter((l) => l.event === 'websocket_connect').map((l) => [l.status, l.reason]),
+    [
+      [101, 'CONNECTED'],
+      [401, 'UNAUTHORIZED'],
+      [401, 'UNAUTHORIZED'],
+      [401, 'IDENTITY_MISSING'],
+    ],
+  );
 });

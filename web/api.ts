@@ -26,7 +26,8 @@ export interface AuthorizerView {
   readonly cachedFor?: string;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /** The header's JSON, keeping only fields of the expected types; undefined when absent or unreadable. */
 export function readAuthorizerHeader(value: string | null): AuthorizerView | undefined {
@@ -37,9 +38,19 @@ export function readAuthorizerHeader(value: string | null): AuthorizerView | und
   } catch {
     return undefined;
   }
-  if (typeof raw !== 'object' || raw === null || typeof raw.decision !== 'string' || typeof raw.reason !== 'string') return undefined;
-  const text = (k: string): string | undefined => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
-  const policy = typeof raw.policy === 'object' && raw.policy !== null ? (raw.policy as Record<string, unknown>) : undefined;
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof raw.decision !== 'string' ||
+    typeof raw.reason !== 'string'
+  )
+    return undefined;
+  const text = (k: string): string | undefined =>
+    typeof raw[k] === 'string' ? (raw[k] as string) : undefined;
+  const policy =
+    typeof raw.policy === 'object' && raw.policy !== null
+      ? (raw.policy as Record<string, unknown>)
+      : undefined;
   return {
     authorizer: text('authorizer') ?? 'authorizer',
     decision: raw.decision,
@@ -79,10 +90,18 @@ export function prettyBody(text: string): string {
   }
 }
 
-export async function callEndpoint(endpoint: PageEndpoint & { readonly body?: unknown }, accessToken: string | undefined): Promise<CallResult> {
+export async function callEndpoint(
+  endpoint: PageEndpoint & { readonly body?: unknown },
+  accessToken: string | undefined,
+): Promise<CallResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
-  const init: RequestInit = { method: endpoint.method, headers, cache: 'no-store', credentials: 'same-origin' };
+  const init: RequestInit = {
+    method: endpoint.method,
+    headers,
+    cache: 'no-store',
+    credentials: 'same-origin',
+  };
   if (endpoint.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(endpoint.body);

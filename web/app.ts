@@ -3,7 +3,17 @@
 import { checkPageConfig, type PageConfig, type PageEndpoint } from '../src/web/page-config.js';
 import { callEndpoint, type AuthorizerView } from './api.js';
 import { decodeClaims, type Claims } from './jwt.js';
-import { acceptCallback, beginSignIn, CALLBACK_PARAMS, discover, endSessionUrl, exchangeCode, readCallback, SignInError, type ProviderMetadata } from './oidc.js';
+import {
+  acceptCallback,
+  beginSignIn,
+  CALLBACK_PARAMS,
+  discover,
+  endSessionUrl,
+  exchangeCode,
+  readCallback,
+  SignInError,
+  type ProviderMetadata,
+} from './oidc.js';
 
 interface Session {
   readonly accessToken: string;
@@ -58,7 +68,9 @@ function showError(message: string | undefined): void {
 
 function claimsText(s: Session | undefined): string {
   if (!s) return 'no token';
-  return s.claims ? JSON.stringify(s.claims, null, 2) : 'The access token is not a JWT (an opaque token): it has no claims to show.';
+  return s.claims
+    ? JSON.stringify(s.claims, null, 2)
+    : 'The access token is not a JWT (an opaque token): it has no claims to show.';
 }
 
 function renderSession(): void {
@@ -76,7 +88,8 @@ function renderSession(): void {
   // Cognito's access tokens name the user in `username`, others in `sub` (Auth0, Okta: an id).
   const who = c?.preferred_username ?? c?.username ?? c?.sub ?? 'an unknown subject';
   const scopes = c?.scope ?? c?.scp;
-  const scopeText = typeof scopes === 'string' ? scopes : Array.isArray(scopes) ? scopes.join(' ') : '';
+  const scopeText =
+    typeof scopes === 'string' ? scopes : Array.isArray(scopes) ? scopes.join(' ') : '';
   ui.sessionStatus.textContent = `Signed in as ${String(who)}${scopeText ? ` with scopes ${scopeText}` : ''}.`;
 }
 
@@ -97,7 +110,9 @@ async function signIn(config: PageConfig): Promise<void> {
   try {
     // After a sign-out here, the provider asks who signs in instead of signing the last user in again.
     const prompt = sessionStorage.getItem(SIGNED_OUT_KEY) ? { prompt: 'login' as const } : {};
-    location.assign(await beginSignIn(config, await providerMetadata(config), redirectUri(), prompt));
+    location.assign(
+      await beginSignIn(config, await providerMetadata(config), redirectUri(), prompt),
+    );
   } catch (error) {
     ui.signIn.disabled = false;
     renderSession();
@@ -110,13 +125,16 @@ function signOut(): void {
   sessionStorage.setItem(SIGNED_OUT_KEY, '1');
   showError(undefined);
   renderSession();
-  ui.sessionStatus.textContent = 'Signed out: the token is forgotten. Sign in again to choose a user.';
+  ui.sessionStatus.textContent =
+    'Signed out: the token is forgotten. Sign in again to choose a user.';
   ui.claims.textContent = claimsText(undefined);
   ui.signIn.focus();
 }
 
 function signOutAtProvider(config: PageConfig): void {
-  const url = metadata ? endSessionUrl(config, metadata, session?.idToken, redirectUri()) : undefined;
+  const url = metadata
+    ? endSessionUrl(config, metadata, session?.idToken, redirectUri())
+    : undefined;
   signOut();
   if (url) location.assign(url);
 }
@@ -148,7 +166,10 @@ async function call(endpoint: PageEndpoint & { readonly body?: unknown }): Promi
 function showAuthorizer(view: AuthorizerView | undefined, endpoint: PageEndpoint): void {
   ui.decision.className = view ? view.decision.toLowerCase() : '';
   if (!view) {
-    ui.decision.textContent = ui.status.textContent === 'calling…' ? '…' : `none: ${describeRoute(endpoint)} has no authorizer`;
+    ui.decision.textContent =
+      ui.status.textContent === 'calling…'
+        ? '…'
+        : `none: ${describeRoute(endpoint)} has no authorizer`;
     ui.reason.textContent = '';
     ui.why.textContent = '';
     ui.cache.textContent = '';
@@ -157,13 +178,27 @@ function showAuthorizer(view: AuthorizerView | undefined, endpoint: PageEndpoint
   }
   ui.decision.textContent = view.decision;
   ui.reason.textContent = `(authorizer ${view.authorizer}): ${view.reason}${view.missing ? `, missing ${view.missing}` : ''}`;
-  ui.why.textContent = [view.message, view.evaluation ? `Policy evaluation: ${view.evaluation}` : undefined].filter(Boolean).map((t) => `${t!.replace(/\.$/, '')}.`).join(' ');
+  ui.why.textContent = [
+    view.message,
+    view.evaluation ? `Policy evaluation: ${view.evaluation}` : undefined,
+  ]
+    .filter(Boolean)
+    .map((t) => `${t!.replace(/\.$/, '')}.`)
+    .join(' ');
   ui.cache.textContent =
-    view.cache === 'hit' ? `From the authorizer's result cache, not invoked: ${view.ttl ?? '?'} s left${view.cachedFor ? `; cached for ${view.cachedFor}` : ''}.`
-    : view.cache === 'miss' ? `The authorizer was invoked; its answer is cached for ${view.ttl ?? '?'} s.`
-    : 'The authorizer was invoked; its answers are not cached.';
-  const lines = view.policy ? [...view.policy.allow.map((r) => `Allow ${r}`), ...view.policy.deny.map((r) => `Deny  ${r}`)] : [];
-  ui.policy.textContent = lines.length ? lines.join('\n') : view.policy ? 'an empty policy' : 'no policy (nothing was returned)';
+    view.cache === 'hit'
+      ? `From the authorizer's result cache, not invoked: ${view.ttl ?? '?'} s left${view.cachedFor ? `; cached for ${view.cachedFor}` : ''}.`
+      : view.cache === 'miss'
+        ? `The authorizer was invoked; its answer is cached for ${view.ttl ?? '?'} s.`
+        : 'The authorizer was invoked; its answers are not cached.';
+  const lines = view.policy
+    ? [...view.policy.allow.map((r) => `Allow ${r}`), ...view.policy.deny.map((r) => `Deny  ${r}`)]
+    : [];
+  ui.policy.textContent = lines.length
+    ? lines.join('\n')
+    : view.policy
+      ? 'an empty policy'
+      : 'no policy (nothing was returned)';
 }
 
 /** Finishes a sign-in when this page load is the provider's redirect back, then cleans the URL. */
@@ -177,7 +212,11 @@ async function handleCallback(config: PageConfig): Promise<boolean> {
   try {
     const accepted = acceptCallback(callback);
     const tokens = await exchangeCode(config, await providerMetadata(config), accepted);
-    session = { accessToken: tokens.accessToken, claims: decodeClaims(tokens.accessToken), idToken: tokens.idToken };
+    session = {
+      accessToken: tokens.accessToken,
+      claims: decodeClaims(tokens.accessToken),
+      idToken: tokens.idToken,
+    };
     sessionStorage.removeItem(SIGNED_OUT_KEY);
     renderSession();
     ui.claims.textContent = claimsText(session);
@@ -222,9 +261,11 @@ async function main(): Promise<void> {
   });
   const callback = await handleCallback(config);
   // A reload loses the token, which only this page's memory held: say so.
-  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const navigation = performance.getEntriesByType('navigation')[0] as
+    PerformanceNavigationTiming | undefined;
   if (!callback && navigation?.type === 'reload') {
-    ui.sessionStatus.textContent = 'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.';
+    ui.sessionStatus.textContent =
+      'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.';
   }
   for (const b of [ui.signIn, ui.callPublic, ui.callPrivate, ui.callCreate]) b.disabled = false;
 }

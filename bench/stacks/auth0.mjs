@@ -20,11 +20,13 @@ const client = jwksClient({
 const jwtOptions = { audience, issuer, algorithms };
 
 function getToken(params) {
-  if (!params.type || params.type !== 'TOKEN') throw new Error('Expected "event.type" parameter to have value "TOKEN"');
+  if (!params.type || params.type !== 'TOKEN')
+    throw new Error('Expected "event.type" parameter to have value "TOKEN"');
   const tokenString = params.authorizationToken;
   if (!tokenString) throw new Error('Expected "event.authorizationToken" parameter to be set');
   const match = tokenString.match(/^Bearer (.*)$/);
-  if (!match || match.length < 2) throw new Error(`Invalid Authorization token - ${tokenString} does not match "Bearer .*"`);
+  if (!match || match.length < 2)
+    throw new Error(`Invalid Authorization token - ${tokenString} does not match "Bearer .*"`);
   return match[1];
 }
 

@@ -23,7 +23,10 @@ const loopbackFetcher = {
     }),
 };
 
-const verifier = JwtVerifier.create({ issuer, audience, jwksUri }, { jwksCache: new SimpleJwksCache({ fetcher: loopbackFetcher }) });
+const verifier = JwtVerifier.create(
+  { issuer, audience, jwksUri },
+  { jwksCache: new SimpleJwksCache({ fetcher: loopbackFetcher }) },
+);
 
 export async function handler(event) {
   const token = bearer(event.authorizationToken);

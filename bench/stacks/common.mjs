@@ -4,7 +4,8 @@
 
 /** The token of `Bearer <token>`; anything else is refused like a bad token. */
 export function bearer(authorization) {
-  if (typeof authorization !== 'string' || !authorization.startsWith('Bearer ')) throw unauthorized();
+  if (typeof authorization !== 'string' || !authorization.startsWith('Bearer '))
+    throw unauthorized();
   return authorization.slice(7);
 }
 
@@ -22,7 +23,16 @@ export function allow(principalId, methodArn, scope) {
   const stageEnd = methodArn.indexOf('/', methodArn.indexOf('/', apiStart) + 1);
   return {
     principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${methodArn.slice(0, stageEnd)}/*/*` }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: `${methodArn.slice(0, stageEnd)}/*/*`,
+        },
+      ],
+    },
     context: scope === undefined ? {} : { scope },
   };
 }

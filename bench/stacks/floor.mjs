@@ -21,7 +21,11 @@ function fetchJson(url) {
     get(url, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`JWKS answered ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          : reject(new Error(`JWKS answered ${res.statusCode}`)),
+      );
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -54,12 +58,24 @@ export async function handler(event) {
   const header = JSON.parse(Buffer.from(token.slice(0, dot1), 'base64url').toString('utf8'));
   const key = byKid.get(header.kid);
   if (key === undefined || key.alg !== header.alg) throw unauthorized();
-  const payload = JSON.parse(Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString('utf8'));
+  const payload = JSON.parse(
+    Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString('utf8'),
+  );
   const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
-  if (!verify(key.hash, Buffer.from(token.slice(0, dot2), 'latin1'), key.verifyKey, signature)) throw unauthorized();
+  if (!verify(key.hash, Buffer.from(token.slice(0, dot2), 'latin1'), key.verifyKey, signature))
+    throw unauthorized();
   const now = Date.now() / 1000;
   const aud = payload.aud;
-  if (payload.iss !== issuer || !(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw unauthorized();
-  if (!(payload.exp > now) || (payload.nbf !== undefined && !(payload.nbf <= now)) || typeof payload.sub !== 'string') throw unauthorized();
+  if (
+    payload.iss !== issuer ||
+    !(aud === audience || (Array.isArray(aud) && aud.includes(audience)))
+  )
+    throw unauthorized();
+  if (
+    !(payload.exp > now) ||
+    (payload.nbf !== undefined && !(payload.nbf <= now)) ||
+    typeof payload.sub !== 'string'
+  )
+    throw unauthorized();
   return allow(payload.sub, event.methodArn, payload.scope);
 }

@@ -1,7 +1,7 @@
-import type { FileConfig } from '../config/file-validate.js';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
+import type { FileConfig } from '../settings/file-validate.js';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../idp/dev-issuer.js';
 import { cliAuthorizerConfig, configFilePath, readConfigFile } from './load-config.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 
 export const CONFIG_HELP = `Usage: tollgate config check [FILE]
 
@@ -20,26 +20,39 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 function fileAndEnv(path: string, env: Env): { file: FileConfig; env: Env; devProvider: boolean } {
   if (!env.TOKEN_ISSUER?.trim()) {
-    const devEnv = { ...env, TOKEN_ISSUER: DEV_ISSUER, AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE };
+    const devEnv = {
+      ...env,
+      TOKEN_ISSUER: DEV_ISSUER,
+      AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE,
+    };
     const file = readConfigFile(path, devEnv);
-    if (!file.issuers && file.serve !== undefined && file.serve.devProvider !== false) return { file, env: devEnv, devProvider: true };
+    if (!file.issuers && file.serve !== undefined && file.serve.devProvider !== false)
+      return { file, env: devEnv, devProvider: true };
   }
   return { file: readConfigFile(path, env), env, devProvider: false };
 }
 
 export function configCommand(args: string[], out: (line: string) => void): number {
-  if (args.includes('-h') || args.includes('--help')) return out(CONFIG_HELP), EXIT.allow;
+  if (args.includes('-h') || args.includes('--help')) return (out(CONFIG_HELP), EXIT.allow);
   const [sub, fileArg, ...extra] = args;
-  if (sub !== 'check') throw new UsageError(`config takes the subcommand check, got ${JSON.stringify(sub ?? '')}`);
+  if (sub !== 'check')
+    throw new UsageError(`config takes the subcommand check, got ${JSON.stringify(sub ?? '')}`);
   if (extra.length) throw new UsageError('config check takes at most one file');
   const path = configFilePath(fileArg, process.env);
-  if (!path) throw new UsageError('no config file: give FILE, set TOLLGATE_CONFIG, or create tollgate.config.yaml');
+  if (!path)
+    throw new UsageError(
+      'no config file: give FILE, set TOLLGATE_CONFIG, or create tollgate.config.yaml',
+    );
   const { file, env, devProvider } = fileAndEnv(path, process.env);
   const config = cliAuthorizerConfig(env, file);
-  const rules = config.rules ? `${config.rules.compiled.routes.length} routes, default ${config.rules.compiled.default}` : 'no route rules';
+  const rules = config.rules
+    ? `${config.rules.compiled.routes.length} routes, default ${config.rules.compiled.default}`
+    : 'no route rules';
   const issuers = devProvider
     ? "the development provider of 'tollgate serve' (deployed, the handler needs TOKEN_ISSUER or issuers)"
     : `${config.issuers.length} issuer${config.issuers.length === 1 ? '' : 's'} (${config.issuers.map((i) => i.issuer).join(', ')})`;
-  out(`${path}: valid. ${issuers}; ${rules}; token from ${config.tokenSource.kind}:${config.tokenSource.name}; HTTP API 2.0 answers ${config.v2Response}.`);
+  out(
+    `${path}: valid. ${issuers}; ${rules}; token from ${config.tokenSource.kind}:${config.tokenSource.name}; HTTP API 2.0 answers ${config.v2Response}.`,
+  );
   return EXIT.allow;
 }

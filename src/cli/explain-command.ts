@@ -6,8 +6,8 @@ import { checkScopes } from '../core/scopes.js';
 import { checkSignature, worthRefetch } from '../core/verifier.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { cliAuthorizerConfig } from './load-config.js';
-import { bearerToken } from '../lambda/bearer.js';
-import { EXIT, UsageError } from './errors.js';
+import { bearerToken } from '../aws/bearer.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { resolveEnv } from './resolve-env.js';
 
 export const EXPLAIN_HELP = `Usage: tollgate explain [--config FILE] [--env-file FILE] <jwt>
@@ -29,27 +29,44 @@ function describeTime(claims: Record<string, unknown>, name: string): string {
   return typeof v === 'number' ? `  ${name}: ${new Date(v * 1000).toISOString()}` : '';
 }
 
-export async function explain(rawToken: string | undefined, envFile: string | undefined, out: (line: string) => void, configOption: string | undefined, err: (line: string) => void): Promise<number> {
+export async function explain(
+  rawToken: string | undefined,
+  envFile: string | undefined,
+  out: (line: string) => void,
+  configOption: string | undefined,
+  err: (line: string) => void,
+): Promise<number> {
   if (!rawToken) throw new UsageError('a token is required: tollgate explain <jwt>');
   const token = bearerToken(rawToken) ?? rawToken;
   const resolved = await resolveEnv(envFile, configOption, err);
   try {
-    const authorizer = createAuthorizer(cliAuthorizerConfig(resolved.env, resolved.file), { log: () => {} });
+    const authorizer = createAuthorizer(cliAuthorizerConfig(resolved.env, resolved.file), {
+      log: () => {},
+    });
     if (resolved.notice) out(`Note: ${resolved.notice}\n`);
     const { header, payload } = decodeUnverified(token);
     // With several issuers, the checks are against the issuer the token names (or the first).
-    const named = typeof payload?.iss === 'string' ? authorizer.runtimes.get(payload.iss) : undefined;
+    const named =
+      typeof payload?.iss === 'string' ? authorizer.runtimes.get(payload.iss) : undefined;
     const runtime = named ?? [...authorizer.runtimes.values()][0]!;
     const config = runtime.config;
-    if (!named && authorizer.runtimes.size > 1) out(`Note: iss ${JSON.stringify(payload?.iss ?? null)} is none of the ${authorizer.runtimes.size} configured issuers; checking against the first.\n`);
+    if (!named && authorizer.runtimes.size > 1)
+      out(
+        `Note: iss ${JSON.stringify(payload?.iss ?? null)} is none of the ${authorizer.runtimes.size} configured issuers; checking against the first.\n`,
+      );
     out('Header (unverified):');
     out(header ? JSON.stringify(header, null, 2) : '  (not decodable)');
     out('Claims (unverified):');
     out(payload ? JSON.stringify(payload, null, 2) : '  (not decodable)');
-    if (payload) for (const t of ['iat', 'nbf', 'exp']) if (describeTime(payload, t)) out(describeTime(payload, t));
+    if (payload)
+      for (const t of ['iat', 'nbf', 'exp'])
+        if (describeTime(payload, t)) out(describeTime(payload, t));
     out('');
-    out(`Checks against TOKEN_ISSUER=${config.issuer} AUDIENCE=${config.audiences.join(',')} ALGORITHMS=${config.algorithms.join(',')}:`);
-    const row = (ok: boolean, name: string, detail: string): void => out(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(10)} ${detail}`);
+    out(
+      `Checks against TOKEN_ISSUER=${config.issuer} AUDIENCE=${config.audiences.join(',')} ALGORITHMS=${config.algorithms.join(',')}:`,
+    );
+    const row = (ok: boolean, name: string, detail: string): void =>
+      out(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(10)} ${detail}`);
     const fail = (name: string, r: Reason): void => row(false, name, `${r.code}: ${r.message}`);
 
     const parsed = parseJwt(token, new Set(config.algorithms), config.maxTokenLength);
@@ -60,13 +77,17 @@ export async function explain(rawToken: string | undefined, envFile: string | un
       try {
         keys = await runtime.keys.get();
       } catch (error) {
-        fail('keys', { code: error instanceof KeySourceError ? error.code : 'INTERNAL_ERROR', message: (error as Error).message });
+        fail('keys', {
+          code: error instanceof KeySourceError ? error.code : 'INTERNAL_ERROR',
+          message: (error as Error).message,
+        });
       }
       if (keys) {
         // The same key selection and signature check as the verifier, so the rows cannot contradict the decision.
         const { alg, kid } = parsed.header;
         let candidates = keys.candidates(alg, kid);
-        if (candidates.length === 0 && worthRefetch(parsed, keys)) candidates = (await runtime.keys.refreshForUnknownKid(kid!)).candidates(alg, kid);
+        if (candidates.length === 0 && worthRefetch(parsed, keys))
+          candidates = (await runtime.keys.refreshForUnknownKid(kid!)).candidates(alg, kid);
         const failure = checkSignature(parsed, candidates);
         if (failure?.code === 'KEY_NOT_FOUND') fail('key', failure);
         else {
@@ -82,17 +103,30 @@ export async function explain(rawToken: string | undefined, envFile: string | un
         if (r) fail(check.name, r);
         else row(true, check.name, 'ok');
       }
-      const scope = checkScopes(parsed.payload, config.requiredScopes, config.scopeMatch, config.scopeClaims);
+      const scope = checkScopes(
+        parsed.payload,
+        config.requiredScopes,
+        config.scopeMatch,
+        config.scopeClaims,
+      );
       if (scope) fail('scopes', scope);
-      else row(true, 'scopes', config.requiredScopes.length ? `has ${config.scopeMatch} of ${config.requiredScopes.join(' ')}` : 'none required');
+      else
+        row(
+          true,
+          'scopes',
+          config.requiredScopes.length
+            ? `has ${config.scopeMatch} of ${config.requiredScopes.join(' ')}`
+            : 'none required',
+        );
     }
     // The verdict comes from the verifier itself, so explain can never disagree with the handler.
     const decision = await authorizer.issuers.verify(token);
     out('');
-    out(`Decision: ${STATUS[decision.kind]}${decision.kind === 'allow' ? '' : `, reason ${decision.reason.code}`}`);
+    out(
+      `Decision: ${STATUS[decision.kind]}${decision.kind === 'allow' ? '' : `, reason ${decision.reason.code}`}`,
+    );
     return EXIT[decision.kind];
   } finally {
     await resolved.close();
   }
 }
-

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ApiDocumentError } from '../gateway/openapi.js';
 import { ExportError, exportApi, type ExportFormat } from '../gateway/export.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 
 export const EXPORT_HELP = `Usage: tollgate export --api FILE [--out FILE] [--format yaml|json] [--function NAME=LOGICALID]...
 
@@ -37,7 +37,8 @@ function logicalIds(specs: readonly string[]): Record<string, string> {
   const ids = Object.create(null) as Record<string, string>;
   for (const spec of specs) {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--function must be NAME=LOGICALID, got ${JSON.stringify(spec)}`);
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new UsageError(`--function must be NAME=LOGICALID, got ${JSON.stringify(spec)}`);
     const name = spec.slice(0, eq);
     if (name in ids) throw new UsageError(`--function ${name} is given twice`);
     ids[name] = spec.slice(eq + 1);
@@ -46,21 +47,33 @@ function logicalIds(specs: readonly string[]): Record<string, string> {
 }
 
 /** `tollgate export`: exit 0 with the document written, or a UsageError (exit 2) naming the problem. */
-export function exportCommand(options: ExportCommandOptions, out: (text: string) => void, err: (line: string) => void): number {
+export function exportCommand(
+  options: ExportCommandOptions,
+  out: (text: string) => void,
+  err: (line: string) => void,
+): number {
   if (!options.api) throw new UsageError('--api FILE is required');
-  const format = (options.format ?? (options.out?.toLowerCase().endsWith('.json') ? 'json' : 'yaml')) as ExportFormat;
-  if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, got ${JSON.stringify(options.format)}`);
+  const format = (options.format ??
+    (options.out?.toLowerCase().endsWith('.json') ? 'json' : 'yaml')) as ExportFormat;
+  if (format !== 'yaml' && format !== 'json')
+    throw new UsageError(`--format must be yaml or json, got ${JSON.stringify(options.format)}`);
   let source: string;
   try {
     source = readFileSync(options.api, 'utf8');
   } catch (error) {
-    throw new UsageError(`${options.api}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(
+      `${options.api}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   let result;
   try {
-    result = exportApi(source, options.api, { format, logicalIds: logicalIds(options.function ?? []) });
+    result = exportApi(source, options.api, {
+      format,
+      logicalIds: logicalIds(options.function ?? []),
+    });
   } catch (error) {
-    if (error instanceof ApiDocumentError || error instanceof ExportError) throw new UsageError(error.message);
+    if (error instanceof ApiDocumentError || error instanceof ExportError)
+      throw new UsageError(error.message);
     throw error;
   }
   if (options.out) {
@@ -68,14 +81,24 @@ export function exportCommand(options: ExportCommandOptions, out: (text: string)
       mkdirSync(dirname(options.out), { recursive: true });
       writeFileSync(options.out, result.text);
     } catch (error) {
-      throw new UsageError(`--out ${options.out}: cannot be written: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new UsageError(
+        `--out ${options.out}: cannot be written: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
     }
   } else {
     out(result.text);
   }
-  const templated = result.functions.map((f) => `${f.name} -> ${f.logicalId} (${f.uris} URI${f.uris === 1 ? '' : 's'})`).join(', ');
-  const removed = result.removed.length === 0 ? 'nothing local-only to remove' : `removed ${result.removed.join(', ')}`;
-  err(`tollgate export: ${options.api} -> ${options.out ?? 'stdout'} (${format}): templated ${templated || 'no function URIs'}; ${removed}`);
-  for (const arn of result.accountArns) err(`tollgate export: warning: ${arn} still names an AWS account (kept as written)`);
+  const templated = result.functions
+    .map((f) => `${f.name} -> ${f.logicalId} (${f.uris} URI${f.uris === 1 ? '' : 's'})`)
+    .join(', ');
+  const removed =
+    result.removed.length === 0
+      ? 'nothing local-only to remove'
+      : `removed ${result.removed.join(', ')}`;
+  err(
+    `tollgate export: ${options.api} -> ${options.out ?? 'stdout'} (${format}): templated ${templated || 'no function URIs'}; ${removed}`,
+  );
+  for (const arn of result.accountArns)
+    err(`tollgate export: warning: ${arn} still names an AWS account (kept as written)`);
   return EXIT.allow;
 }

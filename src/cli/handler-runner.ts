@@ -3,7 +3,13 @@
 // (log lines) the parent sends to its stderr. One event, one answer.
 import { initErrorLine, loadHandler } from '../gateway/handler-loader.js';
 import { invoke, type LambdaHandler } from '../gateway/invoke.js';
-import { checkHandler, contextMethodWarning, DEFAULT_MEMORY_MB, type HandlerName, type NodeRuntime } from '../gateway/lambda-runtime.js';
+import {
+  checkHandler,
+  contextMethodWarning,
+  DEFAULT_MEMORY_MB,
+  type HandlerName,
+  type NodeRuntime,
+} from '../gateway/lambda-runtime.js';
 
 interface Job {
   readonly name: HandlerName;
@@ -11,14 +17,20 @@ interface Job {
   readonly event: unknown;
 }
 
-type Answer = { result: unknown; warnings: string[] } | { error: string; warnings: string[] } | { usage: string };
+type Answer =
+  | { result: unknown; warnings: string[] }
+  | { error: string; warnings: string[] }
+  | { usage: string };
 
 async function run(job: Job): Promise<Answer> {
   let handler: LambdaHandler;
   const warnings: string[] = [];
   try {
     const loaded = await loadHandler(job.name, job.runtime);
-    const checked = checkHandler(job.runtime, { argsNum: loaded.length, isAsync: loaded.constructor.name === 'AsyncFunction' });
+    const checked = checkHandler(job.runtime, {
+      argsNum: loaded.length,
+      isAsync: loaded.constructor.name === 'AsyncFunction',
+    });
     if (checked.error) throw checked.error;
     warnings.push(...checked.warnings);
     handler = loaded as unknown as LambdaHandler;
@@ -35,10 +47,17 @@ async function run(job: Job): Promise<Answer> {
     account: '123456789012',
     runtime: job.runtime,
     memoryMb: DEFAULT_MEMORY_MB,
-    onLegacyCall: (method) => void (warnings.includes(contextMethodWarning(method)) || warnings.push(contextMethodWarning(method))),
+    onLegacyCall: (method) =>
+      void (
+        warnings.includes(contextMethodWarning(method)) ||
+        warnings.push(contextMethodWarning(method))
+      ),
   });
   if (outcome.kind === 'result') return { result: outcome.value, warnings };
-  return { error: outcome.kind === 'error' ? outcome.message : 'Task timed out after 30.00 seconds', warnings };
+  return {
+    error: outcome.kind === 'error' ? outcome.message : 'Task timed out after 30.00 seconds',
+    warnings,
+  };
 }
 
 process.once('message', (job: Job) => {

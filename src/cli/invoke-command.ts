@@ -4,17 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import type { FileConfig } from '../config/file-validate.js';
+import type { FileConfig } from '../settings/file-validate.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
-import { UNAUTHORIZED } from '../lambda/bearer.js';
+import { UNAUTHORIZED } from '../aws/bearer.js';
 import { createHandler } from '../lambda/handler.js';
-import { evaluatePolicy } from '../lambda/policy.js';
-import type { AuthorizerResult } from '../lambda/shapes/index.js';
+import { evaluatePolicy } from '../aws/policy.js';
+import type { AuthorizerResult } from '../aws/shapes/index.js';
 import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { resolveEnv } from './resolve-env.js';
 import { functionSpec } from './serve-settings.js';
-import { DEFAULT_RUNTIME, isNodeRuntime, NODE_RUNTIMES, type NodeRuntime } from '../gateway/lambda-runtime.js';
+import {
+  DEFAULT_RUNTIME,
+  isNodeRuntime,
+  NODE_RUNTIMES,
+  type NodeRuntime,
+} from '../gateway/lambda-runtime.js';
 
 export const INVOKE_HELP = `Usage: tollgate invoke (--event FILE | --token JWT) [options]
 
@@ -44,7 +49,8 @@ Exit codes: 0 allowed (the policy allows the event's own ARN, or isAuthorized is
 3 denied, 4 Unauthorized, 5 authorizer failure (API Gateway 500), 2 bad arguments or
 configuration, 1 unexpected error.`;
 
-export const SAMPLE_METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod/GET/pets';
+export const SAMPLE_METHOD_ARN =
+  'arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod/GET/pets';
 
 export interface InvokeOptions {
   event?: string | undefined;
@@ -58,27 +64,46 @@ export interface InvokeOptions {
 }
 
 function readEvent(options: InvokeOptions): APIGatewayTokenAuthorizerEvent {
-  if (options.event !== undefined && options.token !== undefined) throw new UsageError('give either --event or --token, not both');
-  if (options.token !== undefined) return { type: 'TOKEN', authorizationToken: `Bearer ${options.token}`, methodArn: options['method-arn'] ?? SAMPLE_METHOD_ARN };
-  if (options.event === undefined) throw new UsageError('--event FILE (or --token JWT) is required');
+  if (options.event !== undefined && options.token !== undefined)
+    throw new UsageError('give either --event or --token, not both');
+  if (options.token !== undefined)
+    return {
+      type: 'TOKEN',
+      authorizationToken: `Bearer ${options.token}`,
+      methodArn: options['method-arn'] ?? SAMPLE_METHOD_ARN,
+    };
+  if (options.event === undefined)
+    throw new UsageError('--event FILE (or --token JWT) is required');
   let text: string;
   try {
     text = readFileSync(options.event, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read event file ${options.event}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(
+      `cannot read event file ${options.event}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   try {
     return JSON.parse(text) as APIGatewayTokenAuthorizerEvent;
   } catch (error) {
-    throw new UsageError(`event file ${options.event} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(
+      `event file ${options.event} is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
 type Outcome = ({ result: AuthorizerResult } | { error: string }) & { warnings?: string[] };
 
 /** The built-in handler, in this process, its log lines on stderr. */
-async function runInProcess(event: unknown, env: Record<string, string | undefined>, file: FileConfig | undefined): Promise<Outcome> {
-  const handler = createHandler(createAuthorizer(cliAuthorizerConfig(env, file), { log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n') }));
+async function runInProcess(
+  event: unknown,
+  env: Record<string, string | undefined>,
+  file: FileConfig | undefined,
+): Promise<Outcome> {
+  const handler = createHandler(
+    createAuthorizer(cliAuthorizerConfig(env, file), {
+      log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n'),
+    }),
+  );
   try {
     return { result: await handler(event, { awsRequestId: 'tollgate-invoke' }) };
   } catch (error) {
@@ -90,7 +115,11 @@ async function runInProcess(event: unknown, env: Record<string, string | undefin
  * A built handler with the config file the CLI would use, given to it as the deployed function
  * reads it: JSON with the rules inlined, through TOLLGATE_CONFIG.
  */
-async function runBuilt(job: ChildJob, env: Record<string, string | undefined>, configOption: string | undefined): Promise<Outcome> {
+async function runBuilt(
+  job: ChildJob,
+  env: Record<string, string | undefined>,
+  configOption: string | undefined,
+): Promise<Outcome> {
   const path = configFilePath(configOption, env);
   if (!path) return runInChild(job, env);
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-invoke-'));
@@ -120,7 +149,11 @@ function runInChild(job: ChildJob, env: Record<string, string | undefined>): Pro
   return new Promise((resolvePromise, reject) => {
     const runner = fileURLToPath(new URL('./handler-runner.js', import.meta.url));
     // The child's stdout (the handler's log lines) goes to our stderr, so stdout holds only the result.
-    const child = fork(runner, [], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 2, 2, 'ipc'], execArgv: [] });
+    const child = fork(runner, [], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 2, 2, 'ipc'],
+      execArgv: [],
+    });
     let answered = false;
     child.once('message', (answer: Outcome | { usage: string }) => {
       answered = true;
@@ -128,24 +161,38 @@ function runInChild(job: ChildJob, env: Record<string, string | undefined>): Pro
       else resolvePromise(answer);
     });
     child.once('exit', (code) => {
-      if (!answered) reject(new UsageError(`the handler process exited with code ${code} before answering`));
+      if (!answered)
+        reject(new UsageError(`the handler process exited with code ${code} before answering`));
     });
     child.send({ name, runtime: job.runtime, event: job.event });
   });
 }
 
 /** Runs the handler; returns the exit code. */
-export async function invoke(options: InvokeOptions, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function invoke(
+  options: InvokeOptions,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const event = readEvent(options);
-  if (options.runtime !== undefined && !isNodeRuntime(options.runtime)) throw new UsageError(`--runtime must be one of ${NODE_RUNTIMES.join(', ')}, got ${JSON.stringify(options.runtime)}`);
-  if (options.runtime !== undefined && options.handler === undefined) throw new UsageError('--runtime applies to --handler (the built-in handler runs in this process)');
+  if (options.runtime !== undefined && !isNodeRuntime(options.runtime))
+    throw new UsageError(
+      `--runtime must be one of ${NODE_RUNTIMES.join(', ')}, got ${JSON.stringify(options.runtime)}`,
+    );
+  if (options.runtime !== undefined && options.handler === undefined)
+    throw new UsageError(
+      '--runtime applies to --handler (the built-in handler runs in this process)',
+    );
   const runtime: NodeRuntime = (options.runtime as NodeRuntime | undefined) ?? DEFAULT_RUNTIME;
   const resolved = await resolveEnv(options['env-file'], options.config, err);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
   let outcome: Outcome;
   try {
-    outcome = options.handler === undefined ? await runInProcess(event, env, resolved.file) : await runBuilt({ spec: options.handler, runtime, event }, env, options.config);
+    outcome =
+      options.handler === undefined
+        ? await runInProcess(event, env, resolved.file)
+        : await runBuilt({ spec: options.handler, runtime, event }, env, options.config);
   } finally {
     await resolved.close();
   }
@@ -166,7 +213,15 @@ export async function invoke(options: InvokeOptions, out: (line: string) => void
 function allowsItsOwnRequest(result: unknown, event: unknown): boolean {
   if (typeof result !== 'object' || result === null) return false;
   if ('isAuthorized' in result) return (result as { isAuthorized: unknown }).isAuthorized === true;
-  const e = (typeof event === 'object' && event !== null ? event : {}) as { methodArn?: unknown; routeArn?: unknown };
-  const arn = typeof e.routeArn === 'string' ? e.routeArn : typeof e.methodArn === 'string' ? e.methodArn : '';
+  const e = (typeof event === 'object' && event !== null ? event : {}) as {
+    methodArn?: unknown;
+    routeArn?: unknown;
+  };
+  const arn =
+    typeof e.routeArn === 'string'
+      ? e.routeArn
+      : typeof e.methodArn === 'string'
+        ? e.methodArn
+        : '';
   return evaluatePolicy((result as { policyDocument?: unknown }).policyDocument, arn) === 'allow';
 }

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { authorizerConfig, type AuthorizerConfig } from '../config/authorizer-config.js';
-import { ConfigError } from '../config/env.js';
-import { formatConfigError, loadConfigFile } from '../config/file.js';
-import type { FileConfig, RulesSource } from '../config/file-validate.js';
+import { authorizerConfig, type AuthorizerConfig } from '../settings/authorizer-config.js';
+import { ConfigError } from '../settings/env.js';
+import { formatConfigError, loadConfigFile } from '../settings/file.js';
+import type { FileConfig, RulesSource } from '../settings/file-validate.js';
 import { rulesEngine } from '../core/rules-engine.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { formatRulesError, loadRulesFile } from './rules-command.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -47,7 +47,11 @@ export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Aut
  * `placeholderSecrets`, secrets named by environment variable need not be set (a build machine
  * should not hold production secrets); their length is then checked in Lambda, at cold start.
  */
-export function lambdaConfigDocument(path: string, env: Env, options: { placeholderSecrets?: boolean; placeholderIssuer?: boolean } = {}): Record<string, unknown> {
+export function lambdaConfigDocument(
+  path: string,
+  env: Env,
+  options: { placeholderSecrets?: boolean; placeholderIssuer?: boolean } = {},
+): Record<string, unknown> {
   let document: Record<string, unknown> | undefined;
   try {
     document = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -57,13 +61,19 @@ export function lambdaConfigDocument(path: string, env: Env, options: { placehol
   const buildEnv: Record<string, string | undefined> = { ...env, RULES_FILE: undefined };
   // A file without issuers gets them from the function's environment at run time: stand-ins only
   // validate it here, and the document returned is the file's, never these values.
-  if (options.placeholderIssuer && document?.issuers === undefined && !buildEnv.TOKEN_ISSUER?.trim()) {
+  if (
+    options.placeholderIssuer &&
+    document?.issuers === undefined &&
+    !buildEnv.TOKEN_ISSUER?.trim()
+  ) {
     buildEnv.TOKEN_ISSUER = 'https://issuer.invalid/';
     buildEnv.AUDIENCE ||= 'https://audience.invalid';
   }
   const checked = readConfigFile(path, buildEnv);
   if (options.placeholderSecrets) {
-    for (const issuer of checked.issuers ?? []) if (issuer.secret?.kind === 'env' && !buildEnv[issuer.secret.name]) buildEnv[issuer.secret.name] = 'placeholder'.repeat(8);
+    for (const issuer of checked.issuers ?? [])
+      if (issuer.secret?.kind === 'env' && !buildEnv[issuer.secret.name])
+        buildEnv[issuer.secret.name] = 'placeholder'.repeat(8);
   }
   cliAuthorizerConfig(buildEnv, checked);
   if (document === undefined) throw new UsageError(`${path}: cannot be read`);

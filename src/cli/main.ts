@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { EXPLAIN_HELP, explain } from './explain-command.js';
 import { INVOKE_HELP, invoke, type InvokeOptions } from './invoke-command.js';
-import { loadDevKey, serveDevJwks } from './dev-issuer.js';
+import { loadDevKey, serveDevJwks } from '../idp/dev-issuer.js';
 import { mintDevToken, TOKEN_HELP, type TokenOptions } from './token-command.js';
 import { joinNegativeDurations } from './duration.js';
 import { rulesCommand } from './rules-command.js';
@@ -31,12 +31,23 @@ http://127.0.0.1:PORT/.well-known/jwks.json until interrupted, for a handler's J
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse(args: string[], options: ParseArgsConfig['options'], allowPositionals = false): { values: Values; positionals: string[] } {
+function parse(
+  args: string[],
+  options: ParseArgsConfig['options'],
+  allowPositionals = false,
+): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
     return { values: values as Values, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    throw new UsageError(
+      (error as Error).message.split('\n')[0]!.replace(/^TypeError \[[A-Z_]+\]: /, ''),
+    );
   }
 }
 
@@ -54,38 +65,66 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? EXIT.usage : EXIT.allow;
       case 'token': {
         const { values } = parse(joinNegativeDurations(rest, ['--expires-in', '--not-before']), {
-          sub: { type: 'string' }, scope: { type: 'string' }, aud: { type: 'string', multiple: true }, iss: { type: 'string' },
-          'expires-in': { type: 'string' }, 'not-before': { type: 'string' }, claim: { type: 'string', multiple: true }, decode: { type: 'boolean' },
+          sub: { type: 'string' },
+          scope: { type: 'string' },
+          aud: { type: 'string', multiple: true },
+          iss: { type: 'string' },
+          'expires-in': { type: 'string' },
+          'not-before': { type: 'string' },
+          claim: { type: 'string', multiple: true },
+          decode: { type: 'boolean' },
         });
-        if (values.help) return out(TOKEN_HELP), EXIT.allow;
+        if (values.help) return (out(TOKEN_HELP), EXIT.allow);
         const minted = await mintDevToken(values as unknown as TokenOptions);
         for (const warning of minted.warnings) err(`tollgate: ${warning}`);
-        if (values.decode) err(JSON.stringify({ header: minted.header, claims: minted.claims }, null, 2));
+        if (values.decode)
+          err(JSON.stringify({ header: minted.header, claims: minted.claims }, null, 2));
         out(minted.token);
         return EXIT.allow;
       }
       case 'invoke': {
         const { values } = parse(rest, {
-          event: { type: 'string' }, token: { type: 'string' }, 'method-arn': { type: 'string' }, config: { type: 'string' },
-          rules: { type: 'string' }, 'env-file': { type: 'string' }, handler: { type: 'string' }, runtime: { type: 'string' },
+          event: { type: 'string' },
+          token: { type: 'string' },
+          'method-arn': { type: 'string' },
+          config: { type: 'string' },
+          rules: { type: 'string' },
+          'env-file': { type: 'string' },
+          handler: { type: 'string' },
+          runtime: { type: 'string' },
         });
-        if (values.help) return out(INVOKE_HELP), EXIT.allow;
+        if (values.help) return (out(INVOKE_HELP), EXIT.allow);
         return await invoke(values as unknown as InvokeOptions, out, err);
       }
       case 'explain': {
-        const { values, positionals } = parse(rest, { 'env-file': { type: 'string' }, config: { type: 'string' } }, true);
-        if (values.help) return out(EXPLAIN_HELP), EXIT.allow;
+        const { values, positionals } = parse(
+          rest,
+          { 'env-file': { type: 'string' }, config: { type: 'string' } },
+          true,
+        );
+        if (values.help) return (out(EXPLAIN_HELP), EXIT.allow);
         if (positionals.length > 1) throw new UsageError('explain takes one token');
-        return await explain(positionals[0], values['env-file'] as string | undefined, out, values.config as string | undefined, err);
+        return await explain(
+          positionals[0],
+          values['env-file'] as string | undefined,
+          out,
+          values.config as string | undefined,
+          err,
+        );
       }
       case 'jwks': {
         const { values } = parse(rest, { serve: { type: 'boolean' }, port: { type: 'string' } });
-        if (values.help) return out(JWKS_HELP), EXIT.allow;
-        if (!values.serve && values.port !== undefined) throw new UsageError('--port needs --serve: without it, jwks prints the key set and serves nothing');
+        if (values.help) return (out(JWKS_HELP), EXIT.allow);
+        if (!values.serve && values.port !== undefined)
+          throw new UsageError(
+            '--port needs --serve: without it, jwks prints the key set and serves nothing',
+          );
         const key = loadDevKey({ create: true })!;
-        if (!values.serve) return out(JSON.stringify({ keys: [key.publicJwk] }, null, 2)), EXIT.allow;
+        if (!values.serve)
+          return (out(JSON.stringify({ keys: [key.publicJwk] }, null, 2)), EXIT.allow);
         const port = values.port === undefined ? 0 : Number(values.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(values.port)}`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`--port must be a port number, got ${JSON.stringify(values.port)}`);
         const { url } = await serveDevJwks(key, port);
         err(`serving the development JWKS at ${url} (Ctrl-C to stop)`);
         await new Promise(() => {});
@@ -97,20 +136,38 @@ export async function main(argv: string[]): Promise<number> {
         return configCommand(rest, out);
       case 'serve': {
         const { values } = parse(rest, {
-          api: { type: 'string' }, function: { type: 'string', multiple: true }, port: { type: 'string' }, stage: { type: 'string' }, basepath: { type: 'string' },
-          config: { type: 'string' }, rules: { type: 'string' }, 'env-file': { type: 'string' }, watch: { type: 'boolean' }, verbose: { type: 'boolean' },
+          api: { type: 'string' },
+          function: { type: 'string', multiple: true },
+          port: { type: 'string' },
+          stage: { type: 'string' },
+          basepath: { type: 'string' },
+          config: { type: 'string' },
+          rules: { type: 'string' },
+          'env-file': { type: 'string' },
+          watch: { type: 'boolean' },
+          verbose: { type: 'boolean' },
         });
-        if (values.help) return out(SERVE_HELP), EXIT.allow;
+        if (values.help) return (out(SERVE_HELP), EXIT.allow);
         const running = await serve(values as unknown as ServeOptions, err);
         await new Promise<void>((done) => {
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.close().then(done));
+          for (const signal of ['SIGINT', 'SIGTERM'] as const)
+            process.once(signal, () => void running.close().then(done));
         });
         return EXIT.allow;
       }
       case 'export': {
-        const { values } = parse(rest, { api: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' }, function: { type: 'string', multiple: true } });
-        if (values.help) return out(EXPORT_HELP), EXIT.allow;
-        return exportCommand(values as unknown as ExportCommandOptions, (text) => void process.stdout.write(text), err);
+        const { values } = parse(rest, {
+          api: { type: 'string' },
+          out: { type: 'string' },
+          format: { type: 'string' },
+          function: { type: 'string', multiple: true },
+        });
+        if (values.help) return (out(EXPORT_HELP), EXIT.allow);
+        return exportCommand(
+          values as unknown as ExportCommandOptions,
+          (text) => void process.stdout.write(text),
+          err,
+        );
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; run 'tollgate --help'`);

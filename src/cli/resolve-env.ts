@@ -1,6 +1,12 @@
 import type { Server } from 'node:http';
-import type { FileConfig } from '../config/file-validate.js';
-import { DEV_AUDIENCE, defaultDevIssuer, loadDevKey, refuseHalfIssuer, serveDevJwks } from './dev-issuer.js';
+import type { FileConfig } from '../settings/file-validate.js';
+import {
+  DEV_AUDIENCE,
+  defaultDevIssuer,
+  loadDevKey,
+  refuseHalfIssuer,
+  serveDevJwks,
+} from '../idp/dev-issuer.js';
 import { commandEnv } from './env-file.js';
 import { configFilePath, readConfigFile } from './load-config.js';
 
@@ -19,7 +25,11 @@ export interface ResolvedEnv {
  * no issuer anywhere, the development issuer is used and its JWKS served on loopback, and the
  * caller prints a notice: only the CLI has this default, never the handler.
  */
-export async function resolveEnv(envFile: string | undefined, configOption: string | undefined, note: (line: string) => void): Promise<ResolvedEnv> {
+export async function resolveEnv(
+  envFile: string | undefined,
+  configOption: string | undefined,
+  note: (line: string) => void,
+): Promise<ResolvedEnv> {
   const env = commandEnv(envFile, note);
   const path = configFilePath(configOption, env);
   const file = path ? readConfigFile(path, env) : undefined;
@@ -28,7 +38,13 @@ export async function resolveEnv(envFile: string | undefined, configOption: stri
   const key = loadDevKey({ create: true })!;
   const { url, server } = await serveDevJwks(key);
   const devIssuer = defaultDevIssuer(env as NodeJS.ProcessEnv);
-  const devEnv = { ...env, TOKEN_ISSUER: devIssuer, AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE, JWKS_URI: url, ALGORITHMS: 'RS256' };
+  const devEnv = {
+    ...env,
+    TOKEN_ISSUER: devIssuer,
+    AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE,
+    JWKS_URI: url,
+    ALGORITHMS: 'RS256',
+  };
   return {
     env: devEnv,
     file,

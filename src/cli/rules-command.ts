@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
-import { offsetOf } from '../config/yaml-position.js';
+import { offsetOf } from '../settings/yaml-position.js';
 import { formatRulePath, validateRules, type CompiledRules, type RulePath } from '../core/rules.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 
 export const RULES_HELP = `Usage: tollgate rules check FILE
 
@@ -25,8 +25,7 @@ export interface RulesFileError {
 
 export type LoadRulesResult =
   /** `document` is the plain data (JSON-compatible), e.g. to bundle for the Lambda. */
-  | { ok: true; rules: CompiledRules; document: unknown }
-  | { ok: false; errors: RulesFileError[] };
+  { ok: true; rules: CompiledRules; document: unknown } | { ok: false; errors: RulesFileError[] };
 
 /** `FILE:LINE:COL: routes[3].scopes must be ...`, or `FILE: ...` when there is no position. */
 export function formatRulesError(e: RulesFileError): string {
@@ -41,8 +40,16 @@ export function loadRulesFile(file: string): LoadRulesResult {
     source = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
-    return { ok: false, errors: [{ file, line: 0, column: 0, path: [], message: `cannot be read: ${why}` }] };
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : (code ?? String(error));
+    return {
+      ok: false,
+      errors: [{ file, line: 0, column: 0, path: [], message: `cannot be read: ${why}` }],
+    };
   }
   return loadRulesSource(source, file);
 }
@@ -57,7 +64,11 @@ export function loadRulesSource(source: string, file: string): LoadRulesResult {
   };
   // YAML syntax: the first problem only; later ones are usually its echoes.
   const syntax = doc.errors[0] ?? doc.warnings[0];
-  if (syntax) return { ok: false, errors: [at(syntax.pos[0], [], `is not valid YAML: ${syntax.message.split('\n')[0]}`)] };
+  if (syntax)
+    return {
+      ok: false,
+      errors: [at(syntax.pos[0], [], `is not valid YAML: ${syntax.message.split('\n')[0]}`)],
+    };
   let document: unknown;
   try {
     document = doc.toJS({ maxAliasCount: 100 });
@@ -66,25 +77,41 @@ export function loadRulesSource(source: string, file: string): LoadRulesResult {
   }
   const result = validateRules(document);
   if (result.ok) return { ok: true, rules: result.rules, document };
-  const located = result.errors.map((e, index) => ({ index, offset: offsetOf(doc, e.path, e.atKey === true), e }));
+  const located = result.errors.map((e, index) => ({
+    index,
+    offset: offsetOf(doc, e.path, e.atKey === true),
+    e,
+  }));
   located.sort((a, b) => a.offset - b.offset || a.index - b.index);
   return { ok: false, errors: located.map(({ offset, e }) => at(offset, e.path, e.message)) };
 }
 
-
 /** `tollgate rules ...`: returns the exit code. */
-export function rulesCommand(args: string[], out: (line: string) => void, err: (line: string) => void): number {
+export function rulesCommand(
+  args: string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): number {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]!);
   }
   const [sub, ...files] = parsed.positionals;
-  if (parsed.values.help) return out(RULES_HELP), EXIT.allow;
-  if (sub === undefined) return err(RULES_HELP), EXIT.usage;
-  if (sub !== 'check') throw new UsageError(`unknown rules command ${JSON.stringify(sub)}; run 'tollgate rules --help'`);
-  if (files.length !== 1) throw new UsageError('rules check takes one file: tollgate rules check FILE');
+  if (parsed.values.help) return (out(RULES_HELP), EXIT.allow);
+  if (sub === undefined) return (err(RULES_HELP), EXIT.usage);
+  if (sub !== 'check')
+    throw new UsageError(
+      `unknown rules command ${JSON.stringify(sub)}; run 'tollgate rules --help'`,
+    );
+  if (files.length !== 1)
+    throw new UsageError('rules check takes one file: tollgate rules check FILE');
   const file = files[0]!;
   const result = loadRulesFile(file);
   if (!result.ok) {

@@ -8,12 +8,16 @@ const MAX_LISTED = 12;
 
 function access(op: Operation): string {
   const parts: string[] = [];
-  if (op.authorizer) parts.push(`authorizer ${op.authorizer}${op.scopes.length ? ` (scopes ${op.scopes.join(' ')})` : ''}`);
+  if (op.authorizer)
+    parts.push(
+      `authorizer ${op.authorizer}${op.scopes.length ? ` (scopes ${op.scopes.join(' ')})` : ''}`,
+    );
   if (op.apiKeyRequired) parts.push('API key');
   return parts.join(', ') || 'open';
 }
 
-const label = (op: Operation): string => (op.isDefault ? '$default' : `${op.method} ${op.template}`);
+const label = (op: Operation): string =>
+  op.isDefault ? '$default' : `${op.method} ${op.template}`;
 
 /** One line per route, in the document's words: `GET /pets  authorizer tollgate`. */
 export function routeLines(api: ApiDefinition): string[] {
@@ -47,6 +51,9 @@ export function curlLine(op: Operation, url: string, token: string | undefined):
 }
 
 /** The page's buttons this API does not serve: the page is not mounted for such an API. */
-export function missingPageRoutes(api: ApiDefinition, endpoints: Readonly<Record<string, PageEndpoint>>): PageEndpoint[] {
+export function missingPageRoutes(
+  api: ApiDefinition,
+  endpoints: Readonly<Record<string, PageEndpoint>>,
+): PageEndpoint[] {
   return Object.values(endpoints).filter((e) => api.routes.match(e.method, e.path) === undefined);
 }

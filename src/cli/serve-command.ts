@@ -1,8 +1,8 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { dirname, resolve } from 'node:path';
-import { loadConfigFile, formatConfigError } from '../config/file.js';
-import type { FileConfig } from '../config/file-validate.js';
+import { loadConfigFile, formatConfigError } from '../settings/file.js';
+import type { FileConfig } from '../settings/file-validate.js';
 import { DEFAULT_ASSUMPTIONS, MAX_AUTHORIZER_RESULT_BYTES } from '../gateway/authorize.js';
 import { createGateway, type Gateway } from '../gateway/gateway.js';
 import { createDecisionNotes } from '../gateway/authorizer-header.js';
@@ -19,11 +19,16 @@ import { writeLogLine } from '../lambda/log-line.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
 import { createPageMount, PETSTORE_ENDPOINTS, type PageConfig } from '../web/page-mount.js';
-import { DEV_AUDIENCE, devIssuerFor, loadDevKey, refuseHalfIssuer } from './dev-issuer.js';
+import { DEV_AUDIENCE, devIssuerFor, loadDevKey, refuseHalfIssuer } from '../idp/dev-issuer.js';
 import { commandEnv } from './env-file.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { cliAuthorizerConfig, configFilePath } from './load-config.js';
-import { readServeSettings, functionSpec, type FunctionSetting, type ServeSettings } from './serve-settings.js';
+import {
+  readServeSettings,
+  functionSpec,
+  type FunctionSetting,
+  type ServeSettings,
+} from './serve-settings.js';
 import { mintDevToken } from './token-command.js';
 import { curlLine, exampleRoute, missingPageRoutes, routeLines } from './serve-banner.js';
 
@@ -84,22 +89,35 @@ type Env = Record<string, string | undefined>;
 
 function parsePort(value: string, what: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${what} must be a port number, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`${what} must be a port number, got ${JSON.stringify(value)}`);
   return port;
 }
 
 /** The config file and its serve: section, with every problem at FILE:LINE:COL. */
-function readConfig(path: string, env: Env): { file: FileConfig; settings: ServeSettings; plans: UsagePlan[] | undefined } {
+function readConfig(
+  path: string,
+  env: Env,
+): { file: FileConfig; settings: ServeSettings; plans: UsagePlan[] | undefined } {
   const loaded = loadConfigFile(path, { env });
-  if (!loaded.ok) throw new UsageError(formatConfigError(loaded.errors[0]!) + (loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more)` : ''));
+  if (!loaded.ok)
+    throw new UsageError(
+      formatConfigError(loaded.errors[0]!) +
+        (loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more)` : ''),
+    );
   const serve = readServeSettings(loaded.config.serve ?? {}, dirname(resolve(path)));
-  if (!serve.ok) throw new UsageError(formatConfigError(loaded.errorAt(serve.issue.path, serve.issue.message, serve.issue.atKey)));
+  if (!serve.ok)
+    throw new UsageError(
+      formatConfigError(loaded.errorAt(serve.issue.path, serve.issue.message, serve.issue.atKey)),
+    );
   let plans: UsagePlan[] | undefined;
   if (serve.settings.usagePlans !== undefined) {
     const checked = validateUsagePlans(serve.settings.usagePlans);
     if (!checked.ok) {
       const issue = checked.issues[0]!;
-      throw new UsageError(formatConfigError(loaded.errorAt(issue.path, issue.message, issue.atKey)));
+      throw new UsageError(
+        formatConfigError(loaded.errorAt(issue.path, issue.message, issue.atKey)),
+      );
     }
     plans = checked.plans;
   }
@@ -112,7 +130,11 @@ function scopesIn(value: unknown, out = new Set<string>()): Set<string> {
   else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'scopes') {
-        const list = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.values(v).flat() : [];
+        const list = Array.isArray(v)
+          ? v
+          : typeof v === 'object' && v !== null
+            ? Object.values(v).flat()
+            : [];
         for (const s of list) if (typeof s === 'string') out.add(s);
       } else scopesIn(v, out);
     }
@@ -121,26 +143,52 @@ function scopesIn(value: unknown, out = new Set<string>()): Set<string> {
 }
 
 /** Starts the gateway; resolves once it listens. */
-export async function serve(options: ServeOptions, err: (line: string) => void, log: (entry: Record<string, unknown>) => void = writeLogLine): Promise<RunningServer> {
+export async function serve(
+  options: ServeOptions,
+  err: (line: string) => void,
+  log: (entry: Record<string, unknown>) => void = writeLogLine,
+): Promise<RunningServer> {
   const env: Env = commandEnv(options['env-file'], err);
   if (options.rules) env.RULES_FILE = options.rules;
   const configPath = configFilePath(options.config, env);
   // Without an issuer anywhere, the development provider is the issuer: the file may then omit issuers.
-  const probe = configPath ? readConfig(configPath, { ...env, TOKEN_ISSUER: env.TOKEN_ISSUER?.trim() || devIssuerFor(3000) }) : undefined;
-  const settings: ServeSettings = probe?.settings ?? { functions: {}, stageVariables: {}, assumptions: {} };
+  const probe = configPath
+    ? readConfig(configPath, {
+        ...env,
+        TOKEN_ISSUER: env.TOKEN_ISSUER?.trim() || devIssuerFor(3000),
+      })
+    : undefined;
+  const settings: ServeSettings = probe?.settings ?? {
+    functions: {},
+    stageVariables: {},
+    assumptions: {},
+  };
   if (probe?.file.issuers === undefined) refuseHalfIssuer(env);
-  const devMode = !env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && settings.devProvider !== false;
+  const devMode =
+    !env.TOKEN_ISSUER?.trim() &&
+    probe?.file.issuers === undefined &&
+    settings.devProvider !== false;
   if (!env.TOKEN_ISSUER?.trim() && probe?.file.issuers === undefined && !devMode) {
-    throw new UsageError('no issuer: set TOKEN_ISSUER (and AUDIENCE), or issuers in the config file, or leave serve.devProvider on');
+    throw new UsageError(
+      'no issuer: set TOKEN_ISSUER (and AUDIENCE), or issuers in the config file, or leave serve.devProvider on',
+    );
   }
 
   const apiPath = options.api ?? settings.api;
   if (!apiPath) throw new UsageError('--api FILE is required (or serve.api in the config file)');
-  const port = options.port !== undefined ? parsePort(options.port, '--port') : env.PORT?.trim() ? parsePort(env.PORT, 'PORT') : settings.port ?? 3000;
+  const port =
+    options.port !== undefined
+      ? parsePort(options.port, '--port')
+      : env.PORT?.trim()
+        ? parsePort(env.PORT, 'PORT')
+        : (settings.port ?? 3000);
   let api: ApiDefinition;
   try {
     const basePath = options.basepath ?? settings.basePath ?? 'ignore';
-    if (!BASE_PATH_MODES.includes(basePath as BasePathMode)) throw new UsageError(`--basepath must be ${BASE_PATH_MODES.join(', ')}, got ${JSON.stringify(basePath)}`);
+    if (!BASE_PATH_MODES.includes(basePath as BasePathMode))
+      throw new UsageError(
+        `--basepath must be ${BASE_PATH_MODES.join(', ')}, got ${JSON.stringify(basePath)}`,
+      );
     api = await loadApi(apiPath, { basePath: basePath as BasePathMode });
   } catch (error) {
     if (error instanceof ApiDocumentError) throw new UsageError(error.message);
@@ -149,7 +197,10 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   // Settings of the document the local gateway does not emulate: named once each, never dropped silently.
   for (const warning of api.warnings ?? []) err(`tollgate: ${warning.text}`);
   if (api.basePath !== undefined) {
-    const served = api.basePathMode === 'ignore' ? 'ignored, as API Gateway\'s import does by default (--basepath prepend or split, or serve.basePath, to serve the paths under it)' : `applied (${api.basePathMode})`;
+    const served =
+      api.basePathMode === 'ignore'
+        ? "ignored, as API Gateway's import does by default (--basepath prepend or split, or serve.basePath, to serve the paths under it)"
+        : `applied (${api.basePathMode})`;
     err(`tollgate: the document's base path ${api.basePath} is ${served}`);
   }
   const usage = probe?.plans ? createUsagePlans(probe.plans) : undefined;
@@ -158,7 +209,10 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   const specs = new Map<string, FunctionSetting>(Object.entries(settings.functions));
   for (const spec of options.function ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--function must be NAME=PATH[#EXPORT] or NAME=MODULE.EXPORT, got ${JSON.stringify(spec)}`);
+    if (eq <= 0)
+      throw new UsageError(
+        `--function must be NAME=PATH[#EXPORT] or NAME=MODULE.EXPORT, got ${JSON.stringify(spec)}`,
+      );
     try {
       // A function the config file declares keeps its runtime, memory and environment.
       const declared = specs.get(spec.slice(0, eq));
@@ -175,16 +229,26 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   };
   try {
     for (const [name, spec] of specs) {
-      const worker = startFunctionWorker({ name, handler: spec.handler, runtime: spec.runtime, memoryMb: spec.memoryMb, environment: spec.environment, log });
+      const worker = startFunctionWorker({
+        name,
+        handler: spec.handler,
+        runtime: spec.runtime,
+        memoryMb: spec.memoryMb,
+        environment: spec.environment,
+        log,
+      });
       workers.set(name, worker);
       await worker.ready();
-      for (const warning of worker.warnings()) err(`tollgate: function ${name} (${spec.runtime}): ${warning}`);
+      for (const warning of worker.warnings())
+        err(`tollgate: function ${name} (${spec.runtime}): ${warning}`);
     }
   } catch (error) {
     await stopAll();
     throw new UsageError((error as Error).message);
   }
-  const functions = new Map<string, LambdaHandler>([...workers].map(([name, w]) => [name, w.handler]));
+  const functions = new Map<string, LambdaHandler>(
+    [...workers].map(([name, w]) => [name, w.handler]),
+  );
 
   // The server listens first: the development issuer's URL names the port it got.
   const mounts: Mount[] = [];
@@ -211,7 +275,9 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     bound = await server.listen(port);
   } catch (error) {
     await stopAll();
-    throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot listen on 127.0.0.1:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const fail = async (error: unknown): Promise<never> => {
     markFailed(error);
@@ -227,10 +293,15 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
   try {
     if (devMode) {
       const issuer = devIssuerFor(bound.port);
-      const rulesPath = env.RULES_FILE ?? (file?.rules?.kind === 'file' ? file.rules.path : undefined);
+      const rulesPath =
+        env.RULES_FILE ?? (file?.rules?.kind === 'file' ? file.rules.path : undefined);
       let scopes = ['read:pets', 'write:pets'];
       try {
-        const rulesDoc = rulesPath ? parseYaml(readFileSync(rulesPath, 'utf8')) : file?.rules?.kind === 'inline' ? file.rules.document : undefined;
+        const rulesDoc = rulesPath
+          ? parseYaml(readFileSync(rulesPath, 'utf8'))
+          : file?.rules?.kind === 'inline'
+            ? file.rules.document
+            : undefined;
         const found = scopesIn(rulesDoc);
         if (found.size) scopes = [...found];
       } catch {
@@ -245,7 +316,13 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
         log,
       });
       mounts.push(devProvider);
-      authorizerEnv = { ...env, TOKEN_ISSUER: issuer, AUDIENCE: devProvider.audience, JWKS_URI: `http://127.0.0.1:${bound.port}${devProvider.mountPath}/jwks`, ALGORITHMS: 'RS256' };
+      authorizerEnv = {
+        ...env,
+        TOKEN_ISSUER: issuer,
+        AUDIENCE: devProvider.audience,
+        JWKS_URI: `http://127.0.0.1:${bound.port}${devProvider.mountPath}/jwks`,
+        ALGORITHMS: 'RS256',
+      };
     }
 
     // Authorizers without a module run Tollgate's own, answering in the form the document asks
@@ -257,7 +334,10 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       const key = JSON.stringify(overrides);
       let handler = ownHandlers.get(key);
       if (!handler) {
-        handler = createHandler(createAuthorizer(cliAuthorizerConfig({ ...authorizerEnv, ...overrides }, file)), { onDecision: notes.record }) as unknown as LambdaHandler;
+        handler = createHandler(
+          createAuthorizer(cliAuthorizerConfig({ ...authorizerEnv, ...overrides }, file)),
+          { onDecision: notes.record },
+        ) as unknown as LambdaHandler;
         ownHandlers.set(key, handler);
       }
       return handler;
@@ -268,7 +348,11 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       if (spec.payloadFormatVersion === '2.0') {
         overrides.V2_RESPONSE = spec.simpleResponses ? 'simple' : 'iam';
         if (spec.simpleResponses && spec.ttlSeconds === 0) overrides.V2_SIMPLE_CACHE = 'off';
-        else if (spec.simpleResponses && spec.identitySources.some((s) => s.kind === 'context' && s.name === 'routeKey')) overrides.V2_SIMPLE_CACHE = 'per-route';
+        else if (
+          spec.simpleResponses &&
+          spec.identitySources.some((s) => s.kind === 'context' && s.name === 'routeKey')
+        )
+          overrides.V2_SIMPLE_CACHE = 'per-route';
       }
       try {
         functions.set(spec.functionName, own(overrides));
@@ -276,15 +360,25 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
         throw new UsageError(`authorizer ${spec.name}: ${(error as Error).message}`);
       }
     }
-    if (settings.websocket && settings.websocket.authorizer === undefined) functions.set('$tollgate', own({}));
-    if (devProvider && api.routes.operations.some((op) => op.template === devProvider!.mountPath || op.template.startsWith(`${devProvider!.mountPath}/`))) {
-      err(`tollgate: the development provider at ${devProvider.mountPath} answers before the API's routes under that path`);
+    if (settings.websocket && settings.websocket.authorizer === undefined)
+      functions.set('$tollgate', own({}));
+    if (
+      devProvider &&
+      api.routes.operations.some(
+        (op) =>
+          op.template === devProvider!.mountPath ||
+          op.template.startsWith(`${devProvider!.mountPath}/`),
+      )
+    ) {
+      err(
+        `tollgate: the development provider at ${devProvider.mountPath} answers before the API's routes under that path`,
+      );
     }
 
     gateway = createGateway({
       api,
       functions,
-      ...(options.stage ?? settings.stage ? { stage: options.stage ?? settings.stage } : {}),
+      ...((options.stage ?? settings.stage) ? { stage: options.stage ?? settings.stage } : {}),
       stageVariables: settings.stageVariables,
       assumptions: { ...DEFAULT_ASSUMPTIONS, ...settings.assumptions },
       verbose: options.verbose ?? settings.verbose ?? false,
@@ -300,17 +394,37 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     let pageConfig: PageConfig | undefined;
     const missingRoutes = missingPageRoutes(api, PETSTORE_ENDPOINTS);
     if (pageSetting !== false && !apiOwnsRoot && missingRoutes.length) {
-      err(`tollgate: no sign-in page: its buttons call ${missingRoutes.map((e) => `${e.method} ${e.path}`).join(', ')}, which this API does not serve`);
+      err(
+        `tollgate: no sign-in page: its buttons call ${missingRoutes.map((e) => `${e.method} ${e.path}`).join(', ')}, which this API does not serve`,
+      );
     } else if (pageSetting !== false && !apiOwnsRoot) {
       if (typeof pageSetting === 'object') {
-        pageConfig = { issuer: pageSetting.issuer, clientId: pageSetting.clientId, audience: pageSetting.audience, scope: pageSetting.scope ?? 'openid', extraAuthorizeParams: pageSetting.extraAuthorizeParams, endpoints: PETSTORE_ENDPOINTS };
+        pageConfig = {
+          issuer: pageSetting.issuer,
+          clientId: pageSetting.clientId,
+          audience: pageSetting.audience,
+          scope: pageSetting.scope ?? 'openid',
+          extraAuthorizeParams: pageSetting.extraAuthorizeParams,
+          endpoints: PETSTORE_ENDPOINTS,
+        };
       } else if (devProvider) {
-        pageConfig = { issuer: devProvider.issuer, clientId: devProvider.clients.web.clientId, scope: ['openid', ...devProvider.users.flatMap((u) => u.scopes)].filter((s, i, all) => all.indexOf(s) === i).join(' '), endpoints: PETSTORE_ENDPOINTS };
+        pageConfig = {
+          issuer: devProvider.issuer,
+          clientId: devProvider.clients.web.clientId,
+          scope: ['openid', ...devProvider.users.flatMap((u) => u.scopes)]
+            .filter((s, i, all) => all.indexOf(s) === i)
+            .join(' '),
+          endpoints: PETSTORE_ENDPOINTS,
+        };
       } else {
-        err('tollgate: no sign-in page: with your own issuer, set serve.page (issuer, clientId, audience, scope) in the config file');
+        err(
+          'tollgate: no sign-in page: with your own issuer, set serve.page (issuer, clientId, audience, scope) in the config file',
+        );
       }
-      const connectOrigins = typeof pageSetting === 'object' ? pageSetting.connectOrigins : undefined;
-      if (pageConfig) mounts.push(createPageMount(pageConfig, connectOrigins ? { connectOrigins } : {}));
+      const connectOrigins =
+        typeof pageSetting === 'object' ? pageSetting.connectOrigins : undefined;
+      if (pageConfig)
+        mounts.push(createPageMount(pageConfig, connectOrigins ? { connectOrigins } : {}));
     } else if (pageSetting !== false && apiOwnsRoot) {
       err('tollgate: no sign-in page: the API serves GET / itself');
     }
@@ -320,19 +434,44 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
       const w = settings.websocket;
       const asRoute = (name: string): RouteFunction => {
         const handler = functions.get(name);
-        if (!handler) throw new UsageError(`serve.websocket names the function ${name}, which has no module (serve.functions or --function)`);
-        return (event) => invoke(handler, event, { functionName: name, requestId: String((event.requestContext as { requestId?: unknown } | undefined)?.requestId ?? 'ws'), timeoutMs: 29_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account });
+        if (!handler)
+          throw new UsageError(
+            `serve.websocket names the function ${name}, which has no module (serve.functions or --function)`,
+          );
+        return (event) =>
+          invoke(handler, event, {
+            functionName: name,
+            requestId: String(
+              (event.requestContext as { requestId?: unknown } | undefined)?.requestId ?? 'ws',
+            ),
+            timeoutMs: 29_000,
+            now: Date.now,
+            region: LOCAL_API.region,
+            account: LOCAL_API.account,
+          });
       };
       const authorizerName = w.authorizer ?? '$tollgate';
       const authorizerFn = functions.get(authorizerName);
-      if (!authorizerFn) throw new UsageError(`serve.websocket.authorizer names the function ${authorizerName}, which has no module`);
+      if (!authorizerFn)
+        throw new UsageError(
+          `serve.websocket.authorizer names the function ${authorizerName}, which has no module`,
+        );
       ws = attachWebSocketApi(server.server, {
         path: w.path,
         stage: options.stage ?? settings.stage ?? 'local',
         authorizer: {
           name: authorizerName,
           identitySources: w.identitySource,
-          invoke: (event) => invoke(authorizerFn, event, { functionName: authorizerName, requestId: 'ws', timeoutMs: 10_000, now: Date.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES }),
+          invoke: (event) =>
+            invoke(authorizerFn, event, {
+              functionName: authorizerName,
+              requestId: 'ws',
+              timeoutMs: 10_000,
+              now: Date.now,
+              region: LOCAL_API.region,
+              account: LOCAL_API.account,
+              maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES,
+            }),
         },
         routes: Object.fromEntries(Object.entries(w.routes).map(([key, fn]) => [key, asRoute(fn)])),
         stageVariables: settings.stageVariables,
@@ -352,7 +491,8 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
               const worker = workers.get(name)!;
               worker.reload().then(
                 () => log({ event: 'function_reloaded', function: name, file: spec.file }),
-                (error: Error) => log({ event: 'function_reload_failed', function: name, message: error.message }),
+                (error: Error) =>
+                  log({ event: 'function_reload_failed', function: name, message: error.message }),
               );
             }, 100);
           }),
@@ -361,14 +501,25 @@ export async function serve(options: ServeOptions, err: (line: string) => void, 
     }
 
     const url = `http://localhost:${bound.port}`;
-    err(`tollgate: serving ${api.title} (${api.flavour === 'http' ? 'HTTP API' : 'REST API'}) at ${url}, routes:`);
+    err(
+      `tollgate: serving ${api.title} (${api.flavour === 'http' ? 'HTTP API' : 'REST API'}) at ${url}, routes:`,
+    );
     for (const line of routeLines(api)) err(line);
     if (pageConfig) err(`tollgate: sign-in page       ${url}/`);
     const example = exampleRoute(api);
     if (devProvider) {
-      err(`tollgate: development OpenID provider ${devProvider.issuer} (users: ${devProvider.users.map((u) => `${u.id}: ${u.scopes.join(' ')}`).join('; ')})`);
-      const { token } = await mintDevToken({ iss: devProvider.issuer, aud: [devProvider.audience], scope: devProvider.users[0]?.scopes.join(' ') ?? 'read:pets' });
-      if (example) err(`tollgate: try it${example.authorizer ? ' (token valid for 1 h)' : ''}:\n  ${curlLine(example, url, token)}`);
+      err(
+        `tollgate: development OpenID provider ${devProvider.issuer} (users: ${devProvider.users.map((u) => `${u.id}: ${u.scopes.join(' ')}`).join('; ')})`,
+      );
+      const { token } = await mintDevToken({
+        iss: devProvider.issuer,
+        aud: [devProvider.audience],
+        scope: devProvider.users[0]?.scopes.join(' ') ?? 'read:pets',
+      });
+      if (example)
+        err(
+          `tollgate: try it${example.authorizer ? ' (token valid for 1 h)' : ''}:\n  ${curlLine(example, url, token)}`,
+        );
     } else {
       err(`tollgate: trusting ${authorizerEnv.TOKEN_ISSUER ?? 'the issuers of the config file'}`);
     }

@@ -3,9 +3,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BASE_PATH_MODES, type BasePathMode } from '../gateway/base-path.js';
-import type { ConfigPath } from '../config/file-validate.js';
+import type { ConfigPath } from '../settings/file-validate.js';
 import type { Assumptions } from '../gateway/authorize.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, isNodeRuntime, MAX_MEMORY_MB, MIN_MEMORY_MB, NODE_RUNTIMES, parseHandlerName, RuntimeError, type HandlerName, type NodeRuntime } from '../gateway/lambda-runtime.js';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RUNTIME,
+  isNodeRuntime,
+  MAX_MEMORY_MB,
+  MIN_MEMORY_MB,
+  NODE_RUNTIMES,
+  parseHandlerName,
+  RuntimeError,
+  type HandlerName,
+  type NodeRuntime,
+} from '../gateway/lambda-runtime.js';
 
 export interface FunctionSetting {
   /** The handler: a file and export, or Lambda's MODULE.EXPORT form resolved in the code folder. */
@@ -65,7 +76,21 @@ export interface SettingIssue {
 type Doc = Record<string, unknown>;
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const KEYS = ['api', 'port', 'stage', 'basePath', 'functions', 'stageVariables', 'devProvider', 'page', 'usagePlans', 'websocket', 'assumptions', 'watch', 'verbose'];
+const KEYS = [
+  'api',
+  'port',
+  'stage',
+  'basePath',
+  'functions',
+  'stageVariables',
+  'devProvider',
+  'page',
+  'usagePlans',
+  'websocket',
+  'assumptions',
+  'watch',
+  'verbose',
+];
 const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | boolean)[]>> = {
   validationMatch: ['test', 'full'],
   nullContextValues: ['error', 'omit'],
@@ -89,98 +114,170 @@ const fail = (path: ConfigPath, message: string, atKey = false): never => {
 
 function mapping(v: unknown, path: ConfigPath, known?: readonly string[]): Doc {
   if (!isDoc(v)) return fail(path, 'must be a mapping');
-  if (known) for (const k of Object.keys(v)) if (!known.includes(k)) fail([...path, k], `is not a known key (known keys: ${known.join(', ')})`, true);
+  if (known)
+    for (const k of Object.keys(v))
+      if (!known.includes(k))
+        fail([...path, k], `is not a known key (known keys: ${known.join(', ')})`, true);
   return v;
 }
 function text(v: unknown, path: ConfigPath): string {
-  return typeof v === 'string' && v !== '' ? v : fail(path, `must be a non-empty string${typeof v === 'number' || typeof v === 'boolean' ? ' (quote it)' : ''}`);
+  return typeof v === 'string' && v !== ''
+    ? v
+    : fail(
+        path,
+        `must be a non-empty string${typeof v === 'number' || typeof v === 'boolean' ? ' (quote it)' : ''}`,
+      );
 }
 function flag(v: unknown, path: ConfigPath): boolean {
   return typeof v === 'boolean' ? v : fail(path, 'must be true or false');
 }
 function strings(v: unknown, path: ConfigPath): Record<string, string> {
   const doc = mapping(v, path);
-  for (const [k, x] of Object.entries(doc)) if (typeof x !== 'string') fail([...path, k], 'must be a string (quote numbers and booleans)');
+  for (const [k, x] of Object.entries(doc))
+    if (typeof x !== 'string') fail([...path, k], 'must be a string (quote numbers and booleans)');
   return doc as Record<string, string>;
 }
 
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
-const resolvePath = (dir: string, path: string): string => (isAbsolute(path) ? path : resolve(dir, path));
+const resolvePath = (dir: string, path: string): string =>
+  isAbsolute(path) ? path : resolve(dir, path);
 
 /** `PATH[#EXPORT]` or Lambda's `DIR/MODULE.EXPORT`, relative to `baseDir`; throws a RuntimeError for a malformed name. */
-export function functionSpec(spec: string, baseDir: string, more: { environment?: Readonly<Record<string, string>>; runtime?: NodeRuntime; memoryMb?: number } = {}): FunctionSetting {
+export function functionSpec(
+  spec: string,
+  baseDir: string,
+  more: {
+    environment?: Readonly<Record<string, string>>;
+    runtime?: NodeRuntime;
+    memoryMb?: number;
+  } = {},
+): FunctionSetting {
   const handler = parseHandlerName(spec, baseDir, isFile, resolvePath);
-  const file = handler.kind === 'file' ? handler.module : (['.js', '.mjs', '.cjs', ''].map((ext) => handler.module + ext).find(isFile) ?? handler.module);
-  return { handler, file, environment: more.environment ?? {}, runtime: more.runtime ?? DEFAULT_RUNTIME, memoryMb: more.memoryMb ?? DEFAULT_MEMORY_MB };
+  const file =
+    handler.kind === 'file'
+      ? handler.module
+      : (['.js', '.mjs', '.cjs', ''].map((ext) => handler.module + ext).find(isFile) ??
+        handler.module);
+  return {
+    handler,
+    file,
+    environment: more.environment ?? {},
+    runtime: more.runtime ?? DEFAULT_RUNTIME,
+    memoryMb: more.memoryMb ?? DEFAULT_MEMORY_MB,
+  };
 }
 
 function functionSetting(f: unknown, at: ConfigPath, baseDir: string): FunctionSetting {
-  const fd = typeof f === 'string' ? { handler: f } : mapping(f, at, ['handler', 'environment', 'runtime', 'memorySize']);
+  const fd =
+    typeof f === 'string'
+      ? { handler: f }
+      : mapping(f, at, ['handler', 'environment', 'runtime', 'memorySize']);
   const handler = text(fd.handler, typeof f === 'string' ? at : [...at, 'handler']);
-  if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime)) fail([...at, 'runtime'], `must be one of ${NODE_RUNTIMES.join(', ')}`);
-  if (fd.memorySize !== undefined && (typeof fd.memorySize !== 'number' || !Number.isInteger(fd.memorySize) || fd.memorySize < MIN_MEMORY_MB || fd.memorySize > MAX_MEMORY_MB)) {
-    fail([...at, 'memorySize'], `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, as Lambda's memorySize`);
+  if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime))
+    fail([...at, 'runtime'], `must be one of ${NODE_RUNTIMES.join(', ')}`);
+  if (
+    fd.memorySize !== undefined &&
+    (typeof fd.memorySize !== 'number' ||
+      !Number.isInteger(fd.memorySize) ||
+      fd.memorySize < MIN_MEMORY_MB ||
+      fd.memorySize > MAX_MEMORY_MB)
+  ) {
+    fail(
+      [...at, 'memorySize'],
+      `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, as Lambda's memorySize`,
+    );
   }
   try {
     return functionSpec(handler, baseDir, {
-      environment: fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']),
+      environment:
+        fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']),
       ...(fd.runtime !== undefined ? { runtime: fd.runtime as NodeRuntime } : {}),
       ...(fd.memorySize !== undefined ? { memoryMb: fd.memorySize as number } : {}),
     });
   } catch (error) {
-    if (error instanceof RuntimeError) return fail(typeof f === 'string' ? at : [...at, 'handler'], error.message);
+    if (error instanceof RuntimeError)
+      return fail(typeof f === 'string' ? at : [...at, 'handler'], error.message);
     throw error;
   }
 }
 
 /** Validates the section; the first problem is returned with its key path (under `serve`). */
-export function readServeSettings(value: unknown, baseDir: string): { ok: true; settings: ServeSettings } | { ok: false; issue: SettingIssue } {
+export function readServeSettings(
+  value: unknown,
+  baseDir: string,
+): { ok: true; settings: ServeSettings } | { ok: false; issue: SettingIssue } {
   try {
     return { ok: true, settings: check(value, baseDir) };
   } catch (error) {
-    if (error instanceof Issue) return { ok: false, issue: { path: ['serve', ...error.path], message: error.message, atKey: error.atKey } };
+    if (error instanceof Issue)
+      return {
+        ok: false,
+        issue: { path: ['serve', ...error.path], message: error.message, atKey: error.atKey },
+      };
     throw error;
   }
 }
 
 function check(value: unknown, baseDir: string): ServeSettings {
   const doc = mapping(value, [], KEYS);
-  const out: { -readonly [K in keyof ServeSettings]: ServeSettings[K] } = { functions: {}, stageVariables: {}, assumptions: {} };
+  const out: { -readonly [K in keyof ServeSettings]: ServeSettings[K] } = {
+    functions: {},
+    stageVariables: {},
+    assumptions: {},
+  };
   if (doc.api !== undefined) out.api = resolve(baseDir, text(doc.api, ['api']));
   if (doc.port !== undefined) {
-    if (typeof doc.port !== 'number' || !Number.isInteger(doc.port) || doc.port < 0 || doc.port > 65535) fail(['port'], 'must be a port number (0 to 65535)');
+    if (
+      typeof doc.port !== 'number' ||
+      !Number.isInteger(doc.port) ||
+      doc.port < 0 ||
+      doc.port > 65535
+    )
+      fail(['port'], 'must be a port number (0 to 65535)');
     out.port = doc.port as number;
   }
   if (doc.stage !== undefined) out.stage = text(doc.stage, ['stage']);
   if (doc.basePath !== undefined) {
-    if (!BASE_PATH_MODES.includes(doc.basePath as BasePathMode)) fail(['basePath'], `must be ${BASE_PATH_MODES.join(', ')} (API Gateway's import modes)`);
+    if (!BASE_PATH_MODES.includes(doc.basePath as BasePathMode))
+      fail(['basePath'], `must be ${BASE_PATH_MODES.join(', ')} (API Gateway's import modes)`);
     out.basePath = doc.basePath as BasePathMode;
   }
   if (doc.functions !== undefined) {
     const functions: Record<string, FunctionSetting> = {};
     for (const [name, f] of Object.entries(mapping(doc.functions, ['functions']))) {
       const at: ConfigPath = ['functions', name];
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) fail(at, 'is not a Lambda function name (letters, digits, - and _)', true);
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+        fail(at, 'is not a Lambda function name (letters, digits, - and _)', true);
       functions[name] = functionSetting(f, at, baseDir);
     }
     out.functions = functions;
   }
-  if (doc.stageVariables !== undefined) out.stageVariables = strings(doc.stageVariables, ['stageVariables']);
+  if (doc.stageVariables !== undefined)
+    out.stageVariables = strings(doc.stageVariables, ['stageVariables']);
   if (doc.devProvider !== undefined) out.devProvider = flag(doc.devProvider, ['devProvider']);
   if (doc.page !== undefined) {
     if (typeof doc.page === 'boolean') out.page = doc.page;
     else {
-      const p = mapping(doc.page, ['page'], ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins']);
-      if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins)) fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
+      const p = mapping(
+        doc.page,
+        ['page'],
+        ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins'],
+      );
+      if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins))
+        fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
       out.page = {
         issuer: text(p.issuer, ['page', 'issuer']),
         clientId: text(p.clientId, ['page', 'clientId']),
         audience: p.audience === undefined ? undefined : text(p.audience, ['page', 'audience']),
         scope: p.scope === undefined ? undefined : text(p.scope, ['page', 'scope']),
-        extraAuthorizeParams: p.extraAuthorizeParams === undefined ? undefined : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
+        extraAuthorizeParams:
+          p.extraAuthorizeParams === undefined
+            ? undefined
+            : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
         connectOrigins: (p.connectOrigins as unknown[] | undefined)?.map((o, i) => {
           const origin = text(o, ['page', 'connectOrigins', i]);
-          if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
+          if (!/^https?:\/\/[^/\s]+$/.test(origin))
+            fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
           return origin;
         }),
       };
@@ -188,15 +285,30 @@ function check(value: unknown, baseDir: string): ServeSettings {
   }
   if (doc.usagePlans !== undefined) out.usagePlans = doc.usagePlans;
   if (doc.websocket !== undefined) {
-    const w = mapping(doc.websocket, ['websocket'], ['path', 'identitySource', 'authorizer', 'routes']);
+    const w = mapping(
+      doc.websocket,
+      ['websocket'],
+      ['path', 'identitySource', 'authorizer', 'routes'],
+    );
     const path = w.path === undefined ? '/ws' : text(w.path, ['websocket', 'path']);
     if (!path.startsWith('/')) fail(['websocket', 'path'], 'must start with /');
-    const identitySource = w.identitySource === undefined ? ['route.request.querystring.token'] : Array.isArray(w.identitySource) ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i])) : [text(w.identitySource, ['websocket', 'identitySource'])];
-    for (const [i, s] of identitySource.entries()) if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s)) fail(['websocket', 'identitySource', i], 'must be route.request.header.NAME or route.request.querystring.NAME');
+    const identitySource =
+      w.identitySource === undefined
+        ? ['route.request.querystring.token']
+        : Array.isArray(w.identitySource)
+          ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i]))
+          : [text(w.identitySource, ['websocket', 'identitySource'])];
+    for (const [i, s] of identitySource.entries())
+      if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s))
+        fail(
+          ['websocket', 'identitySource', i],
+          'must be route.request.header.NAME or route.request.querystring.NAME',
+        );
     out.websocket = {
       path,
       identitySource,
-      authorizer: w.authorizer === undefined ? undefined : text(w.authorizer, ['websocket', 'authorizer']),
+      authorizer:
+        w.authorizer === undefined ? undefined : text(w.authorizer, ['websocket', 'authorizer']),
       routes: w.routes === undefined ? {} : strings(w.routes, ['websocket', 'routes']),
     };
   }
@@ -205,7 +317,8 @@ function check(value: unknown, baseDir: string): ServeSettings {
     const chosen: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(a)) {
       const choices = ASSUMPTION_CHOICES[k as keyof Assumptions];
-      if (!choices.includes(v as string | boolean)) fail(['assumptions', k], `must be one of ${choices.join(', ')}`);
+      if (!choices.includes(v as string | boolean))
+        fail(['assumptions', k], `must be one of ${choices.join(', ')}`);
       chosen[k] = v;
     }
     out.assumptions = chosen as Partial<Assumptions>;

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { defaultDevIssuer, DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from './dev-issuer.js';
+import { defaultDevIssuer, DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from '../idp/dev-issuer.js';
 import { parseDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const TOKEN_HELP = `Usage: tollgate token [options]
 
@@ -42,16 +42,23 @@ export interface MintedToken {
   warnings: string[];
 }
 
-export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floor(Date.now() / 1000)): Promise<MintedToken> {
+export async function mintDevToken(
+  options: TokenOptions,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<MintedToken> {
   const key = loadDevKey({ create: true })!;
-  const audiences = (options.aud ?? [DEV_AUDIENCE]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  const audiences = (options.aud ?? [DEV_AUDIENCE])
+    .flatMap((a) => a.split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (audiences.length === 0) throw new UsageError('--aud must name at least one audience');
   const claims: Record<string, unknown> = {};
   for (const pair of options.claim ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--claim must be NAME=VALUE, got ${JSON.stringify(pair)}`);
     const name = pair.slice(0, eq);
-    if (RESERVED.has(name)) throw new UsageError(`--claim ${name}: use the dedicated option for registered claims`);
+    if (RESERVED.has(name))
+      throw new UsageError(`--claim ${name}: use the dedicated option for registered claims`);
     const raw = pair.slice(eq + 1);
     try {
       claims[name] = JSON.parse(raw);
@@ -61,7 +68,8 @@ export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floo
   }
   const sub = options.sub ?? 'dev-user';
   if (!sub) throw new UsageError('--sub must not be empty');
-  if (options.scope !== undefined) claims.scope = options.scope.trim().split(/\s+/).filter(Boolean).join(' ');
+  if (options.scope !== undefined)
+    claims.scope = options.scope.trim().split(/\s+/).filter(Boolean).join(' ');
   const exp = nowSeconds + parseDuration('--expires-in', options['expires-in'] ?? '1h');
   Object.assign(claims, {
     iss: options.iss ?? defaultDevIssuer(),
@@ -70,7 +78,9 @@ export async function mintDevToken(options: TokenOptions, nowSeconds = Math.floo
     iat: nowSeconds,
     exp,
     jti: randomUUID(),
-    ...(options['not-before'] !== undefined ? { nbf: nowSeconds + parseDuration('--not-before', options['not-before']) } : {}),
+    ...(options['not-before'] !== undefined
+      ? { nbf: nowSeconds + parseDuration('--not-before', options['not-before']) }
+      : {}),
   });
   const header = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
   const token = await new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
@@ -81,7 +91,11 @@ function validityWarnings(claims: Record<string, unknown>, now: number): string[
   const exp = claims.exp as number;
   const nbf = claims.nbf as number | undefined;
   const warnings: string[] = [];
-  if (exp <= now) warnings.push(`warning: the token is already expired (exp ${new Date(exp * 1000).toISOString()}, ${now - exp} s ago)`);
-  if (nbf !== undefined && nbf >= exp) warnings.push('warning: --not-before is at or after the expiry: the token is never valid');
+  if (exp <= now)
+    warnings.push(
+      `warning: the token is already expired (exp ${new Date(exp * 1000).toISOString()}, ${now - exp} s ago)`,
+    );
+  if (nbf !== undefined && nbf >= exp)
+    warnings.push('warning: --not-before is at or after the expiry: the token is never valid');
   return warnings;
 }

@@ -2,10 +2,17 @@ import { constants } from 'node:crypto';
 
 /** The asymmetric JWS algorithms Tollgate verifies with keys from a JWKS. `none` is never accepted. */
 export const ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ] as const;
 
 /** HMAC, only for an issuer configured with a shared secret, never with keys from a JWKS. */
@@ -51,9 +58,14 @@ export function isAlgorithm(value: unknown): value is Algorithm {
 }
 
 /** Options object for crypto.verify, built once per algorithm. */
-export function verifyOptions(spec: AlgorithmSpec): { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' } {
+export function verifyOptions(spec: AlgorithmSpec): {
+  padding?: number;
+  saltLength?: number;
+  dsaEncoding?: 'ieee-p1363';
+} {
   if (spec.kty === 'EC') return { dsaEncoding: 'ieee-p1363' };
-  if (spec.pss && spec.hash) return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
+  if (spec.pss && spec.hash)
+    return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
   if (spec.kty === 'RSA') return { padding: constants.RSA_PKCS1_PADDING };
   return {};
 }

@@ -34,14 +34,24 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
   {
     name: 'types',
     run: (p) => {
-      if (p.exp === undefined) return reason('CLAIM_INVALID', { claim: 'exp', expected: 'present' }, 'The exp claim is required');
+      if (p.exp === undefined)
+        return reason(
+          'CLAIM_INVALID',
+          { claim: 'exp', expected: 'present' },
+          'The exp claim is required',
+        );
       if (!isNumber(p.exp)) return wrongType('exp', 'a number');
       if (p.nbf !== undefined && !isNumber(p.nbf)) return wrongType('nbf', 'a number');
       if (p.iat !== undefined && !isNumber(p.iat)) return wrongType('iat', 'a number');
-      if (typeof p.sub !== 'string' || p.sub.length === 0) return wrongType('sub', 'a non-empty string');
+      if (typeof p.sub !== 'string' || p.sub.length === 0)
+        return wrongType('sub', 'a non-empty string');
       if (p.iss !== undefined && typeof p.iss !== 'string') return wrongType('iss', 'a string');
       const aud = p.aud;
-      if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+      if (
+        aud !== undefined &&
+        typeof aud !== 'string' &&
+        !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))
+      ) {
         return wrongType('aud', 'a string or an array of strings');
       }
       return undefined;
@@ -49,41 +59,69 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
   },
   {
     name: 'iss',
-    run: (p, r) => (p.iss === r.issuer ? undefined : reason('ISSUER_MISMATCH', { expected: r.issuer })),
+    run: (p, r) =>
+      p.iss === r.issuer ? undefined : reason('ISSUER_MISMATCH', { expected: r.issuer }),
   },
   {
     name: 'token_use',
     applies: (r) => r.tokenUse !== undefined,
-    run: (p, r) => (r.tokenUse === undefined || p.token_use === r.tokenUse ? undefined : reason('CLAIM_INVALID', { claim: 'token_use', expected: r.tokenUse }, `The token_use claim must be ${r.tokenUse}`)),
+    run: (p, r) =>
+      r.tokenUse === undefined || p.token_use === r.tokenUse
+        ? undefined
+        : reason(
+            'CLAIM_INVALID',
+            { claim: 'token_use', expected: r.tokenUse },
+            `The token_use claim must be ${r.tokenUse}`,
+          ),
   },
   {
     name: 'aud',
     run: (p, r) => {
       if (r.audienceClaim === 'client_id') {
-        return typeof p.client_id === 'string' && r.audiences.includes(p.client_id) ? undefined : reason('AUDIENCE_MISMATCH', { claim: 'client_id', expected: r.audiences.join(',') });
+        return typeof p.client_id === 'string' && r.audiences.includes(p.client_id)
+          ? undefined
+          : reason('AUDIENCE_MISMATCH', { claim: 'client_id', expected: r.audiences.join(',') });
       }
       const aud = p.aud;
-      if (typeof aud === 'string' ? r.audiences.includes(aud) : Array.isArray(aud) && aud.some((a) => r.audiences.includes(a as string))) return undefined;
+      if (
+        typeof aud === 'string'
+          ? r.audiences.includes(aud)
+          : Array.isArray(aud) && aud.some((a) => r.audiences.includes(a as string))
+      )
+        return undefined;
       return reason('AUDIENCE_MISMATCH', { expected: r.audiences.join(',') });
     },
   },
   {
     name: 'exp',
     // Same edges as jose: expired once exp <= now - tolerance.
-    run: (p, r, now) => ((p.exp as number) > now - r.clockTolerance ? undefined : reason('TOKEN_EXPIRED', { exp: p.exp as number, now })),
+    run: (p, r, now) =>
+      (p.exp as number) > now - r.clockTolerance
+        ? undefined
+        : reason('TOKEN_EXPIRED', { exp: p.exp as number, now }),
   },
   {
     name: 'nbf',
-    run: (p, r, now) => (p.nbf === undefined || (p.nbf as number) <= now + r.clockTolerance ? undefined : reason('TOKEN_NOT_YET_VALID', { nbf: p.nbf as number, now })),
+    run: (p, r, now) =>
+      p.nbf === undefined || (p.nbf as number) <= now + r.clockTolerance
+        ? undefined
+        : reason('TOKEN_NOT_YET_VALID', { nbf: p.nbf as number, now }),
   },
   {
     name: 'iat',
-    run: (p, r, now) => (p.iat === undefined || (p.iat as number) <= now + r.clockTolerance ? undefined : reason('TOKEN_ISSUED_IN_FUTURE', { iat: p.iat as number, now })),
+    run: (p, r, now) =>
+      p.iat === undefined || (p.iat as number) <= now + r.clockTolerance
+        ? undefined
+        : reason('TOKEN_ISSUED_IN_FUTURE', { iat: p.iat as number, now }),
   },
 ];
 
 /** Runs every claim check and returns the first failure. */
-export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number): Reason | undefined {
+export function checkClaims(
+  payload: JwtPayload,
+  rules: ClaimRules,
+  now: number,
+): Reason | undefined {
   for (const check of CLAIM_CHECKS) {
     const failure = check.run(payload, rules, now);
     if (failure) return failure;
@@ -91,10 +129,16 @@ export function checkClaims(payload: JwtPayload, rules: ClaimRules, now: number)
   return undefined;
 }
 
-const TIME_CHECKS = CLAIM_CHECKS.filter((c) => c.name === 'exp' || c.name === 'nbf' || c.name === 'iat');
+const TIME_CHECKS = CLAIM_CHECKS.filter(
+  (c) => c.name === 'exp' || c.name === 'nbf' || c.name === 'iat',
+);
 
 /** Only the checks that change with the clock: what a token verified earlier must pass again. */
-export function checkTimes(payload: JwtPayload, rules: ClaimRules, now: number): Reason | undefined {
+export function checkTimes(
+  payload: JwtPayload,
+  rules: ClaimRules,
+  now: number,
+): Reason | undefined {
   for (const check of TIME_CHECKS) {
     const failure = check.run(payload, rules, now);
     if (failure) return failure;

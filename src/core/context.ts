@@ -19,7 +19,10 @@ export const MAX_CONTEXT_LENGTH = 4096;
  * are truncated. Claims past the total budget are left out, so no token can push the result over
  * API Gateway's size limit. Only the payload's own properties are read.
  */
-export function buildContext(payload: JwtPayload, claims: readonly (string | ContextClaim)[]): Record<string, ContextValue> {
+export function buildContext(
+  payload: JwtPayload,
+  claims: readonly (string | ContextClaim)[],
+): Record<string, ContextValue> {
   const context: Record<string, ContextValue> = {};
   let total = 0;
   for (const entry of claims) {
@@ -28,11 +31,16 @@ export function buildContext(payload: JwtPayload, claims: readonly (string | Con
     if (!Object.hasOwn(payload, claim)) continue;
     const value = payload[claim];
     let out: ContextValue | undefined;
-    if (typeof value === 'string') out = value.length > MAX_CONTEXT_VALUE_LENGTH ? value.slice(0, MAX_CONTEXT_VALUE_LENGTH) : value;
+    if (typeof value === 'string')
+      out =
+        value.length > MAX_CONTEXT_VALUE_LENGTH ? value.slice(0, MAX_CONTEXT_VALUE_LENGTH) : value;
     else if (typeof value === 'number') out = Number.isFinite(value) ? value : undefined;
     else if (typeof value === 'boolean') out = value;
     else if (typeof value === 'object' && value !== null) {
-      const text = Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(' ') : JSON.stringify(value);
+      const text =
+        Array.isArray(value) && value.every((v) => typeof v === 'string')
+          ? value.join(' ')
+          : JSON.stringify(value);
       out = text.length > MAX_CONTEXT_VALUE_LENGTH ? text.slice(0, MAX_CONTEXT_VALUE_LENGTH) : text;
     }
     if (out === undefined) continue;

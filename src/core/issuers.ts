@@ -29,7 +29,15 @@ export class IssuerSet {
     // A token that does not decode gets the exact parse reason from any verifier; parsing comes before keys.
     if (payload === undefined) return this.verifiers.values().next().value!.verify(token);
     const verifier = typeof iss === 'string' ? this.verifiers.get(iss) : undefined;
-    if (verifier === undefined) return refuse(reason('ISSUER_MISMATCH', { expected: [...this.verifiers.keys()].join(',').slice(0, 512) }, 'The iss claim names no configured issuer'), { issuer: typeof iss === 'string' ? iss.slice(0, 256) : undefined });
+    if (verifier === undefined)
+      return refuse(
+        reason(
+          'ISSUER_MISMATCH',
+          { expected: [...this.verifiers.keys()].join(',').slice(0, 512) },
+          'The iss claim names no configured issuer',
+        ),
+        { issuer: typeof iss === 'string' ? iss.slice(0, 256) : undefined },
+      );
     return verifier.verify(token);
   }
 }

@@ -1,4 +1,12 @@
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+  type JsonWebKey,
+} from 'node:crypto';
 import { ALGORITHM_SPECS, isAlgorithm, verifyOptions, type Algorithm } from './algorithms.js';
 
 /** RSA keys below this size are refused, as jose and RFC 7518 section 3.3 require. */
@@ -18,7 +26,11 @@ export interface VerificationKey {
 
 export type ImportResult = { key: VerificationKey } | { skipped: string };
 
-const CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+const CURVES: Record<string, string> = {
+  'P-256': 'prime256v1',
+  'P-384': 'secp384r1',
+  'P-521': 'secp521r1',
+};
 
 /**
  * Imports one JWK for signature verification. Keys that cannot verify JWS signatures
@@ -27,22 +39,38 @@ const CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp38
  * take the rest of the set down.
  */
 export function importJwk(jwk: unknown): ImportResult {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return { skipped: 'not a JSON object' };
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    return { skipped: 'not a JSON object' };
   const k = jwk as Record<string, unknown>;
-  if (k.use !== undefined && k.use !== 'sig') return { skipped: `use "${String(k.use)}" is not "sig"` };
-  if (Array.isArray(k.key_ops) && !k.key_ops.includes('verify')) return { skipped: 'key_ops does not include "verify"' };
+  if (k.use !== undefined && k.use !== 'sig')
+    return { skipped: `use "${String(k.use)}" is not "sig"` };
+  if (Array.isArray(k.key_ops) && !k.key_ops.includes('verify'))
+    return { skipped: 'key_ops does not include "verify"' };
   if (k.kid !== undefined && typeof k.kid !== 'string') return { skipped: 'kid is not a string' };
-  if (k.alg !== undefined && !isAlgorithm(k.alg)) return { skipped: `alg "${String(k.alg)}" is not a supported signature algorithm` };
+  if (k.alg !== undefined && !isAlgorithm(k.alg))
+    return { skipped: `alg "${String(k.alg)}" is not a supported signature algorithm` };
   const kty = k.kty;
-  if (kty !== 'RSA' && kty !== 'EC' && kty !== 'OKP') return { skipped: `kty "${String(kty)}" is not usable for verification` };
-  if (kty === 'EC' && (typeof k.crv !== 'string' || !(k.crv in CURVES))) return { skipped: `EC curve "${String(k.crv)}" is not supported` };
-  if (kty === 'OKP' && k.crv !== 'Ed25519') return { skipped: `OKP curve "${String(k.crv)}" is not supported` };
+  if (kty !== 'RSA' && kty !== 'EC' && kty !== 'OKP')
+    return { skipped: `kty "${String(kty)}" is not usable for verification` };
+  if (kty === 'EC' && (typeof k.crv !== 'string' || !(k.crv in CURVES)))
+    return { skipped: `EC curve "${String(k.crv)}" is not supported` };
+  if (kty === 'OKP' && k.crv !== 'Ed25519')
+    return { skipped: `OKP curve "${String(k.crv)}" is not supported` };
   if (k.alg !== undefined) {
     const spec = ALGORITHM_SPECS[k.alg as Algorithm];
-    if (spec.kty !== kty || (spec.crv !== undefined && spec.crv !== k.crv)) return { skipped: `alg "${String(k.alg)}" does not fit kty "${kty}"` };
+    if (spec.kty !== kty || (spec.crv !== undefined && spec.crv !== k.crv))
+      return { skipped: `alg "${String(k.alg)}" does not fit kty "${kty}"` };
   }
   // Only public members are passed on: a JWK that also carries `d` must not import as private.
-  const pub: JsonWebKey = kty === 'RSA' ? { kty, n: k.n as string, e: k.e as string } : { kty, crv: k.crv as string, x: k.x as string, ...(kty === 'EC' ? { y: k.y as string } : {}) };
+  const pub: JsonWebKey =
+    kty === 'RSA'
+      ? { kty, n: k.n as string, e: k.e as string }
+      : {
+          kty,
+          crv: k.crv as string,
+          x: k.x as string,
+          ...(kty === 'EC' ? { y: k.y as string } : {}),
+        };
   let keyObject: KeyObject;
   try {
     keyObject = createPublicKey({ key: pub, format: 'jwk' });
@@ -52,11 +80,13 @@ export function importJwk(jwk: unknown): ImportResult {
   let rsaBytes: number | undefined;
   if (kty === 'RSA') {
     const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) return { skipped: `RSA modulus of ${bits} bits is below ${MIN_RSA_BITS}` };
+    if (bits < MIN_RSA_BITS)
+      return { skipped: `RSA modulus of ${bits} bits is below ${MIN_RSA_BITS}` };
     // RFC 8017 section 3.1: e is odd and at least 3. With e = 1 every padded message is its own
     // signature, and OpenSSL does not refuse such a key (Wycheproof json_web_key_test tcId 9).
     const e = keyObject.asymmetricKeyDetails?.publicExponent;
-    if (e === undefined || e < 3n || e % 2n === 0n) return { skipped: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
+    if (e === undefined || e < 3n || e % 2n === 0n)
+      return { skipped: `RSA public exponent ${String(e)} is not an odd number of at least 3` };
     rsaBytes = Math.ceil(bits / 8);
   }
   return {
@@ -76,7 +106,14 @@ export function importJwk(jwk: unknown): ImportResult {
  * public key can never be turned into an HMAC secret (the classic RS256-to-HS256 confusion).
  */
 export function secretKey(secret: Buffer): VerificationKey {
-  return { kid: undefined, kty: 'oct', crv: undefined, alg: undefined, keyObject: createSecretKey(secret), rsaBytes: undefined };
+  return {
+    kid: undefined,
+    kty: 'oct',
+    crv: undefined,
+    alg: undefined,
+    keyObject: createSecretKey(secret),
+    rsaBytes: undefined,
+  };
 }
 
 /** Whether `key` may verify a signature made with `alg`: kty, curve and the JWK's own alg agree. */
@@ -88,7 +125,10 @@ export function keyFits(key: VerificationKey, alg: Algorithm): boolean {
 }
 
 /** crypto.verify's key argument per key and algorithm, built on first use rather than per call. */
-const VERIFY_KEYS = new WeakMap<VerificationKey, Partial<Record<Algorithm, Parameters<typeof verify>[2]>>>();
+const VERIFY_KEYS = new WeakMap<
+  VerificationKey,
+  Partial<Record<Algorithm, Parameters<typeof verify>[2]>>
+>();
 
 function verifyKey(key: VerificationKey, alg: Algorithm): Parameters<typeof verify>[2] {
   let byAlg = VERIFY_KEYS.get(key);
@@ -100,7 +140,12 @@ function verifyKey(key: VerificationKey, alg: Algorithm): Parameters<typeof veri
  * Checks a JWS signature with node:crypto, synchronously. Lengths are checked first so a DER
  * ECDSA signature, a truncated RSA signature or an empty one never reaches OpenSSL.
  */
-export function verifySignature(alg: Algorithm, key: VerificationKey, signingInput: Buffer, signature: Buffer): boolean {
+export function verifySignature(
+  alg: Algorithm,
+  key: VerificationKey,
+  signingInput: Buffer,
+  signature: Buffer,
+): boolean {
   const spec = ALGORITHM_SPECS[alg];
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   if (key.rsaBytes !== undefined && signature.length !== key.rsaBytes) return false;

@@ -31,7 +31,8 @@ export class KeySet {
    * set, so the caller can log it and keep older keys: never an empty set that denies everyone.
    */
   static parse(document: unknown): KeySet | string {
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) return 'the JWKS is not a JSON object';
+    if (typeof document !== 'object' || document === null || Array.isArray(document))
+      return 'the JWKS is not a JSON object';
     const list = (document as { keys?: unknown }).keys;
     if (!Array.isArray(list)) return 'the JWKS has no "keys" array';
     if (list.length > MAX_KEYS) return `the JWKS has ${list.length} keys, more than ${MAX_KEYS}`;
@@ -42,7 +43,8 @@ export class KeySet {
       if ('key' in result) keys.push(result.key);
       else skipped.push(`key ${i}${kidOf(jwk)}: ${result.skipped}`);
     });
-    if (keys.length === 0) return `the JWKS has no usable signature keys${skipped.length ? ` (${skipped.join('; ')})` : ''}`;
+    if (keys.length === 0)
+      return `the JWKS has no usable signature keys${skipped.length ? ` (${skipped.join('; ')})` : ''}`;
     return new KeySet(keys, skipped);
   }
 

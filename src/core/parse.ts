@@ -94,16 +94,21 @@ function keyCount(value: unknown): number {
   return count;
 }
 
-const asObject = (v: Record<string, unknown> | JsonProblem): Record<string, unknown> | undefined => (typeof v === 'string' ? undefined : v);
+const asObject = (v: Record<string, unknown> | JsonProblem): Record<string, unknown> | undefined =>
+  typeof v === 'string' ? undefined : v;
 
 /** Header parameters only a JWE has (RFC 7516 sections 4.1.2 and 4.1.3): this is no plain JWS. */
 const JWE_ONLY = ['enc', 'zip'] as const;
 
 /** Decodes header and payload without checking anything but their form: for `tollgate explain`. */
-export function decodeUnverified(token: string): { header?: Record<string, unknown>; payload?: Record<string, unknown> } {
+export function decodeUnverified(token: string): {
+  header?: Record<string, unknown>;
+  payload?: Record<string, unknown>;
+} {
   const parts = token.split('.');
   const header = parts[0] !== undefined ? asObject(decodeJsonObject(parts[0])) : undefined;
-  const payload = parts.length === 3 && parts[1] !== undefined ? asObject(decodeJsonObject(parts[1])) : undefined;
+  const payload =
+    parts.length === 3 && parts[1] !== undefined ? asObject(decodeJsonObject(parts[1])) : undefined;
   return { ...(header ? { header } : {}), ...(payload ? { payload } : {}) };
 }
 
@@ -112,31 +117,50 @@ export function decodeUnverified(token: string): { header?: Record<string, unkno
  * base64url segments of JSON objects with an allowed `alg`. The algorithm is checked against the
  * allow-list before the payload is even decoded: the token never chooses the algorithm family.
  */
-export function parseJwt(token: string, algorithms: ReadonlySet<string>, maxLength: number): ParsedJwt | Reason {
+export function parseJwt(
+  token: string,
+  algorithms: ReadonlySet<string>,
+  maxLength: number,
+): ParsedJwt | Reason {
   if (token.length === 0) return reason('TOKEN_MISSING');
   if (token.length > maxLength) return reason('TOKEN_TOO_LARGE', { limit: maxLength });
   const dot1 = token.indexOf('.');
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
   if (dot2 < 0) return reason('TOKEN_MALFORMED', { problem: 'not three segments' });
   if (token.indexOf('.', dot2 + 1) >= 0) {
-    return token.split('.').length === 5 ? reason('TOKEN_IS_JWE') : reason('TOKEN_MALFORMED', { problem: 'not three segments' });
+    return token.split('.').length === 5
+      ? reason('TOKEN_IS_JWE')
+      : reason('TOKEN_MALFORMED', { problem: 'not three segments' });
   }
   const header = decodeJsonObject(token.slice(0, dot1));
-  if (header === 'not-object') return reason('TOKEN_MALFORMED', { problem: 'header is not base64url JSON object' });
-  if (header === 'duplicate') return reason('TOKEN_MALFORMED', { problem: 'header repeats a member name' });
+  if (header === 'not-object')
+    return reason('TOKEN_MALFORMED', { problem: 'header is not base64url JSON object' });
+  if (header === 'duplicate')
+    return reason('TOKEN_MALFORMED', { problem: 'header repeats a member name' });
   const alg = header.alg;
   if (typeof alg !== 'string') return reason('TOKEN_MALFORMED', { problem: 'header has no alg' });
-  if (!algorithms.has(alg) || !isAlgorithm(alg)) return reason('ALG_NOT_ALLOWED', { alg: alg.slice(0, 32) });
+  if (!algorithms.has(alg) || !isAlgorithm(alg))
+    return reason('ALG_NOT_ALLOWED', { alg: alg.slice(0, 32) });
   if (header.crit !== undefined) return reason('HEADER_UNSUPPORTED', { parameter: 'crit' });
-  if (header.kid !== undefined && typeof header.kid !== 'string') return reason('TOKEN_MALFORMED', { problem: 'kid is not a string' });
+  if (header.kid !== undefined && typeof header.kid !== 'string')
+    return reason('TOKEN_MALFORMED', { problem: 'kid is not a string' });
   const jwe = jweParameter(header);
-  if (jwe !== undefined) return reason('TOKEN_MALFORMED', { problem: `header has the JWE parameter ${jwe}` });
+  if (jwe !== undefined)
+    return reason('TOKEN_MALFORMED', { problem: `header has the JWE parameter ${jwe}` });
   const payload = decodeJsonObject(token.slice(dot1 + 1, dot2));
-  if (payload === 'not-object') return reason('TOKEN_MALFORMED', { problem: 'payload is not base64url JSON object' });
-  if (payload === 'duplicate') return reason('TOKEN_MALFORMED', { problem: 'payload repeats a member name' });
+  if (payload === 'not-object')
+    return reason('TOKEN_MALFORMED', { problem: 'payload is not base64url JSON object' });
+  if (payload === 'duplicate')
+    return reason('TOKEN_MALFORMED', { problem: 'payload repeats a member name' });
   const signature = decodeBase64url(token.slice(dot2 + 1));
-  if (signature === undefined) return reason('TOKEN_MALFORMED', { problem: 'signature is not base64url' });
-  return { header: header as JwtHeader & { alg: Algorithm }, payload, signingInput: Buffer.from(token.slice(0, dot2), 'latin1'), signature };
+  if (signature === undefined)
+    return reason('TOKEN_MALFORMED', { problem: 'signature is not base64url' });
+  return {
+    header: header as JwtHeader & { alg: Algorithm },
+    payload,
+    signingInput: Buffer.from(token.slice(0, dot2), 'latin1'),
+    signature,
+  };
 }
 
 function jweParameter(header: Record<string, unknown>): string | undefined {

@@ -5,12 +5,13 @@
 export const REASONS = {
   // Unauthorized (401): the token itself is missing, malformed or not trustworthy.
   TOKEN_MISSING: 'No bearer token was presented',
-  TOKEN_MALFORMED: 'The token is not a well-formed compact JWS (three base64url segments of JSON objects)',
+  TOKEN_MALFORMED:
+    'The token is not a well-formed compact JWS (three base64url segments of JSON objects)',
   TOKEN_TOO_LARGE: 'The token exceeds the maximum accepted size',
   TOKEN_IS_JWE: 'The token is an encrypted JWE; only signed JWTs are accepted',
   ALG_NOT_ALLOWED: 'The token header names an algorithm that is not on the allow-list',
   HEADER_UNSUPPORTED: 'The token header has a crit parameter, which Tollgate refuses',
-  KEY_NOT_FOUND: 'No key in the issuer\'s JWKS matches the token\'s kid and algorithm',
+  KEY_NOT_FOUND: "No key in the issuer's JWKS matches the token's kid and algorithm",
   SIGNATURE_INVALID: 'The token signature does not verify',
   CLAIM_INVALID: 'A registered claim is missing or has the wrong type',
   ISSUER_MISMATCH: 'The iss claim does not exactly match the configured issuer',
@@ -24,9 +25,9 @@ export const REASONS = {
   CLAIM_CONDITION_FAILED: 'A claim does not meet a condition of the route',
   ROUTE_NOT_ALLOWED: 'No rule allows this route',
   // Failure (500): Tollgate cannot decide; the caller's token is not at fault.
-  JWKS_UNAVAILABLE: 'The issuer\'s keys could not be fetched and none are cached',
-  JWKS_INVALID: 'The issuer\'s JWKS response is not a usable key set',
-  DISCOVERY_FAILED: 'The issuer\'s OpenID discovery document could not be used',
+  JWKS_UNAVAILABLE: "The issuer's keys could not be fetched and none are cached",
+  JWKS_INVALID: "The issuer's JWKS response is not a usable key set",
+  DISCOVERY_FAILED: "The issuer's OpenID discovery document could not be used",
   EVENT_INVALID: 'The Lambda event is not an API Gateway authorizer event this handler understands',
   INTERNAL_ERROR: 'An unexpected error occurred while deciding',
 } as const;
@@ -71,7 +72,9 @@ export interface Reason {
 }
 
 export function reason(code: ReasonCode, detail?: Reason['detail'], message?: string): Reason {
-  return detail === undefined ? { code, message: message ?? REASONS[code] } : { code, message: message ?? REASONS[code], detail };
+  return detail === undefined
+    ? { code, message: message ?? REASONS[code] }
+    : { code, message: message ?? REASONS[code], detail };
 }
 
 /** The context values every API Gateway authorizer shape accepts. */
@@ -106,7 +109,14 @@ export interface Refusal<K extends 'deny' | 'unauthorized' | 'failure'> {
 
 export type Decision = Allow | Refusal<'deny'> | Refusal<'unauthorized'> | Refusal<'failure'>;
 
-export function refuse(r: Reason, known: { principal?: string | undefined; kid?: string | undefined; issuer?: string | undefined } = {}): Exclude<Decision, Allow> {
+export function refuse(
+  r: Reason,
+  known: {
+    principal?: string | undefined;
+    kid?: string | undefined;
+    issuer?: string | undefined;
+  } = {},
+): Exclude<Decision, Allow> {
   return { kind: REASON_KIND[r.code], reason: r, ...known } as Exclude<Decision, Allow>;
 }
 

@@ -52,7 +52,8 @@ export interface Observation {
   readonly matching: readonly number[];
 }
 
-type Role = { kind: 'route'; rank: number } | { kind: 'pattern'; index: number } | { kind: 'wellFormed' };
+type Role =
+  { kind: 'route'; rank: number } | { kind: 'pattern'; index: number } | { kind: 'wellFormed' };
 
 /** One NFA holding every automaton; each state knows which automaton (role) owns it. */
 class Machine {
@@ -102,7 +103,8 @@ class Machine {
       const labels = this.labels[s]!;
       for (let i = 0; i < labels.length; i++) {
         const l = labels[i]!;
-        if (l === symbol || l === ANY || (l === NON_SLASH && symbol !== slash)) this.addClosed(this.targets[s]![i]!, stamp, out);
+        if (l === symbol || l === ANY || (l === NON_SLASH && symbol !== slash))
+          this.addClosed(this.targets[s]![i]!, stamp, out);
       }
     }
     return out.sort((a, b) => a - b);
@@ -163,7 +165,8 @@ class Alphabet {
 function namedCharacters(input: ObserveInput): Set<string> {
   const chars = new Set<string>();
   for (const p of input.patterns) for (const ch of p) if (ch !== '*' && ch !== '?') chars.add(ch);
-  for (const r of input.routes) for (const s of r.segments) if (s.kind === 'literal') for (const ch of s.value) chars.add(ch);
+  for (const r of input.routes)
+    for (const s of r.segments) if (s.kind === 'literal') for (const ch of s.value) chars.add(ch);
   return chars;
 }
 
@@ -247,14 +250,22 @@ interface Built {
 
 function build(input: ObserveInput): Built {
   const machine = new Machine(new Alphabet(namedCharacters(input)));
-  const patternStarts = input.patterns.map((p, index) => addPattern(machine, p, machine.role({ kind: 'pattern', index })));
-  const routeStarts = input.routes.map((r, rank) => addRoute(machine, r.segments, machine.role({ kind: 'route', rank })));
+  const patternStarts = input.patterns.map((p, index) =>
+    addPattern(machine, p, machine.role({ kind: 'pattern', index })),
+  );
+  const routeStarts = input.routes.map((r, rank) =>
+    addRoute(machine, r.segments, machine.role({ kind: 'route', rank })),
+  );
   const wellFormedStart = addWellFormed(machine, machine.role({ kind: 'wellFormed' }));
   return { machine, patternStarts, routeStarts, wellFormedStart };
 }
 
 /** What the rules expect, and which patterns match, for a combination of states. */
-function describe(input: ObserveInput, m: Machine, states: readonly number[]): { expected: Expectation; matching: number[] } {
+function describe(
+  input: ObserveInput,
+  m: Machine,
+  states: readonly number[],
+): { expected: Expectation; matching: number[] } {
   let wellFormed = false;
   let winner = Infinity;
   const matching = new Set<number>();
@@ -265,9 +276,13 @@ function describe(input: ObserveInput, m: Machine, states: readonly number[]): {
     else if (role.kind === 'route') winner = Math.min(winner, role.rank);
     else matching.add(role.index);
   }
-  const expected = !wellFormed ? MUST_DENY
-    : winner === Infinity ? input.unlisted
-      : input.routes[winner]!.satisfied ? MUST_ALLOW : MUST_DENY;
+  const expected = !wellFormed
+    ? MUST_DENY
+    : winner === Infinity
+      ? input.unlisted
+      : input.routes[winner]!.satisfied
+        ? MUST_ALLOW
+        : MUST_DENY;
   return { expected, matching: [...matching].sort((a, b) => a - b) };
 }
 
@@ -282,8 +297,13 @@ export function observe(input: ObserveInput): Observation[] | undefined {
   let work = 0;
   for (const verb of input.verbs) {
     // Patterns start at the verb; routes and the well-formedness check at the path after it.
-    const routeStarts = built.routeStarts.filter((_, i) => input.routes[i]!.method === verb || input.routes[i]!.method === 'ANY');
-    const start = [...m.run(m.closure(built.patternStarts), `${verb}/`), ...m.closure([...routeStarts, built.wellFormedStart])].sort((a, b) => a - b);
+    const routeStarts = built.routeStarts.filter(
+      (_, i) => input.routes[i]!.method === verb || input.routes[i]!.method === 'ANY',
+    );
+    const start = [
+      ...m.run(m.closure(built.patternStarts), `${verb}/`),
+      ...m.closure([...routeStarts, built.wellFormedStart]),
+    ].sort((a, b) => a - b);
     const seen = new Set<string>([start.join(',')]);
     const queue: { states: number[]; path: string }[] = [{ states: start, path: '' }];
     for (let q = 0; q < queue.length; q++) {

@@ -20,7 +20,11 @@ export interface RuleIdentity {
  * `public` and `authenticated` rules are satisfied by any verified token (a public route needs no
  * token at all, which the caller handles before it has claims).
  */
-export function evaluateRule(rule: RouteRule, claims: JwtPayload, identity: RuleIdentity): Reason | undefined {
+export function evaluateRule(
+  rule: RouteRule,
+  claims: JwtPayload,
+  identity: RuleIdentity,
+): Reason | undefined {
   return ruleEvaluator(claims, identity)(rule);
 }
 
@@ -29,12 +33,20 @@ export function evaluateRule(rule: RouteRule, claims: JwtPayload, identity: Rule
  * cache-safe policy asks about every route, and routes share conditions (validation gives equal
  * conditions one object), so a pattern runs at most once per request whatever the rule count.
  */
-export function ruleEvaluator(claims: JwtPayload, identity: RuleIdentity): (rule: RouteRule) => Reason | undefined {
+export function ruleEvaluator(
+  claims: JwtPayload,
+  identity: RuleIdentity,
+): (rule: RouteRule) => Reason | undefined {
   const rules = new Map<RouteRule, Reason | undefined>();
   const conditions = new Map<ClaimCondition, string | undefined>();
   const failure = (condition: ClaimCondition): string | undefined => {
     if (conditions.has(condition)) return conditions.get(condition);
-    const why = conditionFailure(condition, Object.prototype.hasOwnProperty.call(claims, condition.claim) ? claims[condition.claim] : undefined);
+    const why = conditionFailure(
+      condition,
+      Object.prototype.hasOwnProperty.call(claims, condition.claim)
+        ? claims[condition.claim]
+        : undefined,
+    );
     conditions.set(condition, why);
     return why;
   };
@@ -46,7 +58,11 @@ export function ruleEvaluator(claims: JwtPayload, identity: RuleIdentity): (rule
   };
 }
 
-function decide(rule: RouteRule, identity: RuleIdentity, failure: (condition: ClaimCondition) => string | undefined): Reason | undefined {
+function decide(
+  rule: RouteRule,
+  identity: RuleIdentity,
+  failure: (condition: ClaimCondition) => string | undefined,
+): Reason | undefined {
   switch (rule.access) {
     case 'public':
     case 'authenticated':
@@ -54,37 +70,56 @@ function decide(rule: RouteRule, identity: RuleIdentity, failure: (condition: Cl
     case 'deny':
       return notAllowed(rule);
     case 'conditions':
-      return checkSet(rule, rule.scopes, identity.scopes, 'scopes')
-        ?? checkSet(rule, rule.groups, identity.groups, 'groups')
-        ?? checkConditions(rule, failure);
+      return (
+        checkSet(rule, rule.scopes, identity.scopes, 'scopes') ??
+        checkSet(rule, rule.groups, identity.groups, 'groups') ??
+        checkConditions(rule, failure)
+      );
   }
 }
 
 function notAllowed(rule: RouteRule): Reason {
-  const message = rule === UNROUTABLE
-    ? 'The request path has an empty segment or its method is not one API Gateway has'
-    : rule.index < 0 ? 'No rule lists this route, and the default is deny' : `The rule for ${rule.route} denies every request`;
+  const message =
+    rule === UNROUTABLE
+      ? 'The request path has an empty segment or its method is not one API Gateway has'
+      : rule.index < 0
+        ? 'No rule lists this route, and the default is deny'
+        : `The rule for ${rule.route} denies every request`;
   return reason('ROUTE_NOT_ALLOWED', { route: rule.route }, message);
 }
 
-function checkSet(rule: RouteRule, required: SetRequirement | undefined, granted: ReadonlySet<string>, what: 'scopes' | 'groups'): Reason | undefined {
+function checkSet(
+  rule: RouteRule,
+  required: SetRequirement | undefined,
+  granted: ReadonlySet<string>,
+  what: 'scopes' | 'groups',
+): Reason | undefined {
   if (required === undefined) return undefined;
   const { match, values } = required;
-  const ok = match === 'all' ? values.every((v) => granted.has(v)) : values.some((v) => granted.has(v));
+  const ok =
+    match === 'all' ? values.every((v) => granted.has(v)) : values.some((v) => granted.has(v));
   if (ok) return undefined;
   const missing = values.filter((v) => !granted.has(v)).join(' ');
   const code = what === 'scopes' ? 'SCOPE_INSUFFICIENT' : 'GROUP_INSUFFICIENT';
-  const message = match === 'all'
-    ? `The token lacks ${what} that ${rule.route} requires: ${missing}`
-    : `The token has none of the ${what} that ${rule.route} accepts: ${values.join(' ')}`;
+  const message =
+    match === 'all'
+      ? `The token lacks ${what} that ${rule.route} requires: ${missing}`
+      : `The token has none of the ${what} that ${rule.route} accepts: ${values.join(' ')}`;
   return reason(code, { route: rule.route, match, missing }, message);
 }
 
-function checkConditions(rule: RouteRule, failure: (condition: ClaimCondition) => string | undefined): Reason | undefined {
+function checkConditions(
+  rule: RouteRule,
+  failure: (condition: ClaimCondition) => string | undefined,
+): Reason | undefined {
   for (const condition of rule.claims) {
     const why = failure(condition);
     if (why !== undefined) {
-      return reason('CLAIM_CONDITION_FAILED', { route: rule.route, claim: condition.claim, condition: condition.op }, `The ${condition.claim} claim ${why}`);
+      return reason(
+        'CLAIM_CONDITION_FAILED',
+        { route: rule.route, claim: condition.claim, condition: condition.op },
+        `The ${condition.claim} claim ${why}`,
+      );
     }
   }
   return undefined;
@@ -98,15 +133,24 @@ function checkConditions(rule: RouteRule, failure: (condition: ClaimCondition) =
 function conditionFailure(condition: ClaimCondition, value: unknown): string | undefined {
   if (value === undefined) return 'is missing';
   const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value;
-  if (kind !== 'string' && kind !== 'number' && kind !== 'boolean') return `is ${kind === 'object' ? 'an object' : kind}, not a string, number or boolean`;
+  if (kind !== 'string' && kind !== 'number' && kind !== 'boolean')
+    return `is ${kind === 'object' ? 'an object' : kind}, not a string, number or boolean`;
   switch (condition.op) {
     case 'equals':
-      return value === condition.value ? undefined : `does not equal ${JSON.stringify(condition.value)}`;
+      return value === condition.value
+        ? undefined
+        : `does not equal ${JSON.stringify(condition.value)}`;
     case 'oneOf':
-      return condition.values.includes(value as string | number | boolean) ? undefined : `is not one of ${JSON.stringify(condition.values)}`;
+      return condition.values.includes(value as string | number | boolean)
+        ? undefined
+        : `is not one of ${JSON.stringify(condition.values)}`;
     case 'pattern':
-      if (typeof value !== 'string') return `is a ${kind}; the pattern ${JSON.stringify(condition.source)} applies to strings`;
-      if (value.length > MAX_PATTERN_INPUT) return `is longer than ${MAX_PATTERN_INPUT} characters, which patterns never match`;
-      return patternMatches(condition.pattern, value) ? undefined : `does not match ${JSON.stringify(condition.source)}`;
+      if (typeof value !== 'string')
+        return `is a ${kind}; the pattern ${JSON.stringify(condition.source)} applies to strings`;
+      if (value.length > MAX_PATTERN_INPUT)
+        return `is longer than ${MAX_PATTERN_INPUT} characters, which patterns never match`;
+      return patternMatches(condition.pattern, value)
+        ? undefined
+        : `does not match ${JSON.stringify(condition.source)}`;
   }
 }

@@ -1,9 +1,24 @@
 // Which route handles a request: the compiled rules' match and resolve.
-import { compareSpecificity, isHttpMethod, requestSegments, templateMatches } from './rules-template.js';
+import {
+  compareSpecificity,
+  isHttpMethod,
+  requestSegments,
+  templateMatches,
+} from './rules-template.js';
 import type { CompiledRules, DefaultAccess, RouteRule } from './rules-types.js';
 
 function builtIn(route: string, access: 'deny' | 'authenticated'): RouteRule {
-  return { route, method: 'ANY', template: '', segments: [], access, scopes: undefined, groups: undefined, claims: [], index: -1 };
+  return {
+    route,
+    method: 'ANY',
+    template: '',
+    segments: [],
+    access,
+    scopes: undefined,
+    groups: undefined,
+    claims: [],
+    index: -1,
+  };
 }
 
 /**
@@ -23,14 +38,19 @@ export function defaultRuleFor(access: DefaultAccess): RouteRule {
 }
 
 /** Routes in precedence order; `routes` must be valid (no duplicates). */
-export function compileRules(defaultAccess: DefaultAccess, routes: readonly RouteRule[]): CompiledRules {
+export function compileRules(
+  defaultAccess: DefaultAccess,
+  routes: readonly RouteRule[],
+): CompiledRules {
   const byPrecedence = [...routes].sort(compareSpecificity);
   const defaultRule = defaultRuleFor(defaultAccess);
   const match = (method: string, path: string): RouteRule | undefined => {
     const parts = requestSegments(path);
     if (parts === undefined || !isHttpMethod(method)) return UNROUTABLE;
     // The first match in precedence order is the most specific one.
-    return byPrecedence.find((r) => (r.method === method || r.method === 'ANY') && templateMatches(r.segments, parts));
+    return byPrecedence.find(
+      (r) => (r.method === method || r.method === 'ANY') && templateMatches(r.segments, parts),
+    );
   };
   return Object.freeze({
     default: defaultAccess,

@@ -14,7 +14,12 @@
 //   - values longer than MAX_PATTERN_INPUT characters never match (and are not read).
 // JavaScript's own RegExp still decides what each single character piece (`\d`, `\p{L}`, `[^@]`)
 // matches, so a pattern means what it means in JavaScript.
-import { parsePattern, PatternRefused, type Assertion, type RegexNode } from './rules-regex-parse.js';
+import {
+  parsePattern,
+  PatternRefused,
+  type Assertion,
+  type RegexNode,
+} from './rules-regex-parse.js';
 
 export const MAX_PATTERN_LENGTH = 200;
 export const MAX_PATTERN_POSITIONS = 256;
@@ -35,11 +40,18 @@ export const patternWork = { runs: 0, steps: 0 };
 
 export function compileClaimPattern(source: string): CompiledPattern {
   if (source.length === 0) return { ok: false, message: 'must not be empty' };
-  if (source.length > MAX_PATTERN_LENGTH) return { ok: false, message: `is ${source.length} characters long; patterns may have at most ${MAX_PATTERN_LENGTH}` };
+  if (source.length > MAX_PATTERN_LENGTH)
+    return {
+      ok: false,
+      message: `is ${source.length} characters long; patterns may have at most ${MAX_PATTERN_LENGTH}`,
+    };
   try {
     new RegExp(source, 'u');
   } catch (error) {
-    return { ok: false, message: `is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` };
+    return {
+      ok: false,
+      message: `is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
+    };
   }
   try {
     const program = new Program();
@@ -86,7 +98,9 @@ class Program {
     switch (node.kind) {
       case 'char': {
         if (++this.positions > MAX_PATTERN_POSITIONS) {
-          throw new PatternRefused(`has more than ${MAX_PATTERN_POSITIONS} character positions once repeats are counted out (a{0,200} is 200); patterns may have at most ${MAX_PATTERN_POSITIONS}`);
+          throw new PatternRefused(
+            `has more than ${MAX_PATTERN_POSITIONS} character positions once repeats are counted out (a{0,200} is 200); patterns may have at most ${MAX_PATTERN_POSITIONS}`,
+          );
         }
         const s = this.add(Op.Char, then);
         this.matches[s] = node.matches;
@@ -100,7 +114,9 @@ class Program {
       case 'seq':
         return node.items.reduceRight((next, item) => this.compile(item, next), then);
       case 'alt':
-        return node.options.map((option) => this.compile(option, then)).reduce((a, b) => this.add(Op.Split, a, b));
+        return node.options
+          .map((option) => this.compile(option, then))
+          .reduce((a, b) => this.add(Op.Split, a, b));
       case 'repeat':
         return this.repeat(node.item, node.min, node.max, then);
     }
@@ -138,7 +154,11 @@ class Automaton implements ClaimPattern {
   private count = 0;
   private steps = 0;
 
-  constructor(readonly source: string, p: Program, private readonly entry: number) {
+  constructor(
+    readonly source: string,
+    p: Program,
+    private readonly entry: number,
+  ) {
     this.states = p.op.length;
     this.op = Uint8Array.from(p.op);
     this.next = Int32Array.from(p.next);
@@ -165,7 +185,7 @@ class Automaton implements ClaimPattern {
     let cp = value.length > 0 ? value.codePointAt(0)! : -1;
     let alive = 0;
     this.newPosition();
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       this.count = alive;
       if (this.follow(this.entry, prev, cp, this.current)) return true; // a new thread here: the search is unanchored
       if (cp < 0) return false;
@@ -177,7 +197,8 @@ class Automaton implements ClaimPattern {
       this.steps += alive;
       for (let k = 0; k < alive; k++) {
         const s = this.current[k]!;
-        if (this.matches[s]!(cp) && this.follow(this.next[s]!, cp, after, this.following)) return true;
+        if (this.matches[s]!(cp) && this.follow(this.next[s]!, cp, after, this.following))
+          return true;
       }
       alive = this.count;
       const swap = this.current;
@@ -222,7 +243,8 @@ class Automaton implements ClaimPattern {
   }
 }
 
-const isWord = (cp: number): boolean => (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || cp === 95;
+const isWord = (cp: number): boolean =>
+  (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || cp === 95;
 
 function holds(assertion: Assertion, before: number, after: number): boolean {
   switch (assertion) {

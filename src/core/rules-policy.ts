@@ -24,11 +24,24 @@
 // fallback: the caller then answers with a policy for the current methodArn only, which is right
 // for that request but not for others under the same cached token: such rule sets need the
 // authorizer's result TTL at 0 (or a cache key per route).
-import type { MethodArn } from '../lambda/policy.js';
-import { EITHER, MUST_ALLOW, MUST_DENY, observe, type Expectation, type Observation } from './rules-automaton.js';
+import {
+  EITHER,
+  MUST_ALLOW,
+  MUST_DENY,
+  observe,
+  type Expectation,
+  type Observation,
+} from './rules-automaton.js';
 import { UNROUTABLE } from './rules-match.js';
 import { compareSpecificity, routeKey } from './rules-template.js';
-import { HTTP_METHODS, type CompiledRules, type HttpMethod, type RouteRule, type Segment } from './rules-types.js';
+import {
+  HTTP_METHODS,
+  type CompiledRules,
+  type MethodArn,
+  type HttpMethod,
+  type RouteRule,
+  type Segment,
+} from './rules-types.js';
 
 /** The policy document's size limit by default: the whole result (with context) must stay under 8 KB. */
 export const MAX_POLICY_BYTES = 6144;
@@ -46,7 +59,8 @@ export interface PolicyStatement {
   readonly Resource: string[];
 }
 
-export type RoutePolicy = { readonly statements: PolicyStatement[] } | { readonly fallback: string };
+export type RoutePolicy =
+  { readonly statements: PolicyStatement[] } | { readonly fallback: string };
 
 export interface RoutePolicyOptions {
   /** Largest policy document (`{Version, Statement}` as JSON, bytes). Default MAX_POLICY_BYTES. */
@@ -84,9 +98,15 @@ const TTL_HINT = 'such rules need the authorizer result TTL at 0 or a cache key 
  * stage of `arn`, or a fallback saying why there are none. `isSatisfied` is asked about every
  * route and the default rule (the caller's evaluateRule for this token).
  */
-export function buildRoutePolicy(arn: MethodArn, rules: CompiledRules, isSatisfied: (rule: RouteRule) => boolean, options: RoutePolicyOptions = {}): RoutePolicy {
+export function buildRoutePolicy(
+  arn: MethodArn,
+  rules: CompiledRules,
+  isSatisfied: (rule: RouteRule) => boolean,
+  options: RoutePolicyOptions = {},
+): RoutePolicy {
   const parts = [arn.partition, arn.region, arn.account, arn.apiId, arn.stage];
-  if (parts.some((p) => /[*?]/.test(p))) return { fallback: 'the methodArn has a wildcard character (* or ?) before the path' };
+  if (parts.some((p) => /[*?]/.test(p)))
+    return { fallback: 'the methodArn has a wildcard character (* or ?) before the path' };
   const satisfied = rules.routes.map((r) => isSatisfied(r));
   const complete = options.routesComplete === true;
   const core = memoized(rules, satisfied, complete ? undefined : isSatisfied(rules.defaultRule));
@@ -100,7 +120,11 @@ export function buildRoutePolicy(arn: MethodArn, rules: CompiledRules, isSatisfi
 const MEMO_ENTRIES = 128;
 const memo = new WeakMap<CompiledRules, Map<string, Core>>();
 
-function memoized(rules: CompiledRules, satisfied: readonly boolean[], defaultSatisfied: boolean | undefined): Core {
+function memoized(
+  rules: CompiledRules,
+  satisfied: readonly boolean[],
+  defaultSatisfied: boolean | undefined,
+): Core {
   let entries = memo.get(rules);
   if (!entries) memo.set(rules, (entries = new Map()));
   const key = `${satisfied.map((s) => (s ? 1 : 0)).join('')}/${defaultSatisfied ?? '-'}`;
@@ -114,16 +138,22 @@ function memoized(rules: CompiledRules, satisfied: readonly boolean[], defaultSa
 }
 
 /** `defaultSatisfied` undefined: routes are complete, unlisted paths need no particular answer. */
-function computeCore(rules: CompiledRules, satisfied: readonly boolean[], defaultSatisfied: boolean | undefined): Core {
+function computeCore(
+  rules: CompiledRules,
+  satisfied: readonly boolean[],
+  defaultSatisfied: boolean | undefined,
+): Core {
   // Two common cases need no search: a token that may use nothing, and one that may use everything
   // (`*` less paths with an empty segment, which no rule handles).
   if (!satisfied.includes(true) && defaultSatisfied !== true) return { allow: [], deny: [] };
-  if (!satisfied.includes(false) && defaultSatisfied === true) return { allow: [restOf(EVERYTHING)], deny: [restOf(EMPTY_SEGMENTS)] };
+  if (!satisfied.includes(false) && defaultSatisfied === true)
+    return { allow: [restOf(EVERYTHING)], deny: [restOf(EMPTY_SEGMENTS)] };
   const ordered = [...rules.routes].sort(compareSpecificity);
   const isSat = (r: RouteRule): boolean => satisfied[r.index]!;
   const { allow, deny } = candidates(ordered, isSat, defaultSatisfied === true);
   const patterns = [...allow, ...deny];
-  const unlisted: Expectation = defaultSatisfied === undefined ? EITHER : defaultSatisfied ? MUST_ALLOW : MUST_DENY;
+  const unlisted: Expectation =
+    defaultSatisfied === undefined ? EITHER : defaultSatisfied ? MUST_ALLOW : MUST_DENY;
   const observations = observe({
     routes: ordered.map((r) => ({ method: r.method, segments: r.segments, satisfied: isSat(r) })),
     unlisted,
@@ -131,53 +161,87 @@ function computeCore(rules: CompiledRules, satisfied: readonly boolean[], defaul
     verbs: HTTP_METHODS,
     maxWork: MAX_CHECK_WORK,
   });
-  if (!observations) return { fallback: `the rules are too large to check exactly in the time allowed; ${TTL_HINT}` };
+  if (!observations)
+    return {
+      fallback: `the rules are too large to check exactly in the time allowed; ${TTL_HINT}`,
+    };
   const chosen = select(observations, allow.length, patterns.length);
-  if ('failure' in chosen) return { fallback: explain(rules, chosen.failure, isSat, defaultSatisfied) };
-  const core = { allow: merge(chosen.allow.map((i) => patterns[i]!)), deny: merge(chosen.deny.map((i) => patterns[i]!)) };
+  if ('failure' in chosen)
+    return { fallback: explain(rules, chosen.failure, isSat, defaultSatisfied) };
+  const core = {
+    allow: merge(chosen.allow.map((i) => patterns[i]!)),
+    deny: merge(chosen.deny.map((i) => patterns[i]!)),
+  };
   const mismatch = crossCheck(rules, core, observations, isSat, defaultSatisfied);
-  return mismatch ? { fallback: `internal check failed on ${mismatch}; refusing to build a policy` } : core;
+  return mismatch
+    ? { fallback: `internal check failed on ${mismatch}; refusing to build a policy` }
+    : core;
 }
 
 /** Step 1: Allows for satisfied routes (and everything, for a satisfied default); Deny candidates. */
-function candidates(ordered: readonly RouteRule[], isSat: (r: RouteRule) => boolean, allowUnlisted: boolean): { allow: Pattern[]; deny: Pattern[] } {
+function candidates(
+  ordered: readonly RouteRule[],
+  isSat: (r: RouteRule) => boolean,
+  allowUnlisted: boolean,
+): { allow: Pattern[]; deny: Pattern[] } {
   const allow = new Map<string, Pattern>();
   const deny = new Map<string, Pattern>();
-  const add = (into: Map<string, Pattern>, ps: Pattern[]): void => ps.forEach((p) => into.set(restOf(p), p));
+  const add = (into: Map<string, Pattern>, ps: Pattern[]): void =>
+    ps.forEach((p) => into.set(restOf(p), p));
   if (allowUnlisted) add(allow, [EVERYTHING]);
   for (const verb of HTTP_METHODS) {
     for (const r of handlersFor(ordered, verb)) {
       if (isSat(r)) {
         add(allow, routePatterns(verb, r.segments));
-        r.segments.forEach((s, i) => s.kind === 'param' && add(deny, routePatterns(verb, r.segments, i)));
+        r.segments.forEach(
+          (s, i) => s.kind === 'param' && add(deny, routePatterns(verb, r.segments, i)),
+        );
       } else {
         add(deny, routePatterns(verb, r.segments));
       }
     }
   }
   add(deny, [EMPTY_SEGMENTS]);
-  return { allow: [...allow.values()], deny: [...deny.values()].filter((p) => !allow.has(restOf(p))) };
+  return {
+    allow: [...allow.values()],
+    deny: [...deny.values()].filter((p) => !allow.has(restOf(p))),
+  };
 }
 
 /** The routes that handle some requests of this verb: its own, and ANY routes it does not override. */
 function handlersFor(ordered: readonly RouteRule[], verb: HttpMethod): RouteRule[] {
-  const own = new Set(ordered.filter((r) => r.method === verb).map((r) => routeKey('ANY', r.segments)));
-  return ordered.filter((r) => r.method === verb || (r.method === 'ANY' && !own.has(routeKey('ANY', r.segments))));
+  const own = new Set(
+    ordered.filter((r) => r.method === verb).map((r) => routeKey('ANY', r.segments)),
+  );
+  return ordered.filter(
+    (r) => r.method === verb || (r.method === 'ANY' && !own.has(routeKey('ANY', r.segments))),
+  );
 }
 
 // The path patterns of a route: parameters as `?*`; a literal end also with a trailing `/` (a
 // parameter's `?*` already matches one). With `spread`, that parameter becomes `?*/?*`: what the
 // route's own pattern matches beyond the route.
 function routePatterns(verb: HttpMethod, segments: readonly Segment[], spread?: number): Pattern[] {
-  const path = segments.map((s, i) => (s.kind === 'literal' ? s.value : i === spread ? '?*/?*' : '?*')).join('/');
+  const path = segments
+    .map((s, i) => (s.kind === 'literal' ? s.value : i === spread ? '?*/?*' : '?*'))
+    .join('/');
   const last = segments[segments.length - 1];
-  return last?.kind === 'literal' ? [{ verb, path }, { verb, path: `${path}/` }] : [{ verb, path }];
+  return last?.kind === 'literal'
+    ? [
+        { verb, path },
+        { verb, path: `${path}/` },
+      ]
+    : [{ verb, path }];
 }
 
 type Selection = { allow: number[]; deny: number[] } | { failure: Observation };
 
 /** Step 2: keep the Denies that are safe and useful, check exactness, drop what changes nothing. */
-function select(observations: readonly Observation[], allowCount: number, total: number): Selection {
+function select(
+  observations: readonly Observation[],
+  allowCount: number,
+  total: number,
+): Selection {
   const isAllow = (i: number): boolean => i < allowCount;
   const unsafe = new Set<number>();
   const useful = new Set<number>();
@@ -203,7 +267,11 @@ function select(observations: readonly Observation[], allowCount: number, total:
   return { allow: indexes.filter(isAllow), deny: indexes.filter((i) => !isAllow(i)) };
 }
 
-function firstMismatch(observations: readonly Observation[], active: readonly boolean[], isAllow: (i: number) => boolean): Observation | undefined {
+function firstMismatch(
+  observations: readonly Observation[],
+  active: readonly boolean[],
+  isAllow: (i: number) => boolean,
+): Observation | undefined {
   for (const o of observations) {
     if (o.expected === EITHER) continue;
     let allowed = false;
@@ -218,12 +286,20 @@ function firstMismatch(observations: readonly Observation[], active: readonly bo
   return undefined;
 }
 
-function explain(rules: CompiledRules, o: Observation, isSat: (r: RouteRule) => boolean, defaultSatisfied: boolean | undefined): string {
+function explain(
+  rules: CompiledRules,
+  o: Observation,
+  isSat: (r: RouteRule) => boolean,
+  defaultSatisfied: boolean | undefined,
+): string {
   const request = `${o.verb} /${o.path}`;
   const rule = rules.resolve(o.verb, `/${o.path}`);
-  const why = rule === UNROUTABLE ? 'it has an empty segment'
-    : rule.index < 0 ? `no route lists it, so default: ${rules.default} ${defaultSatisfied ? 'allows' : 'refuses'} it`
-      : `${rule.route} handles it and ${isSat(rule) ? 'allows' : 'refuses'} this token`;
+  const why =
+    rule === UNROUTABLE
+      ? 'it has an empty segment'
+      : rule.index < 0
+        ? `no route lists it, so default: ${rules.default} ${defaultSatisfied ? 'allows' : 'refuses'} it`
+        : `${rule.route} handles it and ${isSat(rule) ? 'allows' : 'refuses'} this token`;
   // The policy built would give this request the wrong answer: no candidate could fix it.
   const wrong = o.expected === MUST_ALLOW ? 'refuse' : 'allow';
   return `cannot build an exact IAM policy for this token: it would ${wrong} ${request} (${why}), as IAM wildcards match across /; ${TTL_HINT}`;
@@ -234,7 +310,13 @@ function explain(rules: CompiledRules, o: Observation, isSat: (r: RouteRule) => 
  * `rules.resolve` (the matcher requests are decided with), on one path of every kind the
  * automaton found. Returns the first request where they disagree.
  */
-function crossCheck(rules: CompiledRules, core: Rests, observations: readonly Observation[], isSat: (r: RouteRule) => boolean, defaultSatisfied: boolean | undefined): string | undefined {
+function crossCheck(
+  rules: CompiledRules,
+  core: Rests,
+  observations: readonly Observation[],
+  isSat: (r: RouteRule) => boolean,
+  defaultSatisfied: boolean | undefined,
+): string | undefined {
   const allow = core.allow.map(iamRegex);
   const deny = core.deny.map(iamRegex);
   for (const o of observations) {
@@ -250,7 +332,10 @@ function crossCheck(rules: CompiledRules, core: Rests, observations: readonly Ob
 
 /** IAM resource matching (spec section 3): `*` any run, `?` one character, all else literal, anchored. */
 export function iamRegex(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^]*').replace(/\?/g, '[^]');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^]*')
+    .replace(/\?/g, '[^]');
   return new RegExp(`^${body}$`, 'u');
 }
 
@@ -272,11 +357,21 @@ function render(prefix: string, core: Rests, maxBytes: number): RoutePolicy {
   // Nothing allowed: one Deny for the stage says so (a policy needs a statement).
   const deny = allow.length === 0 ? [`${prefix}*`] : core.deny.map((r) => prefix + r);
   const statements: PolicyStatement[] = [];
-  if (allow.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow });
-  if (deny.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny });
+  if (allow.length > 0)
+    statements.push({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow });
+  if (deny.length > 0)
+    statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny });
   const long = [...allow, ...deny].find((r) => r.length > MAX_RESOURCE_LENGTH);
-  if (long) return { fallback: `a policy Resource would be ${long.length} characters, over API Gateway's ${MAX_RESOURCE_LENGTH}` };
-  const bytes = new TextEncoder().encode(JSON.stringify({ Version: '2012-10-17', Statement: statements })).length;
-  if (bytes > maxBytes) return { fallback: `the policy would be ${bytes} bytes, over the ${maxBytes}-byte limit (${allow.length + deny.length} resources); ${TTL_HINT}` };
+  if (long)
+    return {
+      fallback: `a policy Resource would be ${long.length} characters, over API Gateway's ${MAX_RESOURCE_LENGTH}`,
+    };
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+  ).length;
+  if (bytes > maxBytes)
+    return {
+      fallback: `the policy would be ${bytes} bytes, over the ${maxBytes}-byte limit (${allow.length + deny.length} resources); ${TTL_HINT}`,
+    };
   return { statements };
 }

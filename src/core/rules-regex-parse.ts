@@ -17,7 +17,12 @@ export type RegexNode =
   | { readonly kind: 'assert'; readonly assertion: Assertion }
   | { readonly kind: 'seq'; readonly items: readonly RegexNode[] }
   | { readonly kind: 'alt'; readonly options: readonly RegexNode[] }
-  | { readonly kind: 'repeat'; readonly item: RegexNode; readonly min: number; readonly max: number };
+  | {
+      readonly kind: 'repeat';
+      readonly item: RegexNode;
+      readonly min: number;
+      readonly max: number;
+    };
 
 export class PatternRefused extends Error {}
 
@@ -25,7 +30,10 @@ export class PatternRefused extends Error {}
 export function parsePattern(source: string): RegexNode {
   const parser = new Parser(source);
   const node = parser.alternation();
-  if (parser.i < source.length) throw new PatternRefused(`has an unexpected ${JSON.stringify(source[parser.i])} at character ${parser.i + 1}`);
+  if (parser.i < source.length)
+    throw new PatternRefused(
+      `has an unexpected ${JSON.stringify(source[parser.i])} at character ${parser.i + 1}`,
+    );
   return node;
 }
 
@@ -44,7 +52,11 @@ class Parser {
 
   private sequence(): RegexNode {
     const items: RegexNode[] = [];
-    while (this.i < this.source.length && this.source[this.i] !== '|' && this.source[this.i] !== ')') {
+    while (
+      this.i < this.source.length &&
+      this.source[this.i] !== '|' &&
+      this.source[this.i] !== ')'
+    ) {
       items.push(this.quantified(this.atom()));
     }
     return items.length === 1 ? items[0]! : { kind: 'seq', items };
@@ -94,7 +106,9 @@ class Parser {
     const at = this.i + 1;
     const prefix = /^\((?:\?(?::|=|!|<=|<!|<[^>]*>))?/.exec(s.slice(this.i))![0];
     if (/^\(\?(?:=|!|<=|<!)$/.test(prefix)) {
-      throw new PatternRefused(`uses a lookaround (${prefix.slice(1)}) at character ${at}, which linear-time matching cannot run; write the condition as its own claim rule`);
+      throw new PatternRefused(
+        `uses a lookaround (${prefix.slice(1)}) at character ${at}, which linear-time matching cannot run; write the condition as its own claim rule`,
+      );
     }
     this.i += prefix.length;
     const inner = this.alternation();
@@ -107,7 +121,9 @@ class Parser {
     const start = this.i;
     const kind = s[start + 1]!;
     if (/[1-9]/.test(kind) || (kind === 'k' && s[start + 2] === '<')) {
-      throw new PatternRefused(`uses a backreference (${s.slice(start, start + 2)}) at character ${start + 1}; backreferences are not allowed`);
+      throw new PatternRefused(
+        `uses a backreference (${s.slice(start, start + 2)}) at character ${start + 1}; backreferences are not allowed`,
+      );
     }
     if (kind === 'b' || kind === 'B') {
       this.i += 2;
@@ -142,10 +158,14 @@ function single(piece: string): RegexNode {
 /** Index after an escape: `\d`, `\u{1F600}`, `\p{L}`, `\uFFFF` (or a surrogate pair of them), `\x41`, `\cJ`. */
 function escapeEnd(source: string, i: number): number {
   const kind = source[i + 1];
-  if ((kind === 'u' || kind === 'p' || kind === 'P') && source[i + 2] === '{') return source.indexOf('}', i) + 1;
+  if ((kind === 'u' || kind === 'p' || kind === 'P') && source[i + 2] === '{')
+    return source.indexOf('}', i) + 1;
   if (kind === 'u') {
     const high = parseInt(source.slice(i + 2, i + 6), 16);
-    const pair = high >= 0xd800 && high <= 0xdbff && /^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(source.slice(i + 6));
+    const pair =
+      high >= 0xd800 &&
+      high <= 0xdbff &&
+      /^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(source.slice(i + 6));
     return i + (pair ? 12 : 6);
   }
   if (kind === 'x') return i + 4;

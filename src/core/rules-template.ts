@@ -1,5 +1,11 @@
 // Route templates (`GET /pets/{petId}`): parsing, matching a request path, and precedence.
-import { HTTP_METHODS, type HttpMethod, type RouteMethod, type RouteRule, type Segment } from './rules-types.js';
+import {
+  HTTP_METHODS,
+  type HttpMethod,
+  type RouteMethod,
+  type RouteRule,
+  type Segment,
+} from './rules-types.js';
 
 /**
  * Characters a literal segment may have: letters, digits and `. _ ~ - : @`. Nothing that IAM
@@ -15,12 +21,21 @@ export function isHttpMethod(m: string): m is HttpMethod {
 }
 
 /** `METHOD /path` → its method and path, checked. Messages follow the key (`routes[0].route`). */
-export function parseRoute(route: string): Parsed<{ method: RouteMethod; template: string; segments: Segment[] }> {
+export function parseRoute(
+  route: string,
+): Parsed<{ method: RouteMethod; template: string; segments: Segment[] }> {
   const m = /^([^\s]+)[ \t]+([^\s]+)$/.exec(route.trim());
-  if (m === null) return { ok: false, message: `must be "METHOD /path", e.g. "GET /pets/{petId}", got ${JSON.stringify(route)}` };
+  if (m === null)
+    return {
+      ok: false,
+      message: `must be "METHOD /path", e.g. "GET /pets/{petId}", got ${JSON.stringify(route)}`,
+    };
   const method = m[1]!;
   if (method !== 'ANY' && !isHttpMethod(method)) {
-    return { ok: false, message: `has an unknown method ${JSON.stringify(method)}; use one of ${HTTP_METHODS.join(', ')} or ANY (upper case)` };
+    return {
+      ok: false,
+      message: `has an unknown method ${JSON.stringify(method)}; use one of ${HTTP_METHODS.join(', ')} or ANY (upper case)`,
+    };
   }
   const template = m[2]!;
   const segments = parseTemplate(template);
@@ -30,10 +45,17 @@ export function parseRoute(route: string): Parsed<{ method: RouteMethod; templat
 
 /** A path template: `/`, or `/`-separated literal, `{param}` and (last only) `{proxy+}` segments. */
 export function parseTemplate(template: string): Parsed<Segment[]> {
-  if (!template.startsWith('/')) return { ok: false, message: `has a path that does not start with /: ${JSON.stringify(template)}` };
+  if (!template.startsWith('/'))
+    return {
+      ok: false,
+      message: `has a path that does not start with /: ${JSON.stringify(template)}`,
+    };
   if (template === '/') return { ok: true, value: [] };
   if (template.endsWith('/')) {
-    return { ok: false, message: `has a path ending with /: write ${JSON.stringify(template.replace(/\/+$/, '') || '/')} (a request with a trailing slash matches it)` };
+    return {
+      ok: false,
+      message: `has a path ending with /: write ${JSON.stringify(template.replace(/\/+$/, '') || '/')} (a request with a trailing slash matches it)`,
+    };
   }
   const parts = template.slice(1).split('/');
   const segments: Segment[] = [];
@@ -43,11 +65,18 @@ export function parseTemplate(template: string): Parsed<Segment[]> {
     if (!segment.ok) return segment;
     const s = segment.value;
     if (s.kind !== 'literal') {
-      if (names.has(s.name)) return { ok: false, message: `uses the parameter {${s.name}} twice in ${JSON.stringify(template)}` };
+      if (names.has(s.name))
+        return {
+          ok: false,
+          message: `uses the parameter {${s.name}} twice in ${JSON.stringify(template)}`,
+        };
       names.add(s.name);
     }
     if (s.kind === 'greedy' && i !== parts.length - 1) {
-      return { ok: false, message: `has {${s.name}+} before the end of ${JSON.stringify(template)}: a greedy parameter must be the last segment` };
+      return {
+        ok: false,
+        message: `has {${s.name}+} before the end of ${JSON.stringify(template)}: a greedy parameter must be the last segment`,
+      };
     }
     segments.push(s);
   }
@@ -55,18 +84,30 @@ export function parseTemplate(template: string): Parsed<Segment[]> {
 }
 
 function parseSegment(part: string, template: string): Parsed<Segment> {
-  if (part === '') return { ok: false, message: `has an empty segment (//) in ${JSON.stringify(template)}` };
+  if (part === '')
+    return { ok: false, message: `has an empty segment (//) in ${JSON.stringify(template)}` };
   const param = PARAM.exec(part);
-  if (param) return { ok: true, value: param[2] ? { kind: 'greedy', name: param[1]! } : { kind: 'param', name: param[1]! } };
+  if (param)
+    return {
+      ok: true,
+      value: param[2] ? { kind: 'greedy', name: param[1]! } : { kind: 'param', name: param[1]! },
+    };
   const opens = part.split('{').length - 1;
   const closes = part.split('}').length - 1;
-  if (opens !== closes) return { ok: false, message: `has an unbalanced brace in the segment ${JSON.stringify(part)}` };
+  if (opens !== closes)
+    return { ok: false, message: `has an unbalanced brace in the segment ${JSON.stringify(part)}` };
   if (opens > 0) {
-    return { ok: false, message: `has the segment ${JSON.stringify(part)}: a parameter must be a whole segment, {name} or {name+}, with a name of letters, digits, _ and -` };
+    return {
+      ok: false,
+      message: `has the segment ${JSON.stringify(part)}: a parameter must be a whole segment, {name} or {name+}, with a name of letters, digits, _ and -`,
+    };
   }
   if (!LITERAL.test(part)) {
     const bad = [...part].find((c) => !LITERAL.test(c))!;
-    return { ok: false, message: `has the segment ${JSON.stringify(part)} with ${JSON.stringify(bad)}; literal segments may only have letters, digits and . _ ~ - : @` };
+    return {
+      ok: false,
+      message: `has the segment ${JSON.stringify(part)} with ${JSON.stringify(bad)}; literal segments may only have letters, digits and . _ ~ - : @`,
+    };
   }
   return { ok: true, value: { kind: 'literal', value: part } };
 }
@@ -115,6 +156,8 @@ export function compareSpecificity(a: RouteRule, b: RouteRule): number {
 
 /** Two routes with the same method and shape (`/pets/{id}` and `/pets/{petId}`) are the same route. */
 export function routeKey(method: RouteMethod, segments: readonly Segment[]): string {
-  const shape = segments.map((s) => (s.kind === 'literal' ? s.value : s.kind === 'param' ? '{}' : '{+}'));
+  const shape = segments.map((s) =>
+    s.kind === 'literal' ? s.value : s.kind === 'param' ? '{}' : '{+}',
+  );
   return `${method} /${shape.join('/')}`;
 }

@@ -24,7 +24,12 @@ export type ClaimValue = string | number | boolean;
 export type ClaimCondition =
   | { readonly claim: string; readonly op: 'equals'; readonly value: ClaimValue }
   | { readonly claim: string; readonly op: 'oneOf'; readonly values: readonly ClaimValue[] }
-  | { readonly claim: string; readonly op: 'pattern'; readonly source: string; readonly pattern: ClaimPattern };
+  | {
+      readonly claim: string;
+      readonly op: 'pattern';
+      readonly source: string;
+      readonly pattern: ClaimPattern;
+    };
 
 /**
  * What a route asks of a request: nothing (`public`, even without a token), any valid token
@@ -78,4 +83,14 @@ export interface RuleError {
   readonly atKey?: boolean;
 }
 
-export type ValidateRulesResult = { ok: true; rules: CompiledRules } | { ok: false; errors: RuleError[] };
+export type ValidateRulesResult =
+  { ok: true; rules: CompiledRules } | { ok: false; errors: RuleError[] };
+
+/** The parts of an execute-api ARN (`arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{verb}/{path}`). */
+export interface MethodArn {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly apiId: string;
+  readonly stage: string;
+}

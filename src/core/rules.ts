@@ -5,14 +5,29 @@ export { evaluateRule, ruleEvaluator, type RuleIdentity } from './rules-eval.js'
 export { methodArnRequest, UNROUTABLE } from './rules-match.js';
 export { MAX_PATTERN_INPUT, MAX_PATTERN_LENGTH, MAX_PATTERN_POSITIONS } from './rules-pattern.js';
 export {
-  buildRoutePolicy, MAX_POLICY_BYTES, MAX_RESOURCE_LENGTH,
-  type PolicyStatement, type RoutePolicy, type RoutePolicyOptions,
+  buildRoutePolicy,
+  MAX_POLICY_BYTES,
+  MAX_RESOURCE_LENGTH,
+  type PolicyStatement,
+  type RoutePolicy,
+  type RoutePolicyOptions,
 } from './rules-policy.js';
 export { validateRules } from './rules-validate.js';
 export {
   HTTP_METHODS,
-  type Access, type ClaimCondition, type ClaimValue, type CompiledRules, type DefaultAccess, type HttpMethod, type RouteMethod,
-  type RouteRule, type RuleError, type RulePath, type Segment, type SetRequirement, type ValidateRulesResult,
+  type Access,
+  type ClaimCondition,
+  type ClaimValue,
+  type CompiledRules,
+  type DefaultAccess,
+  type HttpMethod,
+  type RouteMethod,
+  type RouteRule,
+  type RuleError,
+  type RulePath,
+  type Segment,
+  type SetRequirement,
+  type ValidateRulesResult,
 } from './rules-types.js';
 
 export { formatKeyPath as formatRulePath } from './key-path.js';

@@ -22,17 +22,31 @@ export function claimValues(payload: JwtPayload, claims: readonly string[]): Set
   return out;
 }
 
-export function grantedScopes(payload: JwtPayload, claims: readonly string[] = DEFAULT_SCOPE_CLAIMS): Set<string> {
+export function grantedScopes(
+  payload: JwtPayload,
+  claims: readonly string[] = DEFAULT_SCOPE_CLAIMS,
+): Set<string> {
   return claimValues(payload, claims);
 }
 
 /** Checks required scopes: every one of them (`all`, the default) or at least one (`any`). */
-export function checkScopes(payload: JwtPayload, required: readonly string[], match: ScopeMatch, claims: readonly string[] = DEFAULT_SCOPE_CLAIMS): Reason | undefined {
+export function checkScopes(
+  payload: JwtPayload,
+  required: readonly string[],
+  match: ScopeMatch,
+  claims: readonly string[] = DEFAULT_SCOPE_CLAIMS,
+): Reason | undefined {
   if (required.length === 0) return undefined;
   const granted = grantedScopes(payload, claims);
-  const ok = match === 'all' ? required.every((s) => granted.has(s)) : required.some((s) => granted.has(s));
+  const ok =
+    match === 'all' ? required.every((s) => granted.has(s)) : required.some((s) => granted.has(s));
   if (ok) return undefined;
   const missing = required.filter((s) => !granted.has(s));
-  return reason('SCOPE_INSUFFICIENT', { match, missing: missing.join(' ') },
-    match === 'all' ? `The token lacks required scopes: ${missing.join(' ')}` : `The token has none of the scopes: ${required.join(' ')}`);
+  return reason(
+    'SCOPE_INSUFFICIENT',
+    { match, missing: missing.join(' ') },
+    match === 'all'
+      ? `The token lacks required scopes: ${missing.join(' ')}`
+      : `The token has none of the scopes: ${required.join(' ')}`,
+  );
 }

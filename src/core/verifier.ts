@@ -4,7 +4,14 @@ import type { KeySource } from './key-source.js';
 import type { KeySet } from './keyset.js';
 import { verifySignature, type VerificationKey } from './keys.js';
 import { parseJwt, type ParsedJwt } from './parse.js';
-import { KeySourceError, reason, refuse, type Allow, type Decision, type Reason } from './reasons.js';
+import {
+  KeySourceError,
+  reason,
+  refuse,
+  type Allow,
+  type Decision,
+  type Reason,
+} from './reasons.js';
 import { checkScopes, type ScopeMatch } from './scopes.js';
 import type { Algorithm } from './algorithms.js';
 
@@ -70,14 +77,23 @@ export class Verifier {
       const hit = current === undefined ? undefined : this.cache.get(token);
       if (hit !== undefined && hit.keys === current) {
         const late = checkTimes(hit.allow.claims, this.rules, Math.floor(this.now() / 1000));
-        return late === undefined ? hit.allow : refuse(late, { kid: hit.allow.kid, issuer: hit.allow.issuer });
+        return late === undefined
+          ? hit.allow
+          : refuse(late, { kid: hit.allow.kid, issuer: hit.allow.issuer });
       }
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
       // Another issuer's token never causes a key fetch (the claim checks would refuse it anyway).
       const iss = parsed.payload.iss;
       if (iss !== this.rules.issuer) {
-        const why = typeof iss === 'string' || iss === undefined ? reason('ISSUER_MISMATCH', { expected: this.rules.issuer }) : reason('CLAIM_INVALID', { claim: 'iss', expected: 'a string' }, 'The iss claim must be a string');
+        const why =
+          typeof iss === 'string' || iss === undefined
+            ? reason('ISSUER_MISMATCH', { expected: this.rules.issuer })
+            : reason(
+                'CLAIM_INVALID',
+                { claim: 'iss', expected: 'a string' },
+                'The iss claim must be a string',
+              );
         return refuse(why, { issuer: stringOrUndefined(iss) });
       }
       let keys = current ?? (await this.options.keySource.get());
@@ -87,12 +103,17 @@ export class Verifier {
         candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       }
       const unsigned = checkSignature(parsed, candidates);
-      if (unsigned) return refuse(unsigned, { kid: stringOrUndefined(parsed.header.kid), issuer: stringOrUndefined(parsed.payload.iss) });
+      if (unsigned)
+        return refuse(unsigned, {
+          kid: stringOrUndefined(parsed.header.kid),
+          issuer: stringOrUndefined(parsed.payload.iss),
+        });
       const decision = this.decide(parsed);
       if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
       return decision;
     } catch (error) {
-      if (error instanceof KeySourceError) return refuse(reason(error.code, undefined, error.message));
+      if (error instanceof KeySourceError)
+        return refuse(reason(error.code, undefined, error.message));
       return refuse(reason('INTERNAL_ERROR'));
     }
   }
@@ -105,9 +126,21 @@ export class Verifier {
     const claimFailure = checkClaims(payload, this.rules, now);
     if (claimFailure) return refuse(claimFailure, { kid, issuer });
     const principal = payload.sub as string;
-    const scopeFailure = checkScopes(payload, this.options.requiredScopes, this.options.scopeMatch, this.options.scopeClaims);
+    const scopeFailure = checkScopes(
+      payload,
+      this.options.requiredScopes,
+      this.options.scopeMatch,
+      this.options.scopeClaims,
+    );
     if (scopeFailure) return refuse(scopeFailure, { principal, kid, issuer });
-    return { kind: 'allow', principal, claims: payload, context: buildContext(payload, this.options.contextClaims), kid, issuer: payload.iss as string };
+    return {
+      kind: 'allow',
+      principal,
+      claims: payload,
+      context: buildContext(payload, this.options.contextClaims),
+      kid,
+      issuer: payload.iss as string,
+    };
   }
 
   private remember(token: string, allow: Allow, keys: KeySet): void {
@@ -127,12 +160,21 @@ export function worthRefetch(parsed: ParsedJwt, keys: KeySet): boolean {
 }
 
 /** The signature against the candidate keys, synchronously; a reason when it does not verify. */
-export function checkSignature(parsed: ParsedJwt, candidates: readonly VerificationKey[]): Reason | undefined {
+export function checkSignature(
+  parsed: ParsedJwt,
+  candidates: readonly VerificationKey[],
+): Reason | undefined {
   const { alg, kid } = parsed.header;
-  if (candidates.length === 0) return reason('KEY_NOT_FOUND', { alg, ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}) });
+  if (candidates.length === 0)
+    return reason('KEY_NOT_FOUND', {
+      alg,
+      ...(kid !== undefined ? { kid: kid.slice(0, 128) } : {}),
+    });
   // Without a kid, one key must fit, as jose requires: trying every key would also let one token cost N verifications.
-  if (kid === undefined && candidates.length > 1) return reason('KEY_NOT_FOUND', { alg, problem: 'no kid and several keys fit' });
-  for (const key of candidates) if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return undefined;
+  if (kid === undefined && candidates.length > 1)
+    return reason('KEY_NOT_FOUND', { alg, problem: 'no kid and several keys fit' });
+  for (const key of candidates)
+    if (verifySignature(alg, key, parsed.signingInput, parsed.signature)) return undefined;
   return reason('SIGNATURE_INVALID');
 }
 

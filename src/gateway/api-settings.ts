@@ -18,7 +18,10 @@ export interface ApiSettings {
 type Obj = Record<string, unknown>;
 
 /** Throws SettingIssue for a setting AWS's import would refuse. */
-export function readApiSettings(doc: Obj, flavour: ApiFlavour): { settings: ApiSettings; warnings: Array<ExtensionWarning & { more: number }> } {
+export function readApiSettings(
+  doc: Obj,
+  flavour: ApiFlavour,
+): { settings: ApiSettings; warnings: Array<ExtensionWarning & { more: number }> } {
   const warnings: ExtensionWarning[] = scanExtensions(doc, flavour);
   let gatewayResponses: GatewayResponses | undefined;
   const gr = doc['x-amazon-apigateway-gateway-responses'];
@@ -27,7 +30,10 @@ export function readApiSettings(doc: Obj, flavour: ApiFlavour): { settings: ApiS
     gatewayResponses = parsed.responses;
     warnings.push(...parsed.warnings);
   }
-  const cors = doc['x-amazon-apigateway-cors'] !== undefined && flavour === 'http' ? parseCors(doc['x-amazon-apigateway-cors']) : undefined;
+  const cors =
+    doc['x-amazon-apigateway-cors'] !== undefined && flavour === 'http'
+      ? parseCors(doc['x-amazon-apigateway-cors'])
+      : undefined;
   const validations = flavour === 'rest' ? readValidations(doc) : undefined;
   return { settings: { gatewayResponses, cors, validations }, warnings: mergeWarnings(warnings) };
 }

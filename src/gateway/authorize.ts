@@ -1,12 +1,20 @@
 // A REST API's Lambda authorizer step, in API Gateway's order (spec sections 1-4): identity
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
-import { judgePolicy, type ConditionEvaluator } from '../lambda/policy.js';
+import { judgePolicy, type ConditionEvaluator } from '../aws/policy.js';
 import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
 import type { DecisionNote } from './authorizer-header.js';
-import { LOCAL_API, httpAuthorizerEventV1, httpAuthorizerEventV2, requestEvent, tokenEvent, type HttpView, type RequestView } from './events.js';
+import {
+  LOCAL_API,
+  httpAuthorizerEventV1,
+  httpAuthorizerEventV2,
+  requestEvent,
+  tokenEvent,
+  type HttpView,
+  type RequestView,
+} from './events.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 import type { IdentitySource, LambdaAuthorizerSpec } from './openapi.js';
-import { evaluateCondition } from './policy-conditions.js';
+import { evaluateCondition } from '../aws/policy-conditions.js';
 import type { GatewayResponseType } from './responses.js';
 
 /**
@@ -82,55 +90,132 @@ export interface AuthorizeDeps {
   readonly noteFor?: (requestId: string) => DecisionNote | undefined;
 }
 
-function refused(reason: AuthReason, response: GatewayResponseType, rest: Partial<AuthResult> = {}): AuthResult {
-  return { reason, response, output: undefined, cache: undefined, invoked: false, latencyMs: 0, stale: undefined, detail: undefined, ...rest };
+function refused(
+  reason: AuthReason,
+  response: GatewayResponseType,
+  rest: Partial<AuthResult> = {},
+): AuthResult {
+  return {
+    reason,
+    response,
+    output: undefined,
+    cache: undefined,
+    invoked: false,
+    latencyMs: 0,
+    stale: undefined,
+    detail: undefined,
+    ...rest,
+  };
 }
 
 /** The identity values, in configured order; undefined when one is missing or empty (401, no invocation). */
-export function identityValues(sources: readonly IdentitySource[], view: RequestView, http?: HttpView): string[] | undefined {
+export function identityValues(
+  sources: readonly IdentitySource[],
+  view: RequestView,
+  http?: HttpView,
+): string[] | undefined {
   const values: string[] = [];
   for (const s of sources) {
     let v: unknown;
-    if (s.kind === 'header') v = Object.entries(view.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
+    if (s.kind === 'header')
+      v = Object.entries(view.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
     else if (s.kind === 'query') v = view.queryStringParameters[s.name];
     else if (s.kind === 'stageVariable') v = view.stageVariables[s.name];
-    else v = s.name.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), http ? http.requestContext : view.requestContext);
+    else
+      v = s.name
+        .split('.')
+        .reduce<unknown>(
+          (o, k) =>
+            typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined,
+          http ? http.requestContext : view.requestContext,
+        );
     if (v === undefined || v === null || v === '') return undefined;
     values.push(String(v));
   }
   return values;
 }
 
-type Checked = { ok: true; output: AuthorizerOutput } | { ok: false; reason: 'RESULT_INVALID' | 'CONTEXT_INVALID'; detail: string };
+type Checked =
+  | { ok: true; output: AuthorizerOutput }
+  | { ok: false; reason: 'RESULT_INVALID' | 'CONTEXT_INVALID'; detail: string };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The output API Gateway accepts (spec sections 3 and 6); anything else is a 500. REST context
  * values are strings, numbers or booleans; HTTP API ones may also be lists and objects.
  */
-export function checkOutput(value: unknown, assumptions: Assumptions, flavour: 'rest' | 'http' = 'rest'): Checked {
-  if (!isObj(value)) return { ok: false, reason: 'RESULT_INVALID', detail: 'the authorizer did not return an object' };
+export function checkOutput(
+  value: unknown,
+  assumptions: Assumptions,
+  flavour: 'rest' | 'http' = 'rest',
+): Checked {
+  if (!isObj(value))
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: 'the authorizer did not return an object',
+    };
   const { principalId, policyDocument, context, usageIdentifierKey } = value;
-  if (principalId !== undefined && typeof principalId !== 'string') return { ok: false, reason: 'RESULT_INVALID', detail: 'principalId is not a string' };
-  if (!isObj(policyDocument) || !Array.isArray(policyDocument.Statement)) return { ok: false, reason: 'RESULT_INVALID', detail: 'policyDocument.Statement is not a list' };
-  if (usageIdentifierKey !== undefined && typeof usageIdentifierKey !== 'string') return { ok: false, reason: 'RESULT_INVALID', detail: 'usageIdentifierKey is not a string' };
+  if (principalId !== undefined && typeof principalId !== 'string')
+    return { ok: false, reason: 'RESULT_INVALID', detail: 'principalId is not a string' };
+  if (!isObj(policyDocument) || !Array.isArray(policyDocument.Statement))
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: 'policyDocument.Statement is not a list',
+    };
+  if (usageIdentifierKey !== undefined && typeof usageIdentifierKey !== 'string')
+    return { ok: false, reason: 'RESULT_INVALID', detail: 'usageIdentifierKey is not a string' };
   const flat = checkContext(context, assumptions, flavour);
   if (typeof flat === 'string') return { ok: false, reason: 'CONTEXT_INVALID', detail: flat };
-  return { ok: true, output: { principalId, policyDocument, context: flat, usageIdentifierKey, isAuthorized: undefined } };
+  return {
+    ok: true,
+    output: {
+      principalId,
+      policyDocument,
+      context: flat,
+      usageIdentifierKey,
+      isAuthorized: undefined,
+    },
+  };
 }
 
 /** HTTP API simple response (payload 2.0 with enableSimpleResponses): `{ isAuthorized, context? }`. */
 export function checkSimpleOutput(value: unknown, assumptions: Assumptions): Checked {
-  if (!isObj(value)) return { ok: false, reason: 'RESULT_INVALID', detail: 'the authorizer did not return an object' };
-  if (typeof value.isAuthorized !== 'boolean') return { ok: false, reason: 'RESULT_INVALID', detail: 'isAuthorized is not a boolean (a simple response is { isAuthorized, context })' };
+  if (!isObj(value))
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: 'the authorizer did not return an object',
+    };
+  if (typeof value.isAuthorized !== 'boolean')
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: 'isAuthorized is not a boolean (a simple response is { isAuthorized, context })',
+    };
   const flat = checkContext(value.context, assumptions, 'http');
   if (typeof flat === 'string') return { ok: false, reason: 'CONTEXT_INVALID', detail: flat };
-  return { ok: true, output: { principalId: undefined, policyDocument: undefined, context: flat, usageIdentifierKey: undefined, isAuthorized: value.isAuthorized } };
+  return {
+    ok: true,
+    output: {
+      principalId: undefined,
+      policyDocument: undefined,
+      context: flat,
+      usageIdentifierKey: undefined,
+      isAuthorized: value.isAuthorized,
+    },
+  };
 }
 
 /** The context as delivered, or why it is refused. */
-function checkContext(context: unknown, assumptions: Assumptions, flavour: 'rest' | 'http'): Record<string, unknown> | string {
+function checkContext(
+  context: unknown,
+  assumptions: Assumptions,
+  flavour: 'rest' | 'http',
+): Record<string, unknown> | string {
   const flat: Record<string, unknown> = {};
   if (context === undefined || context === null) return flat;
   if (!isObj(context)) return 'context is not an object';
@@ -146,13 +231,21 @@ function checkContext(context: unknown, assumptions: Assumptions, flavour: 'rest
   return flat;
 }
 
-export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, deps: AuthorizeDeps, http?: HttpView): Promise<AuthResult> {
+export async function authorize(
+  spec: LambdaAuthorizerSpec,
+  view: RequestView,
+  deps: AuthorizeDeps,
+  http?: HttpView,
+): Promise<AuthResult> {
   const identity = identityValues(spec.identitySources, view, http);
   if (identity === undefined) return refused('IDENTITY_MISSING', 'UNAUTHORIZED');
   if (spec.type === 'token' && spec.validationExpression) {
     const re = spec.validationExpression;
     const token = identity[0]!;
-    const matches = deps.assumptions.validationMatch === 'full' ? new RegExp(`^(?:${re.source})$`, re.flags).test(token) : new RegExp(re.source, re.flags).test(token);
+    const matches =
+      deps.assumptions.validationMatch === 'full'
+        ? new RegExp(`^(?:${re.source})$`, re.flags).test(token)
+        : new RegExp(re.source, re.flags).test(token);
     if (!matches) return refused('IDENTITY_INVALID', 'UNAUTHORIZED');
   }
 
@@ -167,31 +260,93 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
     output = cached.output;
   } else {
     const event =
-      spec.type === 'token' ? tokenEvent(view, identity[0]!)
-      : spec.payloadFormatVersion === '2.0' && http ? httpAuthorizerEventV2(view, http, identity)
-      : spec.payloadFormatVersion === '1.0' ? httpAuthorizerEventV1(view, identity)
-      : requestEvent(view);
+      spec.type === 'token'
+        ? tokenEvent(view, identity[0]!)
+        : spec.payloadFormatVersion === '2.0' && http
+          ? httpAuthorizerEventV2(view, http, identity)
+          : spec.payloadFormatVersion === '1.0'
+            ? httpAuthorizerEventV1(view, identity)
+            : requestEvent(view);
     const started = performance.now();
-    const result = await invoke(deps.handler, event, { functionName: spec.functionName, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account, maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES });
+    const result = await invoke(deps.handler, event, {
+      functionName: spec.functionName,
+      requestId: view.requestId,
+      timeoutMs: deps.timeoutMs,
+      now: deps.now,
+      region: LOCAL_API.region,
+      account: LOCAL_API.account,
+      maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES,
+    });
     latencyMs = Math.round(performance.now() - started);
     const cache = caching ? 'miss' : 'off';
     const oversized = result.kind === 'result' && result.bytes > MAX_AUTHORIZER_RESULT_BYTES;
     const note = deps.noteFor?.(view.requestId);
-    const seen = { event, raw: oversized ? { oversized: true, bytes: result.bytes } : result.kind === 'result' ? result.value : result.kind === 'error' ? { errorMessage: result.message } : { timeout: true }, note };
+    const seen = {
+      event,
+      raw: oversized
+        ? { oversized: true, bytes: result.bytes }
+        : result.kind === 'result'
+          ? result.value
+          : result.kind === 'error'
+            ? { errorMessage: result.message }
+            : { timeout: true },
+      note,
+    };
     // Neither a 401 nor a 500 is cached (spec section 4: unconfirmed, default not cached).
-    if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `no answer within ${deps.timeoutMs} ms` });
+    if (result.kind === 'timeout')
+      return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', {
+        ...seen,
+        cache,
+        invoked: true,
+        latencyMs,
+        detail: `no answer within ${deps.timeoutMs} ms`,
+      });
     if (result.kind === 'error') {
       // Exactly "Unauthorized", case-sensitive: any other text is a 500 (spec section 3).
       const honoured = !http || deps.assumptions.httpThrownUnauthorized === 'unauthorized';
-      if (result.message === 'Unauthorized' && honoured) return refused('UNAUTHORIZED', 'UNAUTHORIZED', { ...seen, cache, invoked: true, latencyMs });
-      return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: result.message.slice(0, 300) });
+      if (result.message === 'Unauthorized' && honoured)
+        return refused('UNAUTHORIZED', 'UNAUTHORIZED', {
+          ...seen,
+          cache,
+          invoked: true,
+          latencyMs,
+        });
+      return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', {
+        ...seen,
+        cache,
+        invoked: true,
+        latencyMs,
+        detail: result.message.slice(0, 300),
+      });
     }
     // Refused before it is checked or cached: an answer of any size must cost the gateway little.
-    if (oversized) return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit` });
-    const checked = spec.simpleResponses ? checkSimpleOutput(result.value, deps.assumptions) : checkOutput(result.value, deps.assumptions, http ? 'http' : 'rest');
-    if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: checked.detail });
+    if (oversized)
+      return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', {
+        ...seen,
+        cache,
+        invoked: true,
+        latencyMs,
+        detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
+      });
+    const checked = spec.simpleResponses
+      ? checkSimpleOutput(result.value, deps.assumptions)
+      : checkOutput(result.value, deps.assumptions, http ? 'http' : 'rest');
+    if (!checked.ok)
+      return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', {
+        ...seen,
+        cache,
+        invoked: true,
+        latencyMs,
+        detail: checked.detail,
+      });
     if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context) {
-      return refused('CONTEXT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', { ...seen, cache, invoked: true, latencyMs, detail: 'context.claims is reserved in payload 1.0' });
+      return refused('CONTEXT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', {
+        ...seen,
+        cache,
+        invoked: true,
+        latencyMs,
+        detail: 'context.claims is reserved in payload 1.0',
+      });
     }
     // The note is kept with the answer in the cache: a hit for the same route has the same reason.
     output = note ? { ...checked.output, note } : checked.output;
@@ -200,38 +355,80 @@ export async function authorize(spec: LambdaAuthorizerSpec, view: RequestView, d
   }
 
   const cache = cached ? 'hit' : caching ? 'miss' : 'off';
-  const cacheEntry = cached ? { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt } : (caching ? { issuedFor: arn, expiresAt: deps.now() + spec.ttlSeconds * 1000 } : undefined);
-  const base = { output, cache, invoked: !cached, latencyMs, stale: undefined, detail: undefined, cacheEntry, ...invocation } as const;
-  const denied: GatewayResponseType = http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
+  const cacheEntry = cached
+    ? { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt }
+    : caching
+      ? { issuedFor: arn, expiresAt: deps.now() + spec.ttlSeconds * 1000 }
+      : undefined;
+  const base = {
+    output,
+    cache,
+    invoked: !cached,
+    latencyMs,
+    stale: undefined,
+    detail: undefined,
+    cacheEntry,
+    ...invocation,
+  } as const;
+  const denied: GatewayResponseType =
+    http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
   if (output.isAuthorized !== undefined) {
     // A simple response decides for every route that presents the same identity, cached or not.
-    return output.isAuthorized ? { ...base, reason: 'ALLOW', response: undefined } : { ...base, reason: 'EXPLICIT_DENY', response: denied };
+    return output.isAuthorized
+      ? { ...base, reason: 'ALLOW', response: undefined }
+      : { ...base, reason: 'EXPLICIT_DENY', response: denied };
   }
   // Conditions are evaluated per request, cached policy or not: the cache holds the policy, not the decision.
   const conditions = conditionsFor(view, deps.now());
   const { verdict, unevaluated } = judgePolicy(output.policyDocument, arn, conditions);
-  const why = unevaluated === undefined ? undefined : `refused: a policy condition cannot be evaluated (${unevaluated})`;
-  if (verdict === 'explicit-deny') return { ...base, reason: 'EXPLICIT_DENY', response: http ? denied : 'ACCESS_DENIED_EXPLICIT', detail: why };
+  const why =
+    unevaluated === undefined
+      ? undefined
+      : `refused: a policy condition cannot be evaluated (${unevaluated})`;
+  if (verdict === 'explicit-deny')
+    return {
+      ...base,
+      reason: 'EXPLICIT_DENY',
+      response: http ? denied : 'ACCESS_DENIED_EXPLICIT',
+      detail: why,
+    };
   if (verdict === 'implicit-deny') {
     // The policy allowed the request it was issued for but not this one, and names methods without
     // wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
     const stale =
-      cached && cached.issuedFor !== arn && judgePolicy(output.policyDocument, cached.issuedFor, conditions).verdict === 'allow' && methodSpecific(output.policyDocument)
-        ? { issuedFor: cached.issuedFor, ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000) }
+      cached &&
+      cached.issuedFor !== arn &&
+      judgePolicy(output.policyDocument, cached.issuedFor, conditions).verdict === 'allow' &&
+      methodSpecific(output.policyDocument)
+        ? {
+            issuedFor: cached.issuedFor,
+            ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000),
+          }
         : undefined;
     return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale, detail: why };
   }
   if (deps.assumptions.requirePrincipalId && output.principalId === undefined) {
-    return { ...base, reason: 'RESULT_INVALID', response: 'AUTHORIZER_CONFIGURATION_ERROR', detail: 'an Allow without principalId' };
+    return {
+      ...base,
+      reason: 'RESULT_INVALID',
+      response: 'AUTHORIZER_CONFIGURATION_ERROR',
+      detail: 'an Allow without principalId',
+    };
   }
   return { ...base, reason: 'ALLOW', response: undefined };
 }
 
 /** The request's condition keys (aws:SourceIp, aws:UserAgent, ...) for the policy's Condition blocks. */
 function conditionsFor(view: RequestView, nowMs: number): ConditionEvaluator {
-  const header = (name: string): string | undefined => Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  const header = (name: string): string | undefined =>
+    Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
   const identity = view.requestContext.identity as { sourceIp?: unknown } | undefined;
-  const request = { sourceIp: String(identity?.sourceIp ?? ''), userAgent: header('user-agent'), referer: header('referer'), nowMs };
+  const request = {
+    sourceIp: String(identity?.sourceIp ?? ''),
+    userAgent: header('user-agent'),
+    referer: header('referer'),
+    nowMs,
+  };
   return (condition) => evaluateCondition(condition, request);
 }
 
@@ -240,8 +437,11 @@ function methodSpecific(document: unknown): boolean {
   const statements = (document as { Statement?: unknown } | undefined)?.Statement;
   if (!Array.isArray(statements)) return false;
   const allows = statements.filter((st) => (st as { Effect?: unknown })?.Effect === 'Allow');
-  return allows.length > 0 && allows.every((st) => {
-    const r = (st as { Resource?: unknown }).Resource;
-    return (Array.isArray(r) ? r : [r]).every((x) => typeof x === 'string' && !/[*?]/.test(x));
-  });
+  return (
+    allows.length > 0 &&
+    allows.every((st) => {
+      const r = (st as { Resource?: unknown }).Resource;
+      return (Array.isArray(r) ? r : [r]).every((x) => typeof x === 'string' && !/[*?]/.test(x));
+    })
+  );
 }

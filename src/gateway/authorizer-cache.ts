@@ -28,7 +28,13 @@ export interface CachedOutput {
 export interface AuthorizerCache {
   get(authorizer: string, identity: readonly string[]): CachedOutput | undefined;
   /** `ttlSeconds` 0 stores nothing. */
-  set(authorizer: string, identity: readonly string[], ttlSeconds: number, output: AuthorizerOutput, issuedFor: string): void;
+  set(
+    authorizer: string,
+    identity: readonly string[],
+    ttlSeconds: number,
+    output: AuthorizerOutput,
+    issuedFor: string,
+  ): void;
   clear(): void;
   /** What the cache holds now, for tests and the soak's report. */
   size(): { readonly entries: number; readonly bytes: number };
@@ -68,7 +74,8 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
     entries.delete(key);
   };
   // JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities.
-  const keyOf = (authorizer: string, identity: readonly string[]): string => JSON.stringify([authorizer, ...identity]);
+  const keyOf = (authorizer: string, identity: readonly string[]): string =>
+    JSON.stringify([authorizer, ...identity]);
   return {
     get(authorizer, identity) {
       const key = keyOf(authorizer, identity);
@@ -88,7 +95,13 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
       // An entry larger than the whole cache is not kept (it would evict everything else).
       if (size > maxBytes) return;
       const storedAt = now();
-      entries.set(key, { output, issuedFor, storedAt, expiresAt: storedAt + ttlSeconds * 1000, bytes: size });
+      entries.set(key, {
+        output,
+        issuedFor,
+        storedAt,
+        expiresAt: storedAt + ttlSeconds * 1000,
+        bytes: size,
+      });
       bytes += size;
       while (entries.size > maxEntries || bytes > maxBytes) drop(entries.keys().next().value!);
     },

@@ -63,9 +63,11 @@ function policySummary(document: unknown): AuthorizerReport['policy'] {
   if (!Array.isArray(statements)) return undefined;
   const summary = { allow: [] as string[], deny: [] as string[] };
   for (const st of statements as { Effect?: unknown; Resource?: unknown }[]) {
-    const list = st?.Effect === 'Allow' ? summary.allow : st?.Effect === 'Deny' ? summary.deny : undefined;
+    const list =
+      st?.Effect === 'Allow' ? summary.allow : st?.Effect === 'Deny' ? summary.deny : undefined;
     const resources = Array.isArray(st?.Resource) ? st.Resource : [st?.Resource];
-    for (const r of resources) if (list && typeof r === 'string' && list.length < MAX_ROUTES) list.push(routeOfArn(r));
+    for (const r of resources)
+      if (list && typeof r === 'string' && list.length < MAX_ROUTES) list.push(routeOfArn(r));
   }
   return summary;
 }
@@ -73,14 +75,26 @@ function policySummary(document: unknown): AuthorizerReport['policy'] {
 function evaluation(auth: AuthResult): string | undefined {
   if (auth.output?.isAuthorized !== undefined) return `isAuthorized: ${auth.output.isAuthorized}`;
   if (!auth.output) return undefined;
-  return auth.reason === 'ALLOW' ? 'allowed by the policy' : auth.reason === 'EXPLICIT_DENY' ? 'explicit deny' : auth.reason === 'IMPLICIT_DENY' ? 'no matching allow' : undefined;
+  return auth.reason === 'ALLOW'
+    ? 'allowed by the policy'
+    : auth.reason === 'EXPLICIT_DENY'
+      ? 'explicit deny'
+      : auth.reason === 'IMPLICIT_DENY'
+        ? 'no matching allow'
+        : undefined;
 }
 
 /**
  * The report for one request a Lambda authorizer decided. `note` is what Tollgate's own
  * authorizer said when invoked for this identity; it is trusted only when it was for this route.
  */
-export function authorizerReport(name: string, auth: AuthResult, arn: string, nowMs: number, redact: (text: string) => string = (text) => text): AuthorizerReport {
+export function authorizerReport(
+  name: string,
+  auth: AuthResult,
+  arn: string,
+  nowMs: number,
+  redact: (text: string) => string = (text) => text,
+): AuthorizerReport {
   const cached = auth.cacheEntry;
   const note = auth.note ?? (cached?.issuedFor === arn ? auth.output?.note : undefined);
   const report: Record<string, unknown> = {
@@ -89,7 +103,12 @@ export function authorizerReport(name: string, auth: AuthResult, arn: string, no
     reason: note && note.decision !== 'allow' ? note.reason : auth.reason,
     missing: note?.missing,
     // The gateway's detail may quote what the authorizer said, which could echo the token.
-    message: note && note.decision !== 'allow' ? note.message : auth.detail === undefined ? undefined : redact(auth.detail),
+    message:
+      note && note.decision !== 'allow'
+        ? note.message
+        : auth.detail === undefined
+          ? undefined
+          : redact(auth.detail),
     evaluation: evaluation(auth),
     principalId: auth.output?.principalId,
     policy: auth.output ? policySummary(auth.output.policyDocument) : undefined,
@@ -102,20 +121,46 @@ export function authorizerReport(name: string, auth: AuthResult, arn: string, no
 }
 
 /** An HTTP API JWT authorizer's outcome, which API Gateway itself decides (no function, no cache). */
-export function jwtAuthorizerReport(name: string, ok: boolean, status: number | undefined, reason: string, detail: string | undefined): AuthorizerReport {
-  const decision = ok ? 'Allow' : status === 401 ? 'Unauthorized' : status === 403 ? 'Deny' : 'Error';
-  return { authorizer: name, decision, reason, ...(detail ? { message: detail } : {}), cache: 'off' };
+export function jwtAuthorizerReport(
+  name: string,
+  ok: boolean,
+  status: number | undefined,
+  reason: string,
+  detail: string | undefined,
+): AuthorizerReport {
+  const decision = ok
+    ? 'Allow'
+    : status === 401
+      ? 'Unauthorized'
+      : status === 403
+        ? 'Deny'
+        : 'Error';
+  return {
+    authorizer: name,
+    decision,
+    reason,
+    ...(detail ? { message: detail } : {}),
+    cache: 'off',
+  };
 }
 
 /** A decision as the note the header shows: the reason code and message, and what was missing. */
 export function noteOf(decision: Decision): DecisionNote {
   if (decision.kind === 'allow') return { decision: 'allow', reason: 'OK' };
   const missing = decision.reason.detail?.missing;
-  return { decision: decision.kind, reason: decision.reason.code, message: decision.reason.message, ...(typeof missing === 'string' ? { missing } : {}) };
+  return {
+    decision: decision.kind,
+    reason: decision.reason.code,
+    message: decision.reason.message,
+    ...(typeof missing === 'string' ? { missing } : {}),
+  };
 }
 
 /** Notes by the request id the authorizer was invoked with, each taken once; the oldest dropped past `max`. */
-export function createDecisionNotes(max = 1000): { record: (decision: Decision, requestId: string | undefined) => void; take: (requestId: string) => DecisionNote | undefined } {
+export function createDecisionNotes(max = 1000): {
+  record: (decision: Decision, requestId: string | undefined) => void;
+  take: (requestId: string) => DecisionNote | undefined;
+} {
   const notes = new Map<string, DecisionNote>();
   return {
     record(decision, requestId) {

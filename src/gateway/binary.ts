@@ -11,15 +11,24 @@ export function mediaType(value: string | undefined): string | undefined {
 /** Whether a media type is one of the API's binary media types (`*` a wildcard, as in `image/*` or `*\/*`). */
 export function isBinaryType(type: string | undefined, patterns: readonly string[]): boolean {
   if (type === undefined) return false;
-  return patterns.some((p) => new RegExp(`^${p.toLowerCase().replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`).test(type));
+  return patterns.some((p) =>
+    new RegExp(
+      `^${p
+        .toLowerCase()
+        .replace(/[.+^${}()|[\]\\?]/g, '\\$&')
+        .replace(/\*/g, '.*')}$`,
+    ).test(type),
+  );
 }
 
 // HTTP APIs: bodies of these types reach the function as text; any other body, or one that is not
 // valid UTF-8, is base64-encoded (docs/emulation.md).
 const TEXT_TYPES = [/^text\//, /^application\/(json|javascript|xml|x-yaml|yaml)$/, /\+(json|xml)$/];
 
-const header = (headers: Readonly<Record<string, readonly string[]>>, name: string): string | undefined =>
-  Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1][0];
+const header = (
+  headers: Readonly<Record<string, readonly string[]>>,
+  name: string,
+): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1][0];
 
 export interface ProxyBody {
   readonly body: string | null;
@@ -39,7 +48,9 @@ export function proxyRequestBody(
     flavour === 'rest'
       ? isBinaryType(type, binaryMediaTypes)
       : (type !== undefined && !TEXT_TYPES.some((t) => t.test(type))) || !isUtf8(body);
-  return binary ? { body: body.toString('base64'), isBase64Encoded: true } : { body: body.toString('utf8'), isBase64Encoded: false };
+  return binary
+    ? { body: body.toString('base64'), isBase64Encoded: true }
+    : { body: body.toString('utf8'), isBase64Encoded: false };
 }
 
 function isUtf8(body: Buffer): boolean {

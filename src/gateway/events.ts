@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 import type { ProxyBody } from './binary.js';
 
 /** The fixed identity of the local API in every ARN: the ARN's shape matters to policies, not these values. */
-export const LOCAL_API = { region: 'us-east-1', account: '123456789012', apiId: 'tollgate00' } as const;
+export const LOCAL_API = {
+  region: 'us-east-1',
+  account: '123456789012',
+  apiId: 'tollgate00',
+} as const;
 
 export type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
 export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -40,10 +44,13 @@ export interface ViewInput {
   readonly nowMs: number;
 }
 
-const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+const list = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
 
 /** `{ a: ['1', '2'] }` → single (the last value, as API Gateway's `headers` has it) and multi maps. */
-export function splitValues(input: Readonly<Record<string, string | readonly string[] | undefined>>): [Record<string, string>, Record<string, string[]>] {
+export function splitValues(
+  input: Readonly<Record<string, string | readonly string[] | undefined>>,
+): [Record<string, string>, Record<string, string[]>] {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(input)) {
@@ -71,7 +78,8 @@ export function methodArn(stage: string, method: string, path: string): string {
 export function requestView(input: ViewInput): RequestView {
   const [headers, multiValueHeaders] = splitValues(input.headers);
   const [queryStringParameters, multiValueQueryStringParameters] = splitValues(input.query);
-  const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  const header = (name: string): string | undefined =>
+    Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
   // A stable resource id per template, as API Gateway gives each resource one.
   const resourceId = createHash('sha256').update(input.resource).digest('hex').slice(0, 6);
   return {
@@ -101,7 +109,16 @@ export function requestView(input: ViewInput): RequestView {
       httpMethod: input.method,
       protocol: 'HTTP/1.1',
       domainName: header('host') ?? 'localhost',
-      identity: { sourceIp: input.sourceIp, userAgent: header('user-agent') ?? null, apiKey: null, accessKey: null, accountId: null, caller: null, user: null, userArn: null },
+      identity: {
+        sourceIp: input.sourceIp,
+        userAgent: header('user-agent') ?? null,
+        apiKey: null,
+        accessKey: null,
+        accountId: null,
+        caller: null,
+        user: null,
+        userArn: null,
+      },
     },
   };
 }
@@ -143,12 +160,23 @@ export interface AuthorizerDelivery {
  * ...context }` with context values stringified, as `$context.authorizer.<key>` is (spec section 5).
  * Empty maps are null here, as API Gateway sends them to proxy integrations.
  */
-export function proxyEvent(view: RequestView, payload: ProxyBody, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+export function proxyEvent(
+  view: RequestView,
+  payload: ProxyBody,
+  authorizer: AuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const orNull = <T extends object>(m: T): T | null => (Object.keys(m).length ? m : null);
   const requestContext: Record<string, unknown> = { ...view.requestContext };
   if (authorizer) {
-    const context = Object.fromEntries(Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]));
-    requestContext.authorizer = { principalId: authorizer.principalId, integrationLatency: authorizer.integrationLatency, ...context, ...(authorizer.claims ? { claims: authorizer.claims } : {}) };
+    const context = Object.fromEntries(
+      Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]),
+    );
+    requestContext.authorizer = {
+      principalId: authorizer.principalId,
+      integrationLatency: authorizer.integrationLatency,
+      ...context,
+      ...(authorizer.claims ? { claims: authorizer.claims } : {}),
+    };
   }
   return {
     resource: view.resource,
@@ -183,15 +211,27 @@ export interface HttpView {
   readonly requestContext: Record<string, unknown>;
 }
 
-export function httpView(view: RequestView, input: { routeKey: string; rawQueryString: string; sourceIp: string; nowMs: number }): HttpView {
+export function httpView(
+  view: RequestView,
+  input: { routeKey: string; rawQueryString: string; sourceIp: string; nowMs: number },
+): HttpView {
   const headers: Record<string, string> = {};
   for (const [k, values] of Object.entries(view.multiValueHeaders)) {
     const name = k.toLowerCase();
-    headers[name] = headers[name] === undefined ? values.join(',') : `${headers[name]},${values.join(',')}`;
+    headers[name] =
+      headers[name] === undefined ? values.join(',') : `${headers[name]},${values.join(',')}`;
   }
-  const cookies = headers.cookie === undefined ? [] : headers.cookie.split(';').map((c) => c.trim()).filter(Boolean);
+  const cookies =
+    headers.cookie === undefined
+      ? []
+      : headers.cookie
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean);
   delete headers.cookie;
-  const queryStringParameters = Object.fromEntries(Object.entries(view.multiValueQueryStringParameters).map(([k, v]) => [k, v.join(',')]));
+  const queryStringParameters = Object.fromEntries(
+    Object.entries(view.multiValueQueryStringParameters).map(([k, v]) => [k, v.join(',')]),
+  );
   const host = headers.host ?? 'localhost';
   return {
     routeKey: input.routeKey,
@@ -206,7 +246,13 @@ export function httpView(view: RequestView, input: { routeKey: string; rawQueryS
       apiId: LOCAL_API.apiId,
       domainName: host,
       domainPrefix: host.split('.')[0]!.split(':')[0]!,
-      http: { method: view.method, path: view.path, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: view.method,
+        path: view.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: input.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: view.requestId,
       routeKey: input.routeKey,
       stage: view.stage,
@@ -217,13 +263,25 @@ export function httpView(view: RequestView, input: { routeKey: string; rawQueryS
 }
 
 /** Payload 1.0 HTTP API authorizer event: the REST REQUEST event plus version and the joined identity. */
-export function httpAuthorizerEventV1(view: RequestView, identity: readonly string[]): Record<string, unknown> {
+export function httpAuthorizerEventV1(
+  view: RequestView,
+  identity: readonly string[],
+): Record<string, unknown> {
   const joined = identity.join(',');
-  return { version: '1.0', ...requestEvent(view), identitySource: joined, authorizationToken: joined };
+  return {
+    version: '1.0',
+    ...requestEvent(view),
+    identitySource: joined,
+    authorizationToken: joined,
+  };
 }
 
 /** Payload 2.0 HTTP API authorizer event (`APIGatewayRequestAuthorizerEventV2`). */
-export function httpAuthorizerEventV2(view: RequestView, http: HttpView, identity: readonly string[]): Record<string, unknown> {
+export function httpAuthorizerEventV2(
+  view: RequestView,
+  http: HttpView,
+  identity: readonly string[],
+): Record<string, unknown> {
   return {
     version: '2.0',
     type: 'REQUEST',
@@ -243,14 +301,28 @@ export function httpAuthorizerEventV2(view: RequestView, http: HttpView, identit
 
 /** What an HTTP API authorizer gives the integration (spec section 5). */
 export type HttpAuthorizerDelivery =
-  | { readonly kind: 'lambda'; readonly principalId: string | undefined; readonly context: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'jwt'; readonly claims: Readonly<Record<string, string>>; readonly scopes: readonly string[] | null };
+  | {
+      readonly kind: 'lambda';
+      readonly principalId: string | undefined;
+      readonly context: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: 'jwt';
+      readonly claims: Readonly<Record<string, string>>;
+      readonly scopes: readonly string[] | null;
+    };
 
 /** Payload 2.0 proxy event for an HTTP API Lambda integration. */
-export function proxyEventV2(view: RequestView, http: HttpView, payload: ProxyBody, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+export function proxyEventV2(
+  view: RequestView,
+  http: HttpView,
+  payload: ProxyBody,
+  authorizer: HttpAuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const requestContext: Record<string, unknown> = { ...http.requestContext };
   if (authorizer?.kind === 'lambda') requestContext.authorizer = { lambda: authorizer.context };
-  else if (authorizer?.kind === 'jwt') requestContext.authorizer = { jwt: { claims: authorizer.claims, scopes: authorizer.scopes } };
+  else if (authorizer?.kind === 'jwt')
+    requestContext.authorizer = { jwt: { claims: authorizer.claims, scopes: authorizer.scopes } };
   const event: Record<string, unknown> = {
     version: '2.0',
     routeKey: http.routeKey,
@@ -262,7 +334,8 @@ export function proxyEventV2(view: RequestView, http: HttpView, payload: ProxyBo
   };
   // Absent rather than empty, as API Gateway sends them.
   if (http.cookies.length) event.cookies = http.cookies;
-  if (Object.keys(http.queryStringParameters).length) event.queryStringParameters = http.queryStringParameters;
+  if (Object.keys(http.queryStringParameters).length)
+    event.queryStringParameters = http.queryStringParameters;
   if (Object.keys(view.pathParameters).length) event.pathParameters = view.pathParameters;
   if (Object.keys(view.stageVariables).length) event.stageVariables = view.stageVariables;
   if (payload.body !== null) event.body = payload.body;
@@ -270,10 +343,19 @@ export function proxyEventV2(view: RequestView, http: HttpView, payload: ProxyBo
 }
 
 /** Payload 1.0 proxy event for an HTTP API: the REST shape with `version`, and the authorizer's output unstringified. */
-export function proxyEventV1Http(view: RequestView, payload: ProxyBody, authorizer: HttpAuthorizerDelivery | undefined): Record<string, unknown> {
+export function proxyEventV1Http(
+  view: RequestView,
+  payload: ProxyBody,
+  authorizer: HttpAuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const event = proxyEvent(view, payload, undefined);
   const requestContext = { ...(event.requestContext as Record<string, unknown>) };
-  if (authorizer?.kind === 'lambda') requestContext.authorizer = { ...authorizer.context, ...(authorizer.principalId !== undefined ? { principalId: authorizer.principalId } : {}) };
-  else if (authorizer?.kind === 'jwt') requestContext.authorizer = { claims: authorizer.claims, scopes: authorizer.scopes };
+  if (authorizer?.kind === 'lambda')
+    requestContext.authorizer = {
+      ...authorizer.context,
+      ...(authorizer.principalId !== undefined ? { principalId: authorizer.principalId } : {}),
+    };
+  else if (authorizer?.kind === 'jwt')
+    requestContext.authorizer = { claims: authorizer.claims, scopes: authorizer.scopes };
   return { version: '1.0', ...event, requestContext };
 }

@@ -3,7 +3,7 @@
 // Fn::Sub naming a function of the stack, and what only the local gateway reads is removed.
 // Pure: document text in, document text and object out.
 import { LineCounter, parseDocument, stringify } from 'yaml';
-import { offsetOf } from '../config/yaml-position.js';
+import { offsetOf } from '../settings/yaml-position.js';
 import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import { ApiDocumentError, parseApi } from './openapi.js';
 
@@ -40,7 +40,12 @@ export interface ExportResult {
   readonly accountArns: readonly string[];
 }
 
-export type ExportErrorCode = 'FUNCTION_NOT_IN_DOCUMENT' | 'LOGICAL_ID_INVALID' | 'LOGICAL_ID_CONFLICT' | 'URI_NOT_TEMPLATABLE' | 'EXPORT_INVALID';
+export type ExportErrorCode =
+  | 'FUNCTION_NOT_IN_DOCUMENT'
+  | 'LOGICAL_ID_INVALID'
+  | 'LOGICAL_ID_CONFLICT'
+  | 'URI_NOT_TEMPLATABLE'
+  | 'EXPORT_INVALID';
 
 /** The document is valid for the local gateway but cannot be exported as asked. */
 export class ExportError extends Error {
@@ -62,13 +67,24 @@ export const LOCAL_MARKER = 'x-tollgate-local';
 const LAMBDA_URI =
   /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path\/2015-03-31\/functions\/arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(:[A-Za-z0-9_$-]+)?\/invocations$/;
 // A bare function ARN, which HTTP API integrations also accept as their uri.
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(:[A-Za-z0-9_$-]+)?$/;
+const LAMBDA_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(:[A-Za-z0-9_$-]+)?$/;
 // The keys whose values API Gateway reads as Lambda invocation URIs: authorizers and integrations.
 const URI_KEYS = new Set(['authorizerUri', 'uri']);
 // A 12-digit account in an ARN (arn:partition:service:region:account:...).
 const ACCOUNT_ARN = /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/;
 const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
-const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'x-amazon-apigateway-any-method']);
+const OPERATION_KEYS = new Set([
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+  'x-amazon-apigateway-any-method',
+]);
 
 /**
  * The logical id a function gets unless told otherwise: its name in PascalCase, then
@@ -113,13 +129,17 @@ export function exportApi(source: string, file: string, options: ExportOptions =
   const input = doc.toJS({ maxAliasCount: 100 }) as Obj;
 
   // Roles first: a function any authorizer names is an authorizer function everywhere.
-  const authorizerFunctions = new Set([...api.authorizers.values()].flatMap((a) => ('functionName' in a ? [a.functionName] : [])));
+  const authorizerFunctions = new Set(
+    [...api.authorizers.values()].flatMap((a) => ('functionName' in a ? [a.functionName] : [])),
+  );
   const given = options.logicalIds ?? {};
   const usage = new Map<string, { role: FunctionRole; uris: number }>();
   const removed: string[] = [];
   const accountArns: string[] = [];
 
-  const logicalIdOf = (name: string): string => (Object.hasOwn(given, name) ? given[name]! : undefined) ?? defaultLogicalId(name, authorizerFunctions.has(name) ? 'authorizer' : 'integration');
+  const logicalIdOf = (name: string): string =>
+    (Object.hasOwn(given, name) ? given[name]! : undefined) ??
+    defaultLogicalId(name, authorizerFunctions.has(name) ? 'authorizer' : 'integration');
 
   const transform = (value: unknown, path: KeyPath): unknown => {
     if (Array.isArray(value)) {
@@ -138,41 +158,81 @@ export function exportApi(source: string, file: string, options: ExportOptions =
           removed.push(formatKeyPath(here));
           continue;
         }
-        const v = URI_KEYS.has(key) && typeof item === 'string' && /^arn:.*:function:/.test(item) ? templated(item, here) : transform(item, here);
+        const v =
+          URI_KEYS.has(key) && typeof item === 'string' && /^arn:.*:function:/.test(item)
+            ? templated(item, here)
+            : transform(item, here);
         // A key named __proto__ stays a key: assignment would set the copy's prototype instead.
-        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
-    if (typeof value === 'string' && ACCOUNT_ARN.test(value)) accountArns.push(`${formatKeyPath(path)}: ${value}`);
+    if (typeof value === 'string' && ACCOUNT_ARN.test(value))
+      accountArns.push(`${formatKeyPath(path)}: ${value}`);
     return value;
   };
 
   const templated = (uri: string, path: KeyPath): Obj => {
     const m = LAMBDA_URI.exec(uri) ?? LAMBDA_ARN.exec(uri);
     if (!m) {
-      throw new ExportError('URI_NOT_TEMPLATABLE', `${at(path)} is neither an API Gateway Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/arn:aws:lambda:REGION:ACCOUNT:function:NAME/invocations) nor a function ARN, so it cannot be templated`);
+      throw new ExportError(
+        'URI_NOT_TEMPLATABLE',
+        `${at(path)} is neither an API Gateway Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/arn:aws:lambda:REGION:ACCOUNT:function:NAME/invocations) nor a function ARN, so it cannot be templated`,
+      );
     }
     const name = m[1]!;
-    const entry = usage.get(name) ?? { role: authorizerFunctions.has(name) ? 'authorizer' : 'integration', uris: 0 };
+    const entry = usage.get(name) ?? {
+      role: authorizerFunctions.has(name) ? 'authorizer' : 'integration',
+      uris: 0,
+    };
     usage.set(name, { ...entry, uris: entry.uris + 1 });
     const id = logicalIdOf(name);
-    return { 'Fn::Sub': m.input.includes(':apigateway:') ? invocationUriTemplate(id, m[2] ?? '') : `\${${id}.Arn}${m[2] ?? ''}` };
+    return {
+      'Fn::Sub': m.input.includes(':apigateway:')
+        ? invocationUriTemplate(id, m[2] ?? '')
+        : `\${${id}.Arn}${m[2] ?? ''}`,
+    };
   };
 
   const document = transform(input, []) as Obj;
   dropEmptyPathItems(document, removed);
 
   for (const [name, id] of Object.entries(given)) {
-    if (!usage.has(name)) throw new ExportError('FUNCTION_NOT_IN_DOCUMENT', `--function ${name}=${id}: no exported URI names a function ${JSON.stringify(name)} (the document names: ${[...usage.keys()].join(', ') || 'none'})`);
-    if (!LOGICAL_ID.test(id)) throw new ExportError('LOGICAL_ID_INVALID', `--function ${name}=${id}: a CloudFormation logical id is 1 to 255 letters and digits`);
+    if (!usage.has(name))
+      throw new ExportError(
+        'FUNCTION_NOT_IN_DOCUMENT',
+        `--function ${name}=${id}: no exported URI names a function ${JSON.stringify(name)} (the document names: ${[...usage.keys()].join(', ') || 'none'})`,
+      );
+    if (!LOGICAL_ID.test(id))
+      throw new ExportError(
+        'LOGICAL_ID_INVALID',
+        `--function ${name}=${id}: a CloudFormation logical id is 1 to 255 letters and digits`,
+      );
   }
-  const functions = [...usage].map(([name, u]): TemplatedFunction => ({ name, logicalId: logicalIdOf(name), role: u.role, uris: u.uris }));
+  const functions = [...usage].map(([name, u]): TemplatedFunction => ({
+    name,
+    logicalId: logicalIdOf(name),
+    role: u.role,
+    uris: u.uris,
+  }));
   const seen = new Map<string, string>();
   for (const f of functions) {
-    if (!LOGICAL_ID.test(f.logicalId)) throw new ExportError('LOGICAL_ID_INVALID', `function ${JSON.stringify(f.name)} gives the logical id ${JSON.stringify(f.logicalId)}, which is not letters and digits; pass --function ${f.name}=LOGICALID`);
+    if (!LOGICAL_ID.test(f.logicalId))
+      throw new ExportError(
+        'LOGICAL_ID_INVALID',
+        `function ${JSON.stringify(f.name)} gives the logical id ${JSON.stringify(f.logicalId)}, which is not letters and digits; pass --function ${f.name}=LOGICALID`,
+      );
     const other = seen.get(f.logicalId);
-    if (other !== undefined) throw new ExportError('LOGICAL_ID_CONFLICT', `functions ${JSON.stringify(other)} and ${JSON.stringify(f.name)} both become ${f.logicalId}; pass --function NAME=LOGICALID for one of them`);
+    if (other !== undefined)
+      throw new ExportError(
+        'LOGICAL_ID_CONFLICT',
+        `functions ${JSON.stringify(other)} and ${JSON.stringify(f.name)} both become ${f.logicalId}; pass --function NAME=LOGICALID for one of them`,
+      );
     seen.set(f.logicalId, f.name);
   }
 
@@ -206,13 +266,20 @@ function dropEmptyPathItems(document: Obj, removed: string[]): void {
 function checkExported(document: Obj, file: string): void {
   const filled = JSON.parse(JSON.stringify(document), (_key, value: unknown) =>
     isObj(value) && typeof value['Fn::Sub'] === 'string' && Object.keys(value).length === 1
-      ? (value['Fn::Sub'] as string).replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::Region\}/g, 'us-east-1').replace(/\$\{(\w+)\.Arn\}/g, 'arn:aws:lambda:us-east-1:000000000000:function:$1')
+      ? (value['Fn::Sub'] as string)
+          .replace(/\$\{AWS::Partition\}/g, 'aws')
+          .replace(/\$\{AWS::Region\}/g, 'us-east-1')
+          .replace(/\$\{(\w+)\.Arn\}/g, 'arn:aws:lambda:us-east-1:000000000000:function:$1')
       : value,
   ) as unknown;
   try {
     parseApi(JSON.stringify(filled), `${file} (exported)`);
   } catch (error) {
-    if (error instanceof ApiDocumentError) throw new ExportError('EXPORT_INVALID', `after removing the local-only parts, ${error.path.length ? `${formatKeyPath(error.path)} ` : ''}${error.problem}`);
+    if (error instanceof ApiDocumentError)
+      throw new ExportError(
+        'EXPORT_INVALID',
+        `after removing the local-only parts, ${error.path.length ? `${formatKeyPath(error.path)} ` : ''}${error.problem}`,
+      );
     throw error;
   }
 }

@@ -28,8 +28,15 @@ const no = (note: string): FieldInfo => ({ support: 'not-emulated', note });
 
 export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
   'x-amazon-apigateway-any-method': { support: 'emulated', note: 'an operation for every method' },
-  'x-amazon-apigateway-api-key-source': { support: 'emulated', note: 'where usage plans read the API key', only: 'rest' },
-  'x-amazon-apigateway-auth': { support: 'not-emulated', note: 'AWS_IAM (SigV4) authorization is not checked: the method is served without it' },
+  'x-amazon-apigateway-api-key-source': {
+    support: 'emulated',
+    note: 'where usage plans read the API key',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-auth': {
+    support: 'not-emulated',
+    note: 'AWS_IAM (SigV4) authorization is not checked: the method is served without it',
+  },
   'x-amazon-apigateway-authorizer': {
     support: 'emulated',
     note: 'Lambda TOKEN/REQUEST authorizers and HTTP API JWT authorizers',
@@ -42,26 +49,64 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
       authorizerPayloadFormatVersion: yes,
       enableSimpleResponses: yes,
       jwtConfiguration: yes,
-      authorizerCredentials: no('the function is invoked directly, so a role that may not invoke it fails only on AWS (500)'),
-      enableFunctionDefaultPermissions: no('the function is invoked directly, without resource-based permissions'),
+      authorizerCredentials: no(
+        'the function is invoked directly, so a role that may not invoke it fails only on AWS (500)',
+      ),
+      enableFunctionDefaultPermissions: no(
+        'the function is invoked directly, without resource-based permissions',
+      ),
       providerARNs: no('Cognito user pool authorizers are not emulated'),
     },
   },
   // Informational: it names the kind of authorizer; API Gateway decides by the authorizer's type.
-  'x-amazon-apigateway-authtype': { support: 'emulated', note: 'informational; the authorizer type decides' },
-  'x-amazon-apigateway-binary-media-types': { support: 'emulated', note: 'bodies of these types reach functions base64-encoded', only: 'rest' },
+  'x-amazon-apigateway-authtype': {
+    support: 'emulated',
+    note: 'informational; the authorizer type decides',
+  },
+  'x-amazon-apigateway-binary-media-types': {
+    support: 'emulated',
+    note: 'bodies of these types reach functions base64-encoded',
+    only: 'rest',
+  },
   'x-amazon-apigateway-cors': {
     support: 'emulated',
     note: 'preflight answered by the gateway, CORS headers added to responses',
     only: 'http',
-    fields: { allowOrigins: yes, allowCredentials: yes, exposeHeaders: yes, maxAge: yes, allowMethods: yes, allowHeaders: yes },
+    fields: {
+      allowOrigins: yes,
+      allowCredentials: yes,
+      exposeHeaders: yes,
+      maxAge: yes,
+      allowMethods: yes,
+      allowHeaders: yes,
+    },
   },
-  'x-amazon-apigateway-documentation': { support: 'emulated', note: 'documentation only; no effect on requests on AWS either' },
-  'x-amazon-apigateway-endpoint-access-mode': { support: 'not-emulated', note: 'the local gateway is plain HTTP on 127.0.0.1; endpoint access modes apply to AWS endpoints only', only: 'rest' },
-  'x-amazon-apigateway-endpoint-configuration': { support: 'not-emulated', note: 'endpoint types, VPC endpoints and disableExecuteApiEndpoint do not apply to the local endpoint' },
-  'x-amazon-apigateway-gateway-responses': { support: 'emulated', note: 'status, header mappings and templates of every response type Tollgate produces', only: 'rest' },
-  'x-amazon-apigateway-importexport-version': { support: 'emulated', note: 'marks an HTTP API export' },
-  'x-amazon-apigateway-importer-version': { support: 'emulated', note: 'marks an HTTP API import (older name)' },
+  'x-amazon-apigateway-documentation': {
+    support: 'emulated',
+    note: 'documentation only; no effect on requests on AWS either',
+  },
+  'x-amazon-apigateway-endpoint-access-mode': {
+    support: 'not-emulated',
+    note: 'the local gateway is plain HTTP on 127.0.0.1; endpoint access modes apply to AWS endpoints only',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-endpoint-configuration': {
+    support: 'not-emulated',
+    note: 'endpoint types, VPC endpoints and disableExecuteApiEndpoint do not apply to the local endpoint',
+  },
+  'x-amazon-apigateway-gateway-responses': {
+    support: 'emulated',
+    note: 'status, header mappings and templates of every response type Tollgate produces',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-importexport-version': {
+    support: 'emulated',
+    note: 'marks an HTTP API export',
+  },
+  'x-amazon-apigateway-importer-version': {
+    support: 'emulated',
+    note: 'marks an HTTP API import (older name)',
+  },
   'x-amazon-apigateway-integration': {
     support: 'emulated',
     note: 'aws_proxy, http_proxy, mock and aws (Lambda) integrations, with mapping templates for mock and aws',
@@ -72,7 +117,9 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
       payloadFormatVersion: yes,
       requestTemplates: yes,
       responses: yes,
-      requestParameters: no('request parameter mappings are not applied: the integration gets the request as sent'),
+      requestParameters: no(
+        'request parameter mappings are not applied: the integration gets the request as sent',
+      ),
       responseParameters: no('response parameter mappings are not applied'),
       passthroughBehavior: yes,
       contentHandling: no('bodies are not converted'),
@@ -87,13 +134,41 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
       responseTransferMode: no('responses are buffered, not streamed'),
     },
   },
-  'x-amazon-apigateway-integrations': { support: 'not-emulated', note: 'reusable HTTP API integrations under components are not resolved; give each route its own x-amazon-apigateway-integration', only: 'http' },
-  'x-amazon-apigateway-minimum-compression-size': { support: 'not-emulated', note: 'responses are not compressed', only: 'rest' },
-  'x-amazon-apigateway-policy': { support: 'not-emulated', note: 'the resource policy is not evaluated: requests it would refuse on AWS are served', only: 'rest' },
-  'x-amazon-apigateway-request-validator': { support: 'emulated', note: 'the method\'s (or API\'s default) request validator', only: 'rest' },
-  'x-amazon-apigateway-request-validators': { support: 'emulated', note: 'required parameters and JSON-schema bodies', only: 'rest', entryFields: { validateRequestBody: yes, validateRequestParameters: yes } },
-  'x-amazon-apigateway-security-policy': { support: 'not-emulated', note: 'the local gateway is plain HTTP; TLS security policies apply to AWS endpoints only', only: 'rest' },
-  'x-amazon-apigateway-tag-value': { support: 'emulated', note: 'a tag value; no effect on requests on AWS either' },
+  'x-amazon-apigateway-integrations': {
+    support: 'not-emulated',
+    note: 'reusable HTTP API integrations under components are not resolved; give each route its own x-amazon-apigateway-integration',
+    only: 'http',
+  },
+  'x-amazon-apigateway-minimum-compression-size': {
+    support: 'not-emulated',
+    note: 'responses are not compressed',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-policy': {
+    support: 'not-emulated',
+    note: 'the resource policy is not evaluated: requests it would refuse on AWS are served',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-request-validator': {
+    support: 'emulated',
+    note: "the method's (or API's default) request validator",
+    only: 'rest',
+  },
+  'x-amazon-apigateway-request-validators': {
+    support: 'emulated',
+    note: 'required parameters and JSON-schema bodies',
+    only: 'rest',
+    entryFields: { validateRequestBody: yes, validateRequestParameters: yes },
+  },
+  'x-amazon-apigateway-security-policy': {
+    support: 'not-emulated',
+    note: 'the local gateway is plain HTTP; TLS security policies apply to AWS endpoints only',
+    only: 'rest',
+  },
+  'x-amazon-apigateway-tag-value': {
+    support: 'emulated',
+    note: 'a tag value; no effect on requests on AWS either',
+  },
 };
 
 const PREFIX = 'x-amazon-apigateway-';
@@ -118,28 +193,65 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the registry says about one extension found at `path`, as warnings. */
-function check(name: string, value: unknown, path: KeyPath, flavour: 'rest' | 'http'): ExtensionWarning[] {
+function check(
+  name: string,
+  value: unknown,
+  path: KeyPath,
+  flavour: 'rest' | 'http',
+): ExtensionWarning[] {
   const info = EXTENSIONS[name];
-  if (!info) return [{ path, key: name, message: `${name} is not an extension API Gateway documents; it is ignored` }];
+  if (!info)
+    return [
+      {
+        path,
+        key: name,
+        message: `${name} is not an extension API Gateway documents; it is ignored`,
+      },
+    ];
   if (info.only && info.only !== flavour) {
-    return [{ path, key: name, message: `${name} is ${info.only === 'rest' ? 'a REST' : 'an HTTP'} API setting; API Gateway ignores it in ${flavour === 'rest' ? 'a REST' : 'an HTTP'} API, and so does Tollgate` }];
+    return [
+      {
+        path,
+        key: name,
+        message: `${name} is ${info.only === 'rest' ? 'a REST' : 'an HTTP'} API setting; API Gateway ignores it in ${flavour === 'rest' ? 'a REST' : 'an HTTP'} API, and so does Tollgate`,
+      },
+    ];
   }
-  if (info.support === 'not-emulated') return [{ path, key: name, message: `${name} is not emulated locally: ${info.note}` }];
+  if (info.support === 'not-emulated')
+    return [{ path, key: name, message: `${name} is not emulated locally: ${info.note}` }];
   if (!isObj(value)) return [];
   if (info.fields) return checkFields(name, value, path, info.fields);
   const entryFields = info.entryFields;
   if (!entryFields) return [];
-  return Object.entries(value).flatMap(([entry, v]) => (isObj(v) ? checkFields(`${name}.${entry}`, v, [...path, entry], entryFields, name) : []));
+  return Object.entries(value).flatMap(([entry, v]) =>
+    isObj(v) ? checkFields(`${name}.${entry}`, v, [...path, entry], entryFields, name) : [],
+  );
 }
 
 /** Warnings for the fields of one object that AWS does not document or Tollgate does not apply. */
-function checkFields(name: string, value: Obj, path: KeyPath, fields: Readonly<Record<string, FieldInfo>>, key = name): ExtensionWarning[] {
+function checkFields(
+  name: string,
+  value: Obj,
+  path: KeyPath,
+  fields: Readonly<Record<string, FieldInfo>>,
+  key = name,
+): ExtensionWarning[] {
   const out: ExtensionWarning[] = [];
   for (const field of Object.keys(value)) {
     const f = fields[field];
     const at = [...path, field];
-    if (!f) out.push({ path: at, key: `${key}.${field}`, message: `${name}.${field} is not a field API Gateway documents; it is ignored` });
-    else if (f.support === 'not-emulated') out.push({ path: at, key: `${key}.${field}`, message: `${name}.${field} is not emulated locally: ${f.note ?? 'ignored'}` });
+    if (!f)
+      out.push({
+        path: at,
+        key: `${key}.${field}`,
+        message: `${name}.${field} is not a field API Gateway documents; it is ignored`,
+      });
+    else if (f.support === 'not-emulated')
+      out.push({
+        path: at,
+        key: `${key}.${field}`,
+        message: `${name}.${field} is not emulated locally: ${f.note ?? 'ignored'}`,
+      });
   }
   return out;
 }
@@ -157,7 +269,14 @@ export function scanExtensions(doc: unknown, flavour: 'rest' | 'http'): Extensio
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith(PREFIX)) out.push(...check(key, value, [...path, key], flavour));
       // Schemas and examples hold user data, not settings.
-      else if (key !== 'example' && key !== 'examples' && key !== 'schema' && key !== 'schemas' && key !== 'definitions') walk(value, [...path, key], depth + 1);
+      else if (
+        key !== 'example' &&
+        key !== 'examples' &&
+        key !== 'schema' &&
+        key !== 'schemas' &&
+        key !== 'definitions'
+      )
+        walk(value, [...path, key], depth + 1);
     }
   };
   walk(doc, [], 0);
@@ -165,7 +284,9 @@ export function scanExtensions(doc: unknown, flavour: 'rest' | 'http'): Extensio
 }
 
 /** Merges warnings of one kind into one, naming the first place and how many more there are. */
-export function mergeWarnings<T extends { readonly key: string; readonly message: string }>(warnings: readonly T[]): Array<T & { readonly more: number }> {
+export function mergeWarnings<T extends { readonly key: string; readonly message: string }>(
+  warnings: readonly T[],
+): Array<T & { readonly more: number }> {
   const first = new Map<string, T & { more: number }>();
   for (const w of warnings) {
     const seen = first.get(w.key);

@@ -4,7 +4,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initErrorLine, loadHandler } from './handler-loader.js';
 import { invoke, type LambdaHandler } from './invoke.js';
-import { checkHandler, contextMethodWarning, type HandlerName, type NodeRuntime } from './lambda-runtime.js';
+import {
+  checkHandler,
+  contextMethodWarning,
+  type HandlerName,
+  type NodeRuntime,
+} from './lambda-runtime.js';
 
 interface Init {
   readonly name: HandlerName;
@@ -33,7 +38,10 @@ const onLegacyCall = (method: string): void => {
 
 async function load(): Promise<{ handler: LambdaHandler; warnings: string[] }> {
   const handler = await loadHandler(init.name, init.runtime);
-  const checked = checkHandler(init.runtime, { argsNum: handler.length, isAsync: handler.constructor.name === 'AsyncFunction' });
+  const checked = checkHandler(init.runtime, {
+    argsNum: handler.length,
+    isAsync: handler.constructor.name === 'AsyncFunction',
+  });
   if (checked.error) throw checked.error;
   return { handler: handler as unknown as LambdaHandler, warnings: checked.warnings };
 }

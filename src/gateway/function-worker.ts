@@ -5,7 +5,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Invocation, LambdaContext, LambdaHandler } from './invoke.js';
 import { LOCAL_API } from './events.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, type HandlerName, type NodeRuntime } from './lambda-runtime.js';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RUNTIME,
+  type HandlerName,
+  type NodeRuntime,
+} from './lambda-runtime.js';
 
 export interface FunctionWorkerOptions {
   readonly name: string;
@@ -60,7 +65,11 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
   const pingTimeoutMs = options.pingTimeoutMs ?? 250;
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
-  const handlerName: HandlerName = options.handler ?? { kind: 'file', module: options.file!, exportPath: [options.exportName ?? 'handler'] };
+  const handlerName: HandlerName = options.handler ?? {
+    kind: 'file',
+    module: options.file!,
+    exportPath: [options.exportName ?? 'handler'],
+  };
   let warnings: string[] = [];
   const env = {
     ...process.env,
@@ -89,10 +98,20 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
 
   const spawn = (): Sandbox => {
     const worker = new Worker(new URL('./function-worker-main.js', import.meta.url), {
-      workerData: { name: handlerName, runtime, memoryMb, functionName: options.name, region: LOCAL_API.region, account: LOCAL_API.account },
+      workerData: {
+        name: handlerName,
+        runtime,
+        memoryMb,
+        functionName: options.name,
+        region: LOCAL_API.region,
+        account: LOCAL_API.account,
+      },
       env,
       // Lambda's memorySize bounds the function's heap (Buffers outside the heap are not counted).
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(8, memoryMb / 8)) },
+      resourceLimits: {
+        maxOldGenerationSizeMb: memoryMb,
+        maxYoungGenerationSizeMb: Math.min(32, Math.max(8, memoryMb / 8)),
+      },
     });
     let markReady!: () => void;
     let markFailed!: (error: Error) => void;
@@ -101,20 +120,45 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
       markFailed = reject;
     });
     ready.catch(() => {});
-    const box: Sandbox = { worker, ready, pending: new Map(), retired: false, stopped: false, pongs: [] };
-    worker.on('message', (m: { kind: string; id?: number; outcome?: Invocation; message?: string; warnings?: string[] }) => {
-      if (m.kind === 'ready') {
-        warnings = m.warnings ?? [];
-        markReady();
-      } else if (m.kind === 'init-error') markFailed(new FunctionError(`${options.name}: cannot load ${handlerName.module}: ${m.message}`));
-      else if (m.kind === 'warning') options.log?.({ event: 'function_runtime_warning', function: options.name, runtime, message: m.message });
-      else if (m.kind === 'pong') for (const pong of box.pongs.splice(0)) pong();
-      else if (m.kind === 'done') {
-        box.pending.get(m.id!)?.settle(m.outcome!);
-        box.pending.delete(m.id!);
-        if (box.retired && box.pending.size === 0) stop(box);
-      }
-    });
+    const box: Sandbox = {
+      worker,
+      ready,
+      pending: new Map(),
+      retired: false,
+      stopped: false,
+      pongs: [],
+    };
+    worker.on(
+      'message',
+      (m: {
+        kind: string;
+        id?: number;
+        outcome?: Invocation;
+        message?: string;
+        warnings?: string[];
+      }) => {
+        if (m.kind === 'ready') {
+          warnings = m.warnings ?? [];
+          markReady();
+        } else if (m.kind === 'init-error')
+          markFailed(
+            new FunctionError(`${options.name}: cannot load ${handlerName.module}: ${m.message}`),
+          );
+        else if (m.kind === 'warning')
+          options.log?.({
+            event: 'function_runtime_warning',
+            function: options.name,
+            runtime,
+            message: m.message,
+          });
+        else if (m.kind === 'pong') for (const pong of box.pongs.splice(0)) pong();
+        else if (m.kind === 'done') {
+          box.pending.get(m.id!)?.settle(m.outcome!);
+          box.pending.delete(m.id!);
+          if (box.retired && box.pending.size === 0) stop(box);
+        }
+      },
+    );
     // An uncaught exception (say, thrown from a timer) or process.exit() ends this sandbox, not the gateway.
     const crashed = (message: string): void => {
       markFailed(new FunctionError(`${options.name}: ${message}`));
@@ -125,7 +169,11 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
       if (!closed && sandbox === box) sandbox = spawn();
     };
     worker.on('error', (error: NodeJS.ErrnoException) =>
-      crashed(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `Runtime.OutOfMemory: Runtime exited with error: the function used more than its memorySize (${memoryMb} MB)` : error.message),
+      crashed(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `Runtime.OutOfMemory: Runtime exited with error: the function used more than its memorySize (${memoryMb} MB)`
+          : error.message,
+      ),
     );
     worker.on('exit', (code) => crashed(`the function's sandbox exited (code ${code})`));
     return box;
@@ -151,7 +199,11 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
     if (closed || box.stopped || ![...box.pending.values()].some((p) => p.deadline <= soon)) return;
     if (await responsive(box)) return;
     if (closed || box.stopped) return;
-    options.log?.({ event: 'function_timeout', function: options.name, message: `${options.name} does not answer past its deadline: a new sandbox is started` });
+    options.log?.({
+      event: 'function_timeout',
+      function: options.name,
+      message: `${options.name} does not answer past its deadline: a new sandbox is started`,
+    });
     if (box === sandbox) sandbox = spawn();
     fail(box, 'the sandbox was restarted after a timeout');
     stop(box);
@@ -175,7 +227,8 @@ export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWor
             },
           });
           current.ready.then(
-            () => current.worker.postMessage({ id, event, requestId: context.awsRequestId, timeoutMs }),
+            () =>
+              current.worker.postMessage({ id, event, requestId: context.awsRequestId, timeoutMs }),
             (error: Error) => {
               clearTimeout(timer);
               current.pending.delete(id);

@@ -3,7 +3,12 @@
 // the fallbacks AWS documents ("Gateway response types for API Gateway"; docs/emulation.md).
 import type { KeyPath } from '../core/key-path.js';
 import { SettingIssue, type ExtensionWarning } from './extensions.js';
-import { GATEWAY_RESPONSES, gatewayResponse, type GatewayResponse, type GatewayResponseType } from './responses.js';
+import {
+  GATEWAY_RESPONSES,
+  gatewayResponse,
+  type GatewayResponse,
+  type GatewayResponseType,
+} from './responses.js';
 import { checkTemplate, renderVelocity } from './mapping-templates.js';
 
 /** AWS's response types with their default statuses (DEFAULT_4XX/5XX have none). */
@@ -33,10 +38,12 @@ export const AWS_RESPONSE_TYPES: Readonly<Record<string, number | undefined>> = 
 
 /** Types AWS raises only for features Tollgate does not emulate: a customisation of them never applies locally. */
 const NEVER_LOCAL: Readonly<Record<string, string>> = {
-  EXPIRED_TOKEN: 'AWS raises it for expired SigV4 (AWS_IAM) credentials, not emulated; an expired JWT is UNAUTHORIZED on AWS and here',
+  EXPIRED_TOKEN:
+    'AWS raises it for expired SigV4 (AWS_IAM) credentials, not emulated; an expired JWT is UNAUTHORIZED on AWS and here',
   INVALID_SIGNATURE: 'AWS raises it for bad SigV4 (AWS_IAM) signatures, not emulated',
   WAF_FILTERED: 'AWS WAF is not emulated',
-  RESOURCE_NOT_FOUND: 'Tollgate answers an unknown route with MISSING_AUTHENTICATION_TOKEN, as AWS does',
+  RESOURCE_NOT_FOUND:
+    'Tollgate answers an unknown route with MISSING_AUTHENTICATION_TOKEN, as AWS does',
 };
 
 /**
@@ -69,7 +76,10 @@ const CHAIN: Readonly<Record<GatewayResponseType, readonly string[]>> = {
 
 type HeaderSource =
   | { readonly kind: 'static'; readonly value: string }
-  | { readonly kind: 'header' | 'querystring' | 'path' | 'stageVariables' | 'context'; readonly name: string };
+  | {
+      readonly kind: 'header' | 'querystring' | 'path' | 'stageVariables' | 'context';
+      readonly name: string;
+    };
 
 export interface CustomResponse {
   readonly statusCode: number | undefined;
@@ -94,12 +104,30 @@ const SOURCE = /^(?:method\.request\.(header|querystring|path)|(stageVariables)|
 export function parseGatewayResponses(value: unknown, base: KeyPath = [EXT]): ParseResult {
   const responses = new Map<string, CustomResponse>();
   const warnings: ExtensionWarning[] = [];
-  if (!isObj(value)) throw new SettingIssue(base, 'must be a mapping of response types (UNAUTHORIZED, ACCESS_DENIED, DEFAULT_4XX, ...)');
+  if (!isObj(value))
+    throw new SettingIssue(
+      base,
+      'must be a mapping of response types (UNAUTHORIZED, ACCESS_DENIED, DEFAULT_4XX, ...)',
+    );
   for (const [type, spec] of Object.entries(value)) {
     const path = [...base, type];
-    if (!(type in AWS_RESPONSE_TYPES)) throw new SettingIssue(path, `is not a gateway response type (${Object.keys(AWS_RESPONSE_TYPES).join(', ')})`, true);
-    if (!isObj(spec)) throw new SettingIssue(path, 'must be a mapping (statusCode, responseParameters, responseTemplates)');
-    if (NEVER_LOCAL[type]) warnings.push({ path, key: `${EXT}.${type}`, message: `${EXT}.${type} never applies locally: ${NEVER_LOCAL[type]}` });
+    if (!(type in AWS_RESPONSE_TYPES))
+      throw new SettingIssue(
+        path,
+        `is not a gateway response type (${Object.keys(AWS_RESPONSE_TYPES).join(', ')})`,
+        true,
+      );
+    if (!isObj(spec))
+      throw new SettingIssue(
+        path,
+        'must be a mapping (statusCode, responseParameters, responseTemplates)',
+      );
+    if (NEVER_LOCAL[type])
+      warnings.push({
+        path,
+        key: `${EXT}.${type}`,
+        message: `${EXT}.${type} never applies locally: ${NEVER_LOCAL[type]}`,
+      });
     responses.set(type, readResponse(spec, path, warnings));
   }
   return { responses, warnings };
@@ -109,7 +137,8 @@ function readResponse(spec: Obj, path: KeyPath, warnings: ExtensionWarning[]): C
   let statusCode: number | undefined;
   if (spec.statusCode !== undefined) {
     statusCode = Number(spec.statusCode);
-    if (!/^[1-5]\d\d$/.test(String(spec.statusCode))) throw new SettingIssue([...path, 'statusCode'], 'must be an HTTP status code (100-599)');
+    if (!/^[1-5]\d\d$/.test(String(spec.statusCode)))
+      throw new SettingIssue([...path, 'statusCode'], 'must be an HTTP status code (100-599)');
   }
   const headers: Array<readonly [string, HeaderSource]> = [];
   const params = spec.responseParameters ?? {};
@@ -119,36 +148,63 @@ function readResponse(spec: Obj, path: KeyPath, warnings: ExtensionWarning[]): C
     const target = /^gatewayresponse\.(header|path|querystring)\.(.+)$/.exec(key);
     if (!target) throw new SettingIssue(at, 'must be gatewayresponse.header.NAME', true);
     if (target[1] !== 'header') {
-      warnings.push({ path: at, key: `${EXT}.gatewayresponse.${target[1]}`, message: `${key} is not emulated locally: a response has only headers to set; it is ignored` });
+      warnings.push({
+        path: at,
+        key: `${EXT}.gatewayresponse.${target[1]}`,
+        message: `${key} is not emulated locally: a response has only headers to set; it is ignored`,
+      });
       continue;
     }
     headers.push([target[2]!, headerSource(raw, at)]);
   }
   const templates = spec.responseTemplates ?? {};
-  if (!isObj(templates)) throw new SettingIssue([...path, 'responseTemplates'], 'must be a mapping of content types to templates');
+  if (!isObj(templates))
+    throw new SettingIssue(
+      [...path, 'responseTemplates'],
+      'must be a mapping of content types to templates',
+    );
   for (const [type, t] of Object.entries(templates)) {
-    if (typeof t !== 'string') throw new SettingIssue([...path, 'responseTemplates', type], 'must be a template (a string)');
+    if (typeof t !== 'string')
+      throw new SettingIssue([...path, 'responseTemplates', type], 'must be a template (a string)');
     try {
       checkTemplate(t);
     } catch (error) {
-      throw new SettingIssue([...path, 'responseTemplates', type], `is not a valid Velocity template: ${(error as Error).message.split('\n')[0]}`);
+      throw new SettingIssue(
+        [...path, 'responseTemplates', type],
+        `is not a valid Velocity template: ${(error as Error).message.split('\n')[0]}`,
+      );
     }
   }
   for (const key of Object.keys(spec)) {
-    if (!['statusCode', 'responseParameters', 'responseTemplates', 'defaultResponse'].includes(key)) {
-      warnings.push({ path: [...path, key], key: `${EXT}.${key}`, message: `${EXT} field ${key} is not one API Gateway documents; it is ignored` });
+    if (
+      !['statusCode', 'responseParameters', 'responseTemplates', 'defaultResponse'].includes(key)
+    ) {
+      warnings.push({
+        path: [...path, key],
+        key: `${EXT}.${key}`,
+        message: `${EXT} field ${key} is not one API Gateway documents; it is ignored`,
+      });
     }
   }
   return { statusCode, headers, templates: Object.entries(templates as Record<string, string>) };
 }
 
 function headerSource(raw: unknown, at: KeyPath): HeaderSource {
-  if (typeof raw !== 'string') throw new SettingIssue(at, "must be a quoted literal ('value') or method.request.header|querystring|path.NAME");
+  if (typeof raw !== 'string')
+    throw new SettingIssue(
+      at,
+      "must be a quoted literal ('value') or method.request.header|querystring|path.NAME",
+    );
   const literal = /^'(.*)'$/s.exec(raw.trim());
   if (literal) return { kind: 'static', value: literal[1]! };
   const m = SOURCE.exec(raw.trim());
-  if (!m) throw new SettingIssue(at, `has ${JSON.stringify(raw)}: use a quoted literal ('value'), method.request.header|querystring|path.NAME, stageVariables.NAME or context.NAME`);
-  const kind = (m[1] ?? m[2] ?? m[3]) as 'header' | 'querystring' | 'path' | 'stageVariables' | 'context';
+  if (!m)
+    throw new SettingIssue(
+      at,
+      `has ${JSON.stringify(raw)}: use a quoted literal ('value'), method.request.header|querystring|path.NAME, stageVariables.NAME or context.NAME`,
+    );
+  const kind = (m[1] ?? m[2] ?? m[3]) as
+    'header' | 'querystring' | 'path' | 'stageVariables' | 'context';
   return { kind, name: m[4]! };
 }
 
@@ -162,7 +218,12 @@ export interface ResponseInput {
   /** `$context` as the request has it (the REST event's requestContext). */
   readonly context?: Readonly<Record<string, unknown>>;
   /** What the authorizer returned, when it ran: `$context.authorizer.*`. */
-  readonly authorizer?: { readonly principalId?: string | undefined; readonly context?: Readonly<Record<string, unknown>> } | undefined;
+  readonly authorizer?:
+    | {
+        readonly principalId?: string | undefined;
+        readonly context?: Readonly<Record<string, unknown>>;
+      }
+    | undefined;
   /** Replaces the default message (the list of missing parameters). */
   readonly message?: string;
   /** `$context.error.validationErrorString`: why a body failed validation. */
@@ -171,16 +232,26 @@ export interface ResponseInput {
 
 /** The message of a default body: `{"message": ...}` or the capital-M 403s; null for the authorizer 500. */
 function defaultMessage(type: GatewayResponseType): string | null {
-  const parsed = JSON.parse(GATEWAY_RESPONSES[type].body) as { message?: string | null; Message?: string };
+  const parsed = JSON.parse(GATEWAY_RESPONSES[type].body) as {
+    message?: string | null;
+    Message?: string;
+  };
   return parsed.message ?? parsed.Message ?? null;
 }
 
-function lookup(headers: Readonly<Record<string, string>> | undefined, name: string): string | undefined {
+function lookup(
+  headers: Readonly<Record<string, string>> | undefined,
+  name: string,
+): string | undefined {
   const lower = name.toLowerCase();
   return Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === lower)?.[1];
 }
 
-function resolveSource(source: HeaderSource, input: ResponseInput, context: Obj): string | undefined {
+function resolveSource(
+  source: HeaderSource,
+  input: ResponseInput,
+  context: Obj,
+): string | undefined {
   switch (source.kind) {
     case 'static':
       return source.value;
@@ -193,22 +264,37 @@ function resolveSource(source: HeaderSource, input: ResponseInput, context: Obj)
     case 'stageVariables':
       return input.stageVariables?.[source.name];
     case 'context': {
-      const v = source.name.split('.').reduce<unknown>((o, k) => (isObj(o) ? o[k] : undefined), context);
+      const v = source.name
+        .split('.')
+        .reduce<unknown>((o, k) => (isObj(o) ? o[k] : undefined), context);
       return v === undefined || v === null || isObj(v) ? undefined : String(v);
     }
   }
 }
 
 /** `Accept` picks the template; else application/json; else the first (AWS's selection for templates). */
-function pickTemplate(templates: CustomResponse['templates'], accept: string | undefined): readonly [string, string] | undefined {
-  const wanted = (accept ?? '').split(',').map((s) => s.split(';')[0]!.trim().toLowerCase()).filter(Boolean);
-  return templates.find(([t]) => wanted.includes(t.toLowerCase())) ?? templates.find(([t]) => t.toLowerCase() === 'application/json') ?? templates[0];
+function pickTemplate(
+  templates: CustomResponse['templates'],
+  accept: string | undefined,
+): readonly [string, string] | undefined {
+  const wanted = (accept ?? '')
+    .split(',')
+    .map((s) => s.split(';')[0]!.trim().toLowerCase())
+    .filter(Boolean);
+  return (
+    templates.find(([t]) => wanted.includes(t.toLowerCase())) ??
+    templates.find(([t]) => t.toLowerCase() === 'application/json') ??
+    templates[0]
+  );
 }
 
 export type Responder = (type: GatewayResponseType, input: ResponseInput) => GatewayResponse;
 
 /** The answer to give for each response type: AWS's default, customised as the document says. */
-export function createResponder(responses: GatewayResponses | undefined, flavour: 'rest' | 'http'): Responder {
+export function createResponder(
+  responses: GatewayResponses | undefined,
+  flavour: 'rest' | 'http',
+): Responder {
   return (type, input) => {
     const base = gatewayResponse(type, input.requestId, flavour, input.message);
     if (!responses || responses.size === 0 || flavour === 'http') return base;
@@ -224,14 +310,27 @@ export function createResponder(responses: GatewayResponses | undefined, flavour
     const awsType = CHAIN[type][0] ?? fallback;
     const context: Obj = {
       ...(input.context ?? { requestId: input.requestId }),
-      error: { message: message ?? '', messageString: JSON.stringify(message), responseType: awsType, validationErrorString: input.validationError ?? '' },
-      authorizer: { ...(input.authorizer?.context ?? {}), ...(input.authorizer?.principalId !== undefined ? { principalId: input.authorizer.principalId } : {}) },
+      error: {
+        message: message ?? '',
+        messageString: JSON.stringify(message),
+        responseType: awsType,
+        validationErrorString: input.validationError ?? '',
+      },
+      authorizer: {
+        ...(input.authorizer?.context ?? {}),
+        ...(input.authorizer?.principalId !== undefined
+          ? { principalId: input.authorizer.principalId }
+          : {}),
+      },
     };
     const headers: Record<string, string | readonly string[]> = { ...base.headers };
     let body = base.body;
     const template = pickTemplate(custom.templates, lookup(input.headers, 'accept'));
     if (template) {
-      body = renderVelocity(template[1], { context, stageVariables: { ...(input.stageVariables ?? {}) } });
+      body = renderVelocity(template[1], {
+        context,
+        stageVariables: { ...(input.stageVariables ?? {}) },
+      });
       headers['content-type'] = template[0];
     }
     for (const [name, source] of custom.headers) {

@@ -6,7 +6,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { handlerLabel, hasCallbackContract, RuntimeError, type HandlerName, type NodeRuntime } from './lambda-runtime.js';
+import {
+  handlerLabel,
+  hasCallbackContract,
+  RuntimeError,
+  type HandlerName,
+  type NodeRuntime,
+} from './lambda-runtime.js';
 
 const requireModule = createRequire(import.meta.url);
 
@@ -37,7 +43,9 @@ function candidates(name: HandlerName, runtime: NodeRuntime): { path: string; ho
   const esm = typeModule(dirname(name.module));
   if (name.kind === 'file') {
     const ext = extname(name.module);
-    return [{ path: name.module, how: ext === '.mjs' || (ext === '.js' && esm) ? 'import' : 'require' }];
+    return [
+      { path: name.module, how: ext === '.mjs' || (ext === '.js' && esm) ? 'import' : 'require' },
+    ];
   }
   return [
     { path: name.module, how: 'require' },
@@ -48,25 +56,53 @@ function candidates(name: HandlerName, runtime: NodeRuntime): { path: string; ho
 }
 
 async function loadModule(name: HandlerName, runtime: NodeRuntime): Promise<unknown> {
-  const found = candidates(name, runtime).find((c) => existsSync(c.path) && (name.kind === 'file' || statSync(c.path).isFile()));
-  if (!found) throw new RuntimeError('Runtime.ImportModuleError', `Error: Cannot find module '${name.module}'${name.kind === 'lambda' ? ' (tried .js, .mjs, .cjs)' : ''}`);
+  const found = candidates(name, runtime).find(
+    (c) => existsSync(c.path) && (name.kind === 'file' || statSync(c.path).isFile()),
+  );
+  if (!found)
+    throw new RuntimeError(
+      'Runtime.ImportModuleError',
+      `Error: Cannot find module '${name.module}'${name.kind === 'lambda' ? ' (tried .js, .mjs, .cjs)' : ''}`,
+    );
   try {
-    return found.how === 'require' ? requireModule(found.path) : await import(pathToFileURL(found.path).href);
+    return found.how === 'require'
+      ? requireModule(found.path)
+      : await import(pathToFileURL(found.path).href);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new RuntimeError('Runtime.UserCodeSyntaxError', `${String(error)} (in ${found.path}${found.how === 'require' ? ', loaded as CommonJS' : ''})`);
+    if (error instanceof SyntaxError)
+      throw new RuntimeError(
+        'Runtime.UserCodeSyntaxError',
+        `${String(error)} (in ${found.path}${found.how === 'require' ? ', loaded as CommonJS' : ''})`,
+      );
     throw error;
   }
 }
 
 /** The handler function, or a RuntimeError as the runtime reports it at init. */
-export async function loadHandler(name: HandlerName, runtime: NodeRuntime): Promise<(...args: never[]) => unknown> {
+export async function loadHandler(
+  name: HandlerName,
+  runtime: NodeRuntime,
+): Promise<(...args: never[]) => unknown> {
   const mod = await loadModule(name, runtime);
-  const handler = name.exportPath.reduce<unknown>((value, key) => (value === null || value === undefined ? undefined : (value as Record<string, unknown>)[key]), mod);
-  if (handler === undefined || handler === null) throw new RuntimeError('Runtime.HandlerNotFound', `${handlerLabel(name)} is undefined or not exported`);
-  if (typeof handler !== 'function') throw new RuntimeError('Runtime.HandlerNotFound', `${handlerLabel(name)} is not a function`);
+  const handler = name.exportPath.reduce<unknown>(
+    (value, key) =>
+      value === null || value === undefined ? undefined : (value as Record<string, unknown>)[key],
+    mod,
+  );
+  if (handler === undefined || handler === null)
+    throw new RuntimeError(
+      'Runtime.HandlerNotFound',
+      `${handlerLabel(name)} is undefined or not exported`,
+    );
+  if (typeof handler !== 'function')
+    throw new RuntimeError('Runtime.HandlerNotFound', `${handlerLabel(name)} is not a function`);
   return handler as (...args: never[]) => unknown;
 }
 
 /** An init error in one line: `Runtime.X: message`. */
 export const initErrorLine = (error: unknown): string =>
-  error instanceof RuntimeError ? `${error.errorType}: ${error.message}` : error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+  error instanceof RuntimeError
+    ? `${error.errorType}: ${error.message}`
+    : error instanceof Error
+      ? `${error.name}: ${error.message.split('\n')[0]}`
+      : String(error);

@@ -49,7 +49,10 @@ function templates(v: unknown, path: KeyPath, fail: Fail): Record<string, string
     try {
       checkTemplate(template as string);
     } catch (error) {
-      fail([...path, type], `is not a valid Velocity template: ${(error as Error).message.split('\n')[0]}`);
+      fail(
+        [...path, type],
+        `is not a valid Velocity template: ${(error as Error).message.split('\n')[0]}`,
+      );
     }
     out[type.toLowerCase()] = template as string;
   }
@@ -77,11 +80,20 @@ function headerSource(value: unknown, path: KeyPath, fail: Fail): HeaderSource {
   if (context) return { kind: 'context', path: context[1]! };
   const stage = /^stageVariables\.(.+)$/.exec(text);
   if (stage) return { kind: 'stageVariable', name: stage[1]! };
-  return fail(path, "must be a quoted literal ('value'), integration.response.body[.PATH], integration.response.header.NAME, context.NAME or stageVariables.NAME");
+  return fail(
+    path,
+    "must be a quoted literal ('value'), integration.response.body[.PATH], integration.response.header.NAME, context.NAME or stageVariables.NAME",
+  );
 }
 
-function integrationResponse(key: string, v: unknown, path: KeyPath, fail: Fail): IntegrationResponse {
-  if (!isObj(v)) return fail(path, 'must be a mapping (statusCode, responseParameters, responseTemplates)');
+function integrationResponse(
+  key: string,
+  v: unknown,
+  path: KeyPath,
+  fail: Fail,
+): IntegrationResponse {
+  if (!isObj(v))
+    return fail(path, 'must be a mapping (statusCode, responseParameters, responseTemplates)');
   let pattern: RegExp | undefined;
   if (key !== 'default') {
     try {
@@ -92,27 +104,56 @@ function integrationResponse(key: string, v: unknown, path: KeyPath, fail: Fail)
     }
   }
   const statusCode = v.statusCode === undefined ? 200 : Number(v.statusCode);
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) fail([...path, 'statusCode'], 'must be an HTTP status code');
-  if (v.contentHandling !== undefined) fail([...path, 'contentHandling'], 'is not emulated by tollgate serve (CONVERT_TO_TEXT/CONVERT_TO_BINARY); remove it to run locally', true);
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)
+    fail([...path, 'statusCode'], 'must be an HTTP status code');
+  if (v.contentHandling !== undefined)
+    fail(
+      [...path, 'contentHandling'],
+      'is not emulated by tollgate serve (CONVERT_TO_TEXT/CONVERT_TO_BINARY); remove it to run locally',
+      true,
+    );
   const headers: Record<string, HeaderSource> = {};
-  const params = v.responseParameters === undefined ? {} : isObj(v.responseParameters) ? v.responseParameters : fail([...path, 'responseParameters'], 'must be a mapping');
+  const params =
+    v.responseParameters === undefined
+      ? {}
+      : isObj(v.responseParameters)
+        ? v.responseParameters
+        : fail([...path, 'responseParameters'], 'must be a mapping');
   for (const [name, source] of Object.entries(params)) {
     const m = /^method\.response\.header\.(.+)$/.exec(name);
-    if (!m) fail([...path, 'responseParameters', name], 'must name method.response.header.NAME', true);
+    if (!m)
+      fail([...path, 'responseParameters', name], 'must name method.response.header.NAME', true);
     headers[m![1]!] = headerSource(source, [...path, 'responseParameters', name], fail);
   }
-  return { key, pattern, statusCode, headers, templates: templates(v.responseTemplates, [...path, 'responseTemplates'], fail) };
+  return {
+    key,
+    pattern,
+    statusCode,
+    headers,
+    templates: templates(v.responseTemplates, [...path, 'responseTemplates'], fail),
+  };
 }
 
 /** The mapping settings of one mock or aws integration. */
 export function readMapping(ext: Obj, path: KeyPath, fail: Fail): Mapping {
-  const behavior = ext.passthroughBehavior === undefined ? 'WHEN_NO_MATCH' : String(ext.passthroughBehavior).toUpperCase();
-  if (behavior !== 'WHEN_NO_MATCH' && behavior !== 'WHEN_NO_TEMPLATES' && behavior !== 'NEVER') fail([...path, 'passthroughBehavior'], 'must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER');
+  const behavior =
+    ext.passthroughBehavior === undefined
+      ? 'WHEN_NO_MATCH'
+      : String(ext.passthroughBehavior).toUpperCase();
+  if (behavior !== 'WHEN_NO_MATCH' && behavior !== 'WHEN_NO_TEMPLATES' && behavior !== 'NEVER')
+    fail([...path, 'passthroughBehavior'], 'must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER');
   // An integration-level contentHandling is named in a start-up warning (extensions.ts).
-  const responses = ext.responses === undefined ? {} : isObj(ext.responses) ? ext.responses : fail([...path, 'responses'], 'must map selection patterns to integration responses');
+  const responses =
+    ext.responses === undefined
+      ? {}
+      : isObj(ext.responses)
+        ? ext.responses
+        : fail([...path, 'responses'], 'must map selection patterns to integration responses');
   return {
     requestTemplates: templates(ext.requestTemplates, [...path, 'requestTemplates'], fail),
     passthroughBehavior: behavior as PassthroughBehavior,
-    responses: Object.entries(responses).map(([key, r]) => integrationResponse(key, r, [...path, 'responses', key], fail)),
+    responses: Object.entries(responses).map(([key, r]) =>
+      integrationResponse(key, r, [...path, 'responses', key], fail),
+    ),
   };
 }

@@ -2,7 +2,13 @@
 // and every failure (throw, rejection, callback error, hang, unserialisable answer) reported as a
 // value, so no handler can take the gateway down. The context and callback follow the declared
 // runtime (lambda-runtime.ts): succeed/fail/done and callbacks up to nodejs22.x only.
-import { DEFAULT_MEMORY_MB, DEFAULT_RUNTIME, hasCallbackContract, lambdaContext, type NodeRuntime } from './lambda-runtime.js';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RUNTIME,
+  hasCallbackContract,
+  lambdaContext,
+  type NodeRuntime,
+} from './lambda-runtime.js';
 
 /** The part of Lambda's context handlers use. */
 export interface LambdaContext {
@@ -18,7 +24,11 @@ export interface LambdaContext {
 }
 
 /** An async handler, or a callback one (`(event, context, callback)`), as Node Lambda accepts both. */
-export type LambdaHandler = (event: never, context: LambdaContext, callback: (error?: unknown, result?: unknown) => void) => unknown;
+export type LambdaHandler = (
+  event: never,
+  context: LambdaContext,
+  callback: (error?: unknown, result?: unknown) => void,
+) => unknown;
 
 export type Invocation =
   /** `bytes`: the size of the answer as JSON, what API Gateway limits (an authorizer's to 8 KB). */
@@ -67,13 +77,20 @@ export function jsonBytesUpTo(value: unknown, limit: number): number {
   const walk = (v: unknown, depth: number): void => {
     if (over()) return;
     if (depth > 512) total = limit + 1;
-    else if (typeof v === 'string') total += v.length + 2 > limit - total ? v.length + 2 : Buffer.byteLength(JSON.stringify(v));
+    else if (typeof v === 'string')
+      total += v.length + 2 > limit - total ? v.length + 2 : Buffer.byteLength(JSON.stringify(v));
     else if (typeof v === 'number' || typeof v === 'boolean') total += String(v).length;
     else if (v === null || typeof v !== 'object') total += 4;
-    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') walk((v as { toJSON: () => unknown }).toJSON(), depth + 1);
+    else if (typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      walk((v as { toJSON: () => unknown }).toJSON(), depth + 1);
     else if (Array.isArray(v)) {
       total += 2 + Math.max(0, v.length - 1);
-      for (const x of v) if (!over()) walk(x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : x, depth + 1);
+      for (const x of v)
+        if (!over())
+          walk(
+            x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : x,
+            depth + 1,
+          );
     } else {
       let members = 0;
       total += 2;
@@ -96,14 +113,17 @@ export function jsonBytesUpTo(value: unknown, limit: number): number {
 function throughJson(value: unknown): { ok: true; value: unknown; bytes: number } | { ok: false } {
   try {
     const text = JSON.stringify(value);
-    return text === undefined ? { ok: true, value: null, bytes: 4 } : { ok: true, value: JSON.parse(text), bytes: Buffer.byteLength(text) };
+    return text === undefined
+      ? { ok: true, value: null, bytes: 4 }
+      : { ok: true, value: JSON.parse(text), bytes: Buffer.byteLength(text) };
   } catch {
     return { ok: false };
   }
 }
 
 /** Live handles and requests (sockets, timers, file reads), not counting message ports. */
-const activeResources = (): number => process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort').length;
+const activeResources = (): number =>
+  process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort').length;
 
 /**
  * Resolves once the work a handler left behind is done (no more live resources than `baseline`):
@@ -122,7 +142,11 @@ function whenIdle(baseline: number, stop: Promise<unknown>): Promise<void> {
   });
 }
 
-export async function invoke(handler: LambdaHandler, event: unknown, options: InvokeOptions): Promise<Invocation> {
+export async function invoke(
+  handler: LambdaHandler,
+  event: unknown,
+  options: InvokeOptions,
+): Promise<Invocation> {
   const runtime = options.runtime ?? DEFAULT_RUNTIME;
   const input = throughJson(event);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -132,12 +156,18 @@ export async function invoke(handler: LambdaHandler, event: unknown, options: In
   const run = new Promise<Invocation>((resolve) => {
     // The first answer wins (callback, context.fail, the returned promise), as in the runtime.
     const settle = (error: unknown, value: unknown): void => {
-      if (error !== undefined && error !== null) return resolve({ kind: 'error', message: errorMessage(error) });
+      if (error !== undefined && error !== null)
+        return resolve({ kind: 'error', message: errorMessage(error) });
       const limit = options.maxResultBytes;
       const rough = limit === undefined ? 0 : jsonBytesUpTo(value, limit);
-      if (limit !== undefined && rough > limit) return resolve({ kind: 'result', value: undefined, bytes: rough });
+      if (limit !== undefined && rough > limit)
+        return resolve({ kind: 'result', value: undefined, bytes: rough });
       const output = throughJson(value);
-      resolve(output.ok ? { kind: 'result', value: output.value, bytes: output.bytes } : { kind: 'error', message: 'Unable to stringify response body' });
+      resolve(
+        output.ok
+          ? { kind: 'result', value: output.value, bytes: output.bytes }
+          : { kind: 'error', message: 'Unable to stringify response body' },
+      );
     };
     const context = lambdaContext({
       runtime,
@@ -155,7 +185,11 @@ export async function invoke(handler: LambdaHandler, event: unknown, options: In
     const strict = options.runtime !== undefined;
     const baseline = activeResources();
     try {
-      const returned = handler(input.ok ? (input.value as never) : (null as never), context, (error, result) => settle(error, result));
+      const returned = handler(
+        input.ok ? (input.value as never) : (null as never),
+        context,
+        (error, result) => settle(error, result),
+      );
       if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
         (returned as PromiseLike<unknown>).then(
           (value) => settle(undefined, value),

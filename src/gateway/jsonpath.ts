@@ -3,14 +3,18 @@
 // Small and exact rather than a general library: API Gateway's documentation and examples use
 // only these forms, and anything else is refused with a message naming the path.
 
-type Step = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'all' };
+type Step =
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'index'; readonly index: number }
+  | { readonly kind: 'all' };
 
 export class JsonPathError extends Error {}
 
 /** The steps of a path, or a JsonPathError naming what is not supported. */
 export function parsePath(path: string): Step[] {
   const text = path.trim();
-  if (!text.startsWith('$')) throw new JsonPathError(`JSONPath ${JSON.stringify(path)} must start with $`);
+  if (!text.startsWith('$'))
+    throw new JsonPathError(`JSONPath ${JSON.stringify(path)} must start with $`);
   const steps: Step[] = [];
   let i = 1;
   while (i < text.length) {
@@ -20,10 +24,14 @@ export function parsePath(path: string): Step[] {
     const index = /^\[\s*(-?\d+)\s*\]/.exec(rest);
     const all = /^\[\s*\*\s*\]/.exec(rest);
     if (dot) steps.push(dot[1] === '*' ? { kind: 'all' } : { kind: 'key', key: dot[1]! });
-    else if (quoted) steps.push({ kind: 'key', key: (quoted[1] ?? quoted[2]!).replace(/\\(.)/g, '$1') });
+    else if (quoted)
+      steps.push({ kind: 'key', key: (quoted[1] ?? quoted[2]!).replace(/\\(.)/g, '$1') });
     else if (index) steps.push({ kind: 'index', index: Number(index[1]) });
     else if (all) steps.push({ kind: 'all' });
-    else throw new JsonPathError(`JSONPath ${JSON.stringify(path)} is not supported at ${JSON.stringify(rest)} (use $, .name, ['name'], [0] or [*])`);
+    else
+      throw new JsonPathError(
+        `JSONPath ${JSON.stringify(path)} is not supported at ${JSON.stringify(rest)} (use $, .name, ['name'], [0] or [*])`,
+      );
     i += (dot ?? quoted ?? index ?? all)![0].length;
   }
   return steps;

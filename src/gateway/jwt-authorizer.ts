@@ -6,11 +6,16 @@
 import type { Decision, JwtPayload } from '../core/reasons.js';
 import { grantedScopes } from '../core/scopes.js';
 import { Verifier } from '../core/verifier.js';
-import { discoverJwksUri, JwksClient } from '../io/jwks-client.js';
+import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
 import type { JwtAdditionalClaim, JwtAuthorizerSpec, JwtIssuerSpec } from './openapi.js';
 
 export type JwtOutcome =
-  | { readonly ok: true; readonly principal: string; readonly claims: Record<string, string>; readonly scopes: readonly string[] | null }
+  | {
+      readonly ok: true;
+      readonly principal: string;
+      readonly claims: Record<string, string>;
+      readonly scopes: readonly string[] | null;
+    }
   | {
       readonly ok: false;
       /** 500 only when the issuer's keys cannot be had. */
@@ -41,7 +46,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   TOKEN_NOT_YET_VALID: 'the token is not valid yet',
   TOKEN_ISSUED_IN_FUTURE: 'the token was issued in the future',
   SIGNATURE_INVALID: 'the token signature is invalid',
-  KEY_NOT_FOUND: 'the token was not signed by a key in the issuer\'s JWKS',
+  KEY_NOT_FOUND: "the token was not signed by a key in the issuer's JWKS",
   ALG_NOT_ALLOWED: 'the token is not signed with an allowed algorithm',
   TOKEN_MALFORMED: 'the token is not a valid JWT',
 };
@@ -56,7 +61,14 @@ export function stringifyClaims(claims: JwtPayload): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(claims)) {
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    out[k] =
+      typeof v === 'string'
+        ? v
+        : Array.isArray(v)
+          ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')}]`
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : String(v);
   }
   return out;
 }
@@ -64,7 +76,9 @@ export function stringifyClaims(claims: JwtPayload): Record<string, string> {
 /** The payload's `iss` and whether it has `aud`, decoded without trust: only to pick the issuer and claim. */
 function peek(token: string): { iss: unknown; hasAud: boolean } {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    const payload = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as unknown;
     if (typeof payload !== 'object' || payload === null) return { iss: undefined, hasAud: true };
     return { iss: (payload as Record<string, unknown>).iss, hasAud: 'aud' in payload };
   } catch {
@@ -73,7 +87,10 @@ function peek(token: string): { iss: unknown; hasAud: boolean } {
 }
 
 /** Why a verified token fails one of its issuer's claim rules, or undefined. */
-export function claimRuleFailure(claims: JwtPayload, rules: readonly JwtAdditionalClaim[]): string | undefined {
+export function claimRuleFailure(
+  claims: JwtPayload,
+  rules: readonly JwtAdditionalClaim[],
+): string | undefined {
   for (const rule of rules) {
     const value = claims[rule.name];
     if (value === undefined) {
@@ -81,7 +98,8 @@ export function claimRuleFailure(claims: JwtPayload, rules: readonly JwtAddition
       continue;
     }
     if (typeof value !== 'string') return `the token claim ${rule.name} is not a single string`;
-    if (rule.expectedValues.length > 0 && !rule.expectedValues.includes(value)) return `the token does not have a valid ${rule.name} claim`;
+    if (rule.expectedValues.length > 0 && !rule.expectedValues.includes(value))
+      return `the token does not have a valid ${rule.name} claim`;
   }
   return undefined;
 }
@@ -92,7 +110,10 @@ interface IssuerVerifiers {
   readonly byClientId: Verifier | undefined;
 }
 
-export function createJwtAuthorizer(spec: JwtAuthorizerSpec, options: JwtAuthorizerOptions = {}): JwtAuthorizer {
+export function createJwtAuthorizer(
+  spec: JwtAuthorizerSpec,
+  options: JwtAuthorizerOptions = {},
+): JwtAuthorizer {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 5000;
   const forIssuer = (issuer: JwtIssuerSpec): IssuerVerifiers => {
@@ -124,17 +145,29 @@ export function createJwtAuthorizer(spec: JwtAuthorizerSpec, options: JwtAuthori
         now,
       });
     // HTTP APIs: aud is checked when present; without it, client_id is (spec section 7, doc S21).
-    return { spec: issuer, byAud: verifier('aud'), byClientId: spec.clientIdWithoutAud ? verifier('client_id') : undefined };
+    return {
+      spec: issuer,
+      byAud: verifier('aud'),
+      byClientId: spec.clientIdWithoutAud ? verifier('client_id') : undefined,
+    };
   };
   const issuers = new Map(spec.issuers.map((i) => [i.issuer, forIssuer(i)]));
   const first = issuers.values().next().value!;
 
-  const refuse = (status: 401 | 403 | 500, reason: string, description: string, scope = ''): JwtOutcome => ({
+  const refuse = (
+    status: 401 | 403 | 500,
+    reason: string,
+    description: string,
+    scope = '',
+  ): JwtOutcome => ({
     ok: false,
     status,
     reason,
     detail: description,
-    wwwAuthenticate: status === 500 ? undefined : `Bearer scope="${quote(scope)}" error="${status === 401 ? 'invalid_token' : 'insufficient_scope'}" error_description="${quote(description)}"`,
+    wwwAuthenticate:
+      status === 500
+        ? undefined
+        : `Bearer scope="${quote(scope)}" error="${status === 401 ? 'invalid_token' : 'insufficient_scope'}" error_description="${quote(description)}"`,
   });
 
   return {
@@ -143,19 +176,35 @@ export function createJwtAuthorizer(spec: JwtAuthorizerSpec, options: JwtAuthori
       const seen = peek(token);
       // An unknown iss goes to the first issuer's verifier, which refuses it before any key fetch.
       const chosen = (typeof seen.iss === 'string' ? issuers.get(seen.iss) : undefined) ?? first;
-      const decision: Decision = await (!seen.hasAud && chosen.byClientId ? chosen.byClientId : chosen.byAud).verify(token);
+      const decision: Decision = await (
+        !seen.hasAud && chosen.byClientId ? chosen.byClientId : chosen.byAud
+      ).verify(token);
       if (decision.kind !== 'allow') {
         const code = decision.reason.code;
         // Only an issuer whose keys cannot be had is API Gateway's fault; every token problem is a 401.
-        return refuse(decision.kind === 'failure' && code !== 'INTERNAL_ERROR' ? 500 : 401, code, DESCRIPTIONS[code] ?? decision.reason.message);
+        return refuse(
+          decision.kind === 'failure' && code !== 'INTERNAL_ERROR' ? 500 : 401,
+          code,
+          DESCRIPTIONS[code] ?? decision.reason.message,
+        );
       }
       const ruleFailure = claimRuleFailure(decision.claims, chosen.spec.additionalClaims);
       if (ruleFailure) return refuse(401, 'CLAIM_CONDITION_FAILED', ruleFailure);
       const granted = grantedScopes(decision.claims);
       if (routeScopes.length > 0 && !routeScopes.some((s) => granted.has(s))) {
-        return refuse(403, 'SCOPE_INSUFFICIENT', 'the token does not have the required scopes', routeScopes.join(' '));
+        return refuse(
+          403,
+          'SCOPE_INSUFFICIENT',
+          'the token does not have the required scopes',
+          routeScopes.join(' '),
+        );
       }
-      return { ok: true, principal: decision.principal, claims: stringifyClaims(decision.claims), scopes: granted.size ? [...granted] : null };
+      return {
+        ok: true,
+        principal: decision.principal,
+        claims: stringifyClaims(decision.claims),
+        scopes: granted.size ? [...granted] : null,
+      };
     },
   };
 }

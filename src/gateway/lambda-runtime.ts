@@ -12,7 +12,8 @@ export const DEFAULT_MEMORY_MB = 128;
 export const MIN_MEMORY_MB = 128;
 export const MAX_MEMORY_MB = 10_240;
 
-export const isNodeRuntime = (value: unknown): value is NodeRuntime => (NODE_RUNTIMES as readonly unknown[]).includes(value);
+export const isNodeRuntime = (value: unknown): value is NodeRuntime =>
+  (NODE_RUNTIMES as readonly unknown[]).includes(value);
 
 /** Up to nodejs22.x the context has succeed/fail/done and handlers may take a callback; nodejs24.x has neither. */
 export const hasCallbackContract = (runtime: NodeRuntime): boolean => runtime !== 'nodejs24.x';
@@ -42,16 +43,31 @@ export interface HandlerShape {
 }
 
 /** Refuses at start what the runtime refuses at init; otherwise warnings for what a newer runtime would refuse. */
-export function checkHandler(runtime: NodeRuntime, shape: HandlerShape): { error?: RuntimeError; warnings: string[] } {
+export function checkHandler(
+  runtime: NodeRuntime,
+  shape: HandlerShape,
+): { error?: RuntimeError; warnings: string[] } {
   if (shape.argsNum >= 3) {
-    if (!hasCallbackContract(runtime)) return { error: new RuntimeError(CALLBACK_DEPRECATED.errorType, `${CALLBACK_DEPRECATED.errorMessage} (${CALLBACK_DEPRECATED.fix})`), warnings: [] };
-    return { warnings: [`the handler takes a callback (3 parameters): on nodejs24.x it is refused at start with ${CALLBACK_DEPRECATED.errorType}; ${CALLBACK_DEPRECATED.fix.replace(/ \(or declare.*\)$/, '')}`] };
+    if (!hasCallbackContract(runtime))
+      return {
+        error: new RuntimeError(
+          CALLBACK_DEPRECATED.errorType,
+          `${CALLBACK_DEPRECATED.errorMessage} (${CALLBACK_DEPRECATED.fix})`,
+        ),
+        warnings: [],
+      };
+    return {
+      warnings: [
+        `the handler takes a callback (3 parameters): on nodejs24.x it is refused at start with ${CALLBACK_DEPRECATED.errorType}; ${CALLBACK_DEPRECATED.fix.replace(/ \(or declare.*\)$/, '')}`,
+      ],
+    };
   }
   return { warnings: [] };
 }
 
 /** The warning for a context method nodejs24.x no longer has, given once per sandbox when first called. */
-export const contextMethodWarning = (method: string): string => `context.${method}() is called: nodejs24.x has no context.${method} (the call throws there); return the result or throw instead`;
+export const contextMethodWarning = (method: string): string =>
+  `context.${method}() is called: nodejs24.x has no context.${method} (the call throws there); return the result or throw instead`;
 
 export interface ContextInput {
   readonly runtime: NodeRuntime;
@@ -88,7 +104,11 @@ export function lambdaContext(input: ContextInput): Record<string, unknown> {
       run(...args);
     };
   let waits = true;
-  Object.defineProperty(context, 'callbackWaitsForEmptyEventLoop', { get: () => waits, set: (v: boolean) => (waits = v), enumerable: true });
+  Object.defineProperty(context, 'callbackWaitsForEmptyEventLoop', {
+    get: () => waits,
+    set: (v: boolean) => (waits = v),
+    enumerable: true,
+  });
   context.succeed = legacy('succeed', (result) => input.complete(null, result));
   // As the runtime: fail() with nothing reports the error "handled".
   context.fail = legacy('fail', (error) => input.complete(error ?? 'handled'));
@@ -111,18 +131,42 @@ export interface HandlerName {
  * `PATH#EXPORT` (a file, default export name `handler`), a plain existing file, or Lambda's own
  * form `DIR/MODULE.EXPORT[.NESTED]` (the module found as index.js, .mjs or .cjs in the code dir).
  */
-export function parseHandlerName(spec: string, codeDir: string, isFile: (path: string) => boolean, resolvePath: (dir: string, path: string) => string): HandlerName {
+export function parseHandlerName(
+  spec: string,
+  codeDir: string,
+  isFile: (path: string) => boolean,
+  resolvePath: (dir: string, path: string) => string,
+): HandlerName {
   const hash = spec.lastIndexOf('#');
-  if (hash > 0) return { kind: 'file', module: resolvePath(codeDir, spec.slice(0, hash)), exportPath: [spec.slice(hash + 1) || 'handler'] };
+  if (hash > 0)
+    return {
+      kind: 'file',
+      module: resolvePath(codeDir, spec.slice(0, hash)),
+      exportPath: [spec.slice(hash + 1) || 'handler'],
+    };
   const whole = resolvePath(codeDir, spec);
   // A path ending in a script extension is a file, even a missing one (the load reports it).
-  if (isFile(whole) || /\.[cm]?[jt]s$/.test(spec)) return { kind: 'file', module: whole, exportPath: ['handler'] };
+  if (isFile(whole) || /\.[cm]?[jt]s$/.test(spec))
+    return { kind: 'file', module: whole, exportPath: ['handler'] };
   const slash = spec.lastIndexOf('/');
   const base = spec.slice(slash + 1);
   const dot = base.indexOf('.');
-  if (dot <= 0 || dot === base.length - 1) throw new RuntimeError('Runtime.MalformedHandlerName', `${JSON.stringify(spec)} is neither a file nor a Lambda handler name (FILE.EXPORT, e.g. index.handler, or PATH#EXPORT)`);
-  return { kind: 'lambda', module: resolvePath(codeDir, spec.slice(0, slash + 1) + base.slice(0, dot)), exportPath: base.slice(dot + 1).split('.'), label: spec };
+  if (dot <= 0 || dot === base.length - 1)
+    throw new RuntimeError(
+      'Runtime.MalformedHandlerName',
+      `${JSON.stringify(spec)} is neither a file nor a Lambda handler name (FILE.EXPORT, e.g. index.handler, or PATH#EXPORT)`,
+    );
+  return {
+    kind: 'lambda',
+    module: resolvePath(codeDir, spec.slice(0, slash + 1) + base.slice(0, dot)),
+    exportPath: base.slice(dot + 1).split('.'),
+    label: spec,
+  };
 }
 
 /** The handler a display name stands for: `index.handler` or `PATH#EXPORT`. */
-export const handlerLabel = (name: HandlerName): string => name.label ?? (name.kind === 'lambda' ? `${name.module}.${name.exportPath.join('.')}` : `${name.module}#${name.exportPath.join('.')}`);
+export const handlerLabel = (name: HandlerName): string =>
+  name.label ??
+  (name.kind === 'lambda'
+    ? `${name.module}.${name.exportPath.join('.')}`
+    : `${name.module}#${name.exportPath.join('.')}`);

@@ -13,7 +13,9 @@ import { gatewayResponse } from './responses.js';
 
 type Fail = (error: string, type?: IntegrationFailure, message?: string) => IntegrationResult;
 
-type Mapped = { readonly type: 'mock'; readonly mapping: Mapping } | { readonly type: 'aws'; readonly functionName: string; readonly mapping: Mapping };
+type Mapped =
+  | { readonly type: 'mock'; readonly mapping: Mapping }
+  | { readonly type: 'aws'; readonly functionName: string; readonly mapping: Mapping };
 
 /** What the integration answered, before the integration response maps it. */
 interface Outcome {
@@ -23,22 +25,42 @@ interface Outcome {
   readonly body: string;
 }
 
-const header = (view: RequestView, name: string): string | undefined => Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+const header = (view: RequestView, name: string): string | undefined =>
+  Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
 
 /** `$context.authorizer` of a REST API: principalId and the context, stringified (spec section 5). */
-function authorizerVariables(delivery: AuthorizerDelivery | undefined): Record<string, string> | undefined {
+function authorizerVariables(
+  delivery: AuthorizerDelivery | undefined,
+): Record<string, string> | undefined {
   if (!delivery) return undefined;
-  const out: Record<string, string> = Object.fromEntries(Object.entries(delivery.context).map(([k, v]) => [k, String(v)]));
+  const out: Record<string, string> = Object.fromEntries(
+    Object.entries(delivery.context).map(([k, v]) => [k, String(v)]),
+  );
   if (delivery.principalId !== undefined) out.principalId = delivery.principalId;
   return out;
 }
 
-export async function runMapped(integration: Mapped, view: RequestView, body: Buffer | undefined, authorizer: AuthorizerDelivery | undefined, deps: IntegrationDeps): Promise<IntegrationResult> {
-  const fail: Fail = (error, type = 'API_CONFIGURATION_ERROR', message) => ({ response: gatewayResponse(type, view.requestId, deps.flavour, message), error, failure: type, ...(message === undefined ? {} : { message }) });
+export async function runMapped(
+  integration: Mapped,
+  view: RequestView,
+  body: Buffer | undefined,
+  authorizer: AuthorizerDelivery | undefined,
+  deps: IntegrationDeps,
+): Promise<IntegrationResult> {
+  const fail: Fail = (error, type = 'API_CONFIGURATION_ERROR', message) => ({
+    response: gatewayResponse(type, view.requestId, deps.flavour, message),
+    error,
+    failure: type,
+    ...(message === undefined ? {} : { message }),
+  });
   const auth = authorizerVariables(authorizer);
   const text = body === undefined ? '' : body.toString('utf8');
   const request = requestPayload(integration.mapping, view, text, auth);
-  if (request.kind === 'refused') return fail(request.error, request.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'API_CONFIGURATION_ERROR');
+  if (request.kind === 'refused')
+    return fail(
+      request.error,
+      request.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'API_CONFIGURATION_ERROR',
+    );
   // API Gateway's 400 when a template reads a body that is not JSON, with its message.
   if (request.kind === 'bad-body') return fail(request.error, 'BAD_REQUEST_BODY', request.error);
 
@@ -48,34 +70,59 @@ export async function runMapped(integration: Mapped, view: RequestView, body: Bu
   if ('response' in outcome) return outcome;
 
   const selected = selectResponse(integration.mapping.responses, outcome.selector);
-  if (!selected) return fail(`no integration response matches ${JSON.stringify(outcome.selector ?? 'a success')} and none is default`);
+  if (!selected)
+    return fail(
+      `no integration response matches ${JSON.stringify(outcome.selector ?? 'a success')} and none is default`,
+    );
   try {
     return { response: methodResponse(selected, view, outcome.body, auth), error: undefined };
   } catch (error) {
-    return fail(`the response template of ${JSON.stringify(selected.key)} failed: ${(error as Error).message.slice(0, 300)}`);
+    return fail(
+      `the response template of ${JSON.stringify(selected.key)} failed: ${(error as Error).message.slice(0, 300)}`,
+    );
   }
 }
 
-type RequestPayload = { kind: 'ok'; payload: string } | { kind: 'refused'; status: 415 | 500; error: string } | { kind: 'bad-body'; error: string };
+type RequestPayload =
+  | { kind: 'ok'; payload: string }
+  | { kind: 'refused'; status: 415 | 500; error: string }
+  | { kind: 'bad-body'; error: string };
 
 /**
  * The template for the request's Content-Type (application/json when none is sent), rendered; with
  * no template for it, the passthrough behaviour decides: WHEN_NO_MATCH passes the body through,
  * WHEN_NO_TEMPLATES only when there are no templates at all, NEVER refuses (415).
  */
-function requestPayload(mapping: Mapping, view: RequestView, body: string, authorizer: Record<string, string> | undefined): RequestPayload {
+function requestPayload(
+  mapping: Mapping,
+  view: RequestView,
+  body: string,
+  authorizer: Record<string, string> | undefined,
+): RequestPayload {
   const type = mediaType(header(view, 'content-type')) ?? 'application/json';
   const template = mapping.requestTemplates[type];
   if (template === undefined) {
     const none = Object.keys(mapping.requestTemplates).length === 0;
-    const passes = mapping.passthroughBehavior === 'WHEN_NO_MATCH' || (mapping.passthroughBehavior === 'WHEN_NO_TEMPLATES' && none);
-    return passes ? { kind: 'ok', payload: body } : { kind: 'refused', status: 415, error: `no request template for ${type} and passthroughBehavior ${mapping.passthroughBehavior}` };
+    const passes =
+      mapping.passthroughBehavior === 'WHEN_NO_MATCH' ||
+      (mapping.passthroughBehavior === 'WHEN_NO_TEMPLATES' && none);
+    return passes
+      ? { kind: 'ok', payload: body }
+      : {
+          kind: 'refused',
+          status: 415,
+          error: `no request template for ${type} and passthroughBehavior ${mapping.passthroughBehavior}`,
+        };
   }
   try {
     return { kind: 'ok', payload: renderTemplate(template, { view, body, authorizer }) };
   } catch (error) {
     if (error instanceof BodyNotJson) return { kind: 'bad-body', error: error.message };
-    return { kind: 'refused', status: 500, error: `the request template for ${type} failed: ${(error as Error).message.slice(0, 300)}` };
+    return {
+      kind: 'refused',
+      status: 500,
+      error: `the request template for ${type} failed: ${(error as Error).message.slice(0, 300)}`,
+    };
   }
 }
 
@@ -86,11 +133,17 @@ function mockOutcome(payload: string, fail: Fail): Outcome | IntegrationResult {
   try {
     parsed = JSON.parse(payload);
   } catch {
-    return fail('the mock integration\'s request template did not render JSON such as {"statusCode": 200}');
+    return fail(
+      'the mock integration\'s request template did not render JSON such as {"statusCode": 200}',
+    );
   }
-  const code = typeof parsed === 'object' && parsed !== null ? (parsed as { statusCode?: unknown }).statusCode : undefined;
+  const code =
+    typeof parsed === 'object' && parsed !== null
+      ? (parsed as { statusCode?: unknown }).statusCode
+      : undefined;
   if (code === undefined) return { selector: '200', body: '' };
-  if (!Number.isInteger(Number(code)) || Number(code) < 100 || Number(code) > 599) return fail(`the mock integration's statusCode ${JSON.stringify(code)} is not an HTTP status`);
+  if (!Number.isInteger(Number(code)) || Number(code) < 100 || Number(code) > 599)
+    return fail(`the mock integration's statusCode ${JSON.stringify(code)} is not an HTTP status`);
   return { selector: String(Number(code)), body: '' };
 }
 
@@ -111,30 +164,56 @@ async function lambdaOutcome(
     // Lambda refuses a payload that is not JSON (InvalidRequestContentException); API Gateway answers 500.
     return fail(`the request template did not render JSON for ${name}`);
   }
-  const result = await invoke(handler, event, { functionName: name, requestId: view.requestId, timeoutMs: deps.timeoutMs, now: deps.now, region: LOCAL_API.region, account: LOCAL_API.account });
-  if (result.kind === 'timeout') return fail(`${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
-  if (result.kind === 'error') return { selector: result.message, body: JSON.stringify({ errorMessage: result.message, errorType: 'Error' }) };
+  const result = await invoke(handler, event, {
+    functionName: name,
+    requestId: view.requestId,
+    timeoutMs: deps.timeoutMs,
+    now: deps.now,
+    region: LOCAL_API.region,
+    account: LOCAL_API.account,
+  });
+  if (result.kind === 'timeout')
+    return fail(`${name} gave no answer within ${deps.timeoutMs} ms`, 'INTEGRATION_TIMEOUT');
+  if (result.kind === 'error')
+    return {
+      selector: result.message,
+      body: JSON.stringify({ errorMessage: result.message, errorType: 'Error' }),
+    };
   return { selector: undefined, body: JSON.stringify(result.value ?? null) };
 }
 
 /** The first response whose pattern matches the whole selector, else `default`. */
-export function selectResponse(responses: readonly IntegrationResponse[], selector: string | undefined): IntegrationResponse | undefined {
-  const matched = selector === undefined ? undefined : responses.find((r) => r.pattern?.test(selector));
+export function selectResponse(
+  responses: readonly IntegrationResponse[],
+  selector: string | undefined,
+): IntegrationResponse | undefined {
+  const matched =
+    selector === undefined ? undefined : responses.find((r) => r.pattern?.test(selector));
   return matched ?? responses.find((r) => r.pattern === undefined);
 }
 
 /** The response template for the first Accept type, else application/json, else the first one. */
-function pickTemplate(templates: Readonly<Record<string, string>>, view: RequestView): [string, string] | undefined {
+function pickTemplate(
+  templates: Readonly<Record<string, string>>,
+  view: RequestView,
+): [string, string] | undefined {
   const accept = mediaType(header(view, 'accept')?.split(',')[0]);
   const keys = Object.keys(templates);
-  const key = keys.find((k) => k === accept) ?? keys.find((k) => k === 'application/json') ?? keys[0];
+  const key =
+    keys.find((k) => k === accept) ?? keys.find((k) => k === 'application/json') ?? keys[0];
   return key === undefined ? undefined : [key, templates[key]!];
 }
 
-function methodResponse(selected: IntegrationResponse, view: RequestView, body: string, authorizer: Record<string, string> | undefined): IntegrationResult['response'] {
+function methodResponse(
+  selected: IntegrationResponse,
+  view: RequestView,
+  body: string,
+  authorizer: Record<string, string> | undefined,
+): IntegrationResult['response'] {
   const input: TemplateInput = { view, body, authorizer };
   const picked = pickTemplate(selected.templates, view);
-  const out = picked === undefined ? body : picked[1] === '' ? '' : renderTemplate(picked[1], input);
+  const out =
+    picked === undefined ? body : picked[1] === '' ? '' : renderTemplate(picked[1], input);
   const headers: Record<string, string> = { 'content-type': picked?.[0] ?? 'application/json' };
   for (const [name, source] of Object.entries(selected.headers)) {
     const value = headerValue(source, input);
@@ -142,7 +221,11 @@ function methodResponse(selected: IntegrationResponse, view: RequestView, body: 
     if (name.toLowerCase() === 'content-type') delete headers['content-type'];
     headers[name] = value;
   }
-  return { status: selected.statusCode, headers: { ...headers, 'x-amzn-RequestId': view.requestId }, body: out };
+  return {
+    status: selected.statusCode,
+    headers: { ...headers, 'x-amzn-RequestId': view.requestId },
+    body: out,
+  };
 }
 
 function headerValue(source: HeaderSource, input: TemplateInput): string | undefined {
@@ -157,14 +240,27 @@ function headerValue(source: HeaderSource, input: TemplateInput): string | undef
       } catch {
         return undefined;
       }
-      return value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
+      return value === undefined || value === null
+        ? undefined
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
     }
     case 'integrationHeader':
       // Neither a mock nor a Lambda invocation has integration response headers.
       return undefined;
     case 'context': {
-      const rc = { ...input.view.requestContext, ...(input.authorizer ? { authorizer: input.authorizer } : {}) };
-      const value = source.path.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), rc);
+      const rc = {
+        ...input.view.requestContext,
+        ...(input.authorizer ? { authorizer: input.authorizer } : {}),
+      };
+      const value = source.path
+        .split('.')
+        .reduce<unknown>(
+          (o, k) =>
+            typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined,
+          rc,
+        );
       return value === undefined || value === null ? undefined : String(value);
     }
     case 'stageVariable':

@@ -37,11 +37,23 @@ export interface TemplateInput {
  * control characters and everything outside printable ASCII escaped.
  */
 export function escapeJavaScript(value: unknown): string {
-  const named: Record<string, string> = { '"': '\\"', "'": "\\'", '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  const named: Record<string, string> = {
+    '"': '\\"',
+    "'": "\\'",
+    '\\': '\\\\',
+    '/': '\\/',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+  };
   return String(value ?? '').replace(/[\s\S]/g, (c) => {
     if (named[c] !== undefined) return named[c]!;
     const code = c.charCodeAt(0);
-    return code < 0x20 || code > 0x7e ? `\\u${code.toString(16).toUpperCase().padStart(4, '0')}` : c;
+    return code < 0x20 || code > 0x7e
+      ? `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
+      : c;
   });
 }
 
@@ -81,13 +93,20 @@ function inputVariable(input: TemplateInput): Record<string, unknown> {
       try {
         parsed = { value: JSON.parse(input.body) };
       } catch (error) {
-        throw new BodyNotJson(`Could not parse request body into json: ${(error as Error).message}`);
+        throw new BodyNotJson(
+          `Could not parse request body into json: ${(error as Error).message}`,
+        );
       }
     }
     return parsed.value;
   };
-  const params = { path: { ...view.pathParameters }, querystring: { ...view.queryStringParameters }, header: { ...view.headers } };
-  const header = (name: string): string | undefined => Object.entries(view.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const params = {
+    path: { ...view.pathParameters },
+    querystring: { ...view.queryStringParameters },
+    header: { ...view.headers },
+  };
+  const header = (name: string): string | undefined =>
+    Object.entries(view.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   return {
     body: input.body,
     json: (path: string): string => {
@@ -96,7 +115,13 @@ function inputVariable(input: TemplateInput): Record<string, unknown> {
     },
     path: (path: string): unknown => queryPath(json(), String(path)),
     // Path, then query string, then header, as API Gateway looks a name up.
-    params: (name?: string): unknown => (name === undefined ? params : (params.path[String(name)] ?? params.querystring[String(name)] ?? header(String(name)) ?? '')),
+    params: (name?: string): unknown =>
+      name === undefined
+        ? params
+        : (params.path[String(name)] ??
+          params.querystring[String(name)] ??
+          header(String(name)) ??
+          ''),
   };
 }
 
@@ -121,8 +146,17 @@ const STRING_METHODS: Record<string, (s: string, ...args: unknown[]) => unknown>
 const customMethodHandlers = [
   {
     uid: 'java-string',
-    match: ({ property, context }: { property: string; context: unknown }): boolean => typeof context === 'string' && Object.prototype.hasOwnProperty.call(STRING_METHODS, property),
-    resolve: ({ property, context, params }: { property: string; context: unknown; params: unknown[] }): unknown => STRING_METHODS[property]!(context as string, ...params),
+    match: ({ property, context }: { property: string; context: unknown }): boolean =>
+      typeof context === 'string' && Object.prototype.hasOwnProperty.call(STRING_METHODS, property),
+    resolve: ({
+      property,
+      context,
+      params,
+    }: {
+      property: string;
+      context: unknown;
+      params: unknown[];
+    }): unknown => STRING_METHODS[property]!(context as string, ...params),
   },
 ];
 
@@ -145,5 +179,9 @@ export function renderTemplate(template: string, input: TemplateInput): string {
  * undefined renders as nothing, as in API Gateway's templates (mapping and gateway responses).
  */
 export function renderVelocity(template: string, variables: Record<string, unknown>): string {
-  return new Compile(compiled(template), { escape: false, customMethodHandlers }).render(variables, undefined, true);
+  return new Compile(compiled(template), { escape: false, customMethodHandlers }).render(
+    variables,
+    undefined,
+    true,
+  );
 }

@@ -6,7 +6,7 @@ import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import { parseTemplate } from '../core/rules-template.js';
 import type { RouteMethod, Segment } from '../core/rules-types.js';
 import type { Algorithm } from '../core/algorithms.js';
-import { offsetOf } from '../config/yaml-position.js';
+import { offsetOf } from '../settings/yaml-position.js';
 import { readApiSettings, type ApiSettings } from './api-settings.js';
 import { SettingIssue } from './extensions.js';
 import { readMapping, type Mapping } from './integration-mapping.js';
@@ -76,7 +76,11 @@ export type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
 
 export type Integration =
   /** `payloadFormatVersion`: the proxy event's shape; REST APIs always send 1.0. */
-  | { readonly type: 'aws_proxy'; readonly functionName: string; readonly payloadFormatVersion: '1.0' | '2.0' }
+  | {
+      readonly type: 'aws_proxy';
+      readonly functionName: string;
+      readonly payloadFormatVersion: '1.0' | '2.0';
+    }
   | { readonly type: 'http_proxy'; readonly uri: string; readonly httpMethod: string }
   /** A fixed answer shaped by mapping templates. */
   | { readonly type: 'mock'; readonly mapping: Mapping }
@@ -136,7 +140,9 @@ export class ApiDocumentError extends Error {
     readonly problem: string,
   ) {
     // A file that cannot be read has no position to name.
-    super(`${file}${line > 0 ? `:${line}:${column}` : ''}: ${path.length ? `${formatKeyPath(path)} ` : ''}${problem}`);
+    super(
+      `${file}${line > 0 ? `:${line}:${column}` : ''}: ${path.length ? `${formatKeyPath(path)} ` : ''}${problem}`,
+    );
     this.name = 'ApiDocumentError';
   }
 }
@@ -165,7 +171,13 @@ export async function loadApi(file: string, options: ImportOptions = {}): Promis
     source = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ApiDocumentError(file, 0, 0, [], `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : code ?? String(error)}`);
+    throw new ApiDocumentError(
+      file,
+      0,
+      0,
+      [],
+      `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? String(error))}`,
+    );
   }
   return parseApi(source, file, options);
 }
@@ -174,13 +186,19 @@ export async function loadApi(file: string, options: ImportOptions = {}): Promis
 export function parseApi(source: string, file: string, options: ImportOptions = {}): ApiDefinition {
   const lines = new LineCounter();
   // merge: YAML merge keys (`<<: *defaults`), common in hand-written OpenAPI files, as YAML 1.1 has them.
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(source, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
   const at = (offset: number, path: KeyPath, message: string): ApiDocumentError => {
     const { line, col } = lines.linePos(offset);
     return new ApiDocumentError(file, line, col, path, message);
   };
   const syntax = doc.errors[0];
-  if (syntax) throw at(syntax.pos[0], [], `is not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
+  if (syntax)
+    throw at(syntax.pos[0], [], `is not valid YAML or JSON: ${syntax.message.split('\n')[0]}`);
   let complexKey: Node | undefined;
   visit(doc, {
     Pair(_, pair) {
@@ -204,11 +222,18 @@ export function parseApi(source: string, file: string, options: ImportOptions = 
     const positioned = warnings.map((w): ApiWarning => {
       const { line, col } = lines.linePos(offsetOf(doc, w.path, true));
       const more = w.more ? ` (and ${w.more} more place${w.more > 1 ? 's' : ''})` : '';
-      return { file, line, column: col, message: w.message, text: `warning: ${file}:${line}:${col}: ${w.message}${more}` };
+      return {
+        file,
+        line,
+        column: col,
+        message: w.message,
+        text: `warning: ${file}:${line}:${col}: ${w.message}${more}`,
+      };
     });
     return { ...api, ...settings, warnings: positioned };
   } catch (error) {
-    if (error instanceof Issue || error instanceof SettingIssue) throw at(offsetOf(doc, error.path, error.atKey), error.path, error.message);
+    if (error instanceof Issue || error instanceof SettingIssue)
+      throw at(offsetOf(doc, error.path, error.atKey), error.path, error.message);
     throw error;
   }
 }
@@ -246,23 +271,38 @@ const PATH_ITEM_OTHER = new Set(['parameters', 'summary', 'description', 'server
 function detectFlavour(doc: Obj): ApiFlavour {
   const httpSigns: KeyPath[] = [];
   const restSigns: KeyPath[] = [];
-  if (doc['x-amazon-apigateway-importexport-version'] !== undefined) httpSigns.push(['x-amazon-apigateway-importexport-version']);
-  if (doc['x-amazon-apigateway-api-key-source'] !== undefined) restSigns.push(['x-amazon-apigateway-api-key-source']);
-  const schemesPath: KeyPath = doc.swagger !== undefined ? ['securityDefinitions'] : ['components', 'securitySchemes'];
-  const schemes = doc.swagger !== undefined ? doc.securityDefinitions : isObj(doc.components) ? doc.components.securitySchemes : undefined;
+  if (doc['x-amazon-apigateway-importexport-version'] !== undefined)
+    httpSigns.push(['x-amazon-apigateway-importexport-version']);
+  if (doc['x-amazon-apigateway-api-key-source'] !== undefined)
+    restSigns.push(['x-amazon-apigateway-api-key-source']);
+  const schemesPath: KeyPath =
+    doc.swagger !== undefined ? ['securityDefinitions'] : ['components', 'securitySchemes'];
+  const schemes =
+    doc.swagger !== undefined
+      ? doc.securityDefinitions
+      : isObj(doc.components)
+        ? doc.components.securitySchemes
+        : undefined;
   for (const [name, scheme] of Object.entries(isObj(schemes) ? schemes : {})) {
     const ext = isObj(scheme) ? scheme['x-amazon-apigateway-authorizer'] : undefined;
     if (!isObj(ext)) continue;
     const at = [...schemesPath, name, 'x-amazon-apigateway-authorizer'];
-    for (const key of ['authorizerPayloadFormatVersion', 'enableSimpleResponses']) if (ext[key] !== undefined) httpSigns.push([...at, key]);
+    for (const key of ['authorizerPayloadFormatVersion', 'enableSimpleResponses'])
+      if (ext[key] !== undefined) httpSigns.push([...at, key]);
     // A REST API's JWT authorizer lists `issuers`; an HTTP API's names one `issuer`.
     const restJwt = isObj(ext.jwtConfiguration) && ext.jwtConfiguration.issuers !== undefined;
-    if (ext.jwtConfiguration !== undefined) (restJwt ? restSigns : httpSigns).push([...at, 'jwtConfiguration']);
-    const sources = Array.isArray(ext.identitySource) ? ext.identitySource : typeof ext.identitySource === 'string' ? ext.identitySource.split(',') : [];
+    if (ext.jwtConfiguration !== undefined)
+      (restJwt ? restSigns : httpSigns).push([...at, 'jwtConfiguration']);
+    const sources = Array.isArray(ext.identitySource)
+      ? ext.identitySource
+      : typeof ext.identitySource === 'string'
+        ? ext.identitySource.split(',')
+        : [];
     for (const src of sources) {
       if (typeof src !== 'string') continue;
       if (src.trim().startsWith('$')) httpSigns.push([...at, 'identitySource']);
-      else if (/^(method\.request\.|stageVariables\.|context\.)/.test(src.trim())) restSigns.push([...at, 'identitySource']);
+      else if (/^(method\.request\.|stageVariables\.|context\.)/.test(src.trim()))
+        restSigns.push([...at, 'identitySource']);
     }
     if (String(ext.type ?? '').toLowerCase() === 'token') restSigns.push([...at, 'type']);
   }
@@ -270,11 +310,22 @@ function detectFlavour(doc: Obj): ApiFlavour {
     if (template === '$default' || template === '/$default') httpSigns.push(['paths', template]);
     for (const [key, op] of Object.entries(isObj(item) ? item : {})) {
       const integration = isObj(op) ? op['x-amazon-apigateway-integration'] : undefined;
-      if (isObj(integration) && integration.payloadFormatVersion !== undefined) httpSigns.push(['paths', template, key, 'x-amazon-apigateway-integration', 'payloadFormatVersion']);
+      if (isObj(integration) && integration.payloadFormatVersion !== undefined)
+        httpSigns.push([
+          'paths',
+          template,
+          key,
+          'x-amazon-apigateway-integration',
+          'payloadFormatVersion',
+        ]);
     }
   }
   if (httpSigns.length && restSigns.length) {
-    fail(restSigns[0]!, `is a REST API setting, but ${formatKeyPath(httpSigns[0]!)} is an HTTP API one: a document is imported as one kind of API`, true);
+    fail(
+      restSigns[0]!,
+      `is a REST API setting, but ${formatKeyPath(httpSigns[0]!)} is an HTTP API one: a document is imported as one kind of API`,
+      true,
+    );
   }
   return httpSigns.length ? 'http' : 'rest';
 }
@@ -283,7 +334,12 @@ function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
   const doc = object(root, [], 'an OpenAPI 3.0 or Swagger 2.0 document (a mapping)');
   const swagger = doc.swagger !== undefined;
   if (swagger ? String(doc.swagger) !== '2.0' : !/^3\.0(\.\d+)?$/.test(String(doc.openapi ?? ''))) {
-    fail(swagger ? ['swagger'] : doc.openapi === undefined ? [] : ['openapi'], swagger ? 'must be "2.0"' : 'must be an OpenAPI 3.0 document (openapi: 3.0.x) or Swagger 2.0 (swagger: "2.0")');
+    fail(
+      swagger ? ['swagger'] : doc.openapi === undefined ? [] : ['openapi'],
+      swagger
+        ? 'must be "2.0"'
+        : 'must be an OpenAPI 3.0 document (openapi: 3.0.x) or Swagger 2.0 (swagger: "2.0")',
+    );
   }
   const info = doc.info === undefined ? {} : object(doc.info, ['info']);
   const title = typeof info.title === 'string' ? info.title : 'API';
@@ -292,31 +348,50 @@ function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
   let apiKeySource: 'HEADER' | 'AUTHORIZER' = 'HEADER';
   if (doc['x-amazon-apigateway-api-key-source'] !== undefined) {
     const source = String(doc['x-amazon-apigateway-api-key-source']).toUpperCase();
-    if (source !== 'HEADER' && source !== 'AUTHORIZER') fail(['x-amazon-apigateway-api-key-source'], 'must be HEADER or AUTHORIZER');
+    if (source !== 'HEADER' && source !== 'AUTHORIZER')
+      fail(['x-amazon-apigateway-api-key-source'], 'must be HEADER or AUTHORIZER');
     apiKeySource = source as 'HEADER' | 'AUTHORIZER';
   }
 
-  const schemesPath: KeyPath = swagger ? ['securityDefinitions'] : ['components', 'securitySchemes'];
-  const schemes = swagger ? doc.securityDefinitions : isObj(doc.components) ? doc.components.securitySchemes : undefined;
+  const schemesPath: KeyPath = swagger
+    ? ['securityDefinitions']
+    : ['components', 'securitySchemes'];
+  const schemes = swagger
+    ? doc.securityDefinitions
+    : isObj(doc.components)
+      ? doc.components.securitySchemes
+      : undefined;
   const authorizers = new Map<string, AuthorizerSpec>();
   const apiKeySchemes = new Set<string>();
   const otherSchemes = new Set<string>();
-  for (const [name, scheme] of Object.entries(schemes === undefined ? {} : object(schemes, schemesPath))) {
+  for (const [name, scheme] of Object.entries(
+    schemes === undefined ? {} : object(schemes, schemesPath),
+  )) {
     const path = [...schemesPath, name];
     const s = object(scheme, path);
-    if (s['x-amazon-apigateway-authorizer'] !== undefined) authorizers.set(name, readAuthorizer(name, s, path, flavour));
+    if (s['x-amazon-apigateway-authorizer'] !== undefined)
+      authorizers.set(name, readAuthorizer(name, s, path, flavour));
     // API Gateway's API key: an apiKey scheme in the x-api-key header without an authorizer.
-    else if (s.type === 'apiKey' && s.in === 'header' && typeof s.name === 'string' && s.name.toLowerCase() === 'x-api-key') apiKeySchemes.add(name);
+    else if (
+      s.type === 'apiKey' &&
+      s.in === 'header' &&
+      typeof s.name === 'string' &&
+      s.name.toLowerCase() === 'x-api-key'
+    )
+      apiKeySchemes.add(name);
     else otherSchemes.add(name);
   }
   const schemeSets = { authorizers, apiKeySchemes, otherSchemes, flavour };
 
-  const globalSecurity = doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
+  const globalSecurity =
+    doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
   const base = documentBasePath(doc);
   if (!base.ok) fail(base.path, base.message);
   const basePath = (base as { basePath: string | undefined }).basePath;
   const operations: Operation[] = [];
-  for (const [template, item] of Object.entries(object(doc.paths ?? fail([], 'has no paths'), ['paths']))) {
+  for (const [template, item] of Object.entries(
+    object(doc.paths ?? fail([], 'has no paths'), ['paths']),
+  )) {
     const itemPath: KeyPath = ['paths', template];
     const isDefault = flavour === 'http' && (template === '$default' || template === '/$default');
     let segments: Segment[] = [];
@@ -330,19 +405,51 @@ function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
       const method = OPERATION_KEYS[key];
       if (method === undefined) {
         if (PATH_ITEM_OTHER.has(key) || key.startsWith('x-')) continue;
-        fail(opPath, `is not an operation API Gateway knows (${Object.keys(OPERATION_KEYS).join(', ')})`, true);
+        fail(
+          opPath,
+          `is not an operation API Gateway knows (${Object.keys(OPERATION_KEYS).join(', ')})`,
+          true,
+        );
       }
-      if (isDefault && method !== 'ANY') fail(opPath, 'the $default route takes every method: use x-amazon-apigateway-any-method', true);
+      if (isDefault && method !== 'ANY')
+        fail(
+          opPath,
+          'the $default route takes every method: use x-amazon-apigateway-any-method',
+          true,
+        );
       const o = object(op, opPath);
-      const security = o.security === undefined ? globalSecurity ?? NO_SECURITY : readSecurity(o.security, [...opPath, 'security'], schemeSets);
-      const integration = readIntegration(o['x-amazon-apigateway-integration'], [...opPath, 'x-amazon-apigateway-integration'], flavour);
-      operations.push({ method: method!, template: isDefault ? '$default' : mountTemplate(template, basePath, basePathMode), segments, ...security, integration, ...(isDefault ? { isDefault } : {}) });
+      const security =
+        o.security === undefined
+          ? (globalSecurity ?? NO_SECURITY)
+          : readSecurity(o.security, [...opPath, 'security'], schemeSets);
+      const integration = readIntegration(
+        o['x-amazon-apigateway-integration'],
+        [...opPath, 'x-amazon-apigateway-integration'],
+        flavour,
+      );
+      operations.push({
+        method: method!,
+        template: isDefault ? '$default' : mountTemplate(template, basePath, basePathMode),
+        segments,
+        ...security,
+        integration,
+        ...(isDefault ? { isDefault } : {}),
+      });
     }
   }
   const table = compileRoutes(operations);
   if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
   const binaryMediaTypes = readBinaryMediaTypes(doc['x-amazon-apigateway-binary-media-types']);
-  return { title, flavour, apiKeySource, authorizers, routes: (table as { ok: true; table: RouteTable }).table, binaryMediaTypes, basePath, basePathMode };
+  return {
+    title,
+    flavour,
+    apiKeySource,
+    authorizers,
+    routes: (table as { ok: true; table: RouteTable }).table,
+    binaryMediaTypes,
+    basePath,
+    basePathMode,
+  };
 }
 
 /** A list of media types; `~1` (the JSON-Patch escape the API Gateway CLI needs for `/`) is read as `/`. */
@@ -352,7 +459,8 @@ function readBinaryMediaTypes(v: unknown): string[] {
   if (!Array.isArray(v)) fail(path, 'must be a list of media types (e.g. [image/png, "*/*"])');
   return (v as unknown[]).map((t, i) => {
     const type = typeof t === 'string' ? t.trim().replace(/~1/g, '/') : '';
-    if (!/^[^/\s]+\/[^/\s]+$/.test(type)) fail([...path, i], 'must be a media type such as image/png, image/* or */*');
+    if (!/^[^/\s]+\/[^/\s]+$/.test(type))
+      fail([...path, i], 'must be a media type such as image/png, image/* or */*');
     return type;
   });
 }
@@ -382,7 +490,8 @@ function readSecurity(v: unknown, path: KeyPath, sets: SchemeSets): Security {
   if (!Array.isArray(v)) fail(path, 'must be a list of security requirements');
   const list = v as unknown[];
   if (list.length === 0) return NO_SECURITY;
-  if (list.length > 1) fail(path, 'lists alternatives; API Gateway applies one authorizer per method');
+  if (list.length > 1)
+    fail(path, 'lists alternatives; API Gateway applies one authorizer per method');
   const requirement = object(list[0], [...path, 0]);
   let authorizer: string | undefined;
   let scopes: string[] = [];
@@ -390,18 +499,33 @@ function readSecurity(v: unknown, path: KeyPath, sets: SchemeSets): Security {
   for (const [name, value] of Object.entries(requirement)) {
     const at: KeyPath = [...path, 0, name];
     if (sets.apiKeySchemes.has(name)) {
-      if (sets.flavour === 'http') fail(at, 'is an API key; HTTP APIs have no API keys or usage plans', true);
+      if (sets.flavour === 'http')
+        fail(at, 'is an API key; HTTP APIs have no API keys or usage plans', true);
       apiKeyRequired = true;
       continue;
     }
-    if (sets.otherSchemes.has(name)) fail(at, 'is a security scheme API Gateway does not enforce (no x-amazon-apigateway-authorizer, and not an x-api-key header key): refused rather than leaving the route open', true);
+    if (sets.otherSchemes.has(name))
+      fail(
+        at,
+        'is a security scheme API Gateway does not enforce (no x-amazon-apigateway-authorizer, and not an x-api-key header key): refused rather than leaving the route open',
+        true,
+      );
     const spec = sets.authorizers.get(name);
     if (!spec) fail(at, 'is not a security scheme defined in the document', true);
-    if (authorizer !== undefined) fail([...path, 0], `names ${authorizer} and ${name}; API Gateway applies one authorizer per method`);
+    if (authorizer !== undefined)
+      fail(
+        [...path, 0],
+        `names ${authorizer} and ${name}; API Gateway applies one authorizer per method`,
+      );
     authorizer = name;
-    if (!Array.isArray(value) || !value.every((x) => typeof x === 'string' && x !== '')) fail(at, 'must be a list of scopes (usually [])');
+    if (!Array.isArray(value) || !value.every((x) => typeof x === 'string' && x !== ''))
+      fail(at, 'must be a list of scopes (usually [])');
     scopes = value as string[];
-    if (scopes.length && spec!.type !== 'jwt') fail(at, 'lists scopes, which only JWT authorizers check (a Lambda authorizer decides scopes itself)');
+    if (scopes.length && spec!.type !== 'jwt')
+      fail(
+        at,
+        'lists scopes, which only JWT authorizers check (a Lambda authorizer decides scopes itself)',
+      );
   }
   return { authorizer, scopes, apiKeyRequired };
 }
@@ -414,7 +538,8 @@ function functionName(uri: unknown, path: KeyPath): string {
   return m ? m[1]! : fail(path, 'must name a Lambda function (…:function:NAME/invocations)');
 }
 
-const REST_SOURCE = /^(method\.request\.header|method\.request\.querystring|stageVariables|context)\.([^\s,]+)$/;
+const REST_SOURCE =
+  /^(method\.request\.header|method\.request\.querystring|stageVariables|context)\.([^\s,]+)$/;
 const HTTP_SOURCE = /^\$(request\.header|request\.querystring|stageVariables|context)\.([^\s,]+)$/;
 const SOURCE_KIND = {
   'method.request.header': 'header',
@@ -427,9 +552,14 @@ const SOURCE_KIND = {
 
 function readIdentitySources(v: unknown, path: KeyPath, flavour: ApiFlavour): IdentitySource[] {
   // REST writes one comma-separated string; HTTP API exports write a string or a list.
-  const items = Array.isArray(v) ? v.map((x, i) => (typeof x === 'string' ? x : fail([...path, i], 'must be a string'))) : string(v, path).split(',');
+  const items = Array.isArray(v)
+    ? v.map((x, i) => (typeof x === 'string' ? x : fail([...path, i], 'must be a string')))
+    : string(v, path).split(',');
   const pattern = flavour === 'rest' ? REST_SOURCE : HTTP_SOURCE;
-  const forms = flavour === 'rest' ? 'method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME' : '$request.header.NAME, $request.querystring.NAME, $stageVariables.NAME or $context.NAME';
+  const forms =
+    flavour === 'rest'
+      ? 'method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME'
+      : '$request.header.NAME, $request.querystring.NAME, $stageVariables.NAME or $context.NAME';
   return items
     .map((s) => s.trim())
     .filter((s) => s !== '')
@@ -443,39 +573,71 @@ function readIdentitySources(v: unknown, path: KeyPath, flavour: ApiFlavour): Id
 function readTtl(ext: Obj, path: KeyPath, fallback: number): number {
   if (ext.authorizerResultTtlInSeconds === undefined) return fallback;
   const ttl = ext.authorizerResultTtlInSeconds;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600) fail([...path, 'authorizerResultTtlInSeconds'], 'must be a whole number of seconds from 0 (no caching) to 3600');
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600)
+    fail(
+      [...path, 'authorizerResultTtlInSeconds'],
+      'must be a whole number of seconds from 0 (no caching) to 3600',
+    );
   return ttl as number;
 }
 
-function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath, flavour: ApiFlavour): AuthorizerSpec {
+function readAuthorizer(
+  name: string,
+  scheme: Obj,
+  schemePath: KeyPath,
+  flavour: ApiFlavour,
+): AuthorizerSpec {
   const path = [...schemePath, 'x-amazon-apigateway-authorizer'];
   const ext = object(scheme['x-amazon-apigateway-authorizer'], path);
   const type = String(ext.type ?? '').toLowerCase();
   if (flavour === 'http') return readHttpAuthorizer(name, ext, path, type);
   if (type === 'jwt') return readRestJwtAuthorizer(name, scheme, ext, path, schemePath);
-  if (type !== 'token' && type !== 'request') fail([...path, 'type'], 'must be "token", "request" or "jwt" (cognito_user_pools is not supported yet)');
+  if (type !== 'token' && type !== 'request')
+    fail(
+      [...path, 'type'],
+      'must be "token", "request" or "jwt" (cognito_user_pools is not supported yet)',
+    );
   const ttlSeconds = readTtl(ext, path, 300);
 
   // A TOKEN authorizer reads one header: the scheme's `name` (in: header) unless identitySource says otherwise.
   let identitySources: IdentitySource[] = [];
-  if (ext.identitySource !== undefined) identitySources = readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'rest');
+  if (ext.identitySource !== undefined)
+    identitySources = readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'rest');
   else if (type === 'token') {
-    if (scheme.in !== 'header' || typeof scheme.name !== 'string' || !scheme.name) fail(schemePath, 'a token authorizer needs `in: header` and the header `name` (or identitySource)');
-    identitySources = readIdentitySources(`method.request.header.${scheme.name as string}`, schemePath, 'rest');
+    if (scheme.in !== 'header' || typeof scheme.name !== 'string' || !scheme.name)
+      fail(
+        schemePath,
+        'a token authorizer needs `in: header` and the header `name` (or identitySource)',
+      );
+    identitySources = readIdentitySources(
+      `method.request.header.${scheme.name as string}`,
+      schemePath,
+      'rest',
+    );
   }
   if (type === 'token' && (identitySources.length !== 1 || identitySources[0]!.kind !== 'header')) {
-    fail([...path, 'identitySource'], 'must be one header (method.request.header.NAME) for a token authorizer');
+    fail(
+      [...path, 'identitySource'],
+      'must be one header (method.request.header.NAME) for a token authorizer',
+    );
   }
   // Spec section 2: the identity sources are the cache key, so caching needs at least one.
-  if (type === 'request' && ttlSeconds > 0 && identitySources.length === 0) fail(path, 'needs an identitySource when authorizerResultTtlInSeconds is not 0');
+  if (type === 'request' && ttlSeconds > 0 && identitySources.length === 0)
+    fail(path, 'needs an identitySource when authorizerResultTtlInSeconds is not 0');
 
   let validationExpression: RegExp | undefined;
   if (ext.identityValidationExpression !== undefined && type === 'token') {
-    const source = string(ext.identityValidationExpression, [...path, 'identityValidationExpression']);
+    const source = string(ext.identityValidationExpression, [
+      ...path,
+      'identityValidationExpression',
+    ]);
     try {
       validationExpression = new RegExp(source);
     } catch (error) {
-      fail([...path, 'identityValidationExpression'], `is not a valid regular expression: ${(error as Error).message}`);
+      fail(
+        [...path, 'identityValidationExpression'],
+        `is not a valid regular expression: ${(error as Error).message}`,
+      );
     }
   }
   return {
@@ -493,26 +655,64 @@ function readAuthorizer(name: string, scheme: Obj, schemePath: KeyPath, flavour:
 /** HTTP API authorizers (spec sections 6 and 7): Lambda REQUEST authorizers with a payload version, or JWT. */
 function readHttpAuthorizer(name: string, ext: Obj, path: KeyPath, type: string): AuthorizerSpec {
   if (type === 'jwt') {
-    const config = object(ext.jwtConfiguration ?? fail(path, 'needs jwtConfiguration (issuer and audience) for a jwt authorizer'), [...path, 'jwtConfiguration']);
+    const config = object(
+      ext.jwtConfiguration ??
+        fail(path, 'needs jwtConfiguration (issuer and audience) for a jwt authorizer'),
+      [...path, 'jwtConfiguration'],
+    );
     const issuer = jwtIssuerUrl(config.issuer, [...path, 'jwtConfiguration', 'issuer']);
     const audiences = audienceList(config.audience, [...path, 'jwtConfiguration', 'audience']);
-    const identitySources = readIdentitySources(ext.identitySource ?? '$request.header.Authorization', [...path, 'identitySource'], 'http');
-    if (identitySources.length !== 1 || (identitySources[0]!.kind !== 'header' && identitySources[0]!.kind !== 'query')) {
-      fail([...path, 'identitySource'], 'must be one header or query parameter for a jwt authorizer');
+    const identitySources = readIdentitySources(
+      ext.identitySource ?? '$request.header.Authorization',
+      [...path, 'identitySource'],
+      'http',
+    );
+    if (
+      identitySources.length !== 1 ||
+      (identitySources[0]!.kind !== 'header' && identitySources[0]!.kind !== 'query')
+    ) {
+      fail(
+        [...path, 'identitySource'],
+        'must be one header or query parameter for a jwt authorizer',
+      );
     }
     // "Only RSA-based algorithms are supported" (AWS's HTTP API JWT authorizer docs).
-    return { name, type: 'jwt', issuers: [{ issuer, audiences, additionalClaims: [] }], algorithms: ['RS256', 'RS384', 'RS512'], clientIdWithoutAud: true, identitySources, ttlSeconds: 0 };
+    return {
+      name,
+      type: 'jwt',
+      issuers: [{ issuer, audiences, additionalClaims: [] }],
+      algorithms: ['RS256', 'RS384', 'RS512'],
+      clientIdWithoutAud: true,
+      identitySources,
+      ttlSeconds: 0,
+    };
   }
   if (type !== 'request') fail([...path, 'type'], 'must be "request" or "jwt" for an HTTP API');
   const version = String(ext.authorizerPayloadFormatVersion ?? '');
-  if (version !== '1.0' && version !== '2.0') fail([...path, 'authorizerPayloadFormatVersion'], 'must be "1.0" or "2.0" (required for HTTP API Lambda authorizers)', ext.authorizerPayloadFormatVersion === undefined);
+  if (version !== '1.0' && version !== '2.0')
+    fail(
+      [...path, 'authorizerPayloadFormatVersion'],
+      'must be "1.0" or "2.0" (required for HTTP API Lambda authorizers)',
+      ext.authorizerPayloadFormatVersion === undefined,
+    );
   const simpleResponses = ext.enableSimpleResponses === true;
-  if (ext.enableSimpleResponses !== undefined && typeof ext.enableSimpleResponses !== 'boolean') fail([...path, 'enableSimpleResponses'], 'must be true or false');
-  if (simpleResponses && version !== '2.0') fail([...path, 'enableSimpleResponses'], 'needs authorizerPayloadFormatVersion "2.0"');
+  if (ext.enableSimpleResponses !== undefined && typeof ext.enableSimpleResponses !== 'boolean')
+    fail([...path, 'enableSimpleResponses'], 'must be true or false');
+  if (simpleResponses && version !== '2.0')
+    fail([...path, 'enableSimpleResponses'], 'needs authorizerPayloadFormatVersion "2.0"');
   const ttlSeconds = readTtl(ext, path, 0);
-  const identitySources = ext.identitySource === undefined ? [] : readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'http');
-  if (ttlSeconds > 0 && identitySources.length === 0) fail(path, 'needs an identitySource when authorizerResultTtlInSeconds is not 0');
-  if (ext.identityValidationExpression !== undefined) fail([...path, 'identityValidationExpression'], 'is a REST API setting; HTTP APIs have no validation expression', true);
+  const identitySources =
+    ext.identitySource === undefined
+      ? []
+      : readIdentitySources(ext.identitySource, [...path, 'identitySource'], 'http');
+  if (ttlSeconds > 0 && identitySources.length === 0)
+    fail(path, 'needs an identitySource when authorizerResultTtlInSeconds is not 0');
+  if (ext.identityValidationExpression !== undefined)
+    fail(
+      [...path, 'identityValidationExpression'],
+      'is a REST API setting; HTTP APIs have no validation expression',
+      true,
+    );
   return {
     name,
     type: 'request',
@@ -527,17 +727,26 @@ function readHttpAuthorizer(name: string, ext: Obj, path: KeyPath, type: string)
 
 function jwtIssuerUrl(v: unknown, path: KeyPath): string {
   const issuer = string(v, path);
-  if (!/^https?:\/\/[^/?#]+/.test(issuer) || /[?#]/.test(issuer)) fail(path, 'must be an https:// URL without query or fragment (http:// for a local issuer)');
+  if (!/^https?:\/\/[^/?#]+/.test(issuer) || /[?#]/.test(issuer))
+    fail(path, 'must be an https:// URL without query or fragment (http:// for a local issuer)');
   return issuer;
 }
 
 function audienceList(v: unknown, path: KeyPath): string[] {
-  if (!Array.isArray(v) || v.length === 0 || !v.every((a) => typeof a === 'string' && a !== '')) fail(path, 'must be a non-empty list of audiences');
-  if ((v as string[]).length > 50) fail(path, 'has more than 50 audiences, API Gateway\'s limit');
+  if (!Array.isArray(v) || v.length === 0 || !v.every((a) => typeof a === 'string' && a !== ''))
+    fail(path, 'must be a non-empty list of audiences');
+  if ((v as string[]).length > 50) fail(path, "has more than 50 audiences, API Gateway's limit");
   return v as string[];
 }
 
-const REST_JWT_ALGORITHMS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
+const REST_JWT_ALGORITHMS: readonly Algorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+];
 // AWS's JwtAdditionalClaim: these are checked by the authorizer itself and cannot be rules.
 const RESERVED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'scp']);
 
@@ -545,43 +754,105 @@ const RESERVED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'scope', 'sc
  * A REST API's JWT authorizer (AWS's JwtConfigurationInput, docs/emulation.md): `issuers` with
  * their `audiences` and `additionalClaims`, `defaultAlgorithms`, and one header as identity source.
  */
-function readRestJwtAuthorizer(name: string, scheme: Obj, ext: Obj, path: KeyPath, schemePath: KeyPath): JwtAuthorizerSpec {
+function readRestJwtAuthorizer(
+  name: string,
+  scheme: Obj,
+  ext: Obj,
+  path: KeyPath,
+  schemePath: KeyPath,
+): JwtAuthorizerSpec {
   const configPath: KeyPath = [...path, 'jwtConfiguration'];
-  const config = object(ext.jwtConfiguration ?? fail(path, 'needs jwtConfiguration (issuers and defaultAlgorithms) for a jwt authorizer'), configPath);
+  const config = object(
+    ext.jwtConfiguration ??
+      fail(path, 'needs jwtConfiguration (issuers and defaultAlgorithms) for a jwt authorizer'),
+    configPath,
+  );
   const list = config.issuers;
-  if (!Array.isArray(list) || list.length === 0) fail([...configPath, 'issuers'], 'must be a non-empty list of { issuer, audiences, additionalClaims? }');
+  if (!Array.isArray(list) || list.length === 0)
+    fail(
+      [...configPath, 'issuers'],
+      'must be a non-empty list of { issuer, audiences, additionalClaims? }',
+    );
   const issuers = (list as unknown[]).map((item, i): JwtIssuerSpec => {
     const at: KeyPath = [...configPath, 'issuers', i];
     const o = object(item, at);
     const claims = o.additionalClaims === undefined ? [] : o.additionalClaims;
-    if (!Array.isArray(claims)) fail([...at, 'additionalClaims'], 'must be a list of { claimName, format, required?, expectedValues? }');
-    return { issuer: jwtIssuerUrl(o.issuer, [...at, 'issuer']), audiences: audienceList(o.audiences, [...at, 'audiences']), additionalClaims: (claims as unknown[]).map((c, j) => readClaimRule(c, [...at, 'additionalClaims', j])) };
+    if (!Array.isArray(claims))
+      fail(
+        [...at, 'additionalClaims'],
+        'must be a list of { claimName, format, required?, expectedValues? }',
+      );
+    return {
+      issuer: jwtIssuerUrl(o.issuer, [...at, 'issuer']),
+      audiences: audienceList(o.audiences, [...at, 'audiences']),
+      additionalClaims: (claims as unknown[]).map((c, j) =>
+        readClaimRule(c, [...at, 'additionalClaims', j]),
+      ),
+    };
   });
   const seen = issuers.map((x) => x.issuer).find((x, i, all) => all.indexOf(x) !== i);
-  if (seen !== undefined) fail([...configPath, 'issuers'], `names ${seen} twice; issuer URLs must be unique`);
+  if (seen !== undefined)
+    fail([...configPath, 'issuers'], `names ${seen} twice; issuer URLs must be unique`);
   const algorithms = config.defaultAlgorithms;
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => REST_JWT_ALGORITHMS.includes(a as Algorithm))) {
-    fail([...configPath, 'defaultAlgorithms'], `must be a non-empty list of ${REST_JWT_ALGORITHMS.join(', ')}`);
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every((a) => REST_JWT_ALGORITHMS.includes(a as Algorithm))
+  ) {
+    fail(
+      [...configPath, 'defaultAlgorithms'],
+      `must be a non-empty list of ${REST_JWT_ALGORITHMS.join(', ')}`,
+    );
   }
-  const header = typeof scheme.name === 'string' && scheme.in === 'header' ? scheme.name : 'Authorization';
-  const identitySources = readIdentitySources(ext.identitySource ?? `method.request.header.${header}`, ext.identitySource === undefined ? schemePath : [...path, 'identitySource'], 'rest');
-  if (identitySources.length !== 1 || identitySources[0]!.kind !== 'header') fail([...path, 'identitySource'], 'must be one header (method.request.header.NAME) for a jwt authorizer');
-  return { name, type: 'jwt', issuers, algorithms: algorithms as Algorithm[], clientIdWithoutAud: false, identitySources, ttlSeconds: 0 };
+  const header =
+    typeof scheme.name === 'string' && scheme.in === 'header' ? scheme.name : 'Authorization';
+  const identitySources = readIdentitySources(
+    ext.identitySource ?? `method.request.header.${header}`,
+    ext.identitySource === undefined ? schemePath : [...path, 'identitySource'],
+    'rest',
+  );
+  if (identitySources.length !== 1 || identitySources[0]!.kind !== 'header')
+    fail(
+      [...path, 'identitySource'],
+      'must be one header (method.request.header.NAME) for a jwt authorizer',
+    );
+  return {
+    name,
+    type: 'jwt',
+    issuers,
+    algorithms: algorithms as Algorithm[],
+    clientIdWithoutAud: false,
+    identitySources,
+    ttlSeconds: 0,
+  };
 }
 
 function readClaimRule(v: unknown, path: KeyPath): JwtAdditionalClaim {
   const o = object(v, path);
   const claimName = string(o.claimName, [...path, 'claimName']);
-  if (RESERVED_CLAIMS.has(claimName)) fail([...path, 'claimName'], `cannot be ${claimName}: the authorizer checks it itself`);
-  if (o.format !== 'SINGLE_STRING') fail([...path, 'format'], 'must be SINGLE_STRING (the only format API Gateway has)', o.format === undefined);
-  if (o.required !== undefined && typeof o.required !== 'boolean') fail([...path, 'required'], 'must be true or false');
+  if (RESERVED_CLAIMS.has(claimName))
+    fail([...path, 'claimName'], `cannot be ${claimName}: the authorizer checks it itself`);
+  if (o.format !== 'SINGLE_STRING')
+    fail(
+      [...path, 'format'],
+      'must be SINGLE_STRING (the only format API Gateway has)',
+      o.format === undefined,
+    );
+  if (o.required !== undefined && typeof o.required !== 'boolean')
+    fail([...path, 'required'], 'must be true or false');
   const expected = o.expectedValues ?? [];
-  if (!Array.isArray(expected) || !expected.every((x) => typeof x === 'string' && x !== '')) fail([...path, 'expectedValues'], 'must be a list of non-empty strings');
+  if (!Array.isArray(expected) || !expected.every((x) => typeof x === 'string' && x !== ''))
+    fail([...path, 'expectedValues'], 'must be a list of non-empty strings');
   return { name: claimName, required: o.required === true, expectedValues: expected as string[] };
 }
 
 function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integration {
-  if (v === undefined) fail(path, 'is missing: every operation needs an integration (aws_proxy, http_proxy or mock)', true);
+  if (v === undefined)
+    fail(
+      path,
+      'is missing: every operation needs an integration (aws_proxy, http_proxy or mock)',
+      true,
+    );
   const ext = object(v, path);
   const type = String(ext.type ?? '').toLowerCase();
   switch (type) {
@@ -589,8 +860,10 @@ function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integr
       let payloadFormatVersion: '1.0' | '2.0' = flavour === 'http' ? '2.0' : '1.0';
       if (ext.payloadFormatVersion !== undefined) {
         const v = String(ext.payloadFormatVersion);
-        if (v !== '1.0' && v !== '2.0') fail([...path, 'payloadFormatVersion'], 'must be "1.0" or "2.0"');
-        if (flavour === 'rest' && v !== '1.0') fail([...path, 'payloadFormatVersion'], 'REST APIs send payload 1.0 only');
+        if (v !== '1.0' && v !== '2.0')
+          fail([...path, 'payloadFormatVersion'], 'must be "1.0" or "2.0"');
+        if (flavour === 'rest' && v !== '1.0')
+          fail([...path, 'payloadFormatVersion'], 'REST APIs send payload 1.0 only');
         payloadFormatVersion = v as '1.0' | '2.0';
       }
       return { type, functionName: functionName(ext.uri, [...path, 'uri']), payloadFormatVersion };
@@ -598,18 +871,41 @@ function readIntegration(v: unknown, path: KeyPath, flavour: ApiFlavour): Integr
     case 'http_proxy': {
       const uri = string(ext.uri, [...path, 'uri']);
       if (!/^https?:\/\//.test(uri)) fail([...path, 'uri'], 'must be an http:// or https:// URL');
-      return { type, uri, httpMethod: typeof ext.httpMethod === 'string' ? ext.httpMethod.toUpperCase() : 'ANY' };
+      return {
+        type,
+        uri,
+        httpMethod: typeof ext.httpMethod === 'string' ? ext.httpMethod.toUpperCase() : 'ANY',
+      };
     }
     case 'mock':
-      if (flavour === 'http') fail([...path, 'type'], 'mock integrations are REST only; HTTP APIs take aws_proxy or http_proxy');
+      if (flavour === 'http')
+        fail(
+          [...path, 'type'],
+          'mock integrations are REST only; HTTP APIs take aws_proxy or http_proxy',
+        );
       return { type, mapping: readMapping(ext, path, fail) };
     case 'aws': {
-      if (flavour === 'http') fail([...path, 'type'], 'aws (non-proxy) integrations are REST only here; HTTP APIs take aws_proxy or http_proxy');
+      if (flavour === 'http')
+        fail(
+          [...path, 'type'],
+          'aws (non-proxy) integrations are REST only here; HTTP APIs take aws_proxy or http_proxy',
+        );
       const uri = string(ext.uri, [...path, 'uri']);
-      if (!/:lambda:path\/[^/]+\/functions\//.test(uri)) fail([...path, 'uri'], 'an aws integration is emulated for Lambda only (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/…/invocations)');
-      return { type, functionName: functionName(uri, [...path, 'uri']), mapping: readMapping(ext, path, fail) };
+      if (!/:lambda:path\/[^/]+\/functions\//.test(uri))
+        fail(
+          [...path, 'uri'],
+          'an aws integration is emulated for Lambda only (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/…/invocations)',
+        );
+      return {
+        type,
+        functionName: functionName(uri, [...path, 'uri']),
+        mapping: readMapping(ext, path, fail),
+      };
     }
     default:
-      return fail([...path, 'type'], 'must be aws_proxy, http_proxy, mock or aws (http with mapping templates is not supported yet)');
+      return fail(
+        [...path, 'type'],
+        'must be aws_proxy, http_proxy, mock or aws (http with mapping templates is not supported yet)',
+      );
   }
 }

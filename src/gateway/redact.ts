@@ -39,7 +39,8 @@ function needles(secrets: readonly string[]): string[] {
   const out = new Set<string>();
   for (const raw of secrets) {
     const s = raw.replace(/^bearer\s+/i, '');
-    for (const v of [raw, s, encodeURIComponent(s), ...s.split(/[.,\s]/)]) if (v.length >= MIN_PART) out.add(v);
+    for (const v of [raw, s, encodeURIComponent(s), ...s.split(/[.,\s]/)])
+      if (v.length >= MIN_PART) out.add(v);
   }
   return [...out].sort((a, b) => b.length - a.length);
 }
@@ -65,7 +66,8 @@ export function redact(value: unknown, secrets: readonly string[] = []): unknown
     if (depth > 32) return REDACTED;
     if (Array.isArray(v)) return v.map((x) => walk(x, sensitive, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[scrub(k, found)] = walk(x, sensitive || SENSITIVE_NAMES.has(k.toLowerCase()), depth + 1);
+    for (const [k, x] of Object.entries(v))
+      out[scrub(k, found)] = walk(x, sensitive || SENSITIVE_NAMES.has(k.toLowerCase()), depth + 1);
     return out;
   };
   return walk(value, false, 0);

@@ -24,7 +24,8 @@ export const BODY_DEFAULTS = {
 export class BodyRefused extends Error {
   constructor(
     readonly response: GatewayResponseType,
-    readonly reason: 'BODY_TOO_LARGE' | 'BODY_BUDGET_EXCEEDED' | 'BODY_IDLE_TIMEOUT' | 'BODY_ABORTED',
+    readonly reason:
+      'BODY_TOO_LARGE' | 'BODY_BUDGET_EXCEEDED' | 'BODY_IDLE_TIMEOUT' | 'BODY_ABORTED',
   ) {
     super(reason);
   }
@@ -66,7 +67,10 @@ export function declaredLength(req: IncomingMessage): number | undefined {
  * A reader for one request's body: nothing is read until `read()` is called (memoised), and the
  * bytes it holds stay counted in the budget until `release()` (when the response is done).
  */
-export function lazyBody(req: IncomingMessage, limits: BodyLimits): { read: () => Promise<Buffer>; release: () => void } {
+export function lazyBody(
+  req: IncomingMessage,
+  limits: BodyLimits,
+): { read: () => Promise<Buffer>; release: () => void } {
   let held = 0;
   let reading: Promise<Buffer> | undefined;
   const take = (bytes: number): boolean => {
@@ -83,12 +87,19 @@ export function lazyBody(req: IncomingMessage, limits: BodyLimits): { read: () =
   };
 }
 
-function readWithin(req: IncomingMessage, limits: BodyLimits, take: (bytes: number) => boolean): Promise<Buffer> {
+function readWithin(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  take: (bytes: number) => boolean,
+): Promise<Buffer> {
   const declared = declaredLength(req);
-  if (declared !== undefined && declared > limits.maxBytes) return Promise.reject(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
-  if (req.complete && req.readableLength === 0 && declared === undefined) return Promise.resolve(Buffer.alloc(0));
+  if (declared !== undefined && declared > limits.maxBytes)
+    return Promise.reject(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
+  if (req.complete && req.readableLength === 0 && declared === undefined)
+    return Promise.resolve(Buffer.alloc(0));
   // A declared length is reserved whole, up front: the client cannot make the gateway wait for bytes it has no room for.
-  if (declared !== undefined && !take(declared)) return Promise.reject(new BodyRefused('BODY_BUDGET_EXCEEDED', 'BODY_BUDGET_EXCEEDED'));
+  if (declared !== undefined && !take(declared))
+    return Promise.reject(new BodyRefused('BODY_BUDGET_EXCEEDED', 'BODY_BUDGET_EXCEEDED'));
   return new Promise((resolve, reject) => {
     // One allocation when the length is known; chunks otherwise.
     const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
@@ -97,7 +108,12 @@ function readWithin(req: IncomingMessage, limits: BodyLimits, take: (bytes: numb
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stop = (error?: BodyRefused): void => {
       clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('aborted', onAbort).off('close', onClose);
+      req
+        .off('data', onData)
+        .off('end', onEnd)
+        .off('error', onAbort)
+        .off('aborted', onAbort)
+        .off('close', onClose);
       if (error) {
         req.pause();
         reject(error);
@@ -105,11 +121,15 @@ function readWithin(req: IncomingMessage, limits: BodyLimits, take: (bytes: numb
     };
     const idle = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => stop(new BodyRefused('REQUEST_TIMEOUT', 'BODY_IDLE_TIMEOUT')), limits.idleTimeoutMs);
+      timer = setTimeout(
+        () => stop(new BodyRefused('REQUEST_TIMEOUT', 'BODY_IDLE_TIMEOUT')),
+        limits.idleTimeoutMs,
+      );
     };
     const onData = (c: Buffer): void => {
       idle();
-      if (size + c.length > (declared ?? limits.maxBytes)) return stop(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
+      if (size + c.length > (declared ?? limits.maxBytes))
+        return stop(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
       if (whole) c.copy(whole, size);
       else if (take(c.length)) chunks.push(c);
       else return stop(new BodyRefused('BODY_BUDGET_EXCEEDED', 'BODY_BUDGET_EXCEEDED'));
@@ -123,7 +143,12 @@ function readWithin(req: IncomingMessage, limits: BodyLimits, take: (bytes: numb
     const onClose = (): void => {
       if (!req.complete) onAbort();
     };
-    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('aborted', onAbort).on('close', onClose);
+    req
+      .on('data', onData)
+      .on('end', onEnd)
+      .on('error', onAbort)
+      .on('aborted', onAbort)
+      .on('close', onClose);
     idle();
   });
 }

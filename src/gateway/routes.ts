@@ -1,5 +1,10 @@
 // The route table: which operation serves a concrete request, with API Gateway's precedence.
-import { isHttpMethod, requestSegments, routeKey, templateMatches } from '../core/rules-template.js';
+import {
+  isHttpMethod,
+  requestSegments,
+  routeKey,
+  templateMatches,
+} from '../core/rules-template.js';
 import type { Segment } from '../core/rules-types.js';
 import type { Operation } from './openapi.js';
 
@@ -28,7 +33,10 @@ function compare(a: Operation, b: Operation): number {
   return (a.method === 'ANY' ? 1 : 0) - (b.method === 'ANY' ? 1 : 0);
 }
 
-function parameters(segments: readonly Segment[], parts: readonly string[]): Record<string, string> {
+function parameters(
+  segments: readonly Segment[],
+  parts: readonly string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   segments.forEach((s, i) => {
     if (s.kind === 'param') out[s.name] = parts[i]!;
@@ -37,7 +45,9 @@ function parameters(segments: readonly Segment[], parts: readonly string[]): Rec
   return out;
 }
 
-export function compileRoutes(operations: readonly Operation[]): { ok: true; table: RouteTable } | { ok: false; duplicate: Operation; message: string } {
+export function compileRoutes(
+  operations: readonly Operation[],
+): { ok: true; table: RouteTable } | { ok: false; duplicate: Operation; message: string } {
   // `/pets/{id}` and `/pets/{petId}` are one resource to API Gateway: a second is a conflict, not an alternative.
   const seen = new Map<string, Operation>();
   // An HTTP API's $default route answers whatever no other route matches.
@@ -46,7 +56,12 @@ export function compileRoutes(operations: readonly Operation[]): { ok: true; tab
     if (op.isDefault) continue;
     const key = routeKey(op.method, op.segments);
     const first = seen.get(key);
-    if (first) return { ok: false, duplicate: op, message: `repeats ${first.method} ${first.template} (same method and path shape)` };
+    if (first)
+      return {
+        ok: false,
+        duplicate: op,
+        message: `repeats ${first.method} ${first.template} (same method and path shape)`,
+      };
     seen.set(key, op);
   }
   const ordered = operations.filter((op) => !op.isDefault).sort(compare);
@@ -57,7 +72,10 @@ export function compileRoutes(operations: readonly Operation[]): { ok: true; tab
       match(method, path) {
         const parts = requestSegments(path);
         if (parts === undefined || !isHttpMethod(method)) return undefined;
-        const operation = ordered.find((op) => (op.method === method || op.method === 'ANY') && templateMatches(op.segments, parts));
+        const operation = ordered.find(
+          (op) =>
+            (op.method === method || op.method === 'ANY') && templateMatches(op.segments, parts),
+        );
         if (operation) return { operation, pathParameters: parameters(operation.segments, parts) };
         return fallback ? { operation: fallback, pathParameters: {} } : undefined;
       },

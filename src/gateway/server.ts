@@ -68,7 +68,9 @@ export function headersOf(req: IncomingMessage): Record<string, string | string[
  * The request target as API Gateway reads it: always a path. `//evil.example/pets` is the path
  * `//evil.example/pets` (no such resource), never a host followed by `/pets`.
  */
-export function parseTarget(url: string | undefined): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
+export function parseTarget(
+  url: string | undefined,
+): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
   if (!url || !url.startsWith('/')) return undefined;
   let parsed: URL;
   try {
@@ -86,7 +88,8 @@ function send(req: IncomingMessage, res: ServerResponse, response: GatewayRespon
   if (res.headersSent || res.destroyed) return;
   // A body not read (refused before it was needed) is not drained either: the connection closes.
   if (!req.complete) res.setHeader('connection', 'close');
-  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  const body =
+    typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.statusCode = response.status;
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v as string | string[]);
   res.setHeader('content-length', body.length);
@@ -96,13 +99,28 @@ function send(req: IncomingMessage, res: ServerResponse, response: GatewayRespon
 /** Waits for `ready` up to `timeoutMs`: whether it came in time (a rejection counts as not ready). */
 function waitReady(ready: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  return Promise.race([ready.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+  const late = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+  );
+  return Promise.race([
+    ready.then(
+      () => true,
+      () => false,
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }
 
-const NOT_READY: GatewayResponse = { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"Service Unavailable: the local gateway is still starting"}' };
+const NOT_READY: GatewayResponse = {
+  status: 503,
+  headers: { 'content-type': 'application/json', 'retry-after': '1' },
+  body: '{"message":"Service Unavailable: the local gateway is still starting"}',
+};
 
-export function createGatewayServer(gateway: Gateway, options: GatewayServerOptions = {}): GatewayServer {
+export function createGatewayServer(
+  gateway: Gateway,
+  options: GatewayServerOptions = {},
+): GatewayServer {
   const limits = {
     maxBytes: options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes,
     budget: createBodyBudget(options.bodyBudgetBytes ?? BODY_DEFAULTS.budgetBytes),
@@ -111,46 +129,79 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
   const log = options.log ?? (() => {});
   const mounts = options.mounts ?? [];
   const headersTimeout = options.headersTimeoutMs ?? SERVER_TIMEOUTS.headersMs;
-  const requestTimeout = Math.max(options.requestTimeoutMs ?? SERVER_TIMEOUTS.requestMs, headersTimeout);
+  const requestTimeout = Math.max(
+    options.requestTimeoutMs ?? SERVER_TIMEOUTS.requestMs,
+    headersTimeout,
+  );
   let isReady = options.ready === undefined;
-  void options.ready?.then(() => (isReady = true), () => {});
-  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
-    const body = lazyBody(req, limits);
-    res.once('close', body.release);
-    void (async () => {
-      const target = parseTarget(req.url);
-      if (!target) return send(req, res, gatewayResponse('BAD_REQUEST', randomUUID()));
-      if (!isReady && !(await waitReady(options.ready!, options.readyTimeoutMs ?? 30_000))) {
-        log({ event: 'request', method: req.method, path: target.path, status: 503, reason: 'NOT_READY' });
-        return send(req, res, NOT_READY);
-      }
-      const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
-      if (mount) {
-        const started = performance.now();
-        res.once('finish', () => log({ event: 'request', method: req.method, path: target.path, status: res.statusCode, served: mount.name, durationMs: Math.round(performance.now() - started) }));
-        return await mount.handle(req, res);
-      }
-      // A declared size over the limit is refused before anything else, as API Gateway's edge does;
-      // the API's own gateway responses customise this refusal too (CORS headers on a 413).
-      if ((declaredLength(req) ?? 0) > limits.maxBytes) {
-        return send(req, res, gateway.respond ? gateway.respond('REQUEST_TOO_LARGE', { requestId: randomUUID(), headers: headersOf(req) }) : gatewayResponse('REQUEST_TOO_LARGE', randomUUID()));
-      }
-      const request: GatewayRequest = {
-        method: req.method ?? 'GET',
-        path: target.path,
-        headers: headersOf(req),
-        query: target.query,
-        rawQuery: target.rawQuery,
-        // Read only if the gateway gets as far as needing it: after authorization.
-        body: body.read,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      };
-      send(req, res, await gateway.handle(request));
-    })().catch((error: unknown) => {
-      log({ event: 'server_error', message: (error as Error).message });
-      send(req, res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
-    });
-  });
+  void options.ready?.then(
+    () => (isReady = true),
+    () => {},
+  );
+  const server = createServer(
+    { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    (req, res) => {
+      const body = lazyBody(req, limits);
+      res.once('close', body.release);
+      void (async () => {
+        const target = parseTarget(req.url);
+        if (!target) return send(req, res, gatewayResponse('BAD_REQUEST', randomUUID()));
+        if (!isReady && !(await waitReady(options.ready!, options.readyTimeoutMs ?? 30_000))) {
+          log({
+            event: 'request',
+            method: req.method,
+            path: target.path,
+            status: 503,
+            reason: 'NOT_READY',
+          });
+          return send(req, res, NOT_READY);
+        }
+        const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
+        if (mount) {
+          const started = performance.now();
+          res.once('finish', () =>
+            log({
+              event: 'request',
+              method: req.method,
+              path: target.path,
+              status: res.statusCode,
+              served: mount.name,
+              durationMs: Math.round(performance.now() - started),
+            }),
+          );
+          return await mount.handle(req, res);
+        }
+        // A declared size over the limit is refused before anything else, as API Gateway's edge does;
+        // the API's own gateway responses customise this refusal too (CORS headers on a 413).
+        if ((declaredLength(req) ?? 0) > limits.maxBytes) {
+          return send(
+            req,
+            res,
+            gateway.respond
+              ? gateway.respond('REQUEST_TOO_LARGE', {
+                  requestId: randomUUID(),
+                  headers: headersOf(req),
+                })
+              : gatewayResponse('REQUEST_TOO_LARGE', randomUUID()),
+          );
+        }
+        const request: GatewayRequest = {
+          method: req.method ?? 'GET',
+          path: target.path,
+          headers: headersOf(req),
+          query: target.query,
+          rawQuery: target.rawQuery,
+          // Read only if the gateway gets as far as needing it: after authorization.
+          body: body.read,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        };
+        send(req, res, await gateway.handle(request));
+      })().catch((error: unknown) => {
+        log({ event: 'server_error', message: (error as Error).message });
+        send(req, res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
+      });
+    },
+  );
   // Unparseable HTTP: answer 400 when the socket still can, never throw.
   // Headers or a request past its time (headersTimeout, requestTimeout): 408, then close.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -160,7 +211,9 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
     }
     const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const body = slow ? '{"message":"Request Timeout"}' : '{"message":"Bad Request"}';
-    socket.end(`HTTP/1.1 ${slow ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${slow ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   return {
     server,
@@ -170,7 +223,10 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         server.listen(port, host, () => {
           server.off('error', reject);
           const bound = (server.address() as AddressInfo).port;
-          resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound });
+          resolve({
+            url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+            port: bound,
+          });
         });
       }),
     close: () =>

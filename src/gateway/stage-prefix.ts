@@ -19,17 +19,25 @@ const FIRST_SEGMENT = /^\/([A-Za-z0-9_-]+)(\/.*)?$/;
  * segment is taken as the stage only when the path as sent matches no route of its own (an HTTP
  * API's `$default` does not count) and the rest does.
  */
-export function routeWithStage(routes: RouteTable, method: string, path: string, stage: string, anyStage: boolean): Routed {
+export function routeWithStage(
+  routes: RouteTable,
+  method: string,
+  path: string,
+  stage: string,
+  anyStage: boolean,
+): Routed {
   const direct = routes.match(method, path);
   const m = FIRST_SEGMENT.exec(path);
   if (m) {
     const rest = m[2] ?? '/';
     if (m[1] === stage) {
       const stripped = routes.match(method, rest);
-      if (stripped && !(stripped.operation.isDefault && direct && !direct.operation.isDefault)) return { path: rest, stage, match: stripped };
+      if (stripped && !(stripped.operation.isDefault && direct && !direct.operation.isDefault))
+        return { path: rest, stage, match: stripped };
     } else if (anyStage && (!direct || direct.operation.isDefault)) {
       const stripped = routes.match(method, rest);
-      if (stripped && !stripped.operation.isDefault) return { path: rest, stage: m[1]!, match: stripped };
+      if (stripped && !stripped.operation.isDefault)
+        return { path: rest, stage: m[1]!, match: stripped };
     }
   }
   return { path, stage, match: direct };

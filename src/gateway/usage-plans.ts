@@ -1,7 +1,7 @@
 // API Gateway usage plans for a local REST API (spec section 9): which API keys exist, how fast
 // each may call (token buckets, per key and per method), and how many calls a period allows
 // (quotas). Pure: the caller passes the key and the route, and maps the answer to a response.
-import type { ConfigIssue } from '../config/file-validate.js';
+import type { ConfigIssue } from '../settings/file-validate.js';
 import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import type { Headers } from './events.js';
 
@@ -71,7 +71,8 @@ export function methodKey(resourcePath: string, httpMethod: string): string {
   return `${resourcePath}/${httpMethod.toUpperCase()}`;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /**
@@ -80,15 +81,27 @@ const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isS
  * the same stage, and the local gateway has one stage), per-method keys in AWS's format.
  * Returns every problem found, each with its key path, or the plans.
  */
-export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptions = {}): { ok: true; plans: UsagePlan[] } | { ok: false; issues: ConfigIssue[] } {
+export function validateUsagePlans(
+  value: unknown,
+  options: ParseUsagePlansOptions = {},
+): { ok: true; plans: UsagePlan[] } | { ok: false; issues: ConfigIssue[] } {
   const at = options.at ?? ['serve', 'usagePlans'];
   const known = options.methodKeys === undefined ? undefined : new Set(options.methodKeys);
   const issues: ConfigIssue[] = [];
-  const issue = (path: KeyPath, message: string, atKey = false): void => void issues.push({ path, message, ...(atKey ? { atKey } : {}) });
-  if (!Array.isArray(value)) return { ok: false, issues: [{ path: at, message: 'must be a list of usage plans' }] };
+  const issue = (path: KeyPath, message: string, atKey = false): void =>
+    void issues.push({ path, message, ...(atKey ? { atKey } : {}) });
+  if (!Array.isArray(value))
+    return { ok: false, issues: [{ path: at, message: 'must be a list of usage plans' }] };
 
-  const unknownKeys = (obj: Record<string, unknown>, path: KeyPath, allowed: readonly string[], what: string): void => {
-    for (const k of Object.keys(obj)) if (!allowed.includes(k)) issue([...path, k], `is not a ${what} setting (expected ${allowed.join(', ')})`, true);
+  const unknownKeys = (
+    obj: Record<string, unknown>,
+    path: KeyPath,
+    allowed: readonly string[],
+    what: string,
+  ): void => {
+    for (const k of Object.keys(obj))
+      if (!allowed.includes(k))
+        issue([...path, k], `is not a ${what} setting (expected ${allowed.join(', ')})`, true);
   };
   const throttle = (v: unknown, path: KeyPath): ThrottleSettings | undefined => {
     if (!isObject(v)) return void issue(path, 'must be an object with rateLimit and burstLimit');
@@ -96,11 +109,21 @@ export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptio
     const { rateLimit, burstLimit } = v;
     let ok = true;
     if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit <= 0) {
-      issue([...path, 'rateLimit'], rateLimit === undefined ? 'is required: requests per second' : 'must be a positive number (requests per second)');
+      issue(
+        [...path, 'rateLimit'],
+        rateLimit === undefined
+          ? 'is required: requests per second'
+          : 'must be a positive number (requests per second)',
+      );
       ok = false;
     }
     if (!isWhole(burstLimit) || burstLimit < 1) {
-      issue([...path, 'burstLimit'], burstLimit === undefined ? 'is required: the bucket size' : 'must be a positive whole number (the bucket size)');
+      issue(
+        [...path, 'burstLimit'],
+        burstLimit === undefined
+          ? 'is required: the bucket size'
+          : 'must be a positive whole number (the bucket size)',
+      );
       ok = false;
     }
     return ok ? { rateLimit: rateLimit as number, burstLimit: burstLimit as number } : undefined;
@@ -110,12 +133,30 @@ export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptio
     unknownKeys(v, path, QUOTA_KEYS, 'quota');
     const { limit, period, offset = 0 } = v;
     const limitOk = isWhole(limit) && limit >= 1;
-    if (!limitOk) issue([...path, 'limit'], limit === undefined ? 'is required: requests per period' : 'must be a positive whole number (requests per period)');
+    if (!limitOk)
+      issue(
+        [...path, 'limit'],
+        limit === undefined
+          ? 'is required: requests per period'
+          : 'must be a positive whole number (requests per period)',
+      );
     const periodOk = period === 'DAY' || period === 'WEEK' || period === 'MONTH';
-    if (!periodOk) issue([...path, 'period'], period === undefined ? 'is required: DAY, WEEK or MONTH' : `must be DAY, WEEK or MONTH, got ${JSON.stringify(period)}`);
+    if (!periodOk)
+      issue(
+        [...path, 'period'],
+        period === undefined
+          ? 'is required: DAY, WEEK or MONTH'
+          : `must be DAY, WEEK or MONTH, got ${JSON.stringify(period)}`,
+      );
     const offsetOk = isWhole(offset) && offset >= 0 && (!limitOk || offset <= (limit as number));
-    if (!offsetOk) issue([...path, 'offset'], 'must be a whole number from 0 to the limit (requests subtracted from the limit in the first period)');
-    return limitOk && periodOk && offsetOk ? { limit: limit as number, period: period as QuotaPeriod, offset: offset as number } : undefined;
+    if (!offsetOk)
+      issue(
+        [...path, 'offset'],
+        'must be a whole number from 0 to the limit (requests subtracted from the limit in the first period)',
+      );
+    return limitOk && periodOk && offsetOk
+      ? { limit: limit as number, period: period as QuotaPeriod, offset: offset as number }
+      : undefined;
   };
 
   const plans: UsagePlan[] = [];
@@ -124,23 +165,39 @@ export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptio
   const keyNames = new Map<string, KeyPath>();
   value.forEach((raw, i) => {
     const path = [...at, i];
-    if (!isObject(raw)) return issue(path, 'must be an object with name, apiKeys and throttle or quota');
+    if (!isObject(raw))
+      return issue(path, 'must be an object with name, apiKeys and throttle or quota');
     unknownKeys(raw, path, PLAN_KEYS, 'usage plan');
     const name = raw.name;
-    if (typeof name !== 'string' || !name.trim()) issue([...path, 'name'], 'is required: a non-empty name');
-    else if (planNames.has(name)) issue([...path, 'name'], `repeats the name of ${formatKeyPath([...at, planNames.get(name)!])}`);
+    if (typeof name !== 'string' || !name.trim())
+      issue([...path, 'name'], 'is required: a non-empty name');
+    else if (planNames.has(name))
+      issue(
+        [...path, 'name'],
+        `repeats the name of ${formatKeyPath([...at, planNames.get(name)!])}`,
+      );
     else planNames.set(name, i);
     const planName = typeof name === 'string' ? name : `#${i}`;
 
-    const planThrottle = raw.throttle === undefined ? undefined : throttle(raw.throttle, [...path, 'throttle']);
+    const planThrottle =
+      raw.throttle === undefined ? undefined : throttle(raw.throttle, [...path, 'throttle']);
     const planQuota = raw.quota === undefined ? undefined : quota(raw.quota, [...path, 'quota']);
     const methods = new Map<string, ThrottleSettings>();
     if (raw.methods !== undefined) {
-      if (!isObject(raw.methods)) issue([...path, 'methods'], 'must map method keys such as "/pets/GET" to { rateLimit, burstLimit }');
+      if (!isObject(raw.methods))
+        issue(
+          [...path, 'methods'],
+          'must map method keys such as "/pets/GET" to { rateLimit, burstLimit }',
+        );
       else {
         for (const [key, settings] of Object.entries(raw.methods)) {
           const mpath = [...path, 'methods', key];
-          if (!METHOD_KEY.test(key)) issue(mpath, `is not a method key: API Gateway's form is /{resourcePath}/{httpMethod}, e.g. "/pets/GET" or "//GET" for the root`, true);
+          if (!METHOD_KEY.test(key))
+            issue(
+              mpath,
+              `is not a method key: API Gateway's form is /{resourcePath}/{httpMethod}, e.g. "/pets/GET" or "//GET" for the root`,
+              true,
+            );
           else if (known && !known.has(key)) issue(mpath, 'is not a method of the API', true);
           const t = throttle(settings, mpath);
           if (t) methods.set(key, t);
@@ -149,7 +206,8 @@ export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptio
     }
 
     const apiKeys: ApiKey[] = [];
-    if (raw.apiKeys !== undefined && !Array.isArray(raw.apiKeys)) issue([...path, 'apiKeys'], 'must be a list of { name, value }');
+    if (raw.apiKeys !== undefined && !Array.isArray(raw.apiKeys))
+      issue([...path, 'apiKeys'], 'must be a list of { name, value }');
     const rawKeys: unknown[] = Array.isArray(raw.apiKeys) ? raw.apiKeys : [];
     rawKeys.forEach((k, j) => {
       const kpath = [...path, 'apiKeys', j];
@@ -165,7 +223,10 @@ export function validateUsagePlans(value: unknown, options: ParseUsagePlansOptio
       }
       // The value itself never appears in a message: it is a credential.
       if (typeof k.value !== 'string' || !KEY_VALUE.test(k.value)) {
-        issue([...kpath, 'value'], 'must be 20 to 128 printable characters without spaces, as API Gateway requires of key values');
+        issue(
+          [...kpath, 'value'],
+          'must be 20 to 128 printable characters without spaces, as API Gateway requires of key values',
+        );
         ok = false;
       } else if (keyValues.has(k.value)) {
         const other = keyValues.get(k.value)!;
@@ -199,7 +260,11 @@ export function parseUsagePlans(value: unknown, options: ParseUsagePlansOptions 
  * reads `x-api-key` (any case); `AUTHORIZER` takes the authorizer's `usageIdentifierKey`. Several
  * different header values are a malformed request, not a choice: no key.
  */
-export function apiKeyFor(source: 'HEADER' | 'AUTHORIZER', headers: Headers, usageIdentifierKey?: string): string | undefined {
+export function apiKeyFor(
+  source: 'HEADER' | 'AUTHORIZER',
+  headers: Headers,
+  usageIdentifierKey?: string,
+): string | undefined {
   if (source === 'AUTHORIZER') return usageIdentifierKey || undefined;
   const values = new Set<string>();
   for (const [name, v] of Object.entries(headers)) {
@@ -220,7 +285,12 @@ export interface UsageRequest {
 }
 
 export type UsageCheck =
-  | { readonly ok: true; readonly keyName: string; readonly plan: string; readonly quotaRemaining: number | undefined }
+  | {
+      readonly ok: true;
+      readonly keyName: string;
+      readonly plan: string;
+      readonly quotaRemaining: number | undefined;
+    }
   | {
       readonly ok: false;
       /** A GATEWAY_RESPONSES type: 403 Forbidden, 429 Too Many Requests, 429 Limit Exceeded. */
@@ -250,7 +320,11 @@ export interface UsagePlansOptions {
 const DAY_MS = 86_400_000;
 
 /** The UTC start of the quota period holding `ms`: midnight UTC; the week's first day; the 1st of the month. */
-export function periodStart(ms: number, period: QuotaPeriod, weekStart: 'SUNDAY' | 'MONDAY' = 'SUNDAY'): number {
+export function periodStart(
+  ms: number,
+  period: QuotaPeriod,
+  weekStart: 'SUNDAY' | 'MONDAY' = 'SUNDAY',
+): number {
   const d = new Date(ms);
   const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   if (period === 'DAY') return day;
@@ -280,7 +354,10 @@ class TokenBucket {
   /** Whether a request may pass now; refills first. A clock that steps back refills nothing. */
   ready(now: number): boolean {
     if (now > this.updatedAt) {
-      this.tokens = Math.min(this.settings.burstLimit, this.tokens + ((now - this.updatedAt) * this.settings.rateLimit) / 1000);
+      this.tokens = Math.min(
+        this.settings.burstLimit,
+        this.tokens + ((now - this.updatedAt) * this.settings.rateLimit) / 1000,
+      );
       this.updatedAt = now;
     }
     // Tolerance for the float sum of many small refills (0.1 + 0.2 style drift).
@@ -308,7 +385,10 @@ interface KeyEntry {
  * const verdict = usage.check({ apiKey: apiKeyFor('HEADER', req.headers), resourcePath: '/pets/{petId}', httpMethod: 'GET' });
  * if (!verdict.ok) return gatewayResponse(verdict.response, requestId); // 403 or 429
  */
-export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlansOptions = {}): UsagePlans {
+export function createUsagePlans(
+  plans: readonly UsagePlan[],
+  options: UsagePlansOptions = {},
+): UsagePlans {
   const now = options.now ?? Date.now;
   const weekStart = options.weekStart ?? 'SUNDAY';
   const createdAt = now();
@@ -318,7 +398,12 @@ export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlan
   const methodBuckets = new Map<string, TokenBucket>();
   const usage = new Map<string, { period: number; used: number }>();
 
-  const bucket = (store: Map<string, TokenBucket>, id: string, settings: ThrottleSettings, t: number): TokenBucket => {
+  const bucket = (
+    store: Map<string, TokenBucket>,
+    id: string,
+    settings: ThrottleSettings,
+    t: number,
+  ): TokenBucket => {
     let b = store.get(id);
     if (b === undefined) store.set(id, (b = new TokenBucket(settings, t)));
     return b;
@@ -326,7 +411,11 @@ export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlan
 
   return {
     check(request) {
-      const refuse = (response: 'INVALID_API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED', detail: string, entry?: KeyEntry): UsageCheck => ({
+      const refuse = (
+        response: 'INVALID_API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED',
+        detail: string,
+        entry?: KeyEntry,
+      ): UsageCheck => ({
         ok: false,
         response,
         detail,
@@ -335,7 +424,8 @@ export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlan
       });
       if (!request.apiKey) return refuse('INVALID_API_KEY', 'the request has no API key');
       const entry = keys.get(request.apiKey);
-      if (entry === undefined) return refuse('INVALID_API_KEY', 'the API key is not in any usage plan');
+      if (entry === undefined)
+        return refuse('INVALID_API_KEY', 'the API key is not in any usage plan');
       const { plan, key } = entry;
       const t = now();
 
@@ -345,11 +435,16 @@ export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlan
         const { period, limit, offset } = plan.quota;
         const start = periodStart(t, period, weekStart);
         counter = usage.get(key.value);
-        if (counter === undefined || counter.period !== start) usage.set(key.value, (counter = { period: start, used: 0 }));
+        if (counter === undefined || counter.period !== start)
+          usage.set(key.value, (counter = { period: start, used: 0 }));
         allowance = limit - (start === periodStart(createdAt, period, weekStart) ? offset : 0);
         if (counter.used >= allowance) {
           const resets = new Date(nextPeriod(start, period)).toISOString();
-          return refuse('QUOTA_EXCEEDED', `quota of ${allowance} requests per ${period} used up; it resets at ${resets}`, entry);
+          return refuse(
+            'QUOTA_EXCEEDED',
+            `quota of ${allowance} requests per ${period} used up; it resets at ${resets}`,
+            entry,
+          );
         }
       }
 
@@ -357,19 +452,39 @@ export function createUsagePlans(plans: readonly UsagePlan[], options: UsagePlan
       if (plan.throttle) buckets.push(bucket(keyBuckets, key.value, plan.throttle, t));
       const mkey = methodKey(request.resourcePath, request.httpMethod);
       const mkeyAny = methodKey(request.resourcePath, 'ANY');
-      const override = plan.methods.has(mkey) ? mkey : plan.methods.has(mkeyAny) ? mkeyAny : undefined;
+      const override = plan.methods.has(mkey)
+        ? mkey
+        : plan.methods.has(mkeyAny)
+          ? mkeyAny
+          : undefined;
       // JSON keeps the key and the method apart in the map's key.
-      if (override !== undefined) buckets.push(bucket(methodBuckets, JSON.stringify([key.value, override]), plan.methods.get(override)!, t));
+      if (override !== undefined)
+        buckets.push(
+          bucket(
+            methodBuckets,
+            JSON.stringify([key.value, override]),
+            plan.methods.get(override)!,
+            t,
+          ),
+        );
       // Every bucket is refilled before deciding, so none is charged for a refused request.
       const ready = buckets.map((b) => b.ready(t));
       const empty = ready.indexOf(false);
       if (empty >= 0) {
-        const which = empty === 0 && plan.throttle ? `the key's rate (${plan.throttle.rateLimit}/s, burst ${plan.throttle.burstLimit})` : `the method ${override}'s rate`;
+        const which =
+          empty === 0 && plan.throttle
+            ? `the key's rate (${plan.throttle.rateLimit}/s, burst ${plan.throttle.burstLimit})`
+            : `the method ${override}'s rate`;
         return refuse('THROTTLED', `throttled by ${which}`, entry);
       }
       for (const b of buckets) b.take();
       if (counter) counter.used++;
-      return { ok: true, keyName: key.name, plan: plan.name, quotaRemaining: counter ? allowance - counter.used : undefined };
+      return {
+        ok: true,
+        keyName: key.name,
+        plan: plan.name,
+        quotaRemaining: counter ? allowance - counter.used : undefined,
+      };
     },
   };
 }

@@ -45,7 +45,13 @@ export function connectArn(stage: string): string {
 
 type EventType = 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
 
-function requestContext(conn: ConnectionView, routeKey: string, eventType: EventType, requestId: string, nowMs: number): Record<string, unknown> {
+function requestContext(
+  conn: ConnectionView,
+  routeKey: string,
+  eventType: EventType,
+  requestId: string,
+  nowMs: number,
+): Record<string, unknown> {
   return {
     routeKey,
     eventType,
@@ -55,7 +61,10 @@ function requestContext(conn: ConnectionView, routeKey: string, eventType: Event
     stage: conn.stage,
     connectedAt: conn.connectedAt,
     requestTimeEpoch: nowMs,
-    identity: conn.userAgent === undefined ? { sourceIp: conn.sourceIp } : { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+    identity:
+      conn.userAgent === undefined
+        ? { sourceIp: conn.sourceIp }
+        : { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
     requestId,
     domainName: conn.domainName,
     connectionId: conn.connectionId,
@@ -65,15 +74,25 @@ function requestContext(conn: ConnectionView, routeKey: string, eventType: Event
 
 /** `{ principalId, integrationLatency, ...context }`, context values as strings: the REST-like delivery (spec section 5). */
 function authorizerField(delivery: AuthorizerDelivery): Record<string, unknown> {
-  const context = Object.fromEntries(Object.entries(delivery.context).map(([k, v]) => [k, String(v)]));
-  return { principalId: delivery.principalId, integrationLatency: delivery.integrationLatency, ...context };
+  const context = Object.fromEntries(
+    Object.entries(delivery.context).map(([k, v]) => [k, String(v)]),
+  );
+  return {
+    principalId: delivery.principalId,
+    integrationLatency: delivery.integrationLatency,
+    ...context,
+  };
 }
 
 /**
  * The `$connect` REQUEST authorizer event (spec section 8): the REST REQUEST event's maps, a
  * WebSocket request context, and no path, pathParameters or httpMethod. Empty maps are `{}`.
  */
-export function connectAuthorizerEvent(conn: ConnectionView, requestId: string, nowMs: number): Record<string, unknown> {
+export function connectAuthorizerEvent(
+  conn: ConnectionView,
+  requestId: string,
+  nowMs: number,
+): Record<string, unknown> {
   return {
     type: 'REQUEST',
     methodArn: connectArn(conn.stage),
@@ -87,14 +106,24 @@ export function connectAuthorizerEvent(conn: ConnectionView, requestId: string, 
 }
 
 /** The `$connect` route's proxy event; the query maps only when the URL has a query string. */
-export function connectEvent(conn: ConnectionView, requestId: string, nowMs: number, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+export function connectEvent(
+  conn: ConnectionView,
+  requestId: string,
+  nowMs: number,
+  authorizer: AuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const context = requestContext(conn, '$connect', 'CONNECT', requestId, nowMs);
   if (authorizer) context.authorizer = authorizerField(authorizer);
   const hasQuery = Object.keys(conn.queryStringParameters).length > 0;
   return {
     headers: conn.headers,
     multiValueHeaders: conn.multiValueHeaders,
-    ...(hasQuery ? { queryStringParameters: conn.queryStringParameters, multiValueQueryStringParameters: conn.multiValueQueryStringParameters } : {}),
+    ...(hasQuery
+      ? {
+          queryStringParameters: conn.queryStringParameters,
+          multiValueQueryStringParameters: conn.multiValueQueryStringParameters,
+        }
+      : {}),
     ...(Object.keys(conn.stageVariables).length ? { stageVariables: conn.stageVariables } : {}),
     requestContext: context,
     isBase64Encoded: false,
@@ -112,7 +141,11 @@ export interface MessageInput {
 }
 
 /** A message route's proxy event: the request context, the frame as `body`. */
-export function messageEvent(conn: ConnectionView, input: MessageInput, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+export function messageEvent(
+  conn: ConnectionView,
+  input: MessageInput,
+  authorizer: AuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const context = requestContext(conn, input.routeKey, 'MESSAGE', input.requestId, input.nowMs);
   context.messageId = input.messageId;
   if (authorizer) context.authorizer = authorizerField(authorizer);
@@ -125,18 +158,33 @@ export function messageEvent(conn: ConnectionView, input: MessageInput, authoriz
 }
 
 /** The `$disconnect` route's proxy event, with the close frame's code and reason. */
-export function disconnectEvent(conn: ConnectionView, requestId: string, nowMs: number, close: { code: number; reason: string }, authorizer: AuthorizerDelivery | undefined): Record<string, unknown> {
+export function disconnectEvent(
+  conn: ConnectionView,
+  requestId: string,
+  nowMs: number,
+  close: { code: number; reason: string },
+  authorizer: AuthorizerDelivery | undefined,
+): Record<string, unknown> {
   const context = requestContext(conn, '$disconnect', 'DISCONNECT', requestId, nowMs);
   context.disconnectStatusCode = close.code;
   context.disconnectReason = close.reason;
   if (authorizer) context.authorizer = authorizerField(authorizer);
-  return { headers: conn.headers, multiValueHeaders: conn.multiValueHeaders, requestContext: context, isBase64Encoded: false };
+  return {
+    headers: conn.headers,
+    multiValueHeaders: conn.multiValueHeaders,
+    requestContext: context,
+    isBase64Encoded: false,
+  };
 }
 
 // ---- Identity sources: `route.request.header.X`, `route.request.querystring.X`, `stageVariables.X`, `context.X` ----
 
 export type WebSocketIdentitySource =
-  | { readonly kind: 'header' | 'query' | 'stageVariable'; readonly name: string; readonly expression: string }
+  | {
+      readonly kind: 'header' | 'query' | 'stageVariable';
+      readonly name: string;
+      readonly expression: string;
+    }
   | { readonly kind: 'context'; readonly name: string; readonly expression: string };
 
 // RFC 9110 `token` characters for header names; query names as API Gateway passes them, decoded.
@@ -145,7 +193,10 @@ const QUERY_NAME = /^[^\s&=#?]+$/;
 const VARIABLE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Parses one identity source as apigatewayv2 CreateAuthorizer writes it for a WebSocket API. */
-export function parseIdentitySource(expression: string, setting = 'authorizer.identitySources'): WebSocketIdentitySource {
+export function parseIdentitySource(
+  expression: string,
+  setting = 'authorizer.identitySources',
+): WebSocketIdentitySource {
   const forms: [string, WebSocketIdentitySource['kind'], RegExp][] = [
     ['route.request.header.', 'header', HEADER_NAME],
     ['route.request.querystring.', 'query', QUERY_NAME],
@@ -155,7 +206,11 @@ export function parseIdentitySource(expression: string, setting = 'authorizer.id
   for (const [prefix, kind, name] of forms) {
     if (!expression.startsWith(prefix)) continue;
     const rest = expression.slice(prefix.length);
-    if (!name.test(rest)) throw new WebSocketConfigError(setting, `has ${JSON.stringify(expression)}: ${JSON.stringify(rest)} is not a valid ${kind} name`);
+    if (!name.test(rest))
+      throw new WebSocketConfigError(
+        setting,
+        `has ${JSON.stringify(expression)}: ${JSON.stringify(rest)} is not a valid ${kind} name`,
+      );
     return { kind, name: rest, expression };
   }
   throw new WebSocketConfigError(
@@ -165,14 +220,26 @@ export function parseIdentitySource(expression: string, setting = 'authorizer.id
 }
 
 /** The identity values in configured order; undefined when one is missing or empty (401, no invocation). */
-export function identityValues(sources: readonly WebSocketIdentitySource[], conn: ConnectionView, context: Record<string, unknown>): string[] | undefined {
+export function identityValues(
+  sources: readonly WebSocketIdentitySource[],
+  conn: ConnectionView,
+  context: Record<string, unknown>,
+): string[] | undefined {
   const values: string[] = [];
   for (const s of sources) {
     let v: unknown;
-    if (s.kind === 'header') v = Object.entries(conn.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
+    if (s.kind === 'header')
+      v = Object.entries(conn.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
     else if (s.kind === 'query') v = conn.queryStringParameters[s.name];
     else if (s.kind === 'stageVariable') v = conn.stageVariables[s.name];
-    else v = s.name.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), context);
+    else
+      v = s.name
+        .split('.')
+        .reduce<unknown>(
+          (o, k) =>
+            typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined,
+          context,
+        );
     if (v === undefined || v === null || v === '') return undefined;
     values.push(String(v));
   }
@@ -184,7 +251,11 @@ export function identityValues(sources: readonly WebSocketIdentitySource[], conn
 /** The JSON path of a `$request.body.<path>` expression, e.g. `['action']`. */
 export function parseRouteSelectionExpression(expression: string): readonly string[] {
   const m = /^\$request\.body\.([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)$/.exec(expression);
-  if (!m) throw new WebSocketConfigError('routeSelectionExpression', `is ${JSON.stringify(expression)}: the local gateway supports $request.body.NAME (dotted names for nested fields)`);
+  if (!m)
+    throw new WebSocketConfigError(
+      'routeSelectionExpression',
+      `is ${JSON.stringify(expression)}: the local gateway supports $request.body.NAME (dotted names for nested fields)`,
+    );
   return m[1]!.split('.');
 }
 
@@ -197,8 +268,16 @@ export function selectRouteKey(path: readonly string[], body: string): string | 
     return undefined;
   }
   for (const key of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      Array.isArray(value) ||
+      !Object.hasOwn(value, key)
+    )
+      return undefined;
     value = (value as Record<string, unknown>)[key];
   }
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
 }

@@ -5,8 +5,14 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { writeLogLine } from '../lambda/log-line.js';
-import { evaluatePolicy } from '../lambda/policy.js';
-import { checkOutput, DEFAULT_ASSUMPTIONS, MAX_AUTHORIZER_RESULT_BYTES, type Assumptions, type AuthReason } from './authorize.js';
+import { evaluatePolicy } from '../aws/policy.js';
+import {
+  checkOutput,
+  DEFAULT_ASSUMPTIONS,
+  MAX_AUTHORIZER_RESULT_BYTES,
+  type Assumptions,
+  type AuthReason,
+} from './authorize.js';
 import { splitValues, type AuthorizerDelivery } from './events.js';
 import type { Invocation } from './invoke.js';
 import { gatewayResponse, type GatewayResponseType } from './responses.js';
@@ -86,9 +92,14 @@ const CLOSE_GRACE_MS = 1000;
 
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 // One 'upgrade' listener per server, dispatching by path, so several APIs can share a server.
-const dispatchers = new WeakMap<Server, { apis: Map<string, UpgradeHandler>; listener: UpgradeHandler }>();
+const dispatchers = new WeakMap<
+  Server,
+  { apis: Map<string, UpgradeHandler>; listener: UpgradeHandler }
+>();
 
-function pathOf(url: string | undefined): { path: string; query: Record<string, string[]> } | undefined {
+function pathOf(
+  url: string | undefined,
+): { path: string; query: Record<string, string[]> } | undefined {
   if (!url || !url.startsWith('/')) return undefined;
   try {
     const parsed = new URL(url, 'http://localhost');
@@ -101,13 +112,20 @@ function pathOf(url: string | undefined): { path: string; query: Record<string, 
 }
 
 /** Writes a complete HTTP response on the upgrade socket and closes it: a refused handshake. */
-function refuse(socket: Duplex, status: number, body: string, headers: Readonly<Record<string, string | readonly string[]>> = {}): void {
+function refuse(
+  socket: Duplex,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`];
-  for (const [k, v] of Object.entries(headers)) for (const one of typeof v === 'string' ? [v] : v) lines.push(`${k}: ${one.replace(/[\r\n]/g, ' ')}`);
+  for (const [k, v] of Object.entries(headers))
+    for (const one of typeof v === 'string' ? [v] : v)
+      lines.push(`${k}: ${one.replace(/[\r\n]/g, ' ')}`);
   lines.push('connection: close', `content-length: ${Buffer.byteLength(body)}`);
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
@@ -122,13 +140,18 @@ function attachDispatcher(server: Server, path: string, handler: UpgradeHandler)
       const api = target && apis.get(target.path);
       if (api) return api(req, socket, head);
       // Another listener may own this path; with none, the upgrade would hang, so refuse it.
-      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, '{"message":"Not Found"}', { 'content-type': 'application/json' });
+      if (server.listenerCount('upgrade') === 1)
+        refuse(socket, 404, '{"message":"Not Found"}', { 'content-type': 'application/json' });
     };
     d = { apis, listener };
     dispatchers.set(server, d);
     server.on('upgrade', listener);
   }
-  if (d.apis.has(path)) throw new WebSocketConfigError('path', `${JSON.stringify(path)} already has a WebSocket API on this server`);
+  if (d.apis.has(path))
+    throw new WebSocketConfigError(
+      'path',
+      `${JSON.stringify(path)} already has a WebSocket API on this server`,
+    );
   d.apis.set(path, handler);
   const { apis, listener } = d;
   return () => {
@@ -139,7 +162,6 @@ function attachDispatcher(server: Server, path: string, handler: UpgradeHandler)
     }
   };
 }
-
 
 /** Checked before the authorizer runs: a request ws would refuse anyway must not invoke anything. */
 function isHandshake(req: IncomingMessage): boolean {
@@ -163,61 +185,150 @@ async function call(fn: RouteFunction, event: Record<string, unknown>): Promise<
 
 type ConnectAuth =
   | { readonly ok: true; readonly delivery: AuthorizerDelivery; readonly latencyMs: number }
-  | { readonly ok: false; readonly reason: AuthReason; readonly response: GatewayResponseType; readonly invoked: boolean; readonly latencyMs: number; readonly detail?: string };
+  | {
+      readonly ok: false;
+      readonly reason: AuthReason;
+      readonly response: GatewayResponseType;
+      readonly invoked: boolean;
+      readonly latencyMs: number;
+      readonly detail?: string;
+    };
 
 /**
  * The `$connect` authorizer, in API Gateway's order: identity sources (401 without invoking),
  * invocation (exactly "Unauthorized" is 401; any other failure 500), output checks (500), policy
  * against the `$connect` ARN (Deny or no Allow: 403). The REST checks and bodies, shared.
  */
-async function authorizeConnect(authorizer: WebSocketAuthorizerOptions, sources: readonly WebSocketIdentitySource[], conn: ConnectionView, event: Record<string, unknown>, assumptions: Assumptions): Promise<ConnectAuth> {
-  const refused = (reason: AuthReason, response: GatewayResponseType, invoked: boolean, latencyMs = 0, detail?: string): ConnectAuth => ({ ok: false, reason, response, invoked, latencyMs, ...(detail ? { detail } : {}) });
-  if (identityValues(sources, conn, event.requestContext as Record<string, unknown>) === undefined) return refused('IDENTITY_MISSING', 'UNAUTHORIZED', false);
+async function authorizeConnect(
+  authorizer: WebSocketAuthorizerOptions,
+  sources: readonly WebSocketIdentitySource[],
+  conn: ConnectionView,
+  event: Record<string, unknown>,
+  assumptions: Assumptions,
+): Promise<ConnectAuth> {
+  const refused = (
+    reason: AuthReason,
+    response: GatewayResponseType,
+    invoked: boolean,
+    latencyMs = 0,
+    detail?: string,
+  ): ConnectAuth => ({
+    ok: false,
+    reason,
+    response,
+    invoked,
+    latencyMs,
+    ...(detail ? { detail } : {}),
+  });
+  if (identityValues(sources, conn, event.requestContext as Record<string, unknown>) === undefined)
+    return refused('IDENTITY_MISSING', 'UNAUTHORIZED', false);
   const started = performance.now();
   const result = await call(authorizer.invoke, event);
   const latencyMs = Math.round(performance.now() - started);
-  if (result.kind === 'timeout') return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, 'the authorizer gave no answer in time');
+  if (result.kind === 'timeout')
+    return refused(
+      'AUTHORIZER_TIMEOUT',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      true,
+      latencyMs,
+      'the authorizer gave no answer in time',
+    );
   if (result.kind === 'error') {
     // Exactly "Unauthorized", case-sensitive: any other text is a 500 (spec section 3).
-    if (result.message === 'Unauthorized') return refused('UNAUTHORIZED', 'UNAUTHORIZED', true, latencyMs);
-    return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, result.message.slice(0, 300));
+    if (result.message === 'Unauthorized')
+      return refused('UNAUTHORIZED', 'UNAUTHORIZED', true, latencyMs);
+    return refused(
+      'AUTHORIZER_ERROR',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      true,
+      latencyMs,
+      result.message.slice(0, 300),
+    );
   }
   // The 8 KB limit is the WebSocket quota table's (spec section 3): over it, a 500 before any check.
-  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES) return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`);
+  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES)
+    return refused(
+      'RESULT_INVALID',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      true,
+      latencyMs,
+      `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
+    );
   const checked = checkOutput(result.value, assumptions);
-  if (!checked.ok) return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, checked.detail);
+  if (!checked.ok)
+    return refused(
+      checked.reason,
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      true,
+      latencyMs,
+      checked.detail,
+    );
   const { output } = checked;
   const verdict = evaluatePolicy(output.policyDocument, connectArn(conn.stage));
-  if (verdict === 'explicit-deny') return refused('EXPLICIT_DENY', 'ACCESS_DENIED_EXPLICIT', true, latencyMs);
-  if (verdict === 'implicit-deny') return refused('IMPLICIT_DENY', 'ACCESS_DENIED', true, latencyMs);
-  if (assumptions.requirePrincipalId && output.principalId === undefined) return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', true, latencyMs, 'an Allow without principalId');
-  return { ok: true, latencyMs, delivery: { principalId: output.principalId, integrationLatency: latencyMs, context: output.context } };
+  if (verdict === 'explicit-deny')
+    return refused('EXPLICIT_DENY', 'ACCESS_DENIED_EXPLICIT', true, latencyMs);
+  if (verdict === 'implicit-deny')
+    return refused('IMPLICIT_DENY', 'ACCESS_DENIED', true, latencyMs);
+  if (assumptions.requirePrincipalId && output.principalId === undefined)
+    return refused(
+      'RESULT_INVALID',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      true,
+      latencyMs,
+      'an Allow without principalId',
+    );
+  return {
+    ok: true,
+    latencyMs,
+    delivery: {
+      principalId: output.principalId,
+      integrationLatency: latencyMs,
+      context: output.context,
+    },
+  };
 }
 
 /** What a route function answered: a proxy response, nothing (a one-way route), or a failure. */
 type RouteAnswer =
-  | { readonly kind: 'response'; readonly statusCode: number; readonly body: string | undefined; readonly headers: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'response';
+      readonly statusCode: number;
+      readonly body: string | undefined;
+      readonly headers: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'none' }
   | { readonly kind: 'failed'; readonly why: string; readonly timeout: boolean };
 
 function routeAnswer(result: Invocation): RouteAnswer {
   if (result.kind === 'timeout') return { kind: 'failed', why: 'no answer in time', timeout: true };
-  if (result.kind === 'error') return { kind: 'failed', why: result.message.slice(0, 300), timeout: false };
+  if (result.kind === 'error')
+    return { kind: 'failed', why: result.message.slice(0, 300), timeout: false };
   const v = result.value;
   if (v === null || v === undefined) return { kind: 'none' };
-  if (typeof v !== 'object' || Array.isArray(v)) return { kind: 'failed', why: 'the answer is not an object', timeout: false };
+  if (typeof v !== 'object' || Array.isArray(v))
+    return { kind: 'failed', why: 'the answer is not an object', timeout: false };
   const r = v as Record<string, unknown>;
   if (r.statusCode === undefined) return { kind: 'none' };
-  if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return { kind: 'failed', why: 'statusCode is not an HTTP status', timeout: false };
+  if (
+    typeof r.statusCode !== 'number' ||
+    !Number.isInteger(r.statusCode) ||
+    r.statusCode < 100 ||
+    r.statusCode > 599
+  )
+    return { kind: 'failed', why: 'statusCode is not an HTTP status', timeout: false };
   const headers: Record<string, string> = {};
-  if (typeof r.headers === 'object' && r.headers !== null) for (const [k, h] of Object.entries(r.headers)) if (['string', 'number', 'boolean'].includes(typeof h)) headers[k] = String(h);
-  if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') return { kind: 'failed', why: 'body is not a string', timeout: false };
+  if (typeof r.headers === 'object' && r.headers !== null)
+    for (const [k, h] of Object.entries(r.headers))
+      if (['string', 'number', 'boolean'].includes(typeof h)) headers[k] = String(h);
+  if (r.body !== undefined && r.body !== null && typeof r.body !== 'string')
+    return { kind: 'failed', why: 'body is not a string', timeout: false };
   const body = typeof r.body === 'string' ? r.body : undefined;
   return { kind: 'response', statusCode: r.statusCode, body, headers };
 }
 
 /** API Gateway's answer on the socket when a message cannot be routed or its route fails. */
-const messageError = (message: string, connectionId: string, requestId: string): string => `{"message": "${message}", "connectionId":"${connectionId}", "requestId":"${requestId}"}`;
+const messageError = (message: string, connectionId: string, requestId: string): string =>
+  `{"message": "${message}", "connectionId":"${connectionId}", "requestId":"${requestId}"}`;
 
 /**
  * Serves a WebSocket API at `options.path` on `server`. Throws WebSocketConfigError for a bad
@@ -239,13 +350,27 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
   const log = options.log ?? writeLogLine;
   const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
   const passContext = options.passAuthorizerContext ?? true;
-  const selection = parseRouteSelectionExpression(options.routeSelectionExpression ?? '$request.body.action');
-  if (!options.path.startsWith('/')) throw new WebSocketConfigError('path', `must start with "/", got ${JSON.stringify(options.path)}`);
+  const selection = parseRouteSelectionExpression(
+    options.routeSelectionExpression ?? '$request.body.action',
+  );
+  if (!options.path.startsWith('/'))
+    throw new WebSocketConfigError(
+      'path',
+      `must start with "/", got ${JSON.stringify(options.path)}`,
+    );
   const authorizer = options.authorizer;
   const sources = (authorizer?.identitySources ?? []).map((s) => parseIdentitySource(s));
-  if (authorizer?.ttlSeconds) throw new WebSocketConfigError('authorizer.ttlSeconds', 'must be 0 or unset: API Gateway caches authorizer results only for HTTP APIs, not WebSocket APIs');
+  if (authorizer?.ttlSeconds)
+    throw new WebSocketConfigError(
+      'authorizer.ttlSeconds',
+      'must be 0 or unset: API Gateway caches authorizer results only for HTTP APIs, not WebSocket APIs',
+    );
   // A Map, so a client's `{"action":"constructor"}` finds no route on Object.prototype.
-  const routes = new Map(Object.entries(options.routes).filter((e): e is [string, RouteFunction] => typeof e[1] === 'function'));
+  const routes = new Map(
+    Object.entries(options.routes).filter(
+      (e): e is [string, RouteFunction] => typeof e[1] === 'function',
+    ),
+  );
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -263,20 +388,41 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
     const nowMs = now();
     const requestId = newId();
     const connectionId = newId();
-    const entry: Record<string, unknown> = { event: 'websocket_connect', path: options.path, connectionId, requestId };
+    const entry: Record<string, unknown> = {
+      event: 'websocket_connect',
+      path: options.path,
+      connectionId,
+      requestId,
+    };
     if (authorizer) entry.authorizer = authorizer.name ?? 'authorizer';
     const finish = (status: number, reason: string, extra: Record<string, unknown> = {}): void =>
-      log({ ...entry, status, reason, ...extra, durationMs: Math.round(performance.now() - started) });
-    const reject = (type: GatewayResponseType, reason: string, extra: Record<string, unknown> = {}): void => {
+      log({
+        ...entry,
+        status,
+        reason,
+        ...extra,
+        durationMs: Math.round(performance.now() - started),
+      });
+    const reject = (
+      type: GatewayResponseType,
+      reason: string,
+      extra: Record<string, unknown> = {},
+    ): void => {
       const r = gatewayResponse(type, requestId);
-      refuse(socket, r.status, typeof r.body === 'string' ? r.body : r.body.toString('utf8'), r.headers);
+      refuse(
+        socket,
+        r.status,
+        typeof r.body === 'string' ? r.body : r.body.toString('utf8'),
+        r.headers,
+      );
       finish(r.status, reason, extra);
     };
 
     if (!isHandshake(req)) return reject('BAD_REQUEST', 'BAD_HANDSHAKE');
     const target = pathOf(req.url)!;
     const [headers, multiValueHeaders] = splitValues(headersOf(req));
-    const header = (name: string): string | undefined => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+    const header = (name: string): string | undefined =>
+      Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
     const conn: ConnectionView = {
       connectionId,
       stage,
@@ -286,31 +432,62 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
       connectedAt: nowMs,
       headers,
       multiValueHeaders,
-      queryStringParameters: Object.fromEntries(Object.entries(target.query).map(([k, v]) => [k, v[v.length - 1]!])),
+      queryStringParameters: Object.fromEntries(
+        Object.entries(target.query).map(([k, v]) => [k, v[v.length - 1]!]),
+      ),
       multiValueQueryStringParameters: target.query,
       stageVariables: { ...options.stageVariables },
     };
 
     let delivery: AuthorizerDelivery | undefined;
     if (authorizer) {
-      const auth = await authorizeConnect(authorizer, sources, conn, connectAuthorizerEvent(conn, requestId, nowMs), assumptions);
-      if (!auth.ok) return reject(auth.response, auth.reason, { invoked: auth.invoked, authorizerLatencyMs: auth.latencyMs, ...(auth.detail ? { detail: auth.detail } : {}) });
+      const auth = await authorizeConnect(
+        authorizer,
+        sources,
+        conn,
+        connectAuthorizerEvent(conn, requestId, nowMs),
+        assumptions,
+      );
+      if (!auth.ok)
+        return reject(auth.response, auth.reason, {
+          invoked: auth.invoked,
+          authorizerLatencyMs: auth.latencyMs,
+          ...(auth.detail ? { detail: auth.detail } : {}),
+        });
       delivery = auth.delivery;
-      Object.assign(entry, { authorizerLatencyMs: auth.latencyMs, principal: delivery.principalId });
+      Object.assign(entry, {
+        authorizerLatencyMs: auth.latencyMs,
+        principal: delivery.principalId,
+      });
     }
 
     const connectRoute = routes.get('$connect');
     if (connectRoute) {
-      const answer = routeAnswer(await call(connectRoute, connectEvent(conn, requestId, nowMs, delivery)));
-      if (answer.kind === 'failed') return reject(answer.timeout ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE', 'CONNECT_ROUTE_FAILED', { detail: answer.why });
+      const answer = routeAnswer(
+        await call(connectRoute, connectEvent(conn, requestId, nowMs, delivery)),
+      );
+      if (answer.kind === 'failed')
+        return reject(
+          answer.timeout ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE',
+          'CONNECT_ROUTE_FAILED',
+          { detail: answer.why },
+        );
       // Stricter than a message route: a $connect answer without a statusCode is refused, not taken as consent.
-      if (answer.kind === 'none') return reject('INTEGRATION_FAILURE', 'CONNECT_ROUTE_FAILED', { detail: 'the $connect route answered no statusCode' });
+      if (answer.kind === 'none')
+        return reject('INTEGRATION_FAILURE', 'CONNECT_ROUTE_FAILED', {
+          detail: 'the $connect route answered no statusCode',
+        });
       if (answer.kind === 'response' && (answer.statusCode < 200 || answer.statusCode > 299)) {
         // A non-2xx answer from $connect refuses the connection with that status.
         refuse(socket, answer.statusCode, answer.body ?? '', { 'x-amzn-RequestId': requestId });
         return finish(answer.statusCode, 'CONNECT_ROUTE_REFUSED');
       }
-      const protocol = answer.kind === 'response' ? Object.entries(answer.headers).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1] : undefined;
+      const protocol =
+        answer.kind === 'response'
+          ? Object.entries(answer.headers).find(
+              ([k]) => k.toLowerCase() === 'sec-websocket-protocol',
+            )?.[1]
+          : undefined;
       if (protocol) chosenProtocol.set(req, protocol);
     }
 
@@ -322,47 +499,116 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
     });
   }
 
-  function opened(ws: WebSocket, conn: ConnectionView, delivery: AuthorizerDelivery | undefined): void {
+  function opened(
+    ws: WebSocket,
+    conn: ConnectionView,
+    delivery: AuthorizerDelivery | undefined,
+  ): void {
     const later = passContext ? delivery : undefined;
     let done!: () => void;
     const closed = new Promise<void>((resolve) => (done = resolve));
     connections.set(conn.connectionId, { ws, closed });
-    ws.on('error', (error) => log({ event: 'websocket_error', connectionId: conn.connectionId, message: error.message }));
+    ws.on('error', (error) =>
+      log({ event: 'websocket_error', connectionId: conn.connectionId, message: error.message }),
+    );
     ws.on('message', (data, isBinary) => {
-      void onMessage(ws, conn, later, data, isBinary).catch((error: unknown) => log({ event: 'websocket_error', connectionId: conn.connectionId, message: (error as Error).message }));
+      void onMessage(ws, conn, later, data, isBinary).catch((error: unknown) =>
+        log({
+          event: 'websocket_error',
+          connectionId: conn.connectionId,
+          message: (error as Error).message,
+        }),
+      );
     });
     ws.on('close', (code, reason) => {
       connections.delete(conn.connectionId);
       const disconnect = routes.get('$disconnect');
       const finished = disconnect
-        ? call(disconnect, disconnectEvent(conn, newId(), now(), { code, reason: reason.toString('utf8') }, later)).then((result) => {
+        ? call(
+            disconnect,
+            disconnectEvent(conn, newId(), now(), { code, reason: reason.toString('utf8') }, later),
+          ).then((result) => {
             const answer = routeAnswer(result);
-            if (answer.kind === 'failed') log({ event: 'websocket_route_error', connectionId: conn.connectionId, routeKey: '$disconnect', detail: answer.why });
+            if (answer.kind === 'failed')
+              log({
+                event: 'websocket_route_error',
+                connectionId: conn.connectionId,
+                routeKey: '$disconnect',
+                detail: answer.why,
+              });
           })
         : Promise.resolve();
       void finished.finally(() => {
-        log({ event: 'websocket_disconnect', path: options.path, connectionId: conn.connectionId, code });
+        log({
+          event: 'websocket_disconnect',
+          path: options.path,
+          connectionId: conn.connectionId,
+          code,
+        });
         done();
       });
     });
   }
 
-  async function onMessage(ws: WebSocket, conn: ConnectionView, delivery: AuthorizerDelivery | undefined, data: RawData, isBinary: boolean): Promise<void> {
+  async function onMessage(
+    ws: WebSocket,
+    conn: ConnectionView,
+    delivery: AuthorizerDelivery | undefined,
+    data: RawData,
+    isBinary: boolean,
+  ): Promise<void> {
     const requestId = newId();
-    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const buffer = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     const body = isBinary ? buffer.toString('base64') : buffer.toString('utf8');
     const selected = isBinary ? undefined : selectRouteKey(selection, body);
-    const routeKey = selected !== undefined && !RESERVED.has(selected) && routes.has(selected) ? selected : routes.has('$default') ? '$default' : undefined;
+    const routeKey =
+      selected !== undefined && !RESERVED.has(selected) && routes.has(selected)
+        ? selected
+        : routes.has('$default')
+          ? '$default'
+          : undefined;
     const reply = (text: string): void => {
       if (ws.readyState === ws.OPEN) ws.send(text);
     };
     if (routeKey === undefined) {
-      log({ event: 'websocket_message', connectionId: conn.connectionId, requestId, routeKey: selected ?? null, status: 'NO_ROUTE' });
+      log({
+        event: 'websocket_message',
+        connectionId: conn.connectionId,
+        requestId,
+        routeKey: selected ?? null,
+        status: 'NO_ROUTE',
+      });
       return reply(messageError('Forbidden', conn.connectionId, requestId));
     }
-    const answer = routeAnswer(await call(routes.get(routeKey)!, messageEvent(conn, { routeKey, messageId: newId(), requestId, nowMs: now(), body, isBase64Encoded: isBinary }, delivery)));
+    const answer = routeAnswer(
+      await call(
+        routes.get(routeKey)!,
+        messageEvent(
+          conn,
+          {
+            routeKey,
+            messageId: newId(),
+            requestId,
+            nowMs: now(),
+            body,
+            isBase64Encoded: isBinary,
+          },
+          delivery,
+        ),
+      ),
+    );
     if (answer.kind === 'failed') {
-      log({ event: 'websocket_route_error', connectionId: conn.connectionId, requestId, routeKey, detail: answer.why });
+      log({
+        event: 'websocket_route_error',
+        connectionId: conn.connectionId,
+        requestId,
+        routeKey,
+        detail: answer.why,
+      });
       return reply(messageError('Internal server error', conn.connectionId, requestId));
     }
     // A two-way route: the answer's body goes back to the client.
@@ -372,8 +618,16 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
   const detach = attachDispatcher(server, options.path, (req, socket, head) => {
     void onUpgrade(req, socket, head).catch((error: unknown) => {
       // A bug here must cost one handshake, never the server.
-      log({ event: 'websocket_connect', path: options.path, status: 500, reason: 'GATEWAY_ERROR', message: (error as Error).message });
-      refuse(socket, 500, '{"message": "Internal server error"}', { 'content-type': 'application/json' });
+      log({
+        event: 'websocket_connect',
+        path: options.path,
+        status: 500,
+        reason: 'GATEWAY_ERROR',
+        message: (error as Error).message,
+      });
+      refuse(socket, 500, '{"message": "Internal server error"}', {
+        'content-type': 'application/json',
+      });
     });
   });
 

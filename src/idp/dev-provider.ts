@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { DevKey } from '../cli/dev-issuer.js';
+import type { DevKey } from './dev-issuer.js';
 import { DevProviderError } from './errors.js';
 import { createHostGuard, type HostGuard } from './host-guard.js';
 import { handleInteraction, interactionPath, interactionUid } from './interactions.js';
@@ -60,7 +60,11 @@ export interface DevProvider {
   readonly audience: string;
   readonly clients: {
     readonly web: { readonly clientId: string; readonly redirectUris: readonly string[] };
-    readonly machine: { readonly clientId: string; readonly clientSecret: string; readonly scopes: readonly string[] };
+    readonly machine: {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly scopes: readonly string[];
+    };
   };
   readonly users: readonly DevUser[];
   /** True for the issuer's path and everything under it (the gateway's Mount interface). */
@@ -86,7 +90,11 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
   const users = checkUsers(o.users ?? defaultDevUsers(apiScopes), apiScopes);
   const redirectUris = checkRedirectUris(o.redirectUris);
   const ttl = o.accessTokenTtlSeconds ?? 3600;
-  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new DevProviderError('accessTokenTtlSeconds', `must be a positive whole number of seconds, got ${String(ttl)}`);
+  if (!Number.isSafeInteger(ttl) || ttl < 1)
+    throw new DevProviderError(
+      'accessTokenTtlSeconds',
+      `must be a positive whole number of seconds, got ${String(ttl)}`,
+    );
   const log = o.log ?? ((entry) => process.stderr.write(JSON.stringify(entry) + '\n'));
 
   const web = { clientId: o.clients?.webClientId ?? 'tollgate-web', redirectUris };
@@ -95,9 +103,19 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     clientSecret: o.clients?.machineSecret ?? randomBytes(24).toString('base64url'),
     scopes: o.clients?.machineScopes ?? readScopes(apiScopes),
   };
-  if (web.clientId === machine.clientId) throw new DevProviderError('clients', `must give the web and machine clients different ids, both are ${JSON.stringify(web.clientId)}`);
-  if (machine.clientSecret.length < 16) throw new DevProviderError('clients.machineSecret', 'must be at least 16 characters');
-  for (const scope of machine.scopes) if (!apiScopes.includes(scope)) throw new DevProviderError('clients.machineScopes', `contains ${JSON.stringify(scope)}, which is not one of the API's scopes`);
+  if (web.clientId === machine.clientId)
+    throw new DevProviderError(
+      'clients',
+      `must give the web and machine clients different ids, both are ${JSON.stringify(web.clientId)}`,
+    );
+  if (machine.clientSecret.length < 16)
+    throw new DevProviderError('clients.machineSecret', 'must be at least 16 characters');
+  for (const scope of machine.scopes)
+    if (!apiScopes.includes(scope))
+      throw new DevProviderError(
+        'clients.machineScopes',
+        `contains ${JSON.stringify(scope)}, which is not one of the API's scopes`,
+      );
 
   const { Provider, errors } = await loadOidcProvider();
   const byId = new Map(users.map((u) => [u.id, u] as const));
@@ -128,7 +146,11 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     // In memory: a development provider forgets its sessions and codes on restart, as it should.
     adapter: createMemoryAdapter(),
     clients,
-    jwks: { keys: [{ ...o.key.privateKey.export({ format: 'jwk' }), kid: o.key.kid, alg: 'RS256', use: 'sig' }] },
+    jwks: {
+      keys: [
+        { ...o.key.privateKey.export({ format: 'jwk' }), kid: o.key.kid, alg: 'RS256', use: 'sig' },
+      ],
+    },
     // Random per start: restarting signs everyone out, and there is no secret to commit.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
@@ -136,7 +158,12 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     pkce: { required: () => true },
     findAccount: (_ctx, sub) => {
       const user = byId.get(sub);
-      return user && { accountId: user.id, claims: () => ({ sub: user.id, name: user.name, preferred_username: user.id }) };
+      return (
+        user && {
+          accountId: user.id,
+          claims: () => ({ sub: user.id, name: user.name, preferred_username: user.id }),
+        }
+      );
     },
     features: {
       devInteractions: { enabled: false },
@@ -154,7 +181,8 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
         defaultResource: () => audience,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource, client) => {
-          if (resource !== audience) throw new errors.InvalidTarget(`this provider issues tokens for ${audience} only`);
+          if (resource !== audience)
+            throw new errors.InvalidTarget(`this provider issues tokens for ${audience} only`);
           return {
             audience,
             scope: (client.clientId === machine.clientId ? machine.scopes : apiScopes).join(' '),
@@ -168,11 +196,15 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     // Auth0's name for the resource: accepted when it names this API.
     extraParams: {
       audience: (_ctx, value) => {
-        if (value !== undefined && value !== audience) throw new errors.InvalidTarget(`audience must be ${audience}`);
+        if (value !== undefined && value !== audience)
+          throw new errors.InvalidTarget(`audience must be ${audience}`);
       },
     },
     interactions: { url: (_ctx, interaction) => interactionPath(mountPath, interaction.uid) },
-    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => URL.canParse(uri) && new URL(uri).origin === origin),
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some(
+        (uri) => URL.canParse(uri) && new URL(uri).origin === origin,
+      ),
     renderError: (ctx, out) => html(ctx, errorPage(out)),
     ttl: {
       AccessToken: ttl,
@@ -190,16 +222,24 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
   try {
     provider = new Provider(issuer, configuration);
   } catch (error) {
-    throw new DevProviderError('(configuration)', `was refused by oidc-provider: ${error instanceof Error ? error.message : String(error)}`);
+    throw new DevProviderError(
+      '(configuration)',
+      `was refused by oidc-provider: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  provider.on('server_error', (_ctx: unknown, error: Error) => log({ event: 'idp_server_error', message: error.message }));
+  provider.on('server_error', (_ctx: unknown, error: Error) =>
+    log({ event: 'idp_server_error', message: error.message }),
+  );
   // Koa's own last-resort handler would print a stack trace; one line is enough.
-  (provider as unknown as EventEmitter).on('error', (error: Error) => log({ event: 'idp_error', message: error.message }));
+  (provider as unknown as EventEmitter).on('error', (error: Error) =>
+    log({ event: 'idp_error', message: error.message }),
+  );
   const callback = provider.callback();
   const guard = createHostGuard(issuer, redirectUris, o.allowedHosts);
   const interactions = { provider, mountPath, users: byId, apiScopes };
 
-  const matches = (pathname: string): boolean => mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
+  const matches = (pathname: string): boolean =>
+    mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
 
   return {
     name: 'idp',
@@ -213,9 +253,14 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     async handle(req, res) {
       try {
         const target = new URL(`http://localhost${req.url ?? '/'}`);
-        if (!matches(target.pathname)) return sendJson(res, 404, { error: 'not_found', error_description: `not under ${mountPath}` });
+        if (!matches(target.pathname))
+          return sendJson(res, 404, {
+            error: 'not_found',
+            error_description: `not under ${mountPath}`,
+          });
         const refusal = guardRefusal(guard, req);
-        if (refusal) return sendJson(res, 403, { error: 'invalid_request', error_description: refusal });
+        if (refusal)
+          return sendJson(res, 403, { error: 'invalid_request', error_description: refusal });
         // Every URL the provider writes (discovery, redirects) names the issuer, whatever Host said.
         req.headers.host = guard.issuerHost;
         const path = target.pathname.slice(mountPath.length) || '/';
@@ -227,8 +272,15 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
         req.url = path + target.search;
         await callback(req, res);
       } catch (error) {
-        log({ event: 'idp_error', message: error instanceof Error ? error.message : String(error) });
-        if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'the development provider failed; see its log' });
+        log({
+          event: 'idp_error',
+          message: error instanceof Error ? error.message : String(error),
+        });
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            error: 'server_error',
+            error_description: 'the development provider failed; see its log',
+          });
         else res.destroy();
       }
     },
@@ -258,7 +310,13 @@ function html(ctx: KoaContextWithOIDC, body: string): void {
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) }).end(text);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(text),
+    })
+    .end(text);
 }
 
 function checkIssuer(value: string): { issuer: string; mountPath: string } {
@@ -268,33 +326,63 @@ function checkIssuer(value: string): { issuer: string; mountPath: string } {
   } catch {
     throw new DevProviderError('issuer', `must be an absolute URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DevProviderError('issuer', `must use http or https, got ${JSON.stringify(value)}`);
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) throw new DevProviderError('issuer', `must have no query or fragment, got ${JSON.stringify(value)}`);
-  if (url.username || url.password) throw new DevProviderError('issuer', 'must not carry credentials');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new DevProviderError('issuer', `must use http or https, got ${JSON.stringify(value)}`);
+  if (url.search || url.hash || value.includes('?') || value.includes('#'))
+    throw new DevProviderError(
+      'issuer',
+      `must have no query or fragment, got ${JSON.stringify(value)}`,
+    );
+  if (url.username || url.password)
+    throw new DevProviderError('issuer', 'must not carry credentials');
   return { issuer: value, mountPath: url.pathname.replace(/\/+$/, '') };
 }
 
 function checkAudience(value: string): string {
   // A resource indicator (RFC 8707): an absolute URI without a fragment.
-  if (typeof value !== 'string' || !URL.canParse(value) || value.includes('#')) throw new DevProviderError('audience', `must be an absolute URI without a fragment, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !URL.canParse(value) || value.includes('#'))
+    throw new DevProviderError(
+      'audience',
+      `must be an absolute URI without a fragment, got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
 function checkScopes(scopes: readonly string[]): readonly string[] {
   if (scopes.length === 0) throw new DevProviderError('scopes', 'must name at least one API scope');
   for (const scope of scopes) {
-    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) throw new DevProviderError('scopes', `contains ${JSON.stringify(scope)}, which is not a valid OAuth scope token`);
-    if (scope === 'openid' || scope === 'profile' || scope === 'offline_access') throw new DevProviderError('scopes', `contains ${JSON.stringify(scope)}, an OpenID scope, not an API scope`);
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+      throw new DevProviderError(
+        'scopes',
+        `contains ${JSON.stringify(scope)}, which is not a valid OAuth scope token`,
+      );
+    if (scope === 'openid' || scope === 'profile' || scope === 'offline_access')
+      throw new DevProviderError(
+        'scopes',
+        `contains ${JSON.stringify(scope)}, an OpenID scope, not an API scope`,
+      );
   }
   return [...new Set(scopes)];
 }
 
 function checkRedirectUris(uris: readonly string[]): readonly string[] {
-  if (uris.length === 0) throw new DevProviderError('redirectUris', 'must name at least one redirect URI for the web client');
+  if (uris.length === 0)
+    throw new DevProviderError(
+      'redirectUris',
+      'must name at least one redirect URI for the web client',
+    );
   for (const uri of uris) {
-    if (!URL.canParse(uri) || uri.includes('#')) throw new DevProviderError('redirectUris', `contains ${JSON.stringify(uri)}, which is not an absolute URL without a fragment`);
+    if (!URL.canParse(uri) || uri.includes('#'))
+      throw new DevProviderError(
+        'redirectUris',
+        `contains ${JSON.stringify(uri)}, which is not an absolute URL without a fragment`,
+      );
     const protocol = new URL(uri).protocol;
-    if (protocol !== 'http:' && protocol !== 'https:') throw new DevProviderError('redirectUris', `contains ${JSON.stringify(uri)}, which is not http or https`);
+    if (protocol !== 'http:' && protocol !== 'https:')
+      throw new DevProviderError(
+        'redirectUris',
+        `contains ${JSON.stringify(uri)}, which is not http or https`,
+      );
   }
   return [...uris];
 }

@@ -26,11 +26,22 @@ function normalHost(host: string, protocol: string): string {
  * guard.hostAllowed('127.0.0.1:3000'); // true
  * guard.hostAllowed('attacker.example:3000'); // false
  */
-export function createHostGuard(issuer: string, pageUrls: readonly string[], extraHosts: readonly string[] = []): HostGuard {
+export function createHostGuard(
+  issuer: string,
+  pageUrls: readonly string[],
+  extraHosts: readonly string[] = [],
+): HostGuard {
   const url = new URL(issuer);
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const hosts = new Set([url.host, ...LOOPBACK.map((name) => `${name}:${port}`), ...extraHosts].map((h) => normalHost(h, url.protocol)));
-  const origins = new Set([url.origin, ...pageUrls.filter((u) => URL.canParse(u)).map((u) => new URL(u).origin)]);
+  const hosts = new Set(
+    [url.host, ...LOOPBACK.map((name) => `${name}:${port}`), ...extraHosts].map((h) =>
+      normalHost(h, url.protocol),
+    ),
+  );
+  const origins = new Set([
+    url.origin,
+    ...pageUrls.filter((u) => URL.canParse(u)).map((u) => new URL(u).origin),
+  ]);
   return {
     issuerHost: url.host,
     hostAllowed: (host) => host !== undefined && hosts.has(normalHost(host, url.protocol)),

@@ -57,26 +57,56 @@ function requestedApiScopes(details: Interaction, apiScopes: readonly string[]):
 }
 
 /** Answers GET and POST on `{mount}/interaction/{uid}`. Never throws. */
-export async function handleInteraction(o: InteractionOptions, uid: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleInteraction(
+  o: InteractionOptions,
+  uid: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   let details: Interaction;
   try {
     details = await o.provider.interactionDetails(req, res);
   } catch {
     req.resume();
-    return sendError(res, 400, 'invalid_request', 'This sign-in has expired or was started in another browser. Start it again from the application.');
+    return sendError(
+      res,
+      400,
+      'invalid_request',
+      'This sign-in has expired or was started in another browser. Start it again from the application.',
+    );
   }
   if (details.uid !== uid) {
     req.resume();
-    return sendError(res, 400, 'invalid_request', 'This sign-in page is out of date. Start the sign-in again from the application.');
+    return sendError(
+      res,
+      400,
+      'invalid_request',
+      'This sign-in page is out of date. Start the sign-in again from the application.',
+    );
   }
   const signIn = (status: number, message?: string): void =>
-    sendPage(res, status, signInPage({ action: interactionPath(o.mountPath, uid), clientId: String(details.params.client_id), users: [...o.users.values()], requestedScopes: requestedApiScopes(details, o.apiScopes), message }));
+    sendPage(
+      res,
+      status,
+      signInPage({
+        action: interactionPath(o.mountPath, uid),
+        clientId: String(details.params.client_id),
+        users: [...o.users.values()],
+        requestedScopes: requestedApiScopes(details, o.apiScopes),
+        message,
+      }),
+    );
 
   if (req.method === 'GET' || req.method === 'HEAD') {
     req.resume();
     if (details.prompt.name === 'login') return signIn(200);
     if (details.prompt.name === 'consent') return grantConsent(o, details, req, res);
-    return sendError(res, 400, 'invalid_request', `The development provider cannot answer the prompt ${details.prompt.name}.`);
+    return sendError(
+      res,
+      400,
+      'invalid_request',
+      `The development provider cannot answer the prompt ${details.prompt.name}.`,
+    );
   }
   if (req.method !== 'POST') {
     req.resume();
@@ -91,13 +121,29 @@ export async function handleInteraction(o: InteractionOptions, uid: string, req:
     if (error instanceof FormTooLarge) res.setHeader('connection', 'close');
     return sendError(res, 400, 'invalid_request', 'The form could not be read.');
   }
-  if (details.prompt.name !== 'login') return sendError(res, 400, 'invalid_request', 'This sign-in step takes no form. Start the sign-in again from the application.');
+  if (details.prompt.name !== 'login')
+    return sendError(
+      res,
+      400,
+      'invalid_request',
+      'This sign-in step takes no form. Start the sign-in again from the application.',
+    );
   if (form.get('action') === 'cancel') {
-    return o.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+    return o.provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'the user cancelled the sign-in' },
+      { mergeWithLastSubmission: false },
+    );
   }
   const user = o.users.get(form.get('user') ?? '');
   if (!user) return signIn(400, 'Choose one of the listed users.');
-  return o.provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+  return o.provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: user.id } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 interface ConsentDetails {
@@ -106,12 +152,25 @@ interface ConsentDetails {
   readonly missingResourceScopes?: Record<string, string[]>;
 }
 
-async function grantConsent(o: InteractionOptions, details: Interaction, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function grantConsent(
+  o: InteractionOptions,
+  details: Interaction,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const accountId = details.session?.accountId;
   const user = accountId === undefined ? undefined : o.users.get(accountId);
-  if (!user) return o.provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the signed-in user is not a development user' }, { mergeWithLastSubmission: false });
+  if (!user)
+    return o.provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'the signed-in user is not a development user' },
+      { mergeWithLastSubmission: false },
+    );
   const clientId = String(details.params.client_id);
-  const grant = (details.grantId ? await o.provider.Grant.find(details.grantId) : undefined) ?? new o.provider.Grant({ accountId: user.id, clientId });
+  const grant =
+    (details.grantId ? await o.provider.Grant.find(details.grantId) : undefined) ??
+    new o.provider.Grant({ accountId: user.id, clientId });
   const missing = details.prompt.details as ConsentDetails;
   if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope);
   if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -121,5 +180,10 @@ async function grantConsent(o: InteractionOptions, details: Interaction, req: In
     if (refused.length) grant.rejectResourceScope(resource, refused);
   }
   const grantId = await grant.save();
-  return o.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  return o.provider.interactionFinished(
+    req,
+    res,
+    { consent: { grantId } },
+    { mergeWithLastSubmission: true },
+  );
 }

@@ -11,14 +11,22 @@ interface Entry {
 }
 
 /** Models whose records die with their grant (revokeByGrantId). */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
 
 /**
  * One store shared by all models of one provider (and never between providers). Bounded: past
  * `maxEntries` the oldest records go first, so a flood of authorization requests cannot grow it
  * without end.
  */
-export function createMemoryAdapter(options: { maxEntries?: number; now?: () => number } = {}): AdapterFactory {
+export function createMemoryAdapter(
+  options: { maxEntries?: number; now?: () => number } = {},
+): AdapterFactory {
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const records = new Map<string, Entry>();
@@ -51,11 +59,15 @@ export function createMemoryAdapter(options: { maxEntries?: number; now?: () => 
 
   return (model: string): Adapter => {
     const keyOf = (id: string): string => `${model}:${id}`;
-    const find = async (id: string | undefined): Promise<AdapterPayload | undefined> => (id === undefined ? undefined : live(keyOf(id)));
+    const find = async (id: string | undefined): Promise<AdapterPayload | undefined> =>
+      id === undefined ? undefined : live(keyOf(id));
     return {
       async upsert(id, payload, expiresIn) {
         const key = keyOf(id);
-        index(records, key, { payload, expiresAt: typeof expiresIn === 'number' ? now() + expiresIn * 1000 : undefined });
+        index(records, key, {
+          payload,
+          expiresAt: typeof expiresIn === 'number' ? now() + expiresIn * 1000 : undefined,
+        });
         if (model === 'Session' && typeof payload.uid === 'string') index(byUid, payload.uid, id);
         if (typeof payload.userCode === 'string') index(byUserCode, payload.userCode, id);
         if (GRANTABLE.has(model) && typeof payload.grantId === 'string') {

@@ -1,7 +1,13 @@
 // The HTML of the development provider: one layout, no external assets, everything escaped.
 // The banner says what this is on every page, so nobody mistakes it for a real sign-in.
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -11,7 +17,8 @@ export function escapeHtml(value: unknown): string {
 export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
 } as const;
@@ -77,7 +84,8 @@ export interface SignInPageInput {
   readonly message?: string | undefined;
 }
 
-const scopeList = (scopes: readonly string[]): string => (scopes.length ? scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') : 'no API scopes');
+const scopeList = (scopes: readonly string[]): string =>
+  scopes.length ? scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') : 'no API scopes';
 
 /**
  * One radio per user, its accessible name exactly the user id (a test picks "alice"), the first

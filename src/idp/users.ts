@@ -30,7 +30,10 @@ export function defaultDevUsers(apiScopes: readonly string[]): readonly DevUser[
 }
 
 /** The requested scopes the user may have, in request order; the rest are refused. */
-export function splitScopes(user: DevUser, requested: readonly string[]): { granted: string[]; refused: string[] } {
+export function splitScopes(
+  user: DevUser,
+  requested: readonly string[],
+): { granted: string[]; refused: string[] } {
   const allowed = new Set(user.scopes);
   const granted: string[] = [];
   const refused: string[] = [];
@@ -41,16 +44,28 @@ export function splitScopes(user: DevUser, requested: readonly string[]): { gran
 const USER_ID = /^[A-Za-z0-9._@-]{1,64}$/;
 
 /** Checks the configured users: distinct ids, and only scopes the API defines. */
-export function checkUsers(users: readonly DevUser[], apiScopes: readonly string[]): readonly DevUser[] {
+export function checkUsers(
+  users: readonly DevUser[],
+  apiScopes: readonly string[],
+): readonly DevUser[] {
   if (users.length === 0) throw new DevProviderError('users', 'must name at least one user');
   const known = new Set(apiScopes);
   const seen = new Set<string>();
   for (const [i, user] of users.entries()) {
-    if (typeof user.id !== 'string' || !USER_ID.test(user.id)) throw new DevProviderError(`users[${i}].id`, `must be 1 to 64 letters, digits or ._@-, got ${JSON.stringify(user.id)}`);
-    if (seen.has(user.id)) throw new DevProviderError(`users[${i}].id`, `repeats ${JSON.stringify(user.id)}`);
+    if (typeof user.id !== 'string' || !USER_ID.test(user.id))
+      throw new DevProviderError(
+        `users[${i}].id`,
+        `must be 1 to 64 letters, digits or ._@-, got ${JSON.stringify(user.id)}`,
+      );
+    if (seen.has(user.id))
+      throw new DevProviderError(`users[${i}].id`, `repeats ${JSON.stringify(user.id)}`);
     seen.add(user.id);
     for (const scope of user.scopes) {
-      if (!known.has(scope)) throw new DevProviderError(`users[${i}].scopes`, `contains ${JSON.stringify(scope)}, which is not one of the API's scopes (${apiScopes.join(' ')})`);
+      if (!known.has(scope))
+        throw new DevProviderError(
+          `users[${i}].scopes`,
+          `contains ${JSON.stringify(scope)}, which is not one of the API's scopes (${apiScopes.join(' ')})`,
+        );
     }
   }
   return users;

@@ -1,4 +1,4 @@
-import type { AuthorizerConfig } from '../config/authorizer-config.js';
+import type { AuthorizerConfig } from '../settings/authorizer-config.js';
 import { IssuerSet } from '../core/issuers.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { writeLogLine } from './log-line.js';
@@ -14,9 +14,16 @@ export interface Authorizer {
   warmUp(): Promise<void>;
 }
 
-export function createAuthorizer(config: AuthorizerConfig, options: RuntimeOptions = {}): Authorizer {
+export function createAuthorizer(
+  config: AuthorizerConfig,
+  options: RuntimeOptions = {},
+): Authorizer {
   const log = options.log ?? writeLogLine;
-  const runtimes = new Map(config.issuers.map((issuer) => [issuer.issuer, createRuntime(issuer, { ...options, log })] as const));
+  const runtimes = new Map(
+    config.issuers.map(
+      (issuer) => [issuer.issuer, createRuntime(issuer, { ...options, log })] as const,
+    ),
+  );
   return {
     config,
     issuers: new IssuerSet(new Map([...runtimes].map(([iss, rt]) => [iss, rt.verifier] as const))),
@@ -31,7 +38,13 @@ export function createAuthorizer(config: AuthorizerConfig, options: RuntimeOptio
 /** An authorizer over one runtime, without rules: what the TOKEN handler of the first release did. */
 export function singleIssuerAuthorizer(runtime: Runtime): Authorizer {
   return {
-    config: { issuers: [runtime.config], rules: undefined, issuerRules: new Map(), tokenSource: { kind: 'header', name: 'Authorization' }, v2Response: 'simple' },
+    config: {
+      issuers: [runtime.config],
+      rules: undefined,
+      issuerRules: new Map(),
+      tokenSource: { kind: 'header', name: 'Authorization' },
+      v2Response: 'simple',
+    },
     issuers: new IssuerSet(new Map([[runtime.config.issuer, runtime.verifier]])),
     runtimes: new Map([[runtime.config.issuer, runtime]]),
     log: runtime.log,

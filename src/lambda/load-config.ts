@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { authorizerConfig, rulesConfigured, type AuthorizerConfig } from '../config/authorizer-config.js';
-import { ConfigError } from '../config/env.js';
-import type { FileConfig } from '../config/file-validate.js';
+import {
+  authorizerConfig,
+  rulesConfigured,
+  type AuthorizerConfig,
+} from '../settings/authorizer-config.js';
+import { ConfigError } from '../settings/env.js';
+import type { FileConfig } from '../settings/file-validate.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,21 +15,37 @@ type Env = Readonly<Record<string, string | undefined>>;
  * inlined), so a cold start touches no file to find it. The Lambda reads JSON only: YAML stays a
  * development format, so the bundle carries no YAML parser.
  */
-export async function loadLambdaConfig(env: Env, embedded: unknown = undefined): Promise<AuthorizerConfig> {
+export async function loadLambdaConfig(
+  env: Env,
+  embedded: unknown = undefined,
+): Promise<AuthorizerConfig> {
   const path = env.TOLLGATE_CONFIG?.trim();
   // The file validator and the rules engine are separate chunks, loaded only when configured.
-  const file = path ? await validated(readJson(path, 'TOLLGATE_CONFIG'), path, env) : embedded !== undefined ? await validated(embedded, 'the embedded config', env) : undefined;
-  const rulesEngine = rulesConfigured(env, file) ? (await import('../core/rules-engine.js')).rulesEngine : undefined;
+  const file = path
+    ? await validated(readJson(path, 'TOLLGATE_CONFIG'), path, env)
+    : embedded !== undefined
+      ? await validated(embedded, 'the embedded config', env)
+      : undefined;
+  const rulesEngine = rulesConfigured(env, file)
+    ? (await import('../core/rules-engine.js')).rulesEngine
+    : undefined;
   return authorizerConfig(env, { file, readRules: (p) => readJson(p, 'RULES_FILE'), rulesEngine });
 }
 
 function readJson(path: string, setting: string): unknown {
-  if (/\.ya?ml$/i.test(path)) throw new ConfigError(setting, `${path}: the deployed function reads JSON; npm run bundle converts YAML files`);
+  if (/\.ya?ml$/i.test(path))
+    throw new ConfigError(
+      setting,
+      `${path}: the deployed function reads JSON; npm run bundle converts YAML files`,
+    );
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(setting, `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      setting,
+      `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -35,10 +55,16 @@ function readJson(path: string, setting: string): unknown {
 }
 
 async function validated(document: unknown, path: string, env: Env): Promise<FileConfig> {
-  const { formatConfigPath, validateConfigDocument } = await import('../config/file-validate.js');
+  const { formatConfigPath, validateConfigDocument } = await import('../settings/file-validate.js');
   const slash = path.lastIndexOf('/');
-  const result = validateConfigDocument(document, { baseDir: slash > 0 ? path.slice(0, slash) : '.', env });
+  const result = validateConfigDocument(document, {
+    baseDir: slash > 0 ? path.slice(0, slash) : '.',
+    env,
+  });
   if (result.ok) return result.config;
   const first = result.errors[0]!;
-  throw new ConfigError('TOLLGATE_CONFIG', `${path}: ${formatConfigPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate config check)` : ''}`);
+  throw new ConfigError(
+    'TOLLGATE_CONFIG',
+    `${path}: ${formatConfigPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate config check)` : ''}`,
+  );
 }

@@ -1,9 +1,9 @@
-import type { TollgateConfig } from '../config/env.js';
+import type { TollgateConfig } from '../settings/env.js';
 import { staticKeySource, type KeySource } from '../core/key-source.js';
 import { secretKey } from '../core/keys.js';
 import { KeySet } from '../core/keyset.js';
 import { Verifier } from '../core/verifier.js';
-import { discoverJwksUri, JwksClient } from '../io/jwks-client.js';
+import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
 import { writeLogLine } from './log-line.js';
 
 export interface Runtime {
@@ -26,7 +26,8 @@ export function createRuntime(config: TollgateConfig, options: RuntimeOptions = 
   const keys = config.secret
     ? staticKeySource(new KeySet([secretKey(config.secret)]))
     : new JwksClient({
-        jwksUri: config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
+        jwksUri:
+          config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
         ...config.jwks,
         now,
         log,

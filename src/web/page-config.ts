@@ -44,35 +44,59 @@ export function discoveryUrl(issuer: string): string {
 /** A setting of the page's configuration is missing or invalid. */
 export class PageConfigError extends Error {
   readonly code = 'PAGE_CONFIG_INVALID';
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`Invalid page configuration: ${setting} ${problem}`);
     this.name = 'PageConfigError';
   }
 }
 
 /** Parameters the page sets itself on every authorization request. */
-export const PROTOCOL_PARAMS: readonly string[] = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'audience'];
+export const PROTOCOL_PARAMS: readonly string[] = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'audience',
+];
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 type Fields = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Fields =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function text(fields: Fields, key: string, setting: string): string {
   const v = fields[key];
-  if (typeof v !== 'string' || v.trim() === '') throw new PageConfigError(setting, 'must be a non-empty string');
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new PageConfigError(setting, 'must be a non-empty string');
   return v;
 }
 
 function endpoint(value: unknown, setting: string, withBody: boolean): PageCreateEndpoint {
   if (!isObject(value)) throw new PageConfigError(setting, 'must be an object { method, path }');
   const method = text(value, 'method', `${setting}.method`).toUpperCase();
-  if (!METHODS.has(method)) throw new PageConfigError(`${setting}.method`, `must be one of ${[...METHODS].join(', ')}, got ${JSON.stringify(value.method)}`);
+  if (!METHODS.has(method))
+    throw new PageConfigError(
+      `${setting}.method`,
+      `must be one of ${[...METHODS].join(', ')}, got ${JSON.stringify(value.method)}`,
+    );
   const path = text(value, 'path', `${setting}.path`);
   // A path on this origin only: the page sends its token nowhere else.
-  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) throw new PageConfigError(`${setting}.path`, `must be a path on this server starting with one /, got ${JSON.stringify(path)}`);
-  if (withBody && value.body === undefined) throw new PageConfigError(`${setting}.body`, 'is required (the JSON sent to create)');
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\'))
+    throw new PageConfigError(
+      `${setting}.path`,
+      `must be a path on this server starting with one /, got ${JSON.stringify(path)}`,
+    );
+  if (withBody && value.body === undefined)
+    throw new PageConfigError(`${setting}.body`, 'is required (the JSON sent to create)');
   return withBody ? { method, path, body: value.body } : { method, path, body: undefined };
 }
 
@@ -86,24 +110,36 @@ export function checkPageConfig(value: unknown): PageConfig {
   } catch {
     throw new PageConfigError('issuer', `must be an absolute URL, got ${JSON.stringify(issuer)}`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new PageConfigError('issuer', `must be an http or https URL, got ${JSON.stringify(issuer)}`);
-  if (parsed.search || parsed.hash) throw new PageConfigError('issuer', 'must have no query or fragment');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new PageConfigError(
+      'issuer',
+      `must be an http or https URL, got ${JSON.stringify(issuer)}`,
+    );
+  if (parsed.search || parsed.hash)
+    throw new PageConfigError('issuer', 'must have no query or fragment');
   const clientId = text(value, 'clientId', 'clientId');
   const scope = text(value, 'scope', 'scope');
   let audience: string | undefined;
   if (value.audience !== undefined) audience = text(value, 'audience', 'audience');
   let extraAuthorizeParams: Record<string, string> | undefined;
   if (value.extraAuthorizeParams !== undefined) {
-    if (!isObject(value.extraAuthorizeParams)) throw new PageConfigError('extraAuthorizeParams', 'must be an object of strings');
+    if (!isObject(value.extraAuthorizeParams))
+      throw new PageConfigError('extraAuthorizeParams', 'must be an object of strings');
     extraAuthorizeParams = {};
     for (const [k, v] of Object.entries(value.extraAuthorizeParams)) {
-      if (typeof v !== 'string') throw new PageConfigError(`extraAuthorizeParams.${k}`, 'must be a string');
-      if (PROTOCOL_PARAMS.includes(k)) throw new PageConfigError(`extraAuthorizeParams.${k}`, 'is set by the page itself and cannot be overridden');
+      if (typeof v !== 'string')
+        throw new PageConfigError(`extraAuthorizeParams.${k}`, 'must be a string');
+      if (PROTOCOL_PARAMS.includes(k))
+        throw new PageConfigError(
+          `extraAuthorizeParams.${k}`,
+          'is set by the page itself and cannot be overridden',
+        );
       extraAuthorizeParams[k] = v;
     }
   }
   const endpoints = value.endpoints;
-  if (!isObject(endpoints)) throw new PageConfigError('endpoints', 'must be an object { public, private, create }');
+  if (!isObject(endpoints))
+    throw new PageConfigError('endpoints', 'must be an object { public, private, create }');
   const { method: pm, path: pp } = endpoint(endpoints.public, 'endpoints.public', false);
   const { method: vm, path: vp } = endpoint(endpoints.private, 'endpoints.private', false);
   return {
@@ -112,7 +148,11 @@ export function checkPageConfig(value: unknown): PageConfig {
     ...(audience !== undefined ? { audience } : {}),
     scope,
     ...(extraAuthorizeParams !== undefined ? { extraAuthorizeParams } : {}),
-    endpoints: { public: { method: pm, path: pp }, private: { method: vm, path: vp }, create: endpoint(endpoints.create, 'endpoints.create', true) },
+    endpoints: {
+      public: { method: pm, path: pp },
+      private: { method: vm, path: vp },
+      create: endpoint(endpoints.create, 'endpoints.create', true),
+    },
   };
 }
 

@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import type { Mount } from '../gateway/server.js';
 import { checkPageConfig, PageConfigError, type PageConfig } from './page-config.js';
 
-export { checkPageConfig, discoveryUrl, PageConfigError, PETSTORE_ENDPOINTS, type PageConfig, type PageEndpoint, type PageCreateEndpoint } from './page-config.js';
+export {
+  checkPageConfig,
+  discoveryUrl,
+  PageConfigError,
+  PETSTORE_ENDPOINTS,
+  type PageConfig,
+  type PageEndpoint,
+  type PageCreateEndpoint,
+} from './page-config.js';
 
 export interface PageMountOptions {
   /** Where the built page is; default: `dist/page/` of the Tollgate package this module belongs to. */
@@ -32,7 +40,11 @@ interface Route {
 
 const ROUTES: Readonly<Record<string, Route>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8', cache: 'no-store' },
-  '/_tollgate/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8', cache: 'no-cache' },
+  '/_tollgate/app.js': {
+    file: 'app.js',
+    type: 'text/javascript; charset=utf-8',
+    cache: 'no-cache',
+  },
   '/_tollgate/app.css': { file: 'app.css', type: 'text/css; charset=utf-8', cache: 'no-cache' },
   '/_tollgate/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml', cache: 'no-cache' },
   '/_tollgate/config.json': { type: 'application/json; charset=utf-8', cache: 'no-store' },
@@ -44,7 +56,11 @@ function defaultAssetsDir(): string {
   for (let dir = here; ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
     try {
-      if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'tollgate') return join(dir, 'dist', 'page');
+      if (
+        existsSync(pkg) &&
+        (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'tollgate'
+      )
+        return join(dir, 'dist', 'page');
     } catch {
       // An unreadable package.json is not ours: keep looking upwards.
     }
@@ -59,13 +75,24 @@ function originOf(url: string, setting: string): string {
   } catch {
     throw new PageConfigError(setting, `must be an absolute URL, got ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new PageConfigError(setting, `must be an http or https origin, got ${JSON.stringify(url)}`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new PageConfigError(
+      setting,
+      `must be an http or https origin, got ${JSON.stringify(url)}`,
+    );
   return parsed.origin;
 }
 
 /** The page's CSP: scripts and styles from this server only; fetches to it and the provider. */
-export function contentSecurityPolicy(config: PageConfig, connectOrigins: readonly string[] = []): string {
-  const connect = new Set(["'self'", originOf(config.issuer, 'issuer'), ...connectOrigins.map((o, i) => originOf(o, `connectOrigins[${i}]`))]);
+export function contentSecurityPolicy(
+  config: PageConfig,
+  connectOrigins: readonly string[] = [],
+): string {
+  const connect = new Set([
+    "'self'",
+    originOf(config.issuer, 'issuer'),
+    ...connectOrigins.map((o, i) => originOf(o, `connectOrigins[${i}]`)),
+  ]);
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -79,7 +106,13 @@ export function contentSecurityPolicy(config: PageConfig, connectOrigins: readon
   ].join('; ');
 }
 
-function answer(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer, head: boolean): void {
+function answer(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  head: boolean,
+): void {
   if (res.headersSent || res.destroyed) return;
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.statusCode = status;
@@ -107,8 +140,25 @@ export function createPageMount(config: PageConfig, options: PageMountOptions = 
     'x-frame-options': 'DENY',
   };
   const configJson = JSON.stringify(checked);
-  const problem = (res: ServerResponse, status: number, message: string, head: boolean, extra: Record<string, string> = {}): void =>
-    answer(res, status, { ...common, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra }, JSON.stringify({ message }), head);
+  const problem = (
+    res: ServerResponse,
+    status: number,
+    message: string,
+    head: boolean,
+    extra: Record<string, string> = {},
+  ): void =>
+    answer(
+      res,
+      status,
+      {
+        ...common,
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        ...extra,
+      },
+      JSON.stringify({ message }),
+      head,
+    );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Nothing here reads a body: drain it so the connection stays usable.
@@ -116,22 +166,50 @@ export function createPageMount(config: PageConfig, options: PageMountOptions = 
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = ROUTES[pathname];
     if (!route) return problem(res, 404, `Not found: ${pathname}`, req.method === 'HEAD');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return problem(res, 405, `Method ${req.method ?? ''} not allowed on ${pathname}: use GET`, false, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return problem(
+        res,
+        405,
+        `Method ${req.method ?? ''} not allowed on ${pathname}: use GET`,
+        false,
+        { allow: 'GET, HEAD' },
+      );
     const head = req.method === 'HEAD';
-    if (!route.file) return answer(res, 200, { ...common, 'content-type': route.type, 'cache-control': route.cache }, configJson, head);
+    if (!route.file)
+      return answer(
+        res,
+        200,
+        { ...common, 'content-type': route.type, 'cache-control': route.cache },
+        configJson,
+        head,
+      );
     let body: Buffer;
     try {
       body = await readFile(join(assetsDir, route.file));
     } catch {
-      return problem(res, 500, `The web page is not built: ${join(assetsDir, route.file)} is missing. Run npm run build.`, head);
+      return problem(
+        res,
+        500,
+        `The web page is not built: ${join(assetsDir, route.file)} is missing. Run npm run build.`,
+        head,
+      );
     }
-    answer(res, 200, { ...common, 'content-type': route.type, 'cache-control': route.cache }, body, head);
+    answer(
+      res,
+      200,
+      { ...common, 'content-type': route.type, 'cache-control': route.cache },
+      body,
+      head,
+    );
   }
 
   return {
     name: 'page',
     // Only GET and HEAD of / are the page's: other methods on / belong to the API.
-    matches: (pathname, method) => (pathname === '/' ? method === 'GET' || method === 'HEAD' : pathname === '/_tollgate' || pathname.startsWith('/_tollgate/')),
+    matches: (pathname, method) =>
+      pathname === '/'
+        ? method === 'GET' || method === 'HEAD'
+        : pathname === '/_tollgate' || pathname.startsWith('/_tollgate/'),
     handle: (req, res) =>
       handle(req, res).catch(() => {
         problem(res, 500, 'The web page could not be served', false);

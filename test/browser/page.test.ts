@@ -13,7 +13,16 @@ import { startStack, type Stack } from './stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // As root in CI: no sandbox; nothing fetched in the background, nothing but 127.0.0.1 in reach.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 // Generous: the machine is slow and busy. These bound waits, they assert nothing about speed.
 const TIMEOUT_MS = 60_000;
 /** The PetStore paths the page's buttons call (PETSTORE_ENDPOINTS). */
@@ -51,7 +60,12 @@ const contexts: BrowserContext[] = [];
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'tollgate-browser-'));
   stack = await startStack(join(home, '.tollgate'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: TIMEOUT_MS });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: TIMEOUT_MS,
+  });
 });
 after(async () => {
   for (const c of contexts) await c.close().catch(() => {});
@@ -79,25 +93,32 @@ async function openTab(origin = stack.url): Promise<Tab> {
   const tab: Tab = { page, apiAuthorization: [], issuedTokens: [], problems: [] };
   page.on('console', (m) => {
     // Chromium logs every 4xx as "Failed to load resource"; the responses are checked below instead.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) tab.problems.push(m.text());
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      tab.problems.push(m.text());
   });
   page.on('pageerror', (e) => tab.problems.push(e.message));
   page.on('request', (r) => {
-    if (API_PATHS.has(new URL(r.url()).pathname)) tab.apiAuthorization.push(r.headers().authorization);
+    if (API_PATHS.has(new URL(r.url()).pathname))
+      tab.apiAuthorization.push(r.headers().authorization);
   });
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
-    if (r.status() >= 400 && !API_PATHS.has(path)) tab.problems.push(`${r.status()} for ${r.request().method()} ${path}`);
+    if (r.status() >= 400 && !API_PATHS.has(path))
+      tab.problems.push(`${r.status()} for ${r.request().method()} ${path}`);
     if (path === '/idp/token' && r.ok()) {
       void r.json().then(
-        (body: { access_token?: string }) => body.access_token && tab.issuedTokens.push(body.access_token),
+        (body: { access_token?: string }) =>
+          body.access_token && tab.issuedTokens.push(body.access_token),
         () => {},
       );
     }
   });
   await page.goto(`${origin}/`);
   // The buttons are enabled once the page has loaded its configuration.
-  await page.getByRole('button', { name: 'Call private endpoint' }).and(page.locator(':enabled')).waitFor();
+  await page
+    .getByRole('button', { name: 'Call private endpoint' })
+    .and(page.locator(':enabled'))
+    .waitFor();
   return tab;
 }
 
@@ -112,25 +133,29 @@ async function signIn(tab: Tab, user: 'alice' | 'bob'): Promise<void> {
   assert.equal(params.get('client_id'), 'tollgate-web');
   assert.equal(params.get('redirect_uri'), redirectUri);
   assert.equal(params.get('code_challenge_method'), 'S256');
-  for (const p of ['code_challenge', 'state', 'nonce']) assert.match(params.get(p) ?? '', /^[A-Za-z0-9_-]{43}$/, p);
+  for (const p of ['code_challenge', 'state', 'nonce'])
+    assert.match(params.get(p) ?? '', /^[A-Za-z0-9_-]{43}$/, p);
   assert.equal(params.has('audience'), false, 'audience only when configured');
   await page.waitForURL(/\/idp\/interaction\//);
   await page.getByLabel(user, { exact: true }).check();
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await settled(page, 'Signed in');
   assert.equal(await page.locator('#sign-in-error').textContent(), '', 'no sign-in error');
-  assert.match((await page.locator('#session-status').textContent()) ?? '', new RegExp(`^Signed in as ${user}\\b`));
+  assert.match(
+    (await page.locator('#session-status').textContent()) ?? '',
+    new RegExp(`^Signed in as ${user}\\b`),
+  );
 }
 
 /** Waits until the session shows `text` or an error; the assertions after it say which. */
 async function settled(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (t) => {
-      const { document } = globalThis as unknown as Win;
-      return (document.getElementById('session-status')?.textContent ?? '').startsWith(t) || document.getElementById('sign-in-error')?.hidden === false;
-    },
-    text,
-  );
+  await page.waitForFunction((t) => {
+    const { document } = globalThis as unknown as Win;
+    return (
+      (document.getElementById('session-status')?.textContent ?? '').startsWith(t) ||
+      document.getElementById('sign-in-error')?.hidden === false
+    );
+  }, text);
 }
 
 interface Shown {
@@ -142,7 +167,11 @@ interface Shown {
 }
 
 /** Clicks a call button and reads what the page shows once that call is done. */
-async function call(page: Page, button: string, how: 'click' | 'keyboard' = 'click'): Promise<Shown> {
+async function call(
+  page: Page,
+  button: string,
+  how: 'click' | 'keyboard' = 'click',
+): Promise<Shown> {
   const result = page.getByRole('status', { name: 'Result of the last call' });
   const done = Number(await result.getAttribute('data-calls'));
   if (how === 'click') await page.getByRole('button', { name: button }).click();
@@ -150,10 +179,19 @@ async function call(page: Page, button: string, how: 'click' | 'keyboard' = 'cli
     await tabTo(page, button);
     await page.keyboard.press('Enter');
   }
-  await page.waitForFunction((n) => Number((globalThis as unknown as Win).document.getElementById('call-result')?.dataset.calls) > n, done);
+  await page.waitForFunction(
+    (n) =>
+      Number((globalThis as unknown as Win).document.getElementById('call-result')?.dataset.calls) >
+      n,
+    done,
+  );
   return {
     status: (await page.locator('#call-status').textContent()) ?? '',
-    body: (await page.getByRole('region', { name: 'Result of the last call' }).locator('#call-body').textContent()) ?? '',
+    body:
+      (await page
+        .getByRole('region', { name: 'Result of the last call' })
+        .locator('#call-body')
+        .textContent()) ?? '',
     claims: (await page.locator('#call-claims').textContent()) ?? '',
     announced: (await result.textContent()) ?? '',
   };
@@ -166,7 +204,11 @@ async function tabTo(page: Page, name: string): Promise<void> {
     const focused = await page.evaluate(() => {
       const w = globalThis as unknown as Win;
       const el = w.document.activeElement;
-      return { tag: el?.tagName, text: el?.textContent?.trim(), outline: el ? w.getComputedStyle(el).outlineStyle : 'none' };
+      return {
+        tag: el?.tagName,
+        text: el?.textContent?.trim(),
+        outline: el ? w.getComputedStyle(el).outlineStyle : 'none',
+      };
     });
     if (focused.tag === 'BUTTON' && focused.text === name) {
       assert.notEqual(focused.outline, 'none', `the focused ${name} button shows its focus`);
@@ -180,8 +222,15 @@ test('serve puts the page at / under a CSP that lets it reach only itself and th
   const r = await fetch(`${stack.url}/`);
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
-  assert.match(r.headers.get('content-security-policy') ?? '', new RegExp(`connect-src 'self' ${stack.url.replace(/[.]/g, '\\.')}(;|$)`));
-  const config = (await (await fetch(`${stack.url}/_tollgate/config.json`)).json()) as { issuer: string; clientId: string; scope: string };
+  assert.match(
+    r.headers.get('content-security-policy') ?? '',
+    new RegExp(`connect-src 'self' ${stack.url.replace(/[.]/g, '\\.')}(;|$)`),
+  );
+  const config = (await (await fetch(`${stack.url}/_tollgate/config.json`)).json()) as {
+    issuer: string;
+    clientId: string;
+    scope: string;
+  };
   assert.equal(config.issuer, `${stack.url}/idp`);
   assert.equal(config.clientId, 'tollgate-web');
   assert.deepEqual(config.scope.split(' ').sort(), ['openid', 'read:pets', 'write:pets']);
@@ -240,7 +289,10 @@ test('alice signs in, calls the private endpoint: 200 with read:pets in the clai
   mkdirSync(repoPath('test-artifacts'), { recursive: true });
   const shot = repoPath('test-artifacts', 'page-signed-in.png');
   await page.screenshot({ path: shot, fullPage: true });
-  assert.deepEqual([...readFileSync(shot).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.deepEqual(
+    [...readFileSync(shot).subarray(0, 8)],
+    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  );
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   assert.match((await page.locator('#session-status').textContent()) ?? '', /^Signed out/);
@@ -273,10 +325,16 @@ test('keyboard only: Tab to Sign in and Enter, choose alice with the keyboard, T
   await page.waitForURL(/\/idp\/interaction\//);
   // The provider's form: the first user (alice) is checked; Enter on it submits the form.
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => (globalThis as unknown as Win).document.activeElement?.value), 'alice');
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as Win).document.activeElement?.value),
+    'alice',
+  );
   await page.keyboard.press('Enter');
   await settled(page, 'Signed in');
-  assert.match((await page.locator('#session-status').textContent()) ?? '', /^Signed in as alice\b/);
+  assert.match(
+    (await page.locator('#session-status').textContent()) ?? '',
+    /^Signed in as alice\b/,
+  );
   const shown = await call(page, 'Call private endpoint', 'keyboard');
   assert.equal(shown.status, '200 OK');
   assert.deepEqual(tab.problems, []);
@@ -293,7 +351,10 @@ test('a refused sign-in (Cancel at the provider) is shown, and the URL is cleane
   assert.match((await alert.textContent()) ?? '', /PROVIDER_ERROR.*access_denied/);
   assert.equal(new URL(page.url()).search, '');
   assert.match((await page.locator('#session-status').textContent()) ?? '', /^Signed out/);
-  assert.deepEqual(await page.evaluate(() => ({ ...(globalThis as unknown as Win).sessionStorage })), {});
+  assert.deepEqual(
+    await page.evaluate(() => ({ ...(globalThis as unknown as Win).sessionStorage })),
+    {},
+  );
 });
 
 test('a callback this tab did not start is refused (no code exchange)', async () => {
@@ -315,7 +376,10 @@ test('sign out at the provider ends its session too: the next sign-in asks who a
   await page.waitForURL(/\/idp\//);
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(`${stack.url}/`);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).and(page.locator(':enabled')).waitFor();
+  await page
+    .getByRole('button', { name: 'Sign in', exact: true })
+    .and(page.locator(':enabled'))
+    .waitFor();
   assert.equal(await page.locator('#session-status').textContent(), 'Signed out.');
   await signIn(tab, 'bob');
   assert.deepEqual(tab.problems, []);
@@ -327,7 +391,9 @@ test('accessibility basics: language, headings, named controls, live regions, AA
     const w = globalThis as unknown as Win;
     const rgb = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
     const lum = (c: number[]): number => {
-      const [r, g, b] = c.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+      const [r, g, b] = c.map((v) =>
+        v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4,
+      ) as [number, number, number];
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
     };
     const ratio = (a: string, b: string): number => {
@@ -336,41 +402,73 @@ test('accessibility basics: language, headings, named controls, live regions, AA
     };
     const buttons = [...w.document.querySelectorAll('button:not([hidden])')].map((b) => {
       const style = w.getComputedStyle(b);
-      return { name: b.textContent?.trim() ?? '', contrast: ratio(style.color, style.backgroundColor) };
+      return {
+        name: b.textContent?.trim() ?? '',
+        contrast: ratio(style.color, style.backgroundColor),
+      };
     });
     return {
       lang: w.document.documentElement.lang,
       h1: [...w.document.querySelectorAll('h1')].length,
       h2: [...w.document.querySelectorAll('h2')].map((h) => h.textContent),
       buttons,
-      text: ratio(w.getComputedStyle(w.document.getElementById('call-status')!).color, w.getComputedStyle(w.document.getElementById('call-result')!).backgroundColor),
+      text: ratio(
+        w.getComputedStyle(w.document.getElementById('call-status')!).color,
+        w.getComputedStyle(w.document.getElementById('call-result')!).backgroundColor,
+      ),
     };
   });
   assert.equal(facts.lang, 'en');
   assert.equal(facts.h1, 1);
   assert.deepEqual(facts.h2, ['Session', 'Call the API', 'Result of the last call']);
-  assert.deepEqual(facts.buttons.map((b) => b.name), ['Sign in', 'Call public endpoint', 'Call private endpoint', 'Create a pet']);
-  for (const b of facts.buttons) assert.ok(b.contrast >= 4.5, `${b.name}: contrast ${b.contrast.toFixed(2)} is below 4.5:1`);
+  assert.deepEqual(
+    facts.buttons.map((b) => b.name),
+    ['Sign in', 'Call public endpoint', 'Call private endpoint', 'Create a pet'],
+  );
+  for (const b of facts.buttons)
+    assert.ok(b.contrast >= 4.5, `${b.name}: contrast ${b.contrast.toFixed(2)} is below 4.5:1`);
   assert.ok(facts.text >= 4.5, `status text contrast ${facts.text.toFixed(2)}`);
   // Screen readers hear the session and each call's result as they change.
   assert.equal(await page.getByRole('status').count(), 2);
-  assert.equal(await page.getByRole('status', { name: 'Result of the last call' }).getAttribute('aria-live'), 'polite');
-  assert.equal(await page.getByRole('button', { name: 'Call private endpoint' }).getAttribute('aria-describedby'), 'route-private');
+  assert.equal(
+    await page.getByRole('status', { name: 'Result of the last call' }).getAttribute('aria-live'),
+    'polite',
+  );
+  assert.equal(
+    await page
+      .getByRole('button', { name: 'Call private endpoint' })
+      .getAttribute('aria-describedby'),
+    'route-private',
+  );
 });
 
 /** What the page shows of the authorizer's side of the last call. */
-async function authorizerShown(page: Page): Promise<{ decision: string; reason: string; why: string; cache: string; policy: string }> {
-  const text = async (id: string): Promise<string> => (await page.locator(`#${id}`).textContent()) ?? '';
-  return { decision: await text('call-decision'), reason: await text('call-reason'), why: await text('call-why'), cache: await text('call-cache'), policy: await text('call-policy') };
+async function authorizerShown(
+  page: Page,
+): Promise<{ decision: string; reason: string; why: string; cache: string; policy: string }> {
+  const text = async (id: string): Promise<string> =>
+    (await page.locator(`#${id}`).textContent()) ?? '';
+  return {
+    decision: await text('call-decision'),
+    reason: await text('call-reason'),
+    why: await text('call-why'),
+    cache: await text('call-cache'),
+    policy: await text('call-policy'),
+  };
 }
 
-test('ACCEPTANCE: sign out, sign in as bob through the provider\'s page, create a pet: 403 with Deny, SCOPE_INSUFFICIENT and the missing write:pets; the repeat call comes from the cache', async () => {
+test("ACCEPTANCE: sign out, sign in as bob through the provider's page, create a pet: 403 with Deny, SCOPE_INSUFFICIENT and the missing write:pets; the repeat call comes from the cache", async () => {
   const tab = await openTab();
   const { page } = tab;
-  const primary = async (): Promise<string[]> => page.locator('button.primary:not([hidden])').allTextContents();
+  const primary = async (): Promise<string[]> =>
+    page.locator('button.primary:not([hidden])').allTextContents();
   assert.deepEqual(await primary(), ['Sign in'], 'signed out, Sign in is the primary button');
   await signIn(tab, 'alice');
-  assert.deepEqual(await primary(), ['Call private endpoint'], 'signed in, the call is the primary button');
+  assert.deepEqual(
+    await primary(),
+    ['Call private endpoint'],
+    'signed in, the call is the primary button',
+  );
   assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).isHidden(), true);
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -390,7 +488,10 @@ test('ACCEPTANCE: sign out, sign in as bob through the provider\'s page, create 
   const shown = await authorizerShown(page);
   assert.equal(shown.decision, 'Deny');
   assert.equal(shown.reason, '(authorizer tollgate): SCOPE_INSUFFICIENT, missing write:pets');
-  assert.equal(shown.why, 'The token lacks scopes that POST /pets requires: write:pets. Policy evaluation: no matching allow.');
+  assert.equal(
+    shown.why,
+    'The token lacks scopes that POST /pets requires: write:pets. Policy evaluation: no matching allow.',
+  );
   assert.match(shown.cache, /invoked; its answer is cached for 300 s/);
   assert.match(shown.policy, /^Allow GET \/pets$/m);
   assert.doesNotMatch(shown.policy, /^Allow POST/m);
@@ -404,7 +505,10 @@ test('ACCEPTANCE: sign out, sign in as bob through the provider\'s page, create 
   assert.ok(!JSON.stringify(again).includes(tab.issuedTokens.at(-1)!), 'the token is never shown');
 
   mkdirSync(repoPath('test-artifacts'), { recursive: true });
-  await page.screenshot({ path: repoPath('test-artifacts', 'page-authorizer-deny.png'), fullPage: true });
+  await page.screenshot({
+    path: repoPath('test-artifacts', 'page-authorizer-deny.png'),
+    fullPage: true,
+  });
   assert.deepEqual(tab.problems, []);
 });
 
@@ -413,8 +517,14 @@ test('after a reload the page says the token was kept in memory only', async () 
   const { page } = tab;
   await signIn(tab, 'alice');
   await page.reload();
-  await page.getByRole('button', { name: 'Sign in', exact: true }).and(page.locator(':enabled')).waitFor();
-  assert.equal(await page.locator('#session-status').textContent(), 'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.');
+  await page
+    .getByRole('button', { name: 'Sign in', exact: true })
+    .and(page.locator(':enabled'))
+    .waitFor();
+  assert.equal(
+    await page.locator('#session-status').textContent(),
+    'Signed out: the page was reloaded, and the token was kept in memory only. Sign in again.',
+  );
   const shown = await call(page, 'Call private endpoint');
   assert.equal(shown.status, '401 Unauthorized');
   assert.equal((await authorizerShown(page)).decision, 'Unauthorized');

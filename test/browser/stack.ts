@@ -14,8 +14,13 @@ export async function startStack(home: string): Promise<Stack> {
   // serve reads these from the environment: a fresh development key, and no issuer of the caller's
   // (with one, serve would trust it instead of running the development provider).
   process.env.TOLLGATE_HOME = home;
-  for (const name of ['TOKEN_ISSUER', 'JWKS_URI', 'AUDIENCE', 'TOLLGATE_CONFIG', 'RULES_FILE']) delete process.env[name];
+  for (const name of ['TOKEN_ISSUER', 'JWKS_URI', 'AUDIENCE', 'TOLLGATE_CONFIG', 'RULES_FILE'])
+    delete process.env[name];
   // Its banner and access log are not what these tests check: kept off the test output.
-  const running = await serve({ config: repoPath('examples', 'serve.config.yaml'), port: '0' }, () => {}, () => {});
+  const running = await serve(
+    { config: repoPath('examples', 'serve.config.yaml'), port: '0' },
+    () => {},
+    () => {},
+  );
   return { url: running.url, close: () => running.close() };
 }

@@ -35,4 +35,5 @@ paths:
 ${paths}`;
 
 /** An aws_proxy integration with the local function `name`, as one YAML flow mapping. */
-export const proxyTo = (name: string): string => `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;
+export const proxyTo = (name: string): string =>
+  `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri(name)}' }`;

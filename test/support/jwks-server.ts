@@ -23,7 +23,9 @@ export interface JwksServer {
   close(): Promise<void>;
 }
 
-export async function startJwksServer(initialKeys: readonly Record<string, unknown>[] = []): Promise<JwksServer> {
+export async function startJwksServer(
+  initialKeys: readonly Record<string, unknown>[] = [],
+): Promise<JwksServer> {
   let keys = [...initialKeys];
   let mode: JwksMode = { kind: 'keys' };
   let cacheControl: string | undefined;
@@ -41,7 +43,10 @@ export async function startJwksServer(initialKeys: readonly Record<string, unkno
     hits++;
     switch (mode.kind) {
       case 'keys':
-        res.writeHead(200, { 'content-type': 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}) });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          ...(cacheControl ? { 'cache-control': cacheControl } : {}),
+        });
         res.end(JSON.stringify({ keys }));
         return;
       case 'down':
@@ -54,7 +59,9 @@ export async function startJwksServer(initialKeys: readonly Record<string, unkno
         res.writeHead(mode.status, { 'content-type': 'text/plain' }).end('error');
         return;
       case 'body':
-        res.writeHead(200, { 'content-type': mode.contentType ?? 'application/json' }).end(mode.body);
+        res
+          .writeHead(200, { 'content-type': mode.contentType ?? 'application/json' })
+          .end(mode.body);
         return;
       case 'redirect':
         res.writeHead(302, { location: mode.location }).end();
@@ -89,10 +96,14 @@ export async function startJwksServer(initialKeys: readonly Record<string, unkno
 }
 
 /** An OpenID provider on 127.0.0.1: the JWKS server with a discovery document at its origin naming it. */
-export async function startOidcProvider(initialKeys: readonly Record<string, unknown>[] = []): Promise<JwksServer> {
+export async function startOidcProvider(
+  initialKeys: readonly Record<string, unknown>[] = [],
+): Promise<JwksServer> {
   const idp = await startJwksServer(initialKeys);
   idp.route('/.well-known/openid-configuration', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: idp.origin, jwks_uri: idp.url }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ issuer: idp.origin, jwks_uri: idp.url }));
   });
   return idp;
 }

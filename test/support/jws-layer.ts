@@ -23,12 +23,18 @@ export type JwsLayerResult =
  * still applies), the payload segment must be empty or canonical base64url, and the signature is
  * verified over the token's real `header.payload` bytes.
  */
-export function verifyJwsLayer(token: string, keys: KeySet | string, algorithms: ReadonlySet<string> = ALL_ALGORITHMS, maxLength = 1 << 20): JwsLayerResult {
+export function verifyJwsLayer(
+  token: string,
+  keys: KeySet | string,
+  algorithms: ReadonlySet<string> = ALL_ALGORITHMS,
+  maxLength = 1 << 20,
+): JwsLayerResult {
   const parts = token.split('.');
   let probe = token;
   if (parts.length === 3) {
     const [h, p, s] = parts as [string, string, string];
-    if (p !== '' && !isCanonicalBase64url(p)) return { ok: false, why: 'TOKEN_MALFORMED (payload segment is not canonical base64url)' };
+    if (p !== '' && !isCanonicalBase64url(p))
+      return { ok: false, why: 'TOKEN_MALFORMED (payload segment is not canonical base64url)' };
     probe = `${h}.${EMPTY_OBJECT}.${s}`;
   }
   const parsed = parseJwt(probe, algorithms, maxLength);
@@ -39,6 +45,7 @@ export function verifyJwsLayer(token: string, keys: KeySet | string, algorithms:
   if (candidates.length === 0) return { ok: false, why: 'KEY_NOT_FOUND' };
   const dot = token.lastIndexOf('.');
   const signingInput = Buffer.from(token.slice(0, dot), 'latin1');
-  for (const key of candidates) if (verifySignature(alg, key, signingInput, parsed.signature)) return { ok: true, alg, kid };
+  for (const key of candidates)
+    if (verifySignature(alg, key, signingInput, parsed.signature)) return { ok: true, alg, kid };
   return { ok: false, why: 'SIGNATURE_INVALID' };
 }

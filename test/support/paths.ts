@@ -8,7 +8,11 @@ function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tollgate') return dir;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tollgate'
+    )
+      return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('the tollgate repository root was not found above the tests');
     dir = up;

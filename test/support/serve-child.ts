@@ -22,7 +22,19 @@ export interface ServeChild {
 export async function startServeChild(args: readonly string[] = []): Promise<ServeChild> {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-serve-child-'));
   const env = { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') };
-  const child = spawn(process.execPath, [repoPath('bin', 'tollgate.js'), 'serve', '--config', repoPath('examples', 'serve.config.yaml'), '--port', '0', ...args], { cwd: home, env });
+  const child = spawn(
+    process.execPath,
+    [
+      repoPath('bin', 'tollgate.js'),
+      'serve',
+      '--config',
+      repoPath('examples', 'serve.config.yaml'),
+      '--port',
+      '0',
+      ...args,
+    ],
+    { cwd: home, env },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -42,7 +54,12 @@ export async function startServeChild(args: readonly string[] = []): Promise<Ser
     });
   });
   const port = Number(new URL(url).port);
-  const status = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const status = (field: string): number =>
+    Number(
+      new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+        readFileSync(`/proc/${child.pid}/status`, 'utf8'),
+      )?.[1] ?? 0,
+    ) / 1024;
   return {
     url: url.replace('localhost', '127.0.0.1'),
     port,
@@ -50,7 +67,11 @@ export async function startServeChild(args: readonly string[] = []): Promise<Ser
     output: () => ({ stdout, stderr }),
     memory: () => ({ rssMb: status('VmRSS'), peakMb: status('VmHWM') }),
     token: (scope) =>
-      spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), 'token', '--scope', scope], { cwd: home, encoding: 'utf8', env: { ...env, PORT: String(port) } }).stdout.trim(),
+      spawnSync(process.execPath, [repoPath('bin', 'tollgate.js'), 'token', '--scope', scope], {
+        cwd: home,
+        encoding: 'utf8',
+        env: { ...env, PORT: String(port) },
+      }).stdout.trim(),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,7 +1,7 @@
 // Builds a Tollgate verifier on a real JWKS client against a JwksServer, with an injectable clock.
-import { configFromEnv, type TollgateConfig } from '../../src/config/env.js';
+import { configFromEnv, type TollgateConfig } from '../../src/settings/env.js';
 import { createRuntime, type Runtime } from '../../src/lambda/runtime.js';
-import type { JwksClient } from '../../src/io/jwks-client.js';
+import type { JwksClient } from '../../src/keys/jwks-client.js';
 import { AUDIENCE, ISSUER, NOW_MS } from './keys.js';
 
 export interface Clock {
@@ -23,8 +23,18 @@ export interface TestRuntime extends Omit<Runtime, 'keys'> {
 }
 
 /** A runtime configured as the handler would be, from environment-style settings. */
-export function testRuntime(jwksUri: string, env: Record<string, string> = {}, c: Clock = clock()): TestRuntime {
-  const config: TollgateConfig = configFromEnv({ TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: jwksUri, ALGORITHMS: 'RS256', ...env });
+export function testRuntime(
+  jwksUri: string,
+  env: Record<string, string> = {},
+  c: Clock = clock(),
+): TestRuntime {
+  const config: TollgateConfig = configFromEnv({
+    TOKEN_ISSUER: ISSUER,
+    AUDIENCE,
+    JWKS_URI: jwksUri,
+    ALGORITHMS: 'RS256',
+    ...env,
+  });
   const logs: Record<string, unknown>[] = [];
   const runtime = createRuntime(config, { now: c.now, log: (entry) => logs.push(entry) });
   return { ...runtime, keys: runtime.keys as JwksClient, logs, clock: c };

@@ -17,7 +17,12 @@ export class AuthorizerFailure extends Error {
 export function bearerToken(value: unknown): string | undefined {
   if (typeof value !== 'string') return '';
   // The common shape, without scanning the token: the parser refuses any whitespace left in it.
-  if (value.startsWith('Bearer ') && value.charCodeAt(7) > 32 && value.charCodeAt(value.length - 1) > 32) return value.slice(7);
+  if (
+    value.startsWith('Bearer ') &&
+    value.charCodeAt(7) > 32 &&
+    value.charCodeAt(value.length - 1) > 32
+  )
+    return value.slice(7);
   const v = value.trim();
   const space = v.search(/\s/);
   if (space < 0) return v.toLowerCase() === 'bearer' ? '' : v;

@@ -8,7 +8,13 @@ import type { TokenSource } from '../token-source.js';
 /** The authorizer event shapes Tollgate answers (spec sections 1, 2, 6 and 8). */
 export type Shape = 'rest-token' | 'rest-request' | 'http-v1' | 'http-v2' | 'websocket';
 
-export const SHAPES: readonly Shape[] = ['rest-token', 'rest-request', 'http-v1', 'http-v2', 'websocket'];
+export const SHAPES: readonly Shape[] = [
+  'rest-token',
+  'rest-request',
+  'http-v1',
+  'http-v2',
+  'websocket',
+];
 
 /** The parts of an execute-api ARN, with what follows the stage. */
 export interface ExecuteApiArn extends MethodArn {
@@ -70,10 +76,15 @@ export interface FormatOptions {
 }
 
 /** Why a result could not be formatted. The caller falls back (a smaller policy) or fails (500); never an Allow. */
-export type ResultErrorCode = 'RESULT_TOO_LARGE' | 'RESOURCE_TOO_LONG' | 'NO_STATEMENTS' | 'DENY_WITH_ALLOW';
+export type ResultErrorCode =
+  'RESULT_TOO_LARGE' | 'RESOURCE_TOO_LONG' | 'NO_STATEMENTS' | 'DENY_WITH_ALLOW';
 
 export class ResultError extends Error {
-  constructor(readonly code: ResultErrorCode, message: string, readonly detail: Readonly<Record<string, string | number>> = {}) {
+  constructor(
+    readonly code: ResultErrorCode,
+    message: string,
+    readonly detail: Readonly<Record<string, string | number>> = {},
+  ) {
     super(message);
     this.name = 'ResultError';
   }
@@ -127,11 +138,16 @@ const VERB = /^[A-Z]+$/;
  * HTTP API) or `…/{stage}/{routeKey}` (WebSocket). The path is everything after the verb, so
  * path-parameter values with `:` or `/` stay whole; the root (`…/GET/`) gives `/`.
  */
-export function parseExecuteApiArn(arn: unknown, kind: 'http' | 'websocket'): ExecuteApiArn | undefined {
+export function parseExecuteApiArn(
+  arn: unknown,
+  kind: 'http' | 'websocket',
+): ExecuteApiArn | undefined {
   const p = parseMethodArn(arn);
   if (p === undefined || typeof arn !== 'string') return undefined;
   // The prefix rebuilt from the parsed fields has exactly the length of the ARN's prefix.
-  const rest = arn.slice(`arn:${p.partition}:execute-api:${p.region}:${p.account}:${p.apiId}/${p.stage}`.length + 1);
+  const rest = arn.slice(
+    `arn:${p.partition}:execute-api:${p.region}:${p.account}:${p.apiId}/${p.stage}`.length + 1,
+  );
   let verb = rest;
   let path: string | undefined;
   if (kind === 'websocket') {
@@ -143,7 +159,15 @@ export function parseExecuteApiArn(arn: unknown, kind: 'http' | 'websocket'): Ex
     path = slash < 0 ? '/' : `/${rest.slice(slash + 1)}`;
   }
   // Written out rather than spread: a spread of the parsed object costs over a microsecond here.
-  return { partition: p.partition, region: p.region, account: p.account, apiId: p.apiId, stage: p.stage, verb, path };
+  return {
+    partition: p.partition,
+    region: p.region,
+    account: p.account,
+    apiId: p.apiId,
+    stage: p.stage,
+    verb,
+    path,
+  };
 }
 
 export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -1,7 +1,12 @@
 import type { RulesEngine } from '../core/rules-engine.js';
 import { formatKeyPath } from '../core/key-path.js';
 import type { CompiledRules } from '../core/rules-types.js';
-import { DEFAULT_TOKEN_SOURCE, parseTokenSource, TokenSourceError, type TokenSource } from '../lambda/token-source.js';
+import {
+  DEFAULT_TOKEN_SOURCE,
+  parseTokenSource,
+  TokenSourceError,
+  type TokenSource,
+} from '../aws/token-source.js';
 import { ConfigError, configFromEnv, type TollgateConfig } from './env.js';
 import type { FileConfig, FileIssuer, RulesSource } from './file-validate.js';
 
@@ -15,7 +20,10 @@ export interface AuthorizerConfig {
    */
   readonly rules: { readonly compiled: CompiledRules; readonly engine: RulesEngine } | undefined;
   /** An issuer's own rules, by exact issuer: they replace `rules` for that issuer's tokens. */
-  readonly issuerRules: ReadonlyMap<string, { readonly compiled: CompiledRules; readonly engine: RulesEngine }>;
+  readonly issuerRules: ReadonlyMap<
+    string,
+    { readonly compiled: CompiledRules; readonly engine: RulesEngine }
+  >;
   readonly tokenSource: TokenSource;
   /** HTTP API payload 2.0: `simple` ({ isAuthorized, context }) or `iam` (a policy). The event does not say. */
   readonly v2Response: 'simple' | 'iam';
@@ -24,7 +32,20 @@ export interface AuthorizerConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variables that hold one issuer's settings; the others are shared by all issuers. */
-const ISSUER_SETTINGS = ['TOKEN_ISSUER', 'JWKS_URI', 'AUDIENCE', 'ALGORITHMS', 'TOKEN_SECRET', 'TOKEN_SECRET_FILE', 'PRESET', 'TOKEN_USE', 'SCOPE_CLAIMS', 'GROUP_CLAIMS', 'REQUIRED_SCOPES', 'SCOPE_MATCH'];
+const ISSUER_SETTINGS = [
+  'TOKEN_ISSUER',
+  'JWKS_URI',
+  'AUDIENCE',
+  'ALGORITHMS',
+  'TOKEN_SECRET',
+  'TOKEN_SECRET_FILE',
+  'PRESET',
+  'TOKEN_USE',
+  'SCOPE_CLAIMS',
+  'GROUP_CLAIMS',
+  'REQUIRED_SCOPES',
+  'SCOPE_MATCH',
+];
 
 export interface ConfigSources {
   /** A validated config file, if one is used. */
@@ -37,7 +58,11 @@ export interface ConfigSources {
 
 /** Whether this environment and file configure route rules (so the caller loads the engine). */
 export function rulesConfigured(env: Env, file: FileConfig | undefined): boolean {
-  return Boolean(env.RULES_FILE?.trim()) || file?.rules !== undefined || Boolean(file?.issuers?.some((i) => i.rules !== undefined));
+  return (
+    Boolean(env.RULES_FILE?.trim()) ||
+    file?.rules !== undefined ||
+    Boolean(file?.issuers?.some((i) => i.rules !== undefined))
+  );
 }
 
 /**
@@ -50,13 +75,22 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
   const file = sources.file;
   // An empty variable counts as unset: it must neither clear nor override the file.
   env = pick(env, () => true);
-  const shared: Record<string, string | undefined> = { ...(file ? sharedFromFile(file) : {}), ...pick(env, (k) => !ISSUER_SETTINGS.includes(k)) };
+  const shared: Record<string, string | undefined> = {
+    ...(file ? sharedFromFile(file) : {}),
+    ...pick(env, (k) => !ISSUER_SETTINGS.includes(k)),
+  };
   let issuers: TollgateConfig[];
   if (file?.issuers) {
     // Which of the file's issuers would an issuer variable belong to? Refuse rather than ignore it.
     const stray = ISSUER_SETTINGS.find((k) => env[k] !== undefined);
-    if (stray) throw new ConfigError(stray, 'is set and the config file lists issuers: set it per issuer in the file');
-    issuers = file.issuers.map((issuer) => configFromEnv({ ...shared, ...issuerFromFile(issuer, env) }));
+    if (stray)
+      throw new ConfigError(
+        stray,
+        'is set and the config file lists issuers: set it per issuer in the file',
+      );
+    issuers = file.issuers.map((issuer) =>
+      configFromEnv({ ...shared, ...issuerFromFile(issuer, env) }),
+    );
     const names = issuers.map((i) => i.issuer);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) throw new ConfigError('issuers', `lists ${JSON.stringify(twice)} twice`);
@@ -64,20 +98,28 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
     issuers = [configFromEnv({ ...shared, ...pick(env, (k) => ISSUER_SETTINGS.includes(k)) })];
   }
 
-  const tokenSource = readTokenSource(env.TOKEN_SOURCE ?? (file?.tokenSource ? `${file.tokenSource.kind}:${file.tokenSource.name}` : undefined));
+  const tokenSource = readTokenSource(
+    env.TOKEN_SOURCE ??
+      (file?.tokenSource ? `${file.tokenSource.kind}:${file.tokenSource.name}` : undefined),
+  );
   const rules = readRulesSetting(env, file, sources);
   const issuerRules = new Map<string, NonNullable<AuthorizerConfig['rules']>>();
   file?.issuers?.forEach((issuer, i) => {
-    if (issuer.rules) issuerRules.set(issuer.issuer, compileRules(issuer.rules, `issuers[${i}].rules`, sources));
+    if (issuer.rules)
+      issuerRules.set(issuer.issuer, compileRules(issuer.rules, `issuers[${i}].rules`, sources));
   });
   // With route rules, IAM answers by default: a cached simple `isAuthorized: true` would open every route.
   const anyRules = rules !== undefined || issuerRules.size > 0;
   const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple')).trim();
-  if (v2 !== 'simple' && v2 !== 'iam') throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
+  if (v2 !== 'simple' && v2 !== 'iam')
+    throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
   if (v2 === 'simple' && anyRules) {
     const cache = env.V2_SIMPLE_CACHE?.trim();
     if (cache !== 'per-route' && cache !== 'off') {
-      throw new ConfigError('V2_RESPONSE', 'is simple with route rules: API Gateway would reuse one route\'s isAuthorized for every route. Use V2_RESPONSE=iam, or set V2_SIMPLE_CACHE=per-route (identity sources include $context.routeKey) or off (result TTL 0)');
+      throw new ConfigError(
+        'V2_RESPONSE',
+        "is simple with route rules: API Gateway would reuse one route's isAuthorized for every route. Use V2_RESPONSE=iam, or set V2_SIMPLE_CACHE=per-route (identity sources include $context.routeKey) or off (result TTL 0)",
+      );
     }
   }
   return { issuers, rules, issuerRules, tokenSource, v2Response: v2 };
@@ -85,7 +127,8 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
 
 function pick(env: Env, keep: (key: string) => boolean): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) if (keep(k) && v !== undefined && v.trim() !== '') out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (keep(k) && v !== undefined && v.trim() !== '') out[k] = v;
   return out;
 }
 
@@ -99,14 +142,22 @@ function readTokenSource(spec: string | undefined): TokenSource {
   }
 }
 
-function readRulesSetting(env: Env, file: FileConfig | undefined, sources: ConfigSources): AuthorizerConfig['rules'] {
+function readRulesSetting(
+  env: Env,
+  file: FileConfig | undefined,
+  sources: ConfigSources,
+): AuthorizerConfig['rules'] {
   const path = env.RULES_FILE?.trim();
   if (path) return compileRules({ kind: 'file', path }, `RULES_FILE (${path})`, sources);
   return file?.rules ? compileRules(file.rules, 'rules', sources) : undefined;
 }
 
 /** Reads (a path) or takes (inline) a rules document and compiles it; errors name where it came from. */
-function compileRules(source: RulesSource, setting: string, { readRules, rulesEngine }: ConfigSources): NonNullable<AuthorizerConfig['rules']> {
+function compileRules(
+  source: RulesSource,
+  setting: string,
+  { readRules, rulesEngine }: ConfigSources,
+): NonNullable<AuthorizerConfig['rules']> {
   let document: unknown;
   let where = setting;
   if (source.kind === 'file') {
@@ -118,16 +169,24 @@ function compileRules(source: RulesSource, setting: string, { readRules, rulesEn
   const result = rulesEngine.validateRules(document);
   if (!result.ok) {
     const first = result.errors[0]!;
-    throw new ConfigError(where, `is invalid: ${formatKeyPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate rules check)` : ''}`);
+    throw new ConfigError(
+      where,
+      `is invalid: ${formatKeyPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate rules check)` : ''}`,
+    );
   }
   return { compiled: result.rules, engine: rulesEngine };
 }
 
 function sharedFromFile(file: FileConfig): Record<string, string | undefined> {
   const j = file.jwks;
-  const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
+  const str = (n: number | undefined): string | undefined =>
+    n === undefined ? undefined : String(n);
   return {
-    CONTEXT_CLAIMS: file.context ? file.context.claims.map((c) => (file.context!.rename[c] ? `${c}=${file.context!.rename[c]}` : c)).join(',') : undefined,
+    CONTEXT_CLAIMS: file.context
+      ? file.context.claims
+          .map((c) => (file.context!.rename[c] ? `${c}=${file.context!.rename[c]}` : c))
+          .join(',')
+      : undefined,
     USAGE_IDENTIFIER_CLAIM: file.usageIdentifierClaim,
     POLICY_RESOURCE: file.policyResource,
     CLOCK_TOLERANCE: str(file.clockTolerance),
@@ -144,16 +203,30 @@ function sharedFromFile(file: FileConfig): Record<string, string | undefined> {
 
 function issuerFromFile(issuer: FileIssuer, env: Env): Record<string, string | undefined> {
   const secret = issuer.secret;
-  if (issuer.issuer !== issuer.issuer.trim()) throw new ConfigError('issuers', `issuer ${JSON.stringify(issuer.issuer)} has surrounding spaces`);
+  if (issuer.issuer !== issuer.issuer.trim())
+    throw new ConfigError(
+      'issuers',
+      `issuer ${JSON.stringify(issuer.issuer)} has surrounding spaces`,
+    );
   // Lists become comma-separated settings: an item holding a comma or a space would split in two.
-  for (const [key, list] of [['audience', issuer.audience], ['requiredScopes', issuer.requiredScopes], ['scopeClaims', issuer.scopeClaims ?? []], ['groupClaims', issuer.groupClaims ?? []]] as const) {
+  for (const [key, list] of [
+    ['audience', issuer.audience],
+    ['requiredScopes', issuer.requiredScopes],
+    ['scopeClaims', issuer.scopeClaims ?? []],
+    ['groupClaims', issuer.groupClaims ?? []],
+  ] as const) {
     const bad = list.find((item) => /[\s,]/.test(item));
-    if (bad !== undefined) throw new ConfigError('issuers', `${issuer.issuer}: ${key} item ${JSON.stringify(bad)} contains a comma or a space`);
+    if (bad !== undefined)
+      throw new ConfigError(
+        'issuers',
+        `${issuer.issuer}: ${key} item ${JSON.stringify(bad)} contains a comma or a space`,
+      );
   }
   let TOKEN_SECRET: string | undefined;
   if (secret?.kind === 'env') {
     TOKEN_SECRET = env[secret.name];
-    if (!TOKEN_SECRET) throw new ConfigError(secret.name, `is not set (the secret of issuer ${issuer.issuer})`);
+    if (!TOKEN_SECRET)
+      throw new ConfigError(secret.name, `is not set (the secret of issuer ${issuer.issuer})`);
   }
   return {
     TOKEN_ISSUER: issuer.issuer,

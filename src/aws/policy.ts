@@ -1,12 +1,6 @@
+import type { MethodArn } from '../core/rules-types.js';
 
-/** The parts of an execute-api ARN (`arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{verb}/{path}`). */
-export interface MethodArn {
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-  readonly apiId: string;
-  readonly stage: string;
-}
+export type { MethodArn };
 
 // Only the prefix is parsed: path-parameter values after the stage may contain ':' or anything else.
 const METHOD_ARN = /^arn:([^:]+):execute-api:([^:]+):([^:]+):([^/:]+)\/([^/]+)(?:\/|$)/;
@@ -30,10 +24,20 @@ export function policyResource(arn: MethodArn, scope: 'stage' | 'api'): string {
 
 /** An IAM wildcard as API Gateway matches it: case-sensitive, `*` any run (across `/`), `?` one character. */
 function iamPattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
-const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+const asList = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : typeof v === 'string'
+      ? [v]
+      : [];
 
 /** A statement's `Condition`: holds (`true`), does not (`false`), or a string naming why it cannot be evaluated. */
 export type ConditionEvaluator = (condition: unknown) => boolean | string;
@@ -49,13 +53,25 @@ const UNEVALUATED: ConditionEvaluator = () => 'conditions are not evaluated here
  * A statement whose Condition cannot be evaluated fails closed: an Allow does not apply, a Deny
  * does; `unevaluated` names the condition for the log.
  */
-export function judgePolicy(document: unknown, arn: string, conditions: ConditionEvaluator = UNEVALUATED): { verdict: PolicyVerdict; unevaluated: string | undefined } {
-  const statements = typeof document === 'object' && document !== null ? (document as { Statement?: unknown }).Statement : undefined;
+export function judgePolicy(
+  document: unknown,
+  arn: string,
+  conditions: ConditionEvaluator = UNEVALUATED,
+): { verdict: PolicyVerdict; unevaluated: string | undefined } {
+  const statements =
+    typeof document === 'object' && document !== null
+      ? (document as { Statement?: unknown }).Statement
+      : undefined;
   let allowed = false;
   let unevaluated: string | undefined;
   for (const s of Array.isArray(statements) ? statements : []) {
     if (typeof s !== 'object' || s === null) continue;
-    const { Effect, Action, Resource, Condition } = s as { Effect?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown };
+    const { Effect, Action, Resource, Condition } = s as {
+      Effect?: unknown;
+      Action?: unknown;
+      Resource?: unknown;
+      Condition?: unknown;
+    };
     if (!asList(Action).some((a) => iamPattern(a).test('execute-api:Invoke'))) continue;
     if (!asList(Resource).some((r) => iamPattern(r).test(arn))) continue;
     const holds = Condition === undefined ? true : conditions(Condition);
@@ -66,6 +82,10 @@ export function judgePolicy(document: unknown, arn: string, conditions: Conditio
   return { verdict: allowed ? 'allow' : 'implicit-deny', unevaluated };
 }
 
-export function evaluatePolicy(document: unknown, arn: string, conditions?: ConditionEvaluator): PolicyVerdict {
+export function evaluatePolicy(
+  document: unknown,
+  arn: string,
+  conditions?: ConditionEvaluator,
+): PolicyVerdict {
   return judgePolicy(document, arn, conditions).verdict;
 }

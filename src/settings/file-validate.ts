@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { ALGORITHMS, HMAC_ALGORITHMS, type Algorithm } from '../core/algorithms.js';
 import type { ScopeMatch } from '../core/scopes.js';
-import { checkKeyUrl } from '../io/key-url.js';
+import { checkKeyUrl } from '../keys/key-url.js';
 import { checkPresetIssuer, PRESETS, type PresetName } from './presets.js';
 
 /** Where a problem is: keys and list indexes from the document's root. */
@@ -95,7 +95,9 @@ export interface FileConfig {
   readonly tokenSource: TokenSource | undefined;
   /** HTTP API payload 2.0 answers: the simple response or an IAM policy. */
   readonly v2Response: 'simple' | 'iam' | undefined;
-  readonly context: { readonly claims: readonly string[]; readonly rename: Readonly<Record<string, string>> } | undefined;
+  readonly context:
+    | { readonly claims: readonly string[]; readonly rename: Readonly<Record<string, string>> }
+    | undefined;
   readonly usageIdentifierClaim: string | undefined;
   readonly policyResource: 'stage' | 'api' | undefined;
   readonly clockTolerance: number | undefined;
@@ -114,7 +116,8 @@ export interface FileConfig {
   readonly serve: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type ValidateResult = { ok: true; config: FileConfig } | { ok: false; errors: ConfigIssue[] };
+export type ValidateResult =
+  { ok: true; config: FileConfig } | { ok: false; errors: ConfigIssue[] };
 
 export interface ValidateOptions {
   /**
@@ -149,7 +152,8 @@ export const JWKS_SETTINGS = {
  * these strings). KEY_URL mirrors checkKeyUrl: https, or http to a loopback host, no credentials.
  */
 export const PATTERNS = {
-  keyUrl: '^(https://[^/?#@\\s]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?)([/?#]\\S*)?$',
+  keyUrl:
+    '^(https://[^/?#@\\s]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?)([/?#]\\S*)?$',
   envName: '^[A-Za-z_][A-Za-z0-9_]*$',
   scope: '^\\S+$',
   // Header and cookie names are RFC 9110 tokens; query names anything API Gateway can pass (as
@@ -163,9 +167,11 @@ export const PATTERNS = {
  */
 export const PRESET_ISSUER_PATTERNS: Readonly<Partial<Record<Preset, string>>> = {
   auth0: '^(https://|https://[\\s\\S]*/)$',
-  cognito: '^https://cognito-idp\\.[a-z]{2}(?:-[a-z]+)+-\\d\\.amazonaws\\.com/[a-z]{2}(?:-[a-z]+)+-\\d_[A-Za-z0-9]+$',
+  cognito:
+    '^https://cognito-idp\\.[a-z]{2}(?:-[a-z]+)+-\\d\\.amazonaws\\.com/[a-z]{2}(?:-[a-z]+)+-\\d_[A-Za-z0-9]+$',
   okta: '^https://[\\s\\S]*[^/]$',
-  entra: '^https://(?:login\\.microsoftonline\\.com/[0-9a-fA-F-]{36}/v2\\.0|sts\\.windows\\.net/[0-9a-fA-F-]{36}/)$',
+  entra:
+    '^https://(?:login\\.microsoftonline\\.com/[0-9a-fA-F-]{36}/v2\\.0|sts\\.windows\\.net/[0-9a-fA-F-]{36}/)$',
 };
 
 /** Context names API Gateway reserves (as CONTEXT_CLAIMS refuses them). */
@@ -181,21 +187,57 @@ export const VALIDATOR_ONLY_CHECKS = [
   'context.rename: renames only claims that context.claims lists, to distinct names that no other copied claim has',
 ] as const;
 
-const TOP_KEYS = ['$schema', 'issuers', 'rules', 'tokenSource', 'v2Response', 'context', 'usageIdentifierClaim', 'policyResource',
-  'clockTolerance', 'tokenMaxLength', 'tokenCacheSize', 'logDecisions', 'jwks', 'serve'] as const;
-const ISSUER_KEYS = ['issuer', 'preset', 'audience', 'algorithms', 'jwksUri', 'secret', 'tokenUse', 'scopeClaims', 'groupClaims',
-  'requiredScopes', 'scopeMatch', 'rules'] as const;
+const TOP_KEYS = [
+  '$schema',
+  'issuers',
+  'rules',
+  'tokenSource',
+  'v2Response',
+  'context',
+  'usageIdentifierClaim',
+  'policyResource',
+  'clockTolerance',
+  'tokenMaxLength',
+  'tokenCacheSize',
+  'logDecisions',
+  'jwks',
+  'serve',
+] as const;
+const ISSUER_KEYS = [
+  'issuer',
+  'preset',
+  'audience',
+  'algorithms',
+  'jwksUri',
+  'secret',
+  'tokenUse',
+  'scopeClaims',
+  'groupClaims',
+  'requiredScopes',
+  'scopeMatch',
+  'rules',
+] as const;
 const CONTEXT_KEYS = ['claims', 'rename'] as const;
 const SECRET_KEYS = ['env', 'file'] as const;
 
 /** Environment variable names someone may copy into the file, and where the setting lives there. */
 const ENV_NAMES: Readonly<Record<string, string>> = {
-  TOKEN_ISSUER: 'issuers[].issuer', AUDIENCE: 'issuers[].audience', JWKS_URI: 'issuers[].jwksUri',
-  ALGORITHMS: 'issuers[].algorithms', TOKEN_SECRET: 'issuers[].secret', TOKEN_SECRET_FILE: 'issuers[].secret',
-  REQUIRED_SCOPES: 'issuers[].requiredScopes', SCOPE_MATCH: 'issuers[].scopeMatch', PRESET: 'issuers[].preset',
-  TOKEN_USE: 'issuers[].tokenUse', SCOPE_CLAIMS: 'issuers[].scopeClaims', GROUP_CLAIMS: 'issuers[].groupClaims',
-  CONTEXT_CLAIMS: 'context.claims (renames in context.rename)', USAGE_IDENTIFIER_CLAIM: 'usageIdentifierClaim',
-  POLICY_RESOURCE: 'policyResource', LOG_DECISIONS: 'logDecisions',
+  TOKEN_ISSUER: 'issuers[].issuer',
+  AUDIENCE: 'issuers[].audience',
+  JWKS_URI: 'issuers[].jwksUri',
+  ALGORITHMS: 'issuers[].algorithms',
+  TOKEN_SECRET: 'issuers[].secret',
+  TOKEN_SECRET_FILE: 'issuers[].secret',
+  REQUIRED_SCOPES: 'issuers[].requiredScopes',
+  SCOPE_MATCH: 'issuers[].scopeMatch',
+  PRESET: 'issuers[].preset',
+  TOKEN_USE: 'issuers[].tokenUse',
+  SCOPE_CLAIMS: 'issuers[].scopeClaims',
+  GROUP_CLAIMS: 'issuers[].groupClaims',
+  CONTEXT_CLAIMS: 'context.claims (renames in context.rename)',
+  USAGE_IDENTIFIER_CLAIM: 'usageIdentifierClaim',
+  POLICY_RESOURCE: 'policyResource',
+  LOG_DECISIONS: 'logDecisions',
   ...Object.fromEntries(Object.entries(INTEGER_SETTINGS).map(([key, s]) => [s.env, key])),
   ...Object.fromEntries(Object.entries(JWKS_SETTINGS).map(([key, s]) => [s.env, `jwks.${key}`])),
 };
@@ -248,9 +290,12 @@ function distance(a: string, b: string): number {
 }
 
 function suggestion(key: string, known: readonly string[], top: boolean): string {
-  if (top && has(ENV_NAMES, key)) return `; ${key} is an environment variable: in the file it is ${ENV_NAMES[key]!}`;
+  if (top && has(ENV_NAMES, key))
+    return `; ${key} is an environment variable: in the file it is ${ENV_NAMES[key]!}`;
   const plain = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
-  const close = known.find((k) => plain(k) === plain(key)) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  const close =
+    known.find((k) => plain(k) === plain(key)) ??
+    known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
   return close ? `; did you mean ${close}?` : ` (known keys: ${known.join(', ')})`;
 }
 
@@ -263,54 +308,97 @@ class Checker {
   }
 
   /** A mapping with only `known` keys; unknown keys are reported and the mapping still checked. */
-  mapping(value: unknown, path: ConfigPath, known: readonly string[], what = 'a mapping'): Doc | undefined {
+  mapping(
+    value: unknown,
+    path: ConfigPath,
+    known: readonly string[],
+    what = 'a mapping',
+  ): Doc | undefined {
     if (!isDoc(value)) return this.fail(path, `must be ${what}, got ${describe(value)}`);
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.fail([...path, key], `is not a known key${suggestion(key, known, path.length === 0)}`, true);
+      if (!known.includes(key))
+        this.fail(
+          [...path, key],
+          `is not a known key${suggestion(key, known, path.length === 0)}`,
+          true,
+        );
     }
     return value;
   }
 
-  text(doc: Doc, key: string, path: ConfigPath, pattern?: { re: RegExp; problem: string }): string | undefined {
+  text(
+    doc: Doc,
+    key: string,
+    path: ConfigPath,
+    pattern?: { re: RegExp; problem: string },
+  ): string | undefined {
     const value = doc[key];
     const at = [...path, key];
-    if (typeof value !== 'string') return this.fail(at, `must be a string, got ${describe(value)}${quoteHint(value)}`);
+    if (typeof value !== 'string')
+      return this.fail(at, `must be a string, got ${describe(value)}${quoteHint(value)}`);
     if (value.length === 0) return this.fail(at, 'must not be empty');
-    if (pattern && !pattern.re.test(value)) return this.fail(at, `${JSON.stringify(value)} ${pattern.problem}`);
+    if (pattern && !pattern.re.test(value))
+      return this.fail(at, `${JSON.stringify(value)} ${pattern.problem}`);
     return value;
   }
 
-  choice<T extends string>(doc: Doc, key: string, path: ConfigPath, values: readonly T[]): T | undefined {
+  choice<T extends string>(
+    doc: Doc,
+    key: string,
+    path: ConfigPath,
+    values: readonly T[],
+  ): T | undefined {
     const value = doc[key];
-    if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+    if (typeof value === 'string' && (values as readonly string[]).includes(value))
+      return value as T;
     return this.fail([...path, key], `must be one of ${values.join(', ')}, got ${describe(value)}`);
   }
 
-  integer(doc: Doc, key: string, path: ConfigPath, bounds: { readonly min: number; readonly max: number }): number | undefined {
+  integer(
+    doc: Doc,
+    key: string,
+    path: ConfigPath,
+    bounds: { readonly min: number; readonly max: number },
+  ): number | undefined {
     const value = doc[key];
     const at = [...path, key];
-    if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(at, `must be a whole number, got ${describe(value)}`);
-    if (value < bounds.min || value > bounds.max) return this.fail(at, `must be between ${bounds.min} and ${bounds.max}, got ${value}`);
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      return this.fail(at, `must be a whole number, got ${describe(value)}`);
+    if (value < bounds.min || value > bounds.max)
+      return this.fail(at, `must be between ${bounds.min} and ${bounds.max}, got ${value}`);
     return value;
   }
 
   /** A list of non-empty strings; each item refused on its own. */
-  texts(doc: Doc, key: string, path: ConfigPath, options: { min: number; what: string; item?: { re: RegExp; problem: string } }): string[] | undefined {
+  texts(
+    doc: Doc,
+    key: string,
+    path: ConfigPath,
+    options: { min: number; what: string; item?: { re: RegExp; problem: string } },
+  ): string[] | undefined {
     const value = doc[key];
     const at = [...path, key];
-    if (!Array.isArray(value)) return this.fail(at, `must be a list of ${options.what}, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      return this.fail(at, `must be a list of ${options.what}, got ${describe(value)}`);
     if (value.length < options.min) return this.fail(at, 'must not be an empty list');
     let ok = true;
     value.forEach((item: unknown, i) => {
-      if (typeof item !== 'string') ok = !!this.fail([...at, i], `must be a string, got ${describe(item)}${quoteHint(item)}`);
+      if (typeof item !== 'string')
+        ok = !!this.fail([...at, i], `must be a string, got ${describe(item)}${quoteHint(item)}`);
       else if (item.length === 0) ok = !!this.fail([...at, i], 'must not be empty');
-      else if (options.item && !options.item.re.test(item)) ok = !!this.fail([...at, i], `${JSON.stringify(item)} ${options.item.problem}`);
+      else if (options.item && !options.item.re.test(item))
+        ok = !!this.fail([...at, i], `${JSON.stringify(item)} ${options.item.problem}`);
     });
     return ok ? (value as string[]) : undefined;
   }
 }
 
-function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string): FileIssuer | undefined {
+function checkIssuer(
+  c: Checker,
+  raw: unknown,
+  path: ConfigPath,
+  baseDir: string,
+): FileIssuer | undefined {
   const doc = c.mapping(raw, path, ISSUER_KEYS, 'a mapping (issuer, audience, ...)');
   if (!doc) return undefined;
   const before = c.issues.length;
@@ -326,14 +414,21 @@ function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string
     if (!isDoc(value)) {
       // The value is not echoed: it may be the secret itself, and errors end up in logs.
       const got = typeof value === 'string' ? 'a string (not shown)' : describe(value);
-      c.fail(at, `must be { env: NAME } or { file: PATH }, got ${got}: the config names where the secret is, never the secret itself`);
+      c.fail(
+        at,
+        `must be { env: NAME } or { file: PATH }, got ${got}: the config names where the secret is, never the secret itself`,
+      );
     } else {
       const s = c.mapping(value, at, SECRET_KEYS)!;
       if (has(s, 'env') && has(s, 'file')) c.fail(at, 'must give env or file, not both');
       else if (has(s, 'env')) {
-        const name = typeof s.env === 'string' && s.env && !ENV_NAME.test(s.env)
-          ? c.fail([...at, 'env'], 'must be the name of an environment variable (letters, digits and _), not the secret (the value is not shown)')
-          : c.text(s, 'env', at);
+        const name =
+          typeof s.env === 'string' && s.env && !ENV_NAME.test(s.env)
+            ? c.fail(
+                [...at, 'env'],
+                'must be the name of an environment variable (letters, digits and _), not the secret (the value is not shown)',
+              )
+            : c.text(s, 'env', at);
         if (name) secret = { kind: 'env', name };
       } else if (has(s, 'file')) {
         const file = c.text(s, 'file', at);
@@ -344,13 +439,21 @@ function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string
 
   let jwksUri: URL | undefined;
   if (has(doc, 'jwksUri')) {
-    const uri = c.text(doc, 'jwksUri', path, { re: KEY_URL, problem: 'must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials' });
+    const uri = c.text(doc, 'jwksUri', path, {
+      re: KEY_URL,
+      problem:
+        'must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials',
+    });
     if (uri !== undefined) {
       const checked = checkKeyUrl(uri);
       if (typeof checked === 'string') c.fail([...path, 'jwksUri'], checked);
       else jwksUri = checked;
     }
-    if (hasSecret) c.fail([...path, 'jwksUri'], 'cannot be used with secret: an issuer signs with a shared secret or with published keys, never both');
+    if (hasSecret)
+      c.fail(
+        [...path, 'jwksUri'],
+        'cannot be used with secret: an issuer signs with a shared secret or with published keys, never both',
+      );
   }
 
   let issuer: string | undefined;
@@ -360,21 +463,38 @@ function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string
     const at = [...path, 'issuer'];
     if (issuer !== undefined && !has(doc, 'jwksUri') && !hasSecret) {
       // Keys come from OpenID discovery at {issuer}/.well-known/openid-configuration.
-      const checked = KEY_URL.test(issuer) ? checkKeyUrl(issuer) : `"${issuer}" must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials`;
-      if (typeof checked === 'string') issuer = c.fail(at, `cannot be used for OpenID discovery (set jwksUri, or fix the issuer): ${checked}`);
+      const checked = KEY_URL.test(issuer)
+        ? checkKeyUrl(issuer)
+        : `"${issuer}" must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials`;
+      if (typeof checked === 'string')
+        issuer = c.fail(
+          at,
+          `cannot be used for OpenID discovery (set jwksUri, or fix the issuer): ${checked}`,
+        );
     }
     // The provider's issuer form, as PRESET checks TOKEN_ISSUER: a near miss fails here, not on every token.
-    const problem = issuer !== undefined && preset !== undefined ? checkPresetIssuer(preset, issuer) : undefined;
-    if (problem) issuer = c.fail(at, `${JSON.stringify(issuer)} does not fit preset ${preset}: ${problem}`);
+    const problem =
+      issuer !== undefined && preset !== undefined ? checkPresetIssuer(preset, issuer) : undefined;
+    if (problem)
+      issuer = c.fail(at, `${JSON.stringify(issuer)} does not fit preset ${preset}: ${problem}`);
   }
 
   let audience: string[] | undefined;
-  if (!has(doc, 'audience')) c.fail([...path, 'audience'], 'is required (the aud values accepted, or the app client ids for Cognito)');
-  else if (Array.isArray(doc.audience)) audience = c.texts(doc, 'audience', path, { min: 1, what: 'audiences' });
+  if (!has(doc, 'audience'))
+    c.fail(
+      [...path, 'audience'],
+      'is required (the aud values accepted, or the app client ids for Cognito)',
+    );
+  else if (Array.isArray(doc.audience))
+    audience = c.texts(doc, 'audience', path, { min: 1, what: 'audiences' });
   else if (typeof doc.audience === 'string') {
     const one = c.text(doc, 'audience', path);
     if (one !== undefined) audience = [one];
-  } else c.fail([...path, 'audience'], `must be a string or a list of strings, got ${describe(doc.audience)}${quoteHint(doc.audience)}`);
+  } else
+    c.fail(
+      [...path, 'audience'],
+      `must be a string or a list of strings, got ${describe(doc.audience)}${quoteHint(doc.audience)}`,
+    );
 
   let algorithms: Algorithm[] | undefined = [hasSecret ? 'HS256' : 'RS256'];
   if (has(doc, 'algorithms')) {
@@ -396,42 +516,85 @@ function checkIssuer(c: Checker, raw: unknown, path: ConfigPath, baseDir: string
   let tokenUse: TokenUse | undefined = preset === 'cognito' ? 'access' : undefined;
   if (has(doc, 'tokenUse')) {
     tokenUse = c.choice(doc, 'tokenUse', path, ['access', 'id'] as const);
-    if (preset !== 'cognito') tokenUse = c.fail([...path, 'tokenUse'], `applies only to preset cognito (this issuer's preset is ${String(doc.preset ?? 'oidc (the default)')})`);
+    if (preset !== 'cognito')
+      tokenUse = c.fail(
+        [...path, 'tokenUse'],
+        `applies only to preset cognito (this issuer's preset is ${String(doc.preset ?? 'oidc (the default)')})`,
+      );
   }
 
   const claimList = { min: 1, what: 'claim names' };
-  const scopeClaims = has(doc, 'scopeClaims') ? c.texts(doc, 'scopeClaims', path, claimList) : undefined;
-  const groupClaims = has(doc, 'groupClaims') ? c.texts(doc, 'groupClaims', path, claimList) : undefined;
+  const scopeClaims = has(doc, 'scopeClaims')
+    ? c.texts(doc, 'scopeClaims', path, claimList)
+    : undefined;
+  const groupClaims = has(doc, 'groupClaims')
+    ? c.texts(doc, 'groupClaims', path, claimList)
+    : undefined;
   const requiredScopes = has(doc, 'requiredScopes')
-    ? c.texts(doc, 'requiredScopes', path, { min: 0, what: 'scopes', item: { re: SCOPE, problem: 'must be one scope, without spaces (list each scope on its own)' } })
+    ? c.texts(doc, 'requiredScopes', path, {
+        min: 0,
+        what: 'scopes',
+        item: {
+          re: SCOPE,
+          problem: 'must be one scope, without spaces (list each scope on its own)',
+        },
+      })
     : [];
-  const scopeMatch = has(doc, 'scopeMatch') ? c.choice(doc, 'scopeMatch', path, ['all', 'any'] as const) : 'all';
-  const rules = has(doc, 'rules') ? checkRules(c, doc.rules, [...path, 'rules'], baseDir) : undefined;
+  const scopeMatch = has(doc, 'scopeMatch')
+    ? c.choice(doc, 'scopeMatch', path, ['all', 'any'] as const)
+    : 'all';
+  const rules = has(doc, 'rules')
+    ? checkRules(c, doc.rules, [...path, 'rules'], baseDir)
+    : undefined;
 
   if (c.issues.length > before) return undefined;
   return {
-    issuer: issuer!, preset: preset!, audience: audience!, algorithms: algorithms!, jwksUri, secret, tokenUse,
-    scopeClaims, groupClaims, requiredScopes: requiredScopes!, scopeMatch: scopeMatch!, rules,
+    issuer: issuer!,
+    preset: preset!,
+    audience: audience!,
+    algorithms: algorithms!,
+    jwksUri,
+    secret,
+    tokenUse,
+    scopeClaims,
+    groupClaims,
+    requiredScopes: requiredScopes!,
+    scopeMatch: scopeMatch!,
+    rules,
   };
 }
 
 /** `rules`, at the top level or in an issuer: a path (resolved against baseDir) or an inline mapping. */
-function checkRules(c: Checker, value: unknown, path: ConfigPath, baseDir: string): RulesSource | undefined {
-  if (typeof value === 'string' && value.length > 0) return { kind: 'file', path: resolve(baseDir, value) };
+function checkRules(
+  c: Checker,
+  value: unknown,
+  path: ConfigPath,
+  baseDir: string,
+): RulesSource | undefined {
+  if (typeof value === 'string' && value.length > 0)
+    return { kind: 'file', path: resolve(baseDir, value) };
   if (isDoc(value)) return { kind: 'inline', document: value };
-  return c.fail(path, `must be the path of a rules file or a rules mapping, got ${describe(value)}`);
+  return c.fail(
+    path,
+    `must be the path of a rules file or a rules mapping, got ${describe(value)}`,
+  );
 }
 
 function algorithmProblem(alg: unknown, hasSecret: boolean): string | undefined {
   if (typeof alg !== 'string') return `must be an algorithm name, got ${describe(alg)}`;
   const name = JSON.stringify(alg);
   if ((SECRET_ALGORITHMS as readonly string[]).includes(alg)) {
-    return hasSecret ? undefined : `${name} needs a secret: HMAC cannot be used with keys from a JWKS (add secret: { env: NAME } for an HMAC issuer)`;
+    return hasSecret
+      ? undefined
+      : `${name} needs a secret: HMAC cannot be used with keys from a JWKS (add secret: { env: NAME } for an HMAC issuer)`;
   }
   if ((KEY_ALGORITHMS as readonly string[]).includes(alg)) {
-    return hasSecret ? `${name} cannot be used with secret: an issuer with a secret verifies only ${SECRET_ALGORITHMS.join(', ')}` : undefined;
+    return hasSecret
+      ? `${name} cannot be used with secret: an issuer with a secret verifies only ${SECRET_ALGORITHMS.join(', ')}`
+      : undefined;
   }
-  if (/^none$/i.test(alg)) return `${name} is not a supported algorithm: unsigned tokens are never accepted`;
+  if (/^none$/i.test(alg))
+    return `${name} is not a supported algorithm: unsigned tokens are never accepted`;
   return `${name} is not a supported algorithm (supported: ${(hasSecret ? SECRET_ALGORITHMS : KEY_ALGORITHMS).join(', ')})`;
 }
 
@@ -440,31 +603,56 @@ function checkContext(c: Checker, raw: unknown): FileConfig['context'] {
   const doc = c.mapping(raw, path, CONTEXT_KEYS, 'a mapping (claims, rename)');
   if (!doc) return undefined;
   const before = c.issues.length;
-  const reserved = { re: regex(`^(?!(${RESERVED_CONTEXT_NAMES.join('|')})$)`), problem: 'is a name API Gateway reserves' };
+  const reserved = {
+    re: regex(`^(?!(${RESERVED_CONTEXT_NAMES.join('|')})$)`),
+    problem: 'is a name API Gateway reserves',
+  };
   let claims: string[] | undefined;
-  if (!has(doc, 'claims')) c.fail([...path, 'claims'], 'is required (the claims copied into the authorizer context; [] for none)');
+  if (!has(doc, 'claims'))
+    c.fail(
+      [...path, 'claims'],
+      'is required (the claims copied into the authorizer context; [] for none)',
+    );
   else claims = c.texts(doc, 'claims', path, { min: 0, what: 'claim names' });
 
   const rename: Record<string, string> = {};
   if (has(doc, 'rename')) {
     const at = [...path, 'rename'];
-    const map = isDoc(doc.rename) ? doc.rename : c.fail(at, `must be a mapping of claim: newName, got ${describe(doc.rename)}`);
+    const map = isDoc(doc.rename)
+      ? doc.rename
+      : c.fail(at, `must be a mapping of claim: newName, got ${describe(doc.rename)}`);
     const used = new Map<string, string>();
     // Checked against the names listed, even when one of them was refused above.
-    const listed = Array.isArray(doc.claims) ? doc.claims.filter((n): n is string => typeof n === 'string') : undefined;
+    const listed = Array.isArray(doc.claims)
+      ? doc.claims.filter((n): n is string => typeof n === 'string')
+      : undefined;
     for (const claim of Object.keys(map ?? {})) {
       const target = c.text(map!, claim, at, reserved);
       if (target === undefined) continue;
-      if (listed && !listed.includes(claim)) c.fail([...at, claim], `renames ${JSON.stringify(claim)}, which context.claims does not list`, true);
-      else if (used.has(target)) c.fail([...at, claim], `${JSON.stringify(target)} is also the new name of ${JSON.stringify(used.get(target))}`);
-      else if (listed && listed.includes(target) && !has(map!, target)) c.fail([...at, claim], `${JSON.stringify(target)} is already the name of a copied claim`);
+      if (listed && !listed.includes(claim))
+        c.fail(
+          [...at, claim],
+          `renames ${JSON.stringify(claim)}, which context.claims does not list`,
+          true,
+        );
+      else if (used.has(target))
+        c.fail(
+          [...at, claim],
+          `${JSON.stringify(target)} is also the new name of ${JSON.stringify(used.get(target))}`,
+        );
+      else if (listed && listed.includes(target) && !has(map!, target))
+        c.fail([...at, claim], `${JSON.stringify(target)} is already the name of a copied claim`);
       used.set(target, claim);
       rename[claim] = target;
     }
   }
   // As CONTEXT_CLAIMS: the name a claim gets in the context must not be one API Gateway reserves.
   claims?.forEach((claim, i) => {
-    if (!has(rename, claim) && !reserved.re.test(claim)) c.fail([...path, 'claims', i], `${JSON.stringify(claim)} ${reserved.problem}: copy it under another name (context.rename)`);
+    if (!has(rename, claim) && !reserved.re.test(claim))
+      c.fail(
+        [...path, 'claims', i],
+        `${JSON.stringify(claim)} ${reserved.problem}: copy it under another name (context.rename)`,
+      );
   });
   if (c.issues.length > before) return undefined;
   return { claims: claims!, rename: Object.fromEntries(Object.entries(rename)) };
@@ -474,18 +662,23 @@ function checkContext(c: Checker, raw: unknown): FileConfig['context'] {
  * Validates a parsed tollgate.config document (YAML or JSON). Collects every problem, each with
  * the path of the key it concerns; never reads a secret, a file or the network.
  */
-export function validateConfigDocument(doc: unknown, options: ValidateOptions = {}): ValidateResult {
+export function validateConfigDocument(
+  doc: unknown,
+  options: ValidateOptions = {},
+): ValidateResult {
   const baseDir = options.baseDir ?? process.cwd();
   const env = options.env ?? {};
   const c = new Checker();
   const root = c.mapping(doc, [], TOP_KEYS, 'a mapping of settings');
   if (!root) return { ok: false, errors: c.issues };
 
-  if (has(root, '$schema') && typeof root.$schema !== 'string') c.fail(['$schema'], `must be a string, got ${describe(root.$schema)}`);
+  if (has(root, '$schema') && typeof root.$schema !== 'string')
+    c.fail(['$schema'], `must be a string, got ${describe(root.$schema)}`);
 
   let issuers: FileIssuer[] | undefined;
   if (!has(root, 'issuers')) {
-    if (!env.TOKEN_ISSUER?.trim()) c.fail(['issuers'], 'is required (or set TOKEN_ISSUER in the environment)');
+    if (!env.TOKEN_ISSUER?.trim())
+      c.fail(['issuers'], 'is required (or set TOKEN_ISSUER in the environment)');
   } else if (!Array.isArray(root.issuers)) {
     c.fail(['issuers'], `must be a list of issuers, got ${describe(root.issuers)}`);
   } else if (root.issuers.length === 0) {
@@ -497,7 +690,11 @@ export function validateConfigDocument(doc: unknown, options: ValidateOptions = 
       const iss = isDoc(item) ? item.issuer : undefined;
       if (typeof iss === 'string' && iss) {
         const first = seen.get(iss);
-        if (first !== undefined) c.fail(['issuers', i, 'issuer'], `${JSON.stringify(iss)} is already configured by issuers[${first}]: the token's iss must choose one issuer`);
+        if (first !== undefined)
+          c.fail(
+            ['issuers', i, 'issuer'],
+            `${JSON.stringify(iss)} is already configured by issuers[${first}]: the token's iss must choose one issuer`,
+          );
         else seen.set(iss, i);
       }
       return issuer;
@@ -510,45 +707,105 @@ export function validateConfigDocument(doc: unknown, options: ValidateOptions = 
 
   let tokenSource: TokenSource | undefined;
   if (has(root, 'tokenSource')) {
-    const value = c.text(root, 'tokenSource', [], { re: TOKEN_SOURCE, problem: 'must be header:NAME, query:NAME or cookie:NAME' });
+    const value = c.text(root, 'tokenSource', [], {
+      re: TOKEN_SOURCE,
+      problem: 'must be header:NAME, query:NAME or cookie:NAME',
+    });
     if (value !== undefined) {
       const colon = value.indexOf(':');
-      tokenSource = { kind: value.slice(0, colon) as TokenSource['kind'], name: value.slice(colon + 1) };
+      tokenSource = {
+        kind: value.slice(0, colon) as TokenSource['kind'],
+        name: value.slice(colon + 1),
+      };
     }
   }
 
-  const optional = <T>(key: string, check: () => T): T | undefined => (has(root, key) ? check() : undefined);
-  const v2Response = optional('v2Response', () => c.choice(root, 'v2Response', [], ['simple', 'iam'] as const));
+  const optional = <T>(key: string, check: () => T): T | undefined =>
+    has(root, key) ? check() : undefined;
+  const v2Response = optional('v2Response', () =>
+    c.choice(root, 'v2Response', [], ['simple', 'iam'] as const),
+  );
   const context = optional('context', () => checkContext(c, root.context));
-  const usageIdentifierClaim = optional('usageIdentifierClaim', () => c.text(root, 'usageIdentifierClaim', []));
-  const policyResource = optional('policyResource', () => c.choice(root, 'policyResource', [], ['stage', 'api'] as const));
-  const logDecisions = optional('logDecisions', () => c.choice(root, 'logDecisions', [], ['all', 'refusals'] as const));
-  const clockTolerance = optional('clockTolerance', () => c.integer(root, 'clockTolerance', [], INTEGER_SETTINGS.clockTolerance));
-  const tokenMaxLength = optional('tokenMaxLength', () => c.integer(root, 'tokenMaxLength', [], INTEGER_SETTINGS.tokenMaxLength));
-  const tokenCacheSize = optional('tokenCacheSize', () => c.integer(root, 'tokenCacheSize', [], INTEGER_SETTINGS.tokenCacheSize));
+  const usageIdentifierClaim = optional('usageIdentifierClaim', () =>
+    c.text(root, 'usageIdentifierClaim', []),
+  );
+  const policyResource = optional('policyResource', () =>
+    c.choice(root, 'policyResource', [], ['stage', 'api'] as const),
+  );
+  const logDecisions = optional('logDecisions', () =>
+    c.choice(root, 'logDecisions', [], ['all', 'refusals'] as const),
+  );
+  const clockTolerance = optional('clockTolerance', () =>
+    c.integer(root, 'clockTolerance', [], INTEGER_SETTINGS.clockTolerance),
+  );
+  const tokenMaxLength = optional('tokenMaxLength', () =>
+    c.integer(root, 'tokenMaxLength', [], INTEGER_SETTINGS.tokenMaxLength),
+  );
+  const tokenCacheSize = optional('tokenCacheSize', () =>
+    c.integer(root, 'tokenCacheSize', [], INTEGER_SETTINGS.tokenCacheSize),
+  );
 
-  const jwks: FileConfig['jwks'] = { timeoutMs: undefined, maxAge: undefined, minAge: undefined, cooldown: undefined, staleIfError: undefined };
+  const jwks: FileConfig['jwks'] = {
+    timeoutMs: undefined,
+    maxAge: undefined,
+    minAge: undefined,
+    cooldown: undefined,
+    staleIfError: undefined,
+  };
   if (has(root, 'jwks')) {
-    const doc = c.mapping(root.jwks, ['jwks'], Object.keys(JWKS_SETTINGS), 'a mapping (timeoutMs, maxAge, minAge, cooldown, staleIfError)');
+    const doc = c.mapping(
+      root.jwks,
+      ['jwks'],
+      Object.keys(JWKS_SETTINGS),
+      'a mapping (timeoutMs, maxAge, minAge, cooldown, staleIfError)',
+    );
     if (doc) {
       const values = jwks as { -readonly [K in keyof FileConfig['jwks']]: number | undefined };
-      for (const [key, bounds] of Object.entries(JWKS_SETTINGS) as [keyof FileConfig['jwks'], { min: number; max: number }][]) {
+      for (const [key, bounds] of Object.entries(JWKS_SETTINGS) as [
+        keyof FileConfig['jwks'],
+        { min: number; max: number },
+      ][]) {
         if (has(doc, key)) values[key] = c.integer(doc, key, ['jwks'], bounds);
       }
-      if (values.minAge !== undefined && values.maxAge !== undefined && values.minAge > values.maxAge) {
-        c.fail(['jwks', 'minAge'], `(${values.minAge}) must not exceed jwks.maxAge (${values.maxAge})`);
+      if (
+        values.minAge !== undefined &&
+        values.maxAge !== undefined &&
+        values.minAge > values.maxAge
+      ) {
+        c.fail(
+          ['jwks', 'minAge'],
+          `(${values.minAge}) must not exceed jwks.maxAge (${values.maxAge})`,
+        );
       }
     }
   }
 
-  const serve = optional('serve', () => (isDoc(root.serve) ? root.serve : c.fail(['serve'], `must be a mapping of tollgate serve settings, got ${describe(root.serve)}`)));
+  const serve = optional('serve', () =>
+    isDoc(root.serve)
+      ? root.serve
+      : c.fail(
+          ['serve'],
+          `must be a mapping of tollgate serve settings, got ${describe(root.serve)}`,
+        ),
+  );
 
   if (c.issues.length > 0) return { ok: false, errors: c.issues };
   return {
     ok: true,
     config: {
-      issuers, rules, tokenSource, v2Response, context, usageIdentifierClaim, policyResource,
-      clockTolerance, tokenMaxLength, tokenCacheSize, logDecisions, jwks, serve,
+      issuers,
+      rules,
+      tokenSource,
+      v2Response,
+      context,
+      usageIdentifierClaim,
+      policyResource,
+      clockTolerance,
+      tokenMaxLength,
+      tokenCacheSize,
+      logDecisions,
+      jwks,
+      serve,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DecisionKind } from '../core/reasons.js';
+import type { DecisionKind } from './reasons.js';
 
 /** Exit codes, one per outcome, documented in the README. */
 export const EXIT = {

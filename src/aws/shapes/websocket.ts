@@ -22,7 +22,13 @@ export interface WebSocketConnectAuthorizerEvent {
   };
 }
 
-const MAPS = ['headers', 'multiValueHeaders', 'queryStringParameters', 'multiValueQueryStringParameters', 'stageVariables'] as const;
+const MAPS = [
+  'headers',
+  'multiValueHeaders',
+  'queryStringParameters',
+  'multiValueQueryStringParameters',
+  'stageVariables',
+] as const;
 
 export const websocket: ShapeAdapter<WebSocketConnectAuthorizerEvent, IamResult> = {
   shape: 'websocket',
@@ -30,9 +36,11 @@ export const websocket: ShapeAdapter<WebSocketConnectAuthorizerEvent, IamResult>
   // The methodArn and the request context must agree that this is a connect: either alone could be
   // a REST event whose path happens to end in `$connect`.
   check(event) {
-    if (!isRecord(event) || event.type !== 'REQUEST' || event.version !== undefined) return undefined;
+    if (!isRecord(event) || event.type !== 'REQUEST' || event.version !== undefined)
+      return undefined;
     const ctx = event.requestContext;
-    if (!isRecord(ctx) || (ctx.eventType !== 'CONNECT' && ctx.routeKey !== '$connect')) return undefined;
+    if (!isRecord(ctx) || (ctx.eventType !== 'CONNECT' && ctx.routeKey !== '$connect'))
+      return undefined;
     if (!MAPS.every((k) => isOptionalMap(event[k]))) return undefined;
     const arnParts = parseExecuteApiArn(event.methodArn, 'websocket');
     return arnParts?.verb === '$connect' ? arnParts : undefined;

@@ -3,8 +3,21 @@
 // requestContext.http. The answer is a simple response or an IAM policy, by configuration.
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { describeTokenSource, readToken } from '../token-source.js';
-import { isOptionalMap, isRecord, parseExecuteApiArn, type ExecuteApiArn, type ShapeAdapter } from './base.js';
-import { iamResult, MAX_RESULT_BYTES, NO_RESERVED, simpleResult, type IamResult, type SimpleResult } from './result.js';
+import {
+  isOptionalMap,
+  isRecord,
+  parseExecuteApiArn,
+  type ExecuteApiArn,
+  type ShapeAdapter,
+} from './base.js';
+import {
+  iamResult,
+  MAX_RESULT_BYTES,
+  NO_RESERVED,
+  simpleResult,
+  type IamResult,
+  type SimpleResult,
+} from './result.js';
 
 /**
  * The request path relative to the API. `rawPath` keeps a named stage as its first segment
@@ -18,7 +31,8 @@ import { iamResult, MAX_RESULT_BYTES, NO_RESERVED, simpleResult, type IamResult,
  */
 export function v2Path(rawPath: string, arn: ExecuteApiArn): string {
   const stage = arn.stage;
-  const prefixed = stage !== '$default' && (rawPath === `/${stage}` || rawPath.startsWith(`/${stage}/`));
+  const prefixed =
+    stage !== '$default' && (rawPath === `/${stage}` || rawPath.startsWith(`/${stage}/`));
   if (!prefixed || arn.path === rawPath) return rawPath === '' ? '/' : rawPath;
   return rawPath.slice(stage.length + 1) || '/';
 }
@@ -28,17 +42,24 @@ export const httpV2: ShapeAdapter<APIGatewayRequestAuthorizerEventV2, IamResult 
 
   check(event) {
     if (!isRecord(event) || event.type !== 'REQUEST' || event.version !== '2.0') return undefined;
-    if (typeof event.routeKey !== 'string' || typeof event.rawPath !== 'string' || !isRecord(event.requestContext)) return undefined;
+    if (
+      typeof event.routeKey !== 'string' ||
+      typeof event.rawPath !== 'string' ||
+      !isRecord(event.requestContext)
+    )
+      return undefined;
     const cookies = event.cookies;
     if (!(cookies === undefined || cookies === null || Array.isArray(cookies))) return undefined;
-    if (!isOptionalMap(event.headers) || !isOptionalMap(event.queryStringParameters)) return undefined;
+    if (!isOptionalMap(event.headers) || !isOptionalMap(event.queryStringParameters))
+      return undefined;
     return parseExecuteApiArn(event.routeArn, 'http');
   },
 
   extract(event, arnParts, source) {
     const read = readToken(source, event);
     const http: unknown = event.requestContext.http;
-    const method = isRecord(http) && typeof http.method === 'string' ? http.method.toUpperCase() : arnParts.verb;
+    const method =
+      isRecord(http) && typeof http.method === 'string' ? http.method.toUpperCase() : arnParts.verb;
     return {
       shape: 'http-v2',
       token: read.token,
@@ -61,7 +82,13 @@ export const httpV2: ShapeAdapter<APIGatewayRequestAuthorizerEventV2, IamResult 
   // authorizer responses"). Route rules with simple responses need that identity source, or a TTL of 0.
   format(outcome, options) {
     const maxBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
-    if (options.v2Response === 'simple') return simpleResult(outcome, { mode: 'json', reserved: NO_RESERVED }, maxBytes);
-    return iamResult(outcome, { mode: 'json', reserved: NO_RESERVED, usageIdentifierKey: undefined, maxBytes });
+    if (options.v2Response === 'simple')
+      return simpleResult(outcome, { mode: 'json', reserved: NO_RESERVED }, maxBytes);
+    return iamResult(outcome, {
+      mode: 'json',
+      reserved: NO_RESERVED,
+      usageIdentifierKey: undefined,
+      maxBytes,
+    });
   },
 };

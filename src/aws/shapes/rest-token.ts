@@ -9,7 +9,8 @@ export const restToken: ShapeAdapter<APIGatewayTokenAuthorizerEvent, IamResult> 
   shape: 'rest-token',
 
   check(event) {
-    if (!isRecord(event) || event.type !== 'TOKEN' || typeof event.authorizationToken !== 'string') return undefined;
+    if (!isRecord(event) || event.type !== 'TOKEN' || typeof event.authorizationToken !== 'string')
+      return undefined;
     return parseExecuteApiArn(event.methodArn, 'http');
   },
 

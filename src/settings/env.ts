@@ -1,9 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { ALGORITHM_SPECS, ALGORITHMS, HMAC_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../core/algorithms.js';
+import {
+  ALGORITHM_SPECS,
+  ALGORITHMS,
+  HMAC_ALGORITHMS,
+  isAlgorithm,
+  isHmac,
+  type Algorithm,
+} from '../core/algorithms.js';
 import type { ContextClaim } from '../core/context.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkPresetIssuer, presetClaims, PRESETS, type PresetName } from './presets.js';
-import { checkKeyUrl } from '../io/key-url.js';
+import { checkKeyUrl } from '../keys/key-url.js';
 
 /** Everything the TOKEN handler needs, validated. */
 export interface TollgateConfig {
@@ -45,7 +52,10 @@ export interface TollgateConfig {
 /** A setting is missing or invalid. The handler refuses to start rather than run without it. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${setting} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -81,15 +91,18 @@ function list(value: string): string[] {
 
 function integer(env: Env, name: keyof typeof SETTINGS, min: number, max: number): number {
   const raw = (env[name] ?? SETTINGS[name].default ?? '').trim();
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
 function oneOf<T extends string>(env: Env, name: keyof typeof SETTINGS, values: readonly T[]): T {
   const raw = (env[name] ?? SETTINGS[name].default ?? '').trim();
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
 }
 
@@ -99,26 +112,40 @@ function oneOf<T extends string>(env: Env, name: keyof typeof SETTINGS, values: 
  */
 export function configFromEnv(env: Env): TollgateConfig {
   const issuer = env.TOKEN_ISSUER?.trim();
-  if (!issuer) throw new ConfigError('TOKEN_ISSUER', 'is required (the exact iss of your tokens, e.g. https://YOUR_TENANT.auth0.com/)');
+  if (!issuer)
+    throw new ConfigError(
+      'TOKEN_ISSUER',
+      'is required (the exact iss of your tokens, e.g. https://YOUR_TENANT.auth0.com/)',
+    );
 
   const secret = readSecret(env);
   let jwksUri: URL | undefined;
   const rawJwks = env.JWKS_URI?.trim();
-  if (secret && rawJwks) throw new ConfigError('JWKS_URI', 'must not be set with TOKEN_SECRET: an issuer signs with a shared secret or with published keys, never both');
+  if (secret && rawJwks)
+    throw new ConfigError(
+      'JWKS_URI',
+      'must not be set with TOKEN_SECRET: an issuer signs with a shared secret or with published keys, never both',
+    );
   if (rawJwks) {
     const checked = checkKeyUrl(rawJwks);
     if (typeof checked === 'string') throw new ConfigError('JWKS_URI', checked);
     jwksUri = checked;
   } else if (!secret) {
     const checked = checkKeyUrl(issuer);
-    if (typeof checked === 'string') throw new ConfigError('JWKS_URI', `is unset and TOKEN_ISSUER cannot be used for OpenID discovery: ${checked}`);
+    if (typeof checked === 'string')
+      throw new ConfigError(
+        'JWKS_URI',
+        `is unset and TOKEN_ISSUER cannot be used for OpenID discovery: ${checked}`,
+      );
   }
 
   const audiences = list(env.AUDIENCE ?? '');
-  if (audiences.length === 0) throw new ConfigError('AUDIENCE', 'is required (the API identifier your tokens carry in aud)');
+  if (audiences.length === 0)
+    throw new ConfigError('AUDIENCE', 'is required (the API identifier your tokens carry in aud)');
 
   const algorithms = list(env.ALGORITHMS ?? (secret ? 'HS256' : SETTINGS.ALGORITHMS.default));
-  if (algorithms.length === 0) throw new ConfigError('ALGORITHMS', 'must name at least one algorithm');
+  if (algorithms.length === 0)
+    throw new ConfigError('ALGORITHMS', 'must name at least one algorithm');
   for (const alg of algorithms) {
     if (!isAlgorithm(alg)) {
       const why = /^none$/i.test(alg)
@@ -128,35 +155,70 @@ export function configFromEnv(env: Env): TollgateConfig {
           : `supported: ${[...ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}`;
       throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: ${why}`);
     }
-    if (isHmac(alg) && !secret) throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: HMAC cannot be used with keys from a JWKS (set TOKEN_SECRET for an HMAC issuer)`);
-    if (!isHmac(alg) && secret) throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: an issuer with TOKEN_SECRET verifies only HS256, HS384 or HS512`);
+    if (isHmac(alg) && !secret)
+      throw new ConfigError(
+        'ALGORITHMS',
+        `contains ${JSON.stringify(alg)}: HMAC cannot be used with keys from a JWKS (set TOKEN_SECRET for an HMAC issuer)`,
+      );
+    if (!isHmac(alg) && secret)
+      throw new ConfigError(
+        'ALGORITHMS',
+        `contains ${JSON.stringify(alg)}: an issuer with TOKEN_SECRET verifies only HS256, HS384 or HS512`,
+      );
     const need = ALGORITHM_SPECS[alg].signatureLength!;
-    if (secret && secret.length < need) throw new ConfigError(secretSetting(env), `is ${secret.length} bytes; ${alg} needs at least ${need} (RFC 7518 section 3.2)`);
+    if (secret && secret.length < need)
+      throw new ConfigError(
+        secretSetting(env),
+        `is ${secret.length} bytes; ${alg} needs at least ${need} (RFC 7518 section 3.2)`,
+      );
   }
 
-  const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default).map((entry): ContextClaim => {
-    // '=' renames; ':' cannot, since claim names such as cognito:groups contain it.
-    const [claim, name = claim, extra] = entry.split('=');
-    if (extra !== undefined || !claim || !name) throw new ConfigError('CONTEXT_CLAIMS', `entry ${JSON.stringify(entry)} must be CLAIM or CLAIM=NAME`);
-    if (name === 'principalId' || name === 'claims') throw new ConfigError('CONTEXT_CLAIMS', `contains ${name}, a name API Gateway reserves`);
-    return { claim, name };
-  });
+  const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default).map(
+    (entry): ContextClaim => {
+      // '=' renames; ':' cannot, since claim names such as cognito:groups contain it.
+      const [claim, name = claim, extra] = entry.split('=');
+      if (extra !== undefined || !claim || !name)
+        throw new ConfigError(
+          'CONTEXT_CLAIMS',
+          `entry ${JSON.stringify(entry)} must be CLAIM or CLAIM=NAME`,
+        );
+      if (name === 'principalId' || name === 'claims')
+        throw new ConfigError('CONTEXT_CLAIMS', `contains ${name}, a name API Gateway reserves`);
+      return { claim, name };
+    },
+  );
 
   const preset = oneOf(env, 'PRESET', PRESETS);
   const presetProblem = checkPresetIssuer(preset, issuer);
-  if (presetProblem) throw new ConfigError('TOKEN_ISSUER', `${JSON.stringify(issuer)} does not fit PRESET=${preset}: ${presetProblem}`);
+  if (presetProblem)
+    throw new ConfigError(
+      'TOKEN_ISSUER',
+      `${JSON.stringify(issuer)} does not fit PRESET=${preset}: ${presetProblem}`,
+    );
   const rawTokenUse = env.TOKEN_USE?.trim();
-  if (rawTokenUse && preset !== 'cognito') throw new ConfigError('TOKEN_USE', 'applies only to PRESET=cognito');
-  if (rawTokenUse && rawTokenUse !== 'access' && rawTokenUse !== 'id') throw new ConfigError('TOKEN_USE', `must be access or id, got ${JSON.stringify(rawTokenUse)}`);
-  const claimsOfPreset = presetClaims(preset, (rawTokenUse as 'access' | 'id' | undefined) ?? 'access');
-  const overridden = (name: 'SCOPE_CLAIMS' | 'GROUP_CLAIMS', fallback: readonly string[]): readonly string[] =>
+  if (rawTokenUse && preset !== 'cognito')
+    throw new ConfigError('TOKEN_USE', 'applies only to PRESET=cognito');
+  if (rawTokenUse && rawTokenUse !== 'access' && rawTokenUse !== 'id')
+    throw new ConfigError('TOKEN_USE', `must be access or id, got ${JSON.stringify(rawTokenUse)}`);
+  const claimsOfPreset = presetClaims(
+    preset,
+    (rawTokenUse as 'access' | 'id' | undefined) ?? 'access',
+  );
+  const overridden = (
+    name: 'SCOPE_CLAIMS' | 'GROUP_CLAIMS',
+    fallback: readonly string[],
+  ): readonly string[] =>
     env[name]?.trim() ? env[name]!.split(/[\s,]+/).filter(Boolean) : fallback;
   const usageIdentifierClaim = env.USAGE_IDENTIFIER_CLAIM?.trim() || undefined;
 
   const maxAgeSeconds = integer(env, 'JWKS_MAX_AGE', 1, 86400);
   // Minimums of 1 s: a zero would let `no-store` or a flood of unknown kids turn requests into fetches.
   const minAgeSeconds = integer(env, 'JWKS_MIN_AGE', 1, 86400);
-  if (minAgeSeconds > maxAgeSeconds) throw new ConfigError('JWKS_MIN_AGE', `(${minAgeSeconds}) must not exceed JWKS_MAX_AGE (${maxAgeSeconds})`);
+  if (minAgeSeconds > maxAgeSeconds)
+    throw new ConfigError(
+      'JWKS_MIN_AGE',
+      `(${minAgeSeconds}) must not exceed JWKS_MAX_AGE (${maxAgeSeconds})`,
+    );
 
   return {
     issuer,
@@ -200,14 +262,21 @@ function secretSetting(env: Env): string {
 function readSecret(env: Env): Buffer | undefined {
   const inline = env.TOKEN_SECRET;
   const file = env.TOKEN_SECRET_FILE?.trim();
-  if (inline && file) throw new ConfigError('TOKEN_SECRET', 'and TOKEN_SECRET_FILE are both set; use one');
-  if (inline) return inline.startsWith('base64:') ? Buffer.from(inline.slice(7), 'base64') : Buffer.from(inline, 'utf8');
+  if (inline && file)
+    throw new ConfigError('TOKEN_SECRET', 'and TOKEN_SECRET_FILE are both set; use one');
+  if (inline)
+    return inline.startsWith('base64:')
+      ? Buffer.from(inline.slice(7), 'base64')
+      : Buffer.from(inline, 'utf8');
   if (!file) return undefined;
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new ConfigError('TOKEN_SECRET_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): ${file}`);
+    throw new ConfigError(
+      'TOKEN_SECRET_FILE',
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): ${file}`,
+    );
   }
   const end = bytes.at(-1) === 0x0a ? (bytes.at(-2) === 0x0d ? 2 : 1) : 0;
   return bytes.subarray(0, bytes.length - end);

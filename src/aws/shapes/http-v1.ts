@@ -24,13 +24,20 @@ export type HttpApiV1AuthorizerEvent = APIGatewayRequestAuthorizerEvent & {
  */
 export const HTTP_V1_RESERVED: ReadonlySet<string> = new Set([...IAM_RESERVED, 'claims']);
 
-const optionalText = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+const optionalText = (v: unknown): boolean =>
+  v === undefined || v === null || typeof v === 'string';
 
 export const httpV1: ShapeAdapter<HttpApiV1AuthorizerEvent, IamResult> = {
   shape: 'http-v1',
 
   check(event) {
-    if (!isRecord(event) || event.type !== 'REQUEST' || event.version !== '1.0' || typeof event.httpMethod !== 'string') return undefined;
+    if (
+      !isRecord(event) ||
+      event.type !== 'REQUEST' ||
+      event.version !== '1.0' ||
+      typeof event.httpMethod !== 'string'
+    )
+      return undefined;
     if (typeof event.path !== 'string' && typeof event.resource !== 'string') return undefined;
     if (!optionalText(event.identitySource) || !requestMapsValid(event)) return undefined;
     return parseExecuteApiArn(event.methodArn, 'http');
@@ -41,7 +48,13 @@ export const httpV1: ShapeAdapter<HttpApiV1AuthorizerEvent, IamResult> = {
   // `resourcePath` `/test`: dougmoscrop/serverless-http#143), and behind a custom domain it keeps
   // the API mapping ("Use format 1.0 and path to access the API mapping", [doc] http-api-develop-integrations-lambda).
   extract(event, arnParts, source) {
-    return requestFromMethodArn('http-v1', event, arnParts, readToken(source, event), describeTokenSource(source));
+    return requestFromMethodArn(
+      'http-v1',
+      event,
+      arnParts,
+      readToken(source, event),
+      describeTokenSource(source),
+    );
   },
 
   // No usageIdentifierKey: usage plans and API keys are REST API features (spec section 9).

@@ -1,9 +1,15 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * The development issuer: what `tollgate token` signs as and what `tollgate invoke` trusts when no
@@ -20,7 +26,9 @@ export function devIssuerFor(port: number): string {
 /** DEV_ISSUER, or the issuer at `$PORT` when that is a valid port, where `tollgate serve` would run it. */
 export function defaultDevIssuer(env: NodeJS.ProcessEnv = process.env): string {
   const port = env.PORT?.trim();
-  return port && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? devIssuerFor(Number(port)) : DEV_ISSUER;
+  return port && /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535
+    ? devIssuerFor(Number(port))
+    : DEV_ISSUER;
 }
 
 /**
@@ -28,15 +36,28 @@ export function defaultDevIssuer(env: NodeJS.ProcessEnv = process.env): string {
  * configuration: the development issuer would replace it (dropping JWKS_URI, trusting tokens that
  * `tollgate token` mints), so the CLI refuses to start instead.
  */
-const ISSUER_SETTINGS = ['JWKS_URI', 'AUDIENCE', 'ALGORITHMS', 'TOKEN_SECRET', 'TOKEN_SECRET_FILE', 'PRESET', 'TOKEN_USE'] as const;
+const ISSUER_SETTINGS = [
+  'JWKS_URI',
+  'AUDIENCE',
+  'ALGORITHMS',
+  'TOKEN_SECRET',
+  'TOKEN_SECRET_FILE',
+  'PRESET',
+  'TOKEN_USE',
+] as const;
 
 /** Throws a UsageError when issuer settings are given without TOKEN_ISSUER (empty counts as unset). */
 export function refuseHalfIssuer(env: Readonly<Record<string, string | undefined>>): void {
   if (env.TOKEN_ISSUER?.trim()) return;
   const given = ISSUER_SETTINGS.filter((name) => env[name]?.trim());
   if (given.length === 0) return;
-  const list = given.length === 1 ? `${given[0]} is` : `${given.slice(0, -1).join(', ')} and ${given.at(-1)} are`;
-  throw new UsageError(`${list} set but TOKEN_ISSUER is not: set TOKEN_ISSUER (the exact iss of your tokens), or unset ${given.length === 1 ? 'it' : 'them'} to use the development issuer`);
+  const list =
+    given.length === 1
+      ? `${given[0]} is`
+      : `${given.slice(0, -1).join(', ')} and ${given.at(-1)} are`;
+  throw new UsageError(
+    `${list} set but TOKEN_ISSUER is not: set TOKEN_ISSUER (the exact iss of your tokens), or unset ${given.length === 1 ? 'it' : 'them'} to use the development issuer`,
+  );
 }
 
 export interface DevKey {
@@ -52,7 +73,10 @@ export function devHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Loads the development key, creating an RSA 2048 key on first use (file mode 0600). */
-export function loadDevKey(options: { create: boolean; env?: NodeJS.ProcessEnv }): DevKey | undefined {
+export function loadDevKey(options: {
+  create: boolean;
+  env?: NodeJS.ProcessEnv;
+}): DevKey | undefined {
   const home = devHome(options.env);
   const path = join(home, 'dev-key.json');
   if (!existsSync(path)) {
@@ -63,17 +87,29 @@ export function loadDevKey(options: { create: boolean; env?: NodeJS.ProcessEnv }
   try {
     jwk = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new UsageError(`the development key ${path} is not readable JSON; delete it to create a new one`);
+    throw new UsageError(
+      `the development key ${path} is not readable JSON; delete it to create a new one`,
+    );
   }
-  const fields = (typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) ? jwk : {}) as Record<string, unknown>;
-  if (typeof fields.kid !== 'string') throw new UsageError(`the development key ${path} has no kid; delete it to create a new one`);
+  const fields = (
+    typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) ? jwk : {}
+  ) as Record<string, unknown>;
+  if (typeof fields.kid !== 'string')
+    throw new UsageError(`the development key ${path} has no kid; delete it to create a new one`);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey({ key: fields as never, format: 'jwk' });
   } catch {
-    throw new UsageError(`the development key ${path} is not a valid private JWK; delete it to create a new one`);
+    throw new UsageError(
+      `the development key ${path} is not a valid private JWK; delete it to create a new one`,
+    );
   }
-  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: fields.kid, alg: 'RS256', use: 'sig' };
+  const publicJwk = {
+    ...createPublicKey(privateKey).export({ format: 'jwk' }),
+    kid: fields.kid,
+    alg: 'RS256',
+    use: 'sig',
+  };
   return { kid: fields.kid, privateKey, publicJwk, path };
 }
 
@@ -87,22 +123,39 @@ function createDevKey(home: string, path: string): void {
   const kid = `tollgate-dev-${randomBytes(6).toString('hex')}`;
   try {
     // 'wx': two first runs at once keep one key, and a symlink planted at the path is not followed.
-    writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(
+      path,
+      JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) +
+        '\n',
+      { mode: 0o600, flag: 'wx' },
+    );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create the development key ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new UsageError(
+        `cannot create the development key ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
   }
 }
 
 /** Serves the development JWKS on 127.0.0.1 (port 0: any free port). */
-export async function serveDevJwks(key: DevKey, port = 0): Promise<{ url: string; server: Server }> {
+export async function serveDevJwks(
+  key: DevKey,
+  port = 0,
+): Promise<{ url: string; server: Server }> {
   const body = JSON.stringify({ keys: [key.publicJwk] });
   const server = createServer((req, res) => {
-    if (req.url === '/.well-known/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    if (req.url === '/.well-known/jwks.json')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', (error: NodeJS.ErrnoException) => fail(new UsageError(`cannot listen on 127.0.0.1:${port}: ${error.code ?? error.message}`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(new UsageError(`cannot listen on 127.0.0.1:${port}: ${error.code ?? error.message}`)),
+    );
     server.listen(port, '127.0.0.1', ok);
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`, server };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
+    server,
+  };
 }

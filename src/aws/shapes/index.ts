@@ -1,6 +1,17 @@
 // One adapter per authorizer event shape (REST TOKEN and REQUEST, HTTP API 1.0 and 2.0, WebSocket
 // $connect), sharing a base. Re-exports only.
-export type { AuthRequest, DecidedOutcome, ExecuteApiArn, FormatInfo, FormatOptions, Formatted, Outcome, ResultErrorCode, Shape, ShapeAdapter } from './base.js';
+export type {
+  AuthRequest,
+  DecidedOutcome,
+  ExecuteApiArn,
+  FormatInfo,
+  FormatOptions,
+  Formatted,
+  Outcome,
+  ResultErrorCode,
+  Shape,
+  ShapeAdapter,
+} from './base.js';
 export { EventShapeError, parseExecuteApiArn, ResultError, SHAPES } from './base.js';
 export type { AuthorizerResult, IamResult, SimpleResult } from './result.js';
 export { MAX_RESOURCE_LENGTH, MAX_RESULT_BYTES } from './result.js';

@@ -1,7 +1,17 @@
 // Building authorizer results within API Gateway's limits: context values each shape can carry,
 // reserved context names, the 8 KB result limit and the 512-character Resource limit (spec section 3).
-import type { APIGatewayAuthorizerResult, APIGatewaySimpleAuthorizerWithContextResult, Statement } from 'aws-lambda';
-import { ResultError, type DecidedOutcome, type FormatInfo, type FormatOptions, type Formatted } from './base.js';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Statement,
+} from 'aws-lambda';
+import {
+  ResultError,
+  type DecidedOutcome,
+  type FormatInfo,
+  type FormatOptions,
+  type Formatted,
+} from './base.js';
 
 /** API Gateway's limit on an authorizer result (spec section 3, from the WebSocket quota table [doc S2]). */
 export const MAX_RESULT_BYTES = 8192;
@@ -15,7 +25,9 @@ export type SimpleResult = APIGatewaySimpleAuthorizerWithContextResult<Record<st
  * An IAM-format result. REST, HTTP API 1.0 and WebSocket contexts hold only strings, numbers and
  * booleans (so those results are APIGatewayAuthorizerResult); HTTP API 2.0's may hold arrays and objects.
  */
-export type IamResult = Omit<APIGatewayAuthorizerResult, 'context'> & { context?: Record<string, unknown> };
+export type IamResult = Omit<APIGatewayAuthorizerResult, 'context'> & {
+  context?: Record<string, unknown>;
+};
 
 /** Every result Tollgate returns: an IAM policy, or an HTTP API 2.0 simple response. */
 export type AuthorizerResult = IamResult | SimpleResult;
@@ -61,7 +73,10 @@ function contextValue(value: unknown, mode: ContextRules['mode']): unknown {
   }
 }
 
-function shapeContext(context: Readonly<Record<string, unknown>>, rules: ContextRules): { entries: Entry[]; invalid: string[] } {
+function shapeContext(
+  context: Readonly<Record<string, unknown>>,
+  rules: ContextRules,
+): { entries: Entry[]; invalid: string[] } {
   const entries: Entry[] = [];
   const invalid: string[] = [];
   for (const key of Object.keys(context)) {
@@ -72,7 +87,8 @@ function shapeContext(context: Readonly<Record<string, unknown>>, rules: Context
   return { entries, invalid };
 }
 
-const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value, replacer), 'utf8');
+const bytesOf = (value: unknown): number =>
+  Buffer.byteLength(JSON.stringify(value, replacer), 'utf8');
 
 // Printable ASCII without `"` and `\`: JSON writes such a string as is, one byte a character.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -100,7 +116,11 @@ export function jsonBytesBound(value: unknown): number {
       let items = 0;
       if (Array.isArray(value)) {
         // In arrays, undefined, functions and symbols are written as null.
-        for (const item of value as unknown[]) n += (item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 4 : jsonBytesBound(item)) + (items++ > 0 ? 1 : 0);
+        for (const item of value as unknown[])
+          n +=
+            (item === undefined || typeof item === 'function' || typeof item === 'symbol'
+              ? 4
+              : jsonBytesBound(item)) + (items++ > 0 ? 1 : 0);
         return n;
       }
       const record = value as Record<string, unknown>;
@@ -120,7 +140,13 @@ export function jsonBytesBound(value: unknown): number {
 function toObject(entries: readonly Entry[]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of entries) {
-    if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__')
+      Object.defineProperty(o, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else o[k] = v;
   }
   return o;
@@ -131,7 +157,12 @@ function toObject(entries: readonly Entry[]): Record<string, unknown> {
  * Statements are never dropped: a result too large without any context is an error, so the
  * caller can fall back to a smaller policy instead of sending one that API Gateway rejects (500).
  */
-function fit<R>(build: (context: Record<string, unknown>) => R, entries: readonly Entry[], invalid: string[], maxBytes: number): Formatted<R> {
+function fit<R>(
+  build: (context: Record<string, unknown>) => R,
+  entries: readonly Entry[],
+  invalid: string[],
+  maxBytes: number,
+): Formatted<R> {
   let result = build(toObject(entries));
   let bytes = jsonBytesBound(result);
   const droppedForSize: string[] = [];
@@ -149,7 +180,14 @@ function fit<R>(build: (context: Record<string, unknown>) => R, entries: readonl
     }
   }
   if (bytes > maxBytes) {
-    return { ok: false, error: new ResultError('RESULT_TOO_LARGE', `The authorizer result is ${bytes} bytes without any context, over the ${maxBytes}-byte limit`, { bytes, maxBytes }) };
+    return {
+      ok: false,
+      error: new ResultError(
+        'RESULT_TOO_LARGE',
+        `The authorizer result is ${bytes} bytes without any context, over the ${maxBytes}-byte limit`,
+        { bytes, maxBytes },
+      ),
+    };
   }
   const info: FormatInfo = { droppedForSize, droppedInvalid: invalid, bytes };
   return { ok: true, result, info };
@@ -161,13 +199,19 @@ const resources = (s: Statement): string[] => {
 };
 
 function checkStatements(outcome: DecidedOutcome): ResultError | undefined {
-  if (outcome.statements.length === 0) return new ResultError('NO_STATEMENTS', 'An IAM result needs at least one statement');
+  if (outcome.statements.length === 0)
+    return new ResultError('NO_STATEMENTS', 'An IAM result needs at least one statement');
   for (const s of outcome.statements) {
     // A Deny decision carrying an Allow would let the cached policy grant what was refused.
-    if (outcome.kind === 'deny' && s.Effect === 'Allow') return new ResultError('DENY_WITH_ALLOW', 'A Deny result carries an Allow statement');
+    if (outcome.kind === 'deny' && s.Effect === 'Allow')
+      return new ResultError('DENY_WITH_ALLOW', 'A Deny result carries an Allow statement');
     for (const r of resources(s)) {
       if (r.length > MAX_RESOURCE_LENGTH) {
-        return new ResultError('RESOURCE_TOO_LONG', `A policy Resource is ${r.length} characters, over the ${MAX_RESOURCE_LENGTH}-character limit`, { length: r.length });
+        return new ResultError(
+          'RESOURCE_TOO_LONG',
+          `A policy Resource is ${r.length} characters, over the ${MAX_RESOURCE_LENGTH}-character limit`,
+          { length: r.length },
+        );
       }
     }
   }
@@ -203,14 +247,33 @@ export function iamResult(outcome: DecidedOutcome, options: IamOptions): Formatt
  * The IAM result with a flat context (strings, numbers, booleans), as REST, HTTP API 1.0 and
  * WebSocket answer; `usage` only where usage plans exist (REST).
  */
-export function flatIamResult(outcome: DecidedOutcome, options: FormatOptions, reserved: ReadonlySet<string>, usage: string | undefined): Formatted<IamResult> {
-  return iamResult(outcome, { mode: 'flat', reserved, usageIdentifierKey: usage, maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES });
+export function flatIamResult(
+  outcome: DecidedOutcome,
+  options: FormatOptions,
+  reserved: ReadonlySet<string>,
+  usage: string | undefined,
+): Formatted<IamResult> {
+  return iamResult(outcome, {
+    mode: 'flat',
+    reserved,
+    usageIdentifierKey: usage,
+    maxBytes: options.maxResultBytes ?? MAX_RESULT_BYTES,
+  });
 }
 
 /** `{ isAuthorized, context }`: HTTP API 2.0 with `enableSimpleResponses` [doc S19]. */
-export function simpleResult(outcome: DecidedOutcome, rules: ContextRules, maxBytes: number): Formatted<SimpleResult> {
+export function simpleResult(
+  outcome: DecidedOutcome,
+  rules: ContextRules,
+  maxBytes: number,
+): Formatted<SimpleResult> {
   const { entries, invalid } = shapeContext(outcome.context, rules);
-  return fit((context) => ({ isAuthorized: outcome.kind === 'allow', context }), entries, invalid, maxBytes);
+  return fit(
+    (context) => ({ isAuthorized: outcome.kind === 'allow', context }),
+    entries,
+    invalid,
+    maxBytes,
+  );
 }
 
 export const NO_RESERVED: ReadonlySet<string> = new Set();

@@ -2,11 +2,25 @@
 // requestContext, and the methodArn. No `version` field (that is HTTP API 1.0).
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describeTokenSource, readToken, type TokenRead } from '../token-source.js';
-import { isOptionalMap, isRecord, parseExecuteApiArn, type AuthRequest, type ExecuteApiArn, type ShapeAdapter } from './base.js';
+import {
+  isOptionalMap,
+  isRecord,
+  parseExecuteApiArn,
+  type AuthRequest,
+  type ExecuteApiArn,
+  type ShapeAdapter,
+} from './base.js';
 import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
 /** The maps a REQUEST event may carry; each an object, or null from the console's test invoke (types S12). */
-export const REQUEST_MAPS = ['headers', 'multiValueHeaders', 'queryStringParameters', 'multiValueQueryStringParameters', 'pathParameters', 'stageVariables'] as const;
+export const REQUEST_MAPS = [
+  'headers',
+  'multiValueHeaders',
+  'queryStringParameters',
+  'multiValueQueryStringParameters',
+  'pathParameters',
+  'stageVariables',
+] as const;
 
 export function requestMapsValid(event: Readonly<Record<string, unknown>>): boolean {
   return REQUEST_MAPS.every((k) => isOptionalMap(event[k]));
@@ -49,13 +63,29 @@ export const restRequest: ShapeAdapter<APIGatewayRequestAuthorizerEvent, IamResu
   shape: 'rest-request',
 
   check(event) {
-    if (!isRecord(event) || event.type !== 'REQUEST' || event.version !== undefined || typeof event.httpMethod !== 'string') return undefined;
-    if ((typeof event.path !== 'string' && typeof event.resource !== 'string') || !requestMapsValid(event)) return undefined;
+    if (
+      !isRecord(event) ||
+      event.type !== 'REQUEST' ||
+      event.version !== undefined ||
+      typeof event.httpMethod !== 'string'
+    )
+      return undefined;
+    if (
+      (typeof event.path !== 'string' && typeof event.resource !== 'string') ||
+      !requestMapsValid(event)
+    )
+      return undefined;
     return parseExecuteApiArn(event.methodArn, 'http');
   },
 
   extract(event, arnParts, source) {
-    return requestFromMethodArn('rest-request', event, arnParts, readToken(source, event), describeTokenSource(source));
+    return requestFromMethodArn(
+      'rest-request',
+      event,
+      arnParts,
+      readToken(source, event),
+      describeTokenSource(source),
+    );
   },
 
   format(outcome, options) {

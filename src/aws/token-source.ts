@@ -25,7 +25,10 @@ export const DEFAULT_TOKEN_SOURCE: TokenSource = { kind: 'header', name: 'Author
 /** A token source specification that cannot be used. The message names the problem, never a token. */
 export class TokenSourceError extends Error {
   readonly code = 'TOKEN_SOURCE_INVALID';
-  constructor(readonly spec: string, readonly problem: string) {
+  constructor(
+    readonly spec: string,
+    readonly problem: string,
+  ) {
     super(`Invalid token source ${JSON.stringify(spec)}: ${problem}`);
     this.name = 'TokenSourceError';
   }
@@ -44,12 +47,20 @@ const QUERY_NAME = /^[^\s&=#?]+$/;
  */
 export function parseTokenSource(spec: string): TokenSource {
   const colon = spec.indexOf(':');
-  if (spec.trim() === '') throw new TokenSourceError(spec, 'it is empty; expected header:NAME, query:NAME or cookie:NAME');
-  if (colon < 0) throw new TokenSourceError(spec, 'expected header:NAME, query:NAME or cookie:NAME');
+  if (spec.trim() === '')
+    throw new TokenSourceError(
+      spec,
+      'it is empty; expected header:NAME, query:NAME or cookie:NAME',
+    );
+  if (colon < 0)
+    throw new TokenSourceError(spec, 'expected header:NAME, query:NAME or cookie:NAME');
   const kind = spec.slice(0, colon).trim().toLowerCase();
   const name = spec.slice(colon + 1).trim();
   if (kind !== 'header' && kind !== 'query' && kind !== 'cookie') {
-    throw new TokenSourceError(spec, `unknown kind ${JSON.stringify(kind)}; expected header, query or cookie`);
+    throw new TokenSourceError(
+      spec,
+      `unknown kind ${JSON.stringify(kind)}; expected header, query or cookie`,
+    );
   }
   if (name === '') throw new TokenSourceError(spec, `the ${kind} name is empty`);
   if (kind === 'query' ? !QUERY_NAME.test(name) : !TOKEN_CHARS.test(name)) {
@@ -94,7 +105,13 @@ export function readToken(source: TokenSource, parts: RequestParts): TokenRead {
     case 'header':
       return fromBearer(headerValues(parts, source.name));
     case 'query':
-      return fromRaw(mapValues(parts.multiValueQueryStringParameters, parts.queryStringParameters, (k) => k === source.name));
+      return fromRaw(
+        mapValues(
+          parts.multiValueQueryStringParameters,
+          parts.queryStringParameters,
+          (k) => k === source.name,
+        ),
+      );
     case 'cookie':
       return fromCookie(cookieValues(parts, source.name));
   }
@@ -114,7 +131,8 @@ function mapValues(multi: unknown, one: unknown, match: (key: string) => boolean
   if (isMap(multi)) {
     for (const key of Object.keys(multi)) {
       const list = multi[key];
-      if (match(key) && Array.isArray(list)) for (const v of list) if (typeof v === 'string') values.push(v);
+      if (match(key) && Array.isArray(list))
+        for (const v of list) if (typeof v === 'string') values.push(v);
     }
   }
   if (values.length === 0 && isMap(one)) {
@@ -129,7 +147,11 @@ function mapValues(multi: unknown, one: unknown, match: (key: string) => boolean
 function headerValues(parts: RequestParts, name: string): string[] {
   const lower = name.toLowerCase();
   // The length test first spares a lower-cased copy of every other header name.
-  return mapValues(parts.multiValueHeaders, parts.headers, (k) => k.length === lower.length && k.toLowerCase() === lower);
+  return mapValues(
+    parts.multiValueHeaders,
+    parts.headers,
+    (k) => k.length === lower.length && k.toLowerCase() === lower,
+  );
 }
 
 const AMBIGUOUS: unique symbol = Symbol('ambiguous');
@@ -173,14 +195,16 @@ function fromRaw(values: readonly string[]): TokenRead {
  */
 function cookieValues(parts: RequestParts, name: string): string[] {
   const pairs: string[] = [];
-  if (Array.isArray(parts.cookies)) for (const c of parts.cookies) if (typeof c === 'string') pairs.push(...c.split(';'));
+  if (Array.isArray(parts.cookies))
+    for (const c of parts.cookies) if (typeof c === 'string') pairs.push(...c.split(';'));
   for (const header of headerValues(parts, 'cookie')) pairs.push(...header.split(';'));
   const values: string[] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
     let value = pair.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
     values.push(value);
   }
   return values;

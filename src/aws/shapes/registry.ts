@@ -1,7 +1,15 @@
 // The three operations the handler uses: detect the shape, extract the request, format the answer.
 import { AuthorizerFailure, UNAUTHORIZED } from '../bearer.js';
 import { DEFAULT_TOKEN_SOURCE, type TokenSource } from '../token-source.js';
-import { EventShapeError, type AuthRequest, type FormatOptions, type Formatted, type Outcome, type Shape, type ShapeAdapter } from './base.js';
+import {
+  EventShapeError,
+  type AuthRequest,
+  type FormatOptions,
+  type Formatted,
+  type Outcome,
+  type Shape,
+  type ShapeAdapter,
+} from './base.js';
 import { httpV1 } from './http-v1.js';
 import { httpV2 } from './http-v2.js';
 import type { AuthorizerResult } from './result.js';
@@ -19,7 +27,13 @@ const ADAPTERS: { readonly [S in Shape]: ShapeAdapter<unknown, AuthorizerResult>
 
 // Each test is exclusive (type, then version, then the ARN's form), so the order only saves work:
 // the common shapes first.
-const ORDER: readonly ShapeAdapter<unknown, AuthorizerResult>[] = [restToken, httpV2, restRequest, httpV1, websocket];
+const ORDER: readonly ShapeAdapter<unknown, AuthorizerResult>[] = [
+  restToken,
+  httpV2,
+  restRequest,
+  httpV1,
+  websocket,
+];
 
 /**
  * The shape of an authorizer event, or undefined for anything else: null, a proxy event, a
@@ -37,7 +51,11 @@ export function detectShape(event: unknown): Shape | undefined {
  * shapes; TOKEN events always use authorizationToken.
  * @throws EventShapeError when the event is not of that shape (a caller bug: answer EVENT_INVALID).
  */
-export function extractRequest(shape: Shape, event: unknown, source: TokenSource = DEFAULT_TOKEN_SOURCE): AuthRequest {
+export function extractRequest(
+  shape: Shape,
+  event: unknown,
+  source: TokenSource = DEFAULT_TOKEN_SOURCE,
+): AuthRequest {
   const adapter = ADAPTERS[shape];
   const arnParts = adapter.check(event);
   if (arnParts === undefined) throw new EventShapeError(shape);
@@ -49,7 +67,10 @@ export function extractRequest(shape: Shape, event: unknown, source: TokenSource
  * undefined when the event is of no known shape (EVENT_INVALID).
  * @example readRequest(event, parseTokenSource('query:access_token'))?.token
  */
-export function readRequest(event: unknown, source: TokenSource = DEFAULT_TOKEN_SOURCE): AuthRequest | undefined {
+export function readRequest(
+  event: unknown,
+  source: TokenSource = DEFAULT_TOKEN_SOURCE,
+): AuthRequest | undefined {
   for (const adapter of ORDER) {
     const arnParts = adapter.check(event);
     if (arnParts !== undefined) return adapter.extract(event, arnParts, source);
@@ -81,7 +102,11 @@ export function readRequest(event: unknown, source: TokenSource = DEFAULT_TOKEN_
  *       claims an IAM Deny gave 401) tells a client its token is fine but lacks permission.
  * - failure: throws AuthorizerFailure, whose message is never "Unauthorized": 500 on every shape.
  */
-export function formatResponse(shape: Shape, outcome: Outcome, options: FormatOptions): Formatted<AuthorizerResult> {
+export function formatResponse(
+  shape: Shape,
+  outcome: Outcome,
+  options: FormatOptions,
+): Formatted<AuthorizerResult> {
   switch (outcome.kind) {
     case 'unauthorized':
       throw new Error(UNAUTHORIZED);

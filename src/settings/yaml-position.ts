@@ -13,12 +13,16 @@ export function offsetOf(doc: Document, path: KeyPath, atKey: boolean): number {
     if (isAlias(node)) node = node.resolve(doc);
     const part = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part),
+      );
       if (!pair) break;
       const keyStart = start(pair.key) ?? offset;
       const last = i === path.length - 1;
       // A key with nothing after it (`audience:`) has an empty value: point at the key.
-      const empty = pair.value === null || (isScalar(pair.value) && pair.value.value === null && !pair.value.source);
+      const empty =
+        pair.value === null ||
+        (isScalar(pair.value) && pair.value.value === null && !pair.value.source);
       if ((last && atKey) || empty) return keyStart;
       node = pair.value;
       offset = start(node) ?? keyStart;

@@ -65,7 +65,9 @@ export class JwksClient implements KeySource {
       // A fetch just failed: answer from stale keys, or fail fast, instead of hammering the provider.
       const stale = this.staleKeys();
       if (stale) return stale;
-      throw this.lastError ?? new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched');
+      throw (
+        this.lastError ?? new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched')
+      );
     }
     return this.fetch(this.keys ? 'expired' : 'initial');
   }
@@ -89,7 +91,11 @@ export class JwksClient implements KeySource {
     if (this.inflight) return this.inflight;
     const now = this.now();
     // A recent failure waits out its backoff rather than the whole cooldown.
-    if (now - this.lastKidRefetch < this.options.cooldownSeconds * 1000 || now - this.lastFailure < this.retryAfterFailureMs) return this.get();
+    if (
+      now - this.lastKidRefetch < this.options.cooldownSeconds * 1000 ||
+      now - this.lastFailure < this.retryAfterFailureMs
+    )
+      return this.get();
     const previous = this.lastKidRefetch;
     this.lastKidRefetch = now;
     return this.fetch('unknown-kid').finally(() => {
@@ -99,37 +105,67 @@ export class JwksClient implements KeySource {
   }
 
   private staleKeys(): KeySet | undefined {
-    return this.keys !== undefined && this.now() < this.expiresAt + this.options.staleIfErrorSeconds * 1000 ? this.keys : undefined;
+    return this.keys !== undefined &&
+      this.now() < this.expiresAt + this.options.staleIfErrorSeconds * 1000
+      ? this.keys
+      : undefined;
   }
 
   private fetch(trigger: Trigger): Promise<KeySet> {
     const started = this.now();
     this.fetchCount++;
-    const attempt = this.download().then(
-      ({ keys, ttlSeconds, uri }) => {
-        this.keys = keys;
-        this.expiresAt = this.now() + ttlSeconds * 1000;
-        this.lastError = undefined;
-        this.lastFailure = -Infinity;
-        this.log({ level: 'info', event: 'jwks_fetched', trigger, jwksUri: uri.href, keys: keys.keys.length, skipped: keys.skipped.length ? keys.skipped : undefined, ttlSeconds, durationMs: this.now() - started });
-        return keys;
-      },
-      (error: unknown) => {
-        const failure = error instanceof KeySourceError ? error : new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched', { cause: error });
-        this.lastFailure = this.now();
-        this.lastError = failure;
-        const stale = trigger === 'unknown-kid' ? this.keys : this.staleKeys();
-        this.log({
-          level: stale ? 'warn' : 'error', event: 'jwks_fetch_failed', trigger, code: failure.code, message: failure.message,
-          jwksUri: this.resolvedUri?.href, usingCachedKeys: stale !== undefined,
-          ...(stale && trigger !== 'unknown-kid' ? { staleUntil: new Date(this.expiresAt + this.options.staleIfErrorSeconds * 1000).toISOString() } : {}),
-        });
-        if (stale) return stale;
-        throw failure;
-      },
-    ).finally(() => {
-      this.inflight = undefined;
-    });
+    const attempt = this.download()
+      .then(
+        ({ keys, ttlSeconds, uri }) => {
+          this.keys = keys;
+          this.expiresAt = this.now() + ttlSeconds * 1000;
+          this.lastError = undefined;
+          this.lastFailure = -Infinity;
+          this.log({
+            level: 'info',
+            event: 'jwks_fetched',
+            trigger,
+            jwksUri: uri.href,
+            keys: keys.keys.length,
+            skipped: keys.skipped.length ? keys.skipped : undefined,
+            ttlSeconds,
+            durationMs: this.now() - started,
+          });
+          return keys;
+        },
+        (error: unknown) => {
+          const failure =
+            error instanceof KeySourceError
+              ? error
+              : new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched', {
+                  cause: error,
+                });
+          this.lastFailure = this.now();
+          this.lastError = failure;
+          const stale = trigger === 'unknown-kid' ? this.keys : this.staleKeys();
+          this.log({
+            level: stale ? 'warn' : 'error',
+            event: 'jwks_fetch_failed',
+            trigger,
+            code: failure.code,
+            message: failure.message,
+            jwksUri: this.resolvedUri?.href,
+            usingCachedKeys: stale !== undefined,
+            ...(stale && trigger !== 'unknown-kid'
+              ? {
+                  staleUntil: new Date(
+                    this.expiresAt + this.options.staleIfErrorSeconds * 1000,
+                  ).toISOString(),
+                }
+              : {}),
+          });
+          if (stale) return stale;
+          throw failure;
+        },
+      )
+      .finally(() => {
+        this.inflight = undefined;
+      });
     this.inflight = attempt;
     return attempt;
   }
@@ -141,23 +177,45 @@ export class JwksClient implements KeySource {
     const started = Date.now();
     const uri = await this.uri(budget);
     const remaining = discovering ? budget - (Date.now() - started) : budget;
-    if (remaining <= 0) throw new KeySourceError('JWKS_UNAVAILABLE', `discovery used all of the ${this.options.timeoutMs} ms fetch budget; ${uri.href} not fetched`);
+    if (remaining <= 0)
+      throw new KeySourceError(
+        'JWKS_UNAVAILABLE',
+        `discovery used all of the ${this.options.timeoutMs} ms fetch budget; ${uri.href} not fetched`,
+      );
     let response: HttpResponse;
     try {
-      response = await (this.options.get ?? httpGet)(uri, { timeoutMs: remaining, maxBytes: this.options.maxBytes });
+      response = await (this.options.get ?? httpGet)(uri, {
+        timeoutMs: remaining,
+        maxBytes: this.options.maxBytes,
+      });
     } catch (error) {
-      if (error instanceof HttpGetError && error.code === 'TOO_LARGE') throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${error.message}`, { cause: error });
-      throw new KeySourceError('JWKS_UNAVAILABLE', `JWKS at ${uri.href}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      if (error instanceof HttpGetError && error.code === 'TOO_LARGE')
+        throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${error.message}`, {
+          cause: error,
+        });
+      throw new KeySourceError(
+        'JWKS_UNAVAILABLE',
+        `JWKS at ${uri.href}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
-    if (response.status !== 200) throw new KeySourceError('JWKS_UNAVAILABLE', `JWKS at ${uri.href} answered HTTP ${response.status}`);
+    if (response.status !== 200)
+      throw new KeySourceError(
+        'JWKS_UNAVAILABLE',
+        `JWKS at ${uri.href} answered HTTP ${response.status}`,
+      );
     let document: unknown;
     try {
       document = JSON.parse(response.body.toString('utf8'));
     } catch {
-      throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href} is not JSON (content-type ${String(response.headers['content-type'] ?? 'none')})`);
+      throw new KeySourceError(
+        'JWKS_INVALID',
+        `JWKS at ${uri.href} is not JSON (content-type ${String(response.headers['content-type'] ?? 'none')})`,
+      );
     }
     const keys = KeySet.parse(document);
-    if (typeof keys === 'string') throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${keys}`);
+    if (typeof keys === 'string')
+      throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${keys}`);
     return { keys, ttlSeconds: this.ttl(response.headers['cache-control']), uri };
   }
 
@@ -180,13 +238,22 @@ export class JwksClient implements KeySource {
 }
 
 /** The OpenID discovery step: the issuer's `jwks_uri`, after checking the document names this issuer. */
-export async function discoverJwksUri(issuer: string, options: { timeoutMs: number; get?: typeof httpGet }): Promise<URL> {
+export async function discoverJwksUri(
+  issuer: string,
+  options: { timeoutMs: number; get?: typeof httpGet },
+): Promise<URL> {
   const base = issuer.endsWith('/') ? issuer : `${issuer}/`;
   const url = new URL('.well-known/openid-configuration', base);
-  const fail = (message: string, cause?: unknown): KeySourceError => new KeySourceError('DISCOVERY_FAILED', `OpenID discovery at ${url.href}: ${message}`, { cause });
+  const fail = (message: string, cause?: unknown): KeySourceError =>
+    new KeySourceError('DISCOVERY_FAILED', `OpenID discovery at ${url.href}: ${message}`, {
+      cause,
+    });
   let response: HttpResponse;
   try {
-    response = await (options.get ?? httpGet)(url, { timeoutMs: options.timeoutMs, maxBytes: 512 * 1024 });
+    response = await (options.get ?? httpGet)(url, {
+      timeoutMs: options.timeoutMs,
+      maxBytes: 512 * 1024,
+    });
   } catch (error) {
     throw fail(error instanceof Error ? error.message : String(error), error);
   }
@@ -197,9 +264,15 @@ export async function discoverJwksUri(issuer: string, options: { timeoutMs: numb
   } catch {
     throw fail('the document is not JSON');
   }
-  const meta = (typeof doc === 'object' && doc !== null ? doc : {}) as { issuer?: unknown; jwks_uri?: unknown };
+  const meta = (typeof doc === 'object' && doc !== null ? doc : {}) as {
+    issuer?: unknown;
+    jwks_uri?: unknown;
+  };
   // OpenID Connect Discovery 1.0 section 4.3: the issuer in the document must match exactly.
-  if (meta.issuer !== issuer) throw fail(`the document names issuer ${JSON.stringify(meta.issuer)}, not ${JSON.stringify(issuer)}`);
+  if (meta.issuer !== issuer)
+    throw fail(
+      `the document names issuer ${JSON.stringify(meta.issuer)}, not ${JSON.stringify(issuer)}`,
+    );
   if (typeof meta.jwks_uri !== 'string') throw fail('the document has no jwks_uri');
   const jwks = checkKeyUrl(meta.jwks_uri);
   if (typeof jwks === 'string') throw fail(`jwks_uri ${jwks}`);

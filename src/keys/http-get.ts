@@ -1,0 +1,134 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+export interface HttpGetOptions {
+  /** Bound on the whole exchange: connect, headers and body. */
+  readonly timeoutMs: number;
+  /** A larger body is abandoned as soon as it passes this size. */
+  readonly maxBytes: number;
+  /** Same-origin redirects followed; a redirect to another origin is refused. */
+  readonly maxRedirects?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The URL that answered, after same-origin redirects. */
+  readonly url: URL;
+}
+
+export type HttpErrorCode = 'TIMEOUT' | 'TOO_LARGE' | 'REDIRECT_REFUSED' | 'NETWORK';
+
+export class HttpGetError extends Error {
+  constructor(
+    readonly code: HttpErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HttpGetError';
+  }
+}
+
+/**
+ * A bounded GET over node:http/node:https: what fetching keys from an identity provider needs,
+ * without loading `fetch` (undici) into the Lambda's cold start. The https module is imported only
+ * when an https URL is fetched. No connection is kept alive: fetches are minutes apart, and a pooled
+ * socket may be dead after Lambda freezes and thaws the container.
+ */
+export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse> {
+  const deadline = Date.now() + options.timeoutMs;
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await once(
+      current,
+      options.maxBytes,
+      deadline - Date.now(),
+      options.timeoutMs,
+    );
+    const location = response.headers.location;
+    if (response.status < 300 || response.status >= 400 || location === undefined) return response;
+    const next = new URL(location, current);
+    if (next.origin !== url.origin)
+      throw new HttpGetError(
+        'REDIRECT_REFUSED',
+        `${url.origin} redirected to another origin (${next.origin}); not followed`,
+      );
+    if (redirects >= (options.maxRedirects ?? 3))
+      throw new HttpGetError(
+        'REDIRECT_REFUSED',
+        `${url.origin} redirected more than ${options.maxRedirects ?? 3} times`,
+      );
+    current = next;
+  }
+}
+
+async function once(
+  url: URL,
+  maxBytes: number,
+  remainingMs: number,
+  timeoutMs: number,
+): Promise<HttpResponse> {
+  if (remainingMs <= 0)
+    throw new HttpGetError('TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`);
+  const { request } =
+    url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: HttpGetError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(new HttpGetError('TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`)),
+      remainingMs,
+    );
+    const req = request(
+      url,
+      { method: 'GET', headers: { accept: 'application/json' }, agent: false },
+      (res: IncomingMessage) => {
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes)
+          return fail(
+            new HttpGetError('TOO_LARGE', `response of ${declared} bytes exceeds ${maxBytes}`),
+          );
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes)
+            fail(new HttpGetError('TOO_LARGE', `response exceeds ${maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('error', (cause) =>
+          fail(
+            new HttpGetError('NETWORK', `reading from ${url.origin} failed: ${cause.message}`, {
+              cause,
+            }),
+          ),
+        );
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            url,
+          });
+        });
+      },
+    );
+    req.on('error', (cause) =>
+      fail(
+        new HttpGetError('NETWORK', `request to ${url.origin} failed: ${cause.message}`, { cause }),
+      ),
+    );
+    req.end();
+  });
+}
