@@ -11,7 +11,7 @@ import {
 } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
 import { isPreflight, preflightResponse, withCors } from './cors.js';
-import { createResponder, type ResponseInput } from './gateway-responses.js';
+import { createResponder, type Responder, type ResponseInput } from './gateway-responses.js';
 import { bodyProblem, missingParameters } from './validators.js';
 import {
   AUTHORIZER_HEADER,
@@ -35,14 +35,17 @@ import { runIntegration } from './integrations.js';
 import { routeWithStage } from './stage-prefix.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
-import type { ApiDefinition } from './openapi.js';
+import type {
+  ApiDefinition,
+  JwtAuthorizerSpec,
+  LambdaAuthorizerSpec,
+  Operation,
+} from './openapi.js';
+import type { RouteMatch } from './routes.js';
 import { apiKeyFor } from './usage-plans.js';
 import type { GatewayResponse, GatewayResponseType } from './responses.js';
 import { redact, redactText } from './redact.js';
 import { BodyRefused } from './request-body.js';
-
-export { LOCAL_API } from './events.js';
-export type { GatewayResponse } from './responses.js';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -63,7 +66,7 @@ export interface GatewayRequest {
 }
 
 /** The request's body as bytes, read now if it was not yet (after authorization, never before). */
-export async function requestBody(req: GatewayRequest): Promise<Buffer | undefined> {
+async function requestBody(req: GatewayRequest): Promise<Buffer | undefined> {
   const { body } = req;
   if (body === undefined || Buffer.isBuffer(body)) return body;
   return typeof body === 'function' ? body() : Buffer.from(body, 'utf8');
@@ -97,7 +100,7 @@ export interface GatewayOptions {
 }
 
 /** What the gateway needs of usage plans (src/gateway/usage-plans.ts builds one). */
-export interface UsageGate {
+interface UsageGate {
   check(input: {
     apiKey: string | undefined;
     resourcePath: string;
@@ -135,26 +138,119 @@ function withAuthorizerHeader(
   return { ...response, headers: { ...response.headers, [AUTHORIZER_HEADER]: value } };
 }
 
+/** What the gateway builds once and every request reads: the API, its functions, the settings. */
+interface GatewayContext {
+  readonly api: ApiDefinition;
+  readonly options: GatewayOptions;
+  readonly functions: ReadonlyMap<string, LambdaHandler>;
+  readonly defaultStage: string;
+  readonly stageVariables: Readonly<Record<string, string>>;
+  readonly now: () => number;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly cache: AuthorizerCache;
+  readonly assumptions: Assumptions;
+  readonly authorizerTimeoutMs: number;
+  readonly integrationTimeoutMs: number;
+  readonly verbose: boolean;
+  readonly responder: Responder;
+  readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
+}
+
+/** One request on its way through; the log line and what a gateway response may read grow as it gets further. */
+interface Exchange {
+  readonly req: GatewayRequest;
+  readonly requestId: string;
+  readonly started: number;
+  readonly method: string;
+  readonly entry: Record<string, unknown>;
+  report: AuthorizerReport | undefined;
+  answerInput: ResponseInput;
+}
+
+/** A request matched to an operation, with the event views built for it. */
+interface RoutedRequest {
+  readonly operation: Operation;
+  readonly stage: string;
+  readonly view: RequestView;
+  /** HTTP APIs only. */
+  readonly http: HttpView | undefined;
+}
+
+/** What authorization hands on to the integration. */
+interface Authorized {
+  /** A Lambda authorizer's result. */
+  readonly auth?: AuthResult;
+  readonly httpDelivery?: HttpAuthorizerDelivery;
+  /** A REST API's JWT authorizer (Tollgate's own): what the integration's requestContext gets. */
+  readonly jwtDelivery?: AuthorizerDelivery;
+}
+
+/** A step's early answer: the request stops here. */
+interface Stop {
+  readonly stop: GatewayResponse;
+}
+
+const isStop = (value: object): value is Stop => 'stop' in value;
+
 export function createGateway(options: GatewayOptions): Gateway {
-  const { api, functions } = options;
-  const flavour = api.flavour;
-  const defaultStage = options.stage ?? (flavour === 'http' ? '$default' : 'local');
+  const g = createContext(options);
+  return {
+    cache: g.cache,
+    respond: (type, request) =>
+      g.responder(type, {
+        requestId: request.requestId,
+        headers: splitValues(request.headers ?? {})[0],
+        stageVariables: g.stageVariables,
+      }),
+    handle: async (req) => {
+      try {
+        return await handle(g, req);
+      } catch (error) {
+        // A bug here must cost one request, never the server.
+        const requestId = randomUUID();
+        g.log({
+          event: 'gateway_error',
+          method: req.method,
+          path: req.path,
+          requestId,
+          message: (error as Error).message,
+        });
+        return g.responder('INTERNAL_ERROR', { requestId });
+      }
+    },
+  };
+}
+
+function createContext(options: GatewayOptions): GatewayContext {
+  const { api } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? writeLogLine;
-  const cache = options.cache ?? createAuthorizerCache({ now });
-  const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
-  const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
-  const integrationTimeoutMs = options.integrationTimeoutMs ?? 29_000;
-  const verbose = options.verbose ?? false;
-  const responder = createResponder(api.gatewayResponses, flavour);
-
-  // A function the document names but nobody provides is a start-up error, not a 500 per request.
-  const needed = new Set<string>();
   const jwtAuthorizers = new Map<string, JwtAuthorizer>();
-  for (const a of api.authorizers.values()) {
+  for (const a of api.authorizers.values())
     if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log }));
-    else needed.add(a.functionName);
-  }
+  requireFunctions(api, options.functions);
+  return {
+    api,
+    options,
+    functions: options.functions,
+    defaultStage: options.stage ?? (api.flavour === 'http' ? '$default' : 'local'),
+    stageVariables: options.stageVariables ?? {},
+    now,
+    log,
+    cache: options.cache ?? createAuthorizerCache({ now }),
+    assumptions: { ...DEFAULT_ASSUMPTIONS, ...options.assumptions },
+    authorizerTimeoutMs: options.authorizerTimeoutMs ?? 10_000,
+    integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
+    verbose: options.verbose ?? false,
+    responder: createResponder(api.gatewayResponses, api.flavour),
+    jwtAuthorizers,
+  };
+}
+
+/** A function the document names but nobody provides is a start-up error, not a 500 per request. */
+function requireFunctions(api: ApiDefinition, functions: ReadonlyMap<string, LambdaHandler>): void {
+  const needed = new Set<string>();
+  for (const a of api.authorizers.values()) if (a.type !== 'jwt') needed.add(a.functionName);
   for (const op of api.routes.operations)
     if (op.integration.type === 'aws_proxy' || op.integration.type === 'aws')
       needed.add(op.integration.functionName);
@@ -163,319 +259,391 @@ export function createGateway(options: GatewayOptions): Gateway {
     throw new Error(
       `no local function for ${missing.join(', ')}: the API document names ${missing.length > 1 ? 'them' : 'it'} in an ARN`,
     );
+}
 
-  async function handle(req: GatewayRequest): Promise<GatewayResponse> {
-    const requestId = randomUUID();
-    const started = performance.now();
-    const method = req.method.toUpperCase();
-    const entry: Record<string, unknown> = { event: 'request', method, path: req.path, requestId };
-    let report: AuthorizerReport | undefined;
-    const finish = (
-      answer: GatewayResponse,
-      extra: Record<string, unknown>,
-      preflight = false,
-    ): GatewayResponse => {
-      // HTTP API CORS: every answer, the gateway's refusals included, carries the configured headers.
-      const response = api.cors && !preflight ? withCors(api.cors, req.headers, answer) : answer;
-      log({
-        ...entry,
-        status: response.status,
-        ...extra,
-        durationMs: Math.round(performance.now() - started),
-      });
-      return report && options.authorizerHeader ? withAuthorizerHeader(response, report) : response;
-    };
+/** The whole gateway: route (and CORS), authorize, API key, validate, integrate; each may answer early. */
+async function handle(g: GatewayContext, req: GatewayRequest): Promise<GatewayResponse> {
+  const x = startExchange(g, req);
+  const routed = route(g, x);
+  if (isStop(routed)) return routed.stop;
+  const authorized = await authorizeRequest(g, x, routed);
+  if (isStop(authorized)) return authorized.stop;
+  const keyRefusal = checkApiKey(g, x, routed, authorized.auth);
+  if (keyRefusal) return keyRefusal;
+  const validated = await validateRequest(g, x, routed);
+  if (isStop(validated)) return validated.stop;
+  return integrate(g, x, routed, authorized, validated.body);
+}
 
+function startExchange(g: GatewayContext, req: GatewayRequest): Exchange {
+  const requestId = randomUUID();
+  const started = performance.now();
+  const method = req.method.toUpperCase();
+  return {
+    req,
+    requestId,
+    started,
+    method,
+    entry: { event: 'request', method, path: req.path, requestId },
+    report: undefined,
     // What a gateway response may read: more of it as the request gets further.
-    let answerInput: ResponseInput = {
+    answerInput: {
       requestId,
       headers: splitValues(req.headers)[0],
       query: splitValues(req.query)[0],
-      stageVariables: options.stageVariables ?? {},
-    };
-    const respond = (
-      type: GatewayResponseType,
-      extra: Partial<ResponseInput> = {},
-    ): GatewayResponse => responder(type, { ...answerInput, ...extra });
-    const { path, stage, match } = routeWithStage(
-      api.routes,
-      method,
-      req.path,
-      defaultStage,
-      options.stage === undefined,
-    );
-    // API Gateway answers a preflight itself, before any authorizer, unless a route takes OPTIONS
-    // for the path (an OPTIONS or ANY route, or $default: AWS sends the preflight there).
-    if (api.cors && !match && isPreflight(method, req.headers))
-      return finish(
-        preflightResponse(api.cors, req.headers, requestId),
-        { reason: 'CORS_PREFLIGHT' },
-        true,
-      );
-    if (!match) return finish(respond('MISSING_AUTHENTICATION_TOKEN'), { reason: 'NO_ROUTE' });
-    const { operation } = match;
-    const routeKey = operation.isDefault ? '$default' : `${operation.method} ${operation.template}`;
-    entry.route = routeKey;
-    const nowMs = now();
-    const sourceIp = req.sourceIp ?? '127.0.0.1';
-    const view: RequestView = requestView({
-      requestId,
-      method,
-      path,
-      resource: operation.isDefault ? '/{proxy+}' : operation.template,
-      stage,
-      headers: req.headers,
-      query: req.query,
-      pathParameters: match.pathParameters,
-      stageVariables: options.stageVariables ?? {},
-      sourceIp,
-      nowMs,
-    });
-    answerInput = {
-      ...answerInput,
-      headers: view.headers,
-      query: view.queryStringParameters,
-      pathParameters: view.pathParameters,
-      context: view.requestContext,
-    };
-    const http: HttpView | undefined =
-      flavour === 'http'
-        ? httpView(view, { routeKey, rawQueryString: req.rawQuery ?? '', sourceIp, nowMs })
-        : undefined;
-    if (Buffer.byteLength(view.methodArn) > MAX_ARN_BYTES)
-      return finish(respond('URI_TOO_LONG'), { reason: 'ARN_TOO_LONG' });
-
-    let auth: AuthResult | undefined;
-    let httpDelivery: HttpAuthorizerDelivery | undefined;
-    let jwtDelivery: AuthorizerDelivery | undefined;
-    const spec =
-      operation.authorizer === undefined ? undefined : api.authorizers.get(operation.authorizer)!;
-    if (spec?.type === 'jwt') {
-      entry.authorizer = spec.name;
-      const identity = identityValues(spec.identitySources, view, http);
-      report = jwtAuthorizerReport(spec.name, false, 401, 'IDENTITY_MISSING', undefined);
-      if (identity === undefined)
-        return finish(respond('UNAUTHORIZED'), { reason: 'IDENTITY_MISSING' });
-      const started = performance.now();
-      const outcome = await jwtAuthorizers
-        .get(spec.name)!
-        .authorize(identity[0]!, operation.scopes);
-      report = outcome.ok
-        ? jwtAuthorizerReport(spec.name, true, undefined, 'ALLOW', undefined)
-        : jwtAuthorizerReport(spec.name, false, outcome.status, outcome.reason, outcome.detail);
-      const authLog = {
-        authorizerLatencyMs: Math.round(performance.now() - started),
-        cache: 'off',
-      };
-      if (!outcome.ok) {
-        const refusal = respond(
-          outcome.status === 401
-            ? 'UNAUTHORIZED'
-            : outcome.status === 403
-              ? 'ACCESS_DENIED'
-              : 'AUTHORIZER_CONFIGURATION_ERROR',
-        );
-        const headers =
-          outcome.wwwAuthenticate === undefined
-            ? refusal.headers
-            : { ...refusal.headers, 'www-authenticate': outcome.wwwAuthenticate };
-        return finish(
-          { ...refusal, headers },
-          { ...authLog, reason: outcome.reason, detail: outcome.detail },
-        );
-      }
-      Object.assign(entry, authLog, { reason: 'ALLOW', principal: outcome.principal });
-      if (http) httpDelivery = { kind: 'jwt', claims: outcome.claims, scopes: outcome.scopes };
-      else
-        jwtDelivery = {
-          principalId: outcome.principal,
-          integrationLatency: authLog.authorizerLatencyMs,
-          context: {},
-          claims: outcome.claims,
-        };
-    } else if (spec) {
-      entry.authorizer = spec.name;
-      auth = await authorize(
-        spec,
-        view,
-        {
-          handler: functions.get(spec.functionName)!,
-          cache,
-          timeoutMs: authorizerTimeoutMs,
-          now,
-          assumptions,
-          ...(options.decisionNotes ? { noteFor: options.decisionNotes } : {}),
-        },
-        http,
-      );
-      // What authenticates the caller never reaches a log line, whole or in part (README "Security").
-      const secrets = identityValues(spec.identitySources, view, http) ?? [];
-      report = authorizerReport(
-        spec.name,
-        auth,
-        http ? http.routeArn : view.methodArn,
-        now(),
-        (text) => redactText(text, secrets),
-      );
-      const authLog = {
-        reason: auth.reason,
-        authorizerLatencyMs: auth.latencyMs,
-        cache: auth.cache,
-        principal: auth.output?.principalId,
-        detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets),
-      };
-      if (auth.stale) {
-        log({
-          event: 'stale_cached_policy',
-          requestId,
-          authorizer: spec.name,
-          methodArn: http ? http.routeArn : view.methodArn,
-          issuedFor: auth.stale.issuedFor,
-          ageSeconds: auth.stale.ageSeconds,
-          ttlSeconds: spec.ttlSeconds,
-          explanation:
-            `403 from the cache: the policy "${spec.name}" returned ${auth.stale.ageSeconds} s ago allows only what it was issued for (${auth.stale.issuedFor}), ` +
-            `and API Gateway reuses it for every route of this authorizer for ${spec.ttlSeconds} s without invoking it again. ` +
-            `Return a policy covering every route (e.g. …/${stage}/*/*), or set authorizerResultTtlInSeconds to 0.`,
-        });
-      }
-      if (verbose) {
-        const seen = redact(
-          { authorizerEvent: auth.event, authorizerResult: auth.raw },
-          secrets,
-        ) as Record<string, unknown>;
-        log({
-          event: 'authorizer',
-          requestId,
-          authorizer: spec.name,
-          cache: auth.cache,
-          invoked: auth.invoked,
-          ...(auth.event !== undefined ? { authorizerEvent: seen.authorizerEvent } : {}),
-          ...(auth.raw !== undefined ? { authorizerResult: seen.authorizerResult } : {}),
-        });
-      }
-      if (auth.output) answerInput = { ...answerInput, authorizer: auth.output };
-      if (auth.response !== undefined) return finish(respond(auth.response), authLog);
-      Object.assign(entry, authLog);
-      if (http && auth.output)
-        httpDelivery = {
-          kind: 'lambda',
-          principalId: auth.output.principalId,
-          context: auth.output.context,
-        };
-    }
-
-    // A method that requires a key is refused without one of a plan's keys, plans configured or not.
-    if (operation.apiKeyRequired && !options.usage)
-      return finish(respond('INVALID_API_KEY'), {
-        reason: 'INVALID_API_KEY',
-        detail: 'the method requires an API key and no usage plan is configured',
-      });
-    if (operation.apiKeyRequired && options.usage) {
-      const usage = options.usage.check({
-        apiKey: apiKeyFor(
-          api.apiKeySource,
-          view.multiValueHeaders,
-          auth?.output?.usageIdentifierKey,
-        ),
-        resourcePath: operation.template,
-        httpMethod: method,
-      });
-      if (!usage.ok)
-        return finish(respond(usage.response), { reason: usage.response, detail: usage.detail });
-      entry.apiKey = usage.keyName;
-    }
-
-    // Request validation, as API Gateway does it: after authorization, parameters before the body.
-    const validation = api.validations?.get(`${operation.method} ${operation.template}`);
-    const missing = validation
-      ? missingParameters(validation.parameters, {
-          headers: view.headers,
-          query: view.queryStringParameters,
-          pathParameters: view.pathParameters,
-        })
-      : [];
-    if (missing.length) {
-      const message = `Missing required request parameters: [${missing.join(', ')}]`;
-      return finish(respond('BAD_REQUEST_PARAMETERS', { message }), {
-        reason: 'BAD_REQUEST_PARAMETERS',
-        detail: message,
-      });
-    }
-    let body: Buffer | undefined;
-    try {
-      body = await requestBody(req);
-    } catch (error) {
-      if (error instanceof BodyRefused)
-        return finish(respond(error.response), { reason: error.reason });
-      throw error;
-    }
-    const problem = validation?.bodies.size
-      ? bodyProblem(
-          validation.bodies,
-          Object.entries(view.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1],
-          body,
-        )
-      : undefined;
-    if (problem !== undefined)
-      return finish(respond('BAD_REQUEST_BODY', { validationError: problem }), {
-        reason: 'BAD_REQUEST_BODY',
-        detail: problem,
-      });
-    const delivery = auth?.output
-      ? {
-          principalId: auth.output.principalId,
-          integrationLatency: auth.latencyMs,
-          context: auth.output.context,
-        }
-      : jwtDelivery;
-    const result = await runIntegration(
-      operation.integration,
-      view,
-      body,
-      http ? { http, authorizer: httpDelivery } : { authorizer: delivery },
-      {
-        functions,
-        timeoutMs: integrationTimeoutMs,
-        now,
-        flavour,
-        binaryMediaTypes: api.binaryMediaTypes,
-      },
-    );
-    return finish(
-      result.failure
-        ? respond(result.failure, result.message === undefined ? {} : { message: result.message })
-        : result.response,
-      {
-        reason: entry.reason ?? 'PUBLIC',
-        ...(result.error ? { integrationError: result.error } : {}),
-      },
-    );
-  }
-
-  return {
-    cache,
-    respond: (type, request) =>
-      responder(type, {
-        requestId: request.requestId,
-        headers: splitValues(request.headers ?? {})[0],
-        stageVariables: options.stageVariables ?? {},
-      }),
-    handle: async (req) => {
-      try {
-        return await handle(req);
-      } catch (error) {
-        // A bug here must cost one request, never the server.
-        const requestId = randomUUID();
-        log({
-          event: 'gateway_error',
-          method: req.method,
-          path: req.path,
-          requestId,
-          message: (error as Error).message,
-        });
-        return responder('INTERNAL_ERROR', { requestId });
-      }
+      stageVariables: g.stageVariables,
     },
   };
+}
+
+/** The gateway's own answer of a type, customised as the API's gateway responses say. */
+function respond(
+  g: GatewayContext,
+  x: Exchange,
+  type: GatewayResponseType,
+  extra: Partial<ResponseInput> = {},
+): GatewayResponse {
+  return g.responder(type, { ...x.answerInput, ...extra });
+}
+
+/** Every answer leaves through here: CORS headers, the access log line, the authorizer report. */
+function finish(
+  g: GatewayContext,
+  x: Exchange,
+  answer: GatewayResponse,
+  extra: Record<string, unknown>,
+  preflight = false,
+): GatewayResponse {
+  const { api } = g;
+  // HTTP API CORS: every answer, the gateway's refusals included, carries the configured headers.
+  const response = api.cors && !preflight ? withCors(api.cors, x.req.headers, answer) : answer;
+  g.log({
+    ...x.entry,
+    status: response.status,
+    ...extra,
+    durationMs: Math.round(performance.now() - x.started),
+  });
+  return x.report && g.options.authorizerHeader
+    ? withAuthorizerHeader(response, x.report)
+    : response;
+}
+
+/** Finds the operation (the stage in the path or not), answers a CORS preflight, builds the event views. */
+function route(g: GatewayContext, x: Exchange): RoutedRequest | Stop {
+  const { api, options } = g;
+  const { path, stage, match } = routeWithStage(
+    api.routes,
+    x.method,
+    x.req.path,
+    g.defaultStage,
+    options.stage === undefined,
+  );
+  // API Gateway answers a preflight itself, before any authorizer, unless a route takes OPTIONS
+  // for the path (an OPTIONS or ANY route, or $default: AWS sends the preflight there).
+  if (api.cors && !match && isPreflight(x.method, x.req.headers)) {
+    const preflight = preflightResponse(api.cors, x.req.headers, x.requestId);
+    return { stop: finish(g, x, preflight, { reason: 'CORS_PREFLIGHT' }, true) };
+  }
+  if (!match)
+    return {
+      stop: finish(g, x, respond(g, x, 'MISSING_AUTHENTICATION_TOKEN'), { reason: 'NO_ROUTE' }),
+    };
+  const routed = describeRequest(g, x, path, stage, match);
+  if (Buffer.byteLength(routed.view.methodArn) > MAX_ARN_BYTES)
+    return { stop: finish(g, x, respond(g, x, 'URI_TOO_LONG'), { reason: 'ARN_TOO_LONG' }) };
+  return routed;
+}
+
+/** The request as the authorizer and the integration see it (REST view; HTTP API view too). */
+function describeRequest(
+  g: GatewayContext,
+  x: Exchange,
+  path: string,
+  stage: string,
+  match: RouteMatch,
+): RoutedRequest {
+  const { operation } = match;
+  const routeKey = operation.isDefault ? '$default' : `${operation.method} ${operation.template}`;
+  x.entry.route = routeKey;
+  const nowMs = g.now();
+  const sourceIp = x.req.sourceIp ?? '127.0.0.1';
+  const view: RequestView = requestView({
+    requestId: x.requestId,
+    method: x.method,
+    path,
+    resource: operation.isDefault ? '/{proxy+}' : operation.template,
+    stage,
+    headers: x.req.headers,
+    query: x.req.query,
+    pathParameters: match.pathParameters,
+    stageVariables: g.stageVariables,
+    sourceIp,
+    nowMs,
+  });
+  x.answerInput = {
+    ...x.answerInput,
+    headers: view.headers,
+    query: view.queryStringParameters,
+    pathParameters: view.pathParameters,
+    context: view.requestContext,
+  };
+  const http =
+    g.api.flavour === 'http'
+      ? httpView(view, { routeKey, rawQueryString: x.req.rawQuery ?? '', sourceIp, nowMs })
+      : undefined;
+  return { operation, stage, view, http };
+}
+
+/** Runs the route's authorizer, if it has one: Tollgate's JWT authorizer or a Lambda authorizer. */
+async function authorizeRequest(
+  g: GatewayContext,
+  x: Exchange,
+  routed: RoutedRequest,
+): Promise<Authorized | Stop> {
+  const name = routed.operation.authorizer;
+  const spec = name === undefined ? undefined : g.api.authorizers.get(name)!;
+  if (spec === undefined) return {};
+  x.entry.authorizer = spec.name;
+  return spec.type === 'jwt'
+    ? runJwtAuthorizer(g, x, routed, spec)
+    : runLambdaAuthorizer(g, x, routed, spec);
+}
+
+// Tollgate's JWT authorizer refuses with a status; the gateway answers with the response type for it.
+const JWT_REFUSALS = {
+  401: 'UNAUTHORIZED',
+  403: 'ACCESS_DENIED',
+  500: 'AUTHORIZER_CONFIGURATION_ERROR',
+} as const satisfies Record<number, GatewayResponseType>;
+
+async function runJwtAuthorizer(
+  g: GatewayContext,
+  x: Exchange,
+  { operation, view, http }: RoutedRequest,
+  spec: JwtAuthorizerSpec,
+): Promise<Authorized | Stop> {
+  const identity = identityValues(spec.identitySources, view, http);
+  x.report = jwtAuthorizerReport(spec.name, false, 401, 'IDENTITY_MISSING', undefined);
+  if (identity === undefined)
+    return {
+      stop: finish(g, x, respond(g, x, 'UNAUTHORIZED'), { reason: 'IDENTITY_MISSING' }),
+    };
+  const started = performance.now();
+  const outcome = await g.jwtAuthorizers.get(spec.name)!.authorize(identity[0]!, operation.scopes);
+  x.report = outcome.ok
+    ? jwtAuthorizerReport(spec.name, true, undefined, 'ALLOW', undefined)
+    : jwtAuthorizerReport(spec.name, false, outcome.status, outcome.reason, outcome.detail);
+  const authLog = { authorizerLatencyMs: Math.round(performance.now() - started), cache: 'off' };
+  if (!outcome.ok) {
+    const refusal = respond(g, x, JWT_REFUSALS[outcome.status]);
+    const headers =
+      outcome.wwwAuthenticate === undefined
+        ? refusal.headers
+        : { ...refusal.headers, 'www-authenticate': outcome.wwwAuthenticate };
+    const extra = { ...authLog, reason: outcome.reason, detail: outcome.detail };
+    return { stop: finish(g, x, { ...refusal, headers }, extra) };
+  }
+  Object.assign(x.entry, authLog, { reason: 'ALLOW', principal: outcome.principal });
+  if (http)
+    return { httpDelivery: { kind: 'jwt', claims: outcome.claims, scopes: outcome.scopes } };
+  return {
+    jwtDelivery: {
+      principalId: outcome.principal,
+      integrationLatency: authLog.authorizerLatencyMs,
+      context: {},
+      claims: outcome.claims,
+    },
+  };
+}
+
+async function runLambdaAuthorizer(
+  g: GatewayContext,
+  x: Exchange,
+  routed: RoutedRequest,
+  spec: LambdaAuthorizerSpec,
+): Promise<Authorized | Stop> {
+  const { view, http } = routed;
+  const { decisionNotes } = g.options;
+  const auth = await authorize(
+    spec,
+    view,
+    {
+      handler: g.functions.get(spec.functionName)!,
+      cache: g.cache,
+      timeoutMs: g.authorizerTimeoutMs,
+      now: g.now,
+      assumptions: g.assumptions,
+      ...(decisionNotes ? { noteFor: decisionNotes } : {}),
+    },
+    http,
+  );
+  // What authenticates the caller never reaches a log line, whole or in part (README "Security").
+  const secrets = identityValues(spec.identitySources, view, http) ?? [];
+  const arn = http ? http.routeArn : view.methodArn;
+  x.report = authorizerReport(spec.name, auth, arn, g.now(), (text) => redactText(text, secrets));
+  const authLog = {
+    reason: auth.reason,
+    authorizerLatencyMs: auth.latencyMs,
+    cache: auth.cache,
+    principal: auth.output?.principalId,
+    detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets),
+  };
+  if (auth.stale) logStalePolicy(g, x, routed, spec, auth.stale);
+  if (g.verbose) logAuthorizerExchange(g, x, spec, auth, secrets);
+  if (auth.output) x.answerInput = { ...x.answerInput, authorizer: auth.output };
+  if (auth.response !== undefined)
+    return { stop: finish(g, x, respond(g, x, auth.response), authLog) };
+  Object.assign(x.entry, authLog);
+  if (!http || !auth.output) return { auth };
+  const { principalId, context } = auth.output;
+  return { auth, httpDelivery: { kind: 'lambda', principalId, context } };
+}
+
+/** A 403 from a cached policy issued for another route puzzles everyone once: say why. */
+function logStalePolicy(
+  g: GatewayContext,
+  x: Exchange,
+  { stage, view, http }: RoutedRequest,
+  spec: LambdaAuthorizerSpec,
+  stale: NonNullable<AuthResult['stale']>,
+): void {
+  g.log({
+    event: 'stale_cached_policy',
+    requestId: x.requestId,
+    authorizer: spec.name,
+    methodArn: http ? http.routeArn : view.methodArn,
+    issuedFor: stale.issuedFor,
+    ageSeconds: stale.ageSeconds,
+    ttlSeconds: spec.ttlSeconds,
+    explanation:
+      `403 from the cache: the policy "${spec.name}" returned ${stale.ageSeconds} s ago allows only what it was issued for (${stale.issuedFor}), ` +
+      `and API Gateway reuses it for every route of this authorizer for ${spec.ttlSeconds} s without invoking it again. ` +
+      `Return a policy covering every route (e.g. …/${stage}/*/*), or set authorizerResultTtlInSeconds to 0.`,
+  });
+}
+
+/** `--verbose`: the authorizer's event and result, the caller's credentials redacted. */
+function logAuthorizerExchange(
+  g: GatewayContext,
+  x: Exchange,
+  spec: LambdaAuthorizerSpec,
+  auth: AuthResult,
+  secrets: readonly string[],
+): void {
+  const seen = redact(
+    { authorizerEvent: auth.event, authorizerResult: auth.raw },
+    secrets,
+  ) as Record<string, unknown>;
+  g.log({
+    event: 'authorizer',
+    requestId: x.requestId,
+    authorizer: spec.name,
+    cache: auth.cache,
+    invoked: auth.invoked,
+    ...(auth.event !== undefined ? { authorizerEvent: seen.authorizerEvent } : {}),
+    ...(auth.raw !== undefined ? { authorizerResult: seen.authorizerResult } : {}),
+  });
+}
+
+/** A method that requires a key is refused without one of a plan's keys, plans configured or not. */
+function checkApiKey(
+  g: GatewayContext,
+  x: Exchange,
+  { operation, view }: RoutedRequest,
+  auth: AuthResult | undefined,
+): GatewayResponse | undefined {
+  if (!operation.apiKeyRequired) return undefined;
+  const { usage } = g.options;
+  if (!usage)
+    return finish(g, x, respond(g, x, 'INVALID_API_KEY'), {
+      reason: 'INVALID_API_KEY',
+      detail: 'the method requires an API key and no usage plan is configured',
+    });
+  const checked = usage.check({
+    apiKey: apiKeyFor(g.api.apiKeySource, view.multiValueHeaders, auth?.output?.usageIdentifierKey),
+    resourcePath: operation.template,
+    httpMethod: x.method,
+  });
+  if (!checked.ok)
+    return finish(g, x, respond(g, x, checked.response), {
+      reason: checked.response,
+      detail: checked.detail,
+    });
+  x.entry.apiKey = checked.keyName;
+  return undefined;
+}
+
+/** Request validation, as API Gateway does it: after authorization, parameters before the body. */
+async function validateRequest(
+  g: GatewayContext,
+  x: Exchange,
+  { operation, view }: RoutedRequest,
+): Promise<{ readonly body: Buffer | undefined } | Stop> {
+  const validation = g.api.validations?.get(`${operation.method} ${operation.template}`);
+  const missing = validation
+    ? missingParameters(validation.parameters, {
+        headers: view.headers,
+        query: view.queryStringParameters,
+        pathParameters: view.pathParameters,
+      })
+    : [];
+  if (missing.length) {
+    const message = `Missing required request parameters: [${missing.join(', ')}]`;
+    const answer = respond(g, x, 'BAD_REQUEST_PARAMETERS', { message });
+    return { stop: finish(g, x, answer, { reason: 'BAD_REQUEST_PARAMETERS', detail: message }) };
+  }
+  let body: Buffer | undefined;
+  try {
+    body = await requestBody(x.req);
+  } catch (error) {
+    if (error instanceof BodyRefused)
+      return { stop: finish(g, x, respond(g, x, error.response), { reason: error.reason }) };
+    throw error;
+  }
+  const contentType = Object.entries(view.headers).find(
+    ([k]) => k.toLowerCase() === 'content-type',
+  )?.[1];
+  const problem = validation?.bodies.size
+    ? bodyProblem(validation.bodies, contentType, body)
+    : undefined;
+  if (problem === undefined) return { body };
+  const answer = respond(g, x, 'BAD_REQUEST_BODY', { validationError: problem });
+  return { stop: finish(g, x, answer, { reason: 'BAD_REQUEST_BODY', detail: problem }) };
+}
+
+/** Calls the route's integration with what the authorizer passed on, and answers with its result. */
+async function integrate(
+  g: GatewayContext,
+  x: Exchange,
+  { operation, view, http }: RoutedRequest,
+  { auth, httpDelivery, jwtDelivery }: Authorized,
+  body: Buffer | undefined,
+): Promise<GatewayResponse> {
+  const delivery = auth?.output
+    ? {
+        principalId: auth.output.principalId,
+        integrationLatency: auth.latencyMs,
+        context: auth.output.context,
+      }
+    : jwtDelivery;
+  const result = await runIntegration(
+    operation.integration,
+    view,
+    body,
+    http ? { http, authorizer: httpDelivery } : { authorizer: delivery },
+    {
+      functions: g.functions,
+      timeoutMs: g.integrationTimeoutMs,
+      now: g.now,
+      flavour: g.api.flavour,
+      binaryMediaTypes: g.api.binaryMediaTypes,
+    },
+  );
+  const answer = result.failure
+    ? respond(g, x, result.failure, result.message === undefined ? {} : { message: result.message })
+    : result.response;
+  return finish(g, x, answer, {
+    reason: x.entry.reason ?? 'PUBLIC',
+    ...(result.error ? { integrationError: result.error } : {}),
+  });
 }
