@@ -156,7 +156,7 @@ async function main() {
   process.once('exit', stop);
   try {
     const { mintDevToken } = await import(join(root, 'dist', 'cli', 'token-command.js'));
-    const { devIssuerFor } = await import(join(root, 'dist', 'cli', 'dev-issuer.js'));
+    const { devIssuerFor } = await import(join(root, 'dist', 'idp', 'dev-issuer.js'));
     const tokens = [];
     for (let i = 0; i < S.tokens; i++)
       tokens.push(
