@@ -38,7 +38,7 @@ export { WebSocketConfigError } from './websocket-events.js';
 /** A local function as the gateway calls it: the event in, Lambda's outcome out (see invoke.ts). */
 export type RouteFunction = (event: Record<string, unknown>) => Promise<Invocation>;
 
-export interface WebSocketAuthorizerOptions {
+interface WebSocketAuthorizerOptions {
   /** For the log. */
   readonly name?: string;
   /** `route.request.header.NAME`, `route.request.querystring.NAME`, `stageVariables.NAME`, `context.NAME`. */
@@ -330,6 +330,37 @@ function routeAnswer(result: Invocation): RouteAnswer {
 const messageError = (message: string, connectionId: string, requestId: string): string =>
   `{"message": "${message}", "connectionId":"${connectionId}", "requestId":"${requestId}"}`;
 
+/** What a WebSocket API builds once and every connection reads. */
+interface WebSocketContext {
+  readonly options: WebSocketApiOptions;
+  readonly stage: string;
+  readonly now: () => number;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly assumptions: Assumptions;
+  /** Whether message and `$disconnect` events carry the `$connect` authorizer's output. */
+  readonly passContext: boolean;
+  /** The route selection expression, parsed. */
+  readonly selection: readonly string[];
+  readonly authorizer: WebSocketAuthorizerOptions | undefined;
+  readonly sources: readonly WebSocketIdentitySource[];
+  readonly routes: ReadonlyMap<string, RouteFunction>;
+  /** The subprotocol each accepted upgrade's `$connect` route chose, for ws's handleProtocols. */
+  readonly chosenProtocol: WeakMap<IncomingMessage, string>;
+  readonly wss: WebSocketServer;
+  readonly connections: Map<string, { ws: WebSocket; closed: Promise<void> }>;
+  closing: boolean;
+}
+
+/** One upgrade request being answered: its ids, its clock and its access log line. */
+interface Handshake {
+  readonly socket: Duplex;
+  readonly requestId: string;
+  readonly connectionId: string;
+  readonly started: number;
+  readonly nowMs: number;
+  readonly entry: Record<string, unknown>;
+}
+
 /**
  * Serves a WebSocket API at `options.path` on `server`. Throws WebSocketConfigError for a bad
  * setting. Upgrades at other paths are left to other listeners, or refused with 404 when there
@@ -345,11 +376,27 @@ const messageError = (message: string, connectionId: string, requestId: string):
  * // on shutdown: await ws.close(); then close the HTTP server.
  */
 export function attachWebSocketApi(server: Server, options: WebSocketApiOptions): WebSocketApi {
-  const stage = options.stage ?? 'local';
-  const now = options.now ?? Date.now;
-  const log = options.log ?? writeLogLine;
-  const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
-  const passContext = options.passAuthorizerContext ?? true;
+  const c = createContext(options);
+  const detach = attachDispatcher(server, options.path, (req, socket, head) => {
+    void onUpgrade(c, req, socket, head).catch((error: unknown) => upgradeFailed(c, socket, error));
+  });
+  return {
+    path: options.path,
+    get connectionCount() {
+      return c.connections.size;
+    },
+    postToConnection(connectionId, data) {
+      const open = c.connections.get(connectionId);
+      if (!open || open.ws.readyState !== open.ws.OPEN) return false;
+      open.ws.send(data);
+      return true;
+    },
+    close: () => closeApi(c, detach),
+  };
+}
+
+/** The settings checked (WebSocketConfigError naming the bad one) and the ws server made. */
+function createContext(options: WebSocketApiOptions): WebSocketContext {
   const selection = parseRouteSelectionExpression(
     options.routeSelectionExpression ?? '$request.body.action',
   );
@@ -378,281 +425,336 @@ export function attachWebSocketApi(server: Server, options: WebSocketApiOptions)
     // API Gateway answers a subprotocol only when the $connect route returns Sec-WebSocket-Protocol.
     handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
   });
-  const connections = new Map<string, { ws: WebSocket; closed: Promise<void> }>();
-  let closing = false;
+  return {
+    options,
+    stage: options.stage ?? 'local',
+    now: options.now ?? Date.now,
+    log: options.log ?? writeLogLine,
+    assumptions: { ...DEFAULT_ASSUMPTIONS, ...options.assumptions },
+    passContext: options.passAuthorizerContext ?? true,
+    selection,
+    authorizer,
+    sources,
+    routes,
+    chosenProtocol,
+    wss,
+    connections: new Map(),
+    closing: false,
+  };
+}
 
-  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    // A client that leaves mid-handshake must not raise an unhandled 'error'.
-    socket.on('error', () => {});
-    const started = performance.now();
-    const nowMs = now();
-    const requestId = newId();
-    const connectionId = newId();
-    const entry: Record<string, unknown> = {
-      event: 'websocket_connect',
-      path: options.path,
-      connectionId,
-      requestId,
-    };
-    if (authorizer) entry.authorizer = authorizer.name ?? 'authorizer';
-    const finish = (status: number, reason: string, extra: Record<string, unknown> = {}): void =>
-      log({
-        ...entry,
-        status,
-        reason,
-        ...extra,
-        durationMs: Math.round(performance.now() - started),
-      });
-    const reject = (
-      type: GatewayResponseType,
-      reason: string,
-      extra: Record<string, unknown> = {},
-    ): void => {
-      const r = gatewayResponse(type, requestId);
-      refuse(
-        socket,
-        r.status,
-        typeof r.body === 'string' ? r.body : r.body.toString('utf8'),
-        r.headers,
-      );
-      finish(r.status, reason, extra);
-    };
+/** A bug in a handshake must cost that handshake, never the server. */
+function upgradeFailed(c: WebSocketContext, socket: Duplex, error: unknown): void {
+  c.log({
+    event: 'websocket_connect',
+    path: c.options.path,
+    status: 500,
+    reason: 'GATEWAY_ERROR',
+    message: (error as Error).message,
+  });
+  refuse(socket, 500, '{"message": "Internal server error"}', {
+    'content-type': 'application/json',
+  });
+}
 
-    if (!isHandshake(req)) return reject('BAD_REQUEST', 'BAD_HANDSHAKE');
-    const target = pathOf(req.url)!;
-    const [headers, multiValueHeaders] = splitValues(headersOf(req));
-    const header = (name: string): string | undefined =>
-      Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-    const conn: ConnectionView = {
-      connectionId,
-      stage,
-      domainName: header('host') ?? 'localhost',
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      userAgent: header('user-agent'),
-      connectedAt: nowMs,
-      headers,
-      multiValueHeaders,
-      queryStringParameters: Object.fromEntries(
-        Object.entries(target.query).map(([k, v]) => [k, v[v.length - 1]!]),
-      ),
-      multiValueQueryStringParameters: target.query,
-      stageVariables: { ...options.stageVariables },
-    };
+/** Closes every connection (1001, `$disconnect` runs) and stops answering upgrades. */
+async function closeApi(c: WebSocketContext, detach: () => void): Promise<void> {
+  if (c.closing) return;
+  c.closing = true;
+  detach();
+  const open = [...c.connections.values()];
+  for (const { ws } of open) ws.close(1001, 'Going away');
+  // A client that never answers the close frame is cut off after a grace period.
+  const grace = setTimeout(() => open.forEach(({ ws }) => ws.terminate()), CLOSE_GRACE_MS);
+  await Promise.all(open.map((o) => o.closed));
+  clearTimeout(grace);
+  c.wss.close();
+}
 
-    let delivery: AuthorizerDelivery | undefined;
-    if (authorizer) {
-      const auth = await authorizeConnect(
-        authorizer,
-        sources,
-        conn,
-        connectAuthorizerEvent(conn, requestId, nowMs),
-        assumptions,
-      );
-      if (!auth.ok)
-        return reject(auth.response, auth.reason, {
-          invoked: auth.invoked,
-          authorizerLatencyMs: auth.latencyMs,
-          ...(auth.detail ? { detail: auth.detail } : {}),
-        });
-      delivery = auth.delivery;
-      Object.assign(entry, {
-        authorizerLatencyMs: auth.latencyMs,
-        principal: delivery.principalId,
-      });
-    }
+/** The handshake, in API Gateway's order: the `$connect` authorizer, the `$connect` route, the upgrade. */
+async function onUpgrade(
+  c: WebSocketContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  // A client that leaves mid-handshake must not raise an unhandled 'error'.
+  socket.on('error', () => {});
+  const h = startHandshake(c, socket);
+  if (!isHandshake(req)) return reject(c, h, 'BAD_REQUEST', 'BAD_HANDSHAKE');
+  const conn = connectionView(c, h, req);
+  const authorized = await authorizeUpgrade(c, h, conn);
+  if (authorized === 'refused') return;
+  const { delivery } = authorized;
+  if (!(await connectRouteAccepts(c, h, req, conn, delivery))) return;
+  if (socket.destroyed) return finishHandshake(c, h, 0, 'CLIENT_GONE');
+  if (c.closing) return reject(c, h, 'INTERNAL_ERROR', 'API_CLOSED');
+  c.wss.handleUpgrade(req, socket, head, (ws) => {
+    opened(c, ws, conn, delivery);
+    finishHandshake(c, h, 101, 'CONNECTED');
+  });
+}
 
-    const connectRoute = routes.get('$connect');
-    if (connectRoute) {
-      const answer = routeAnswer(
-        await call(connectRoute, connectEvent(conn, requestId, nowMs, delivery)),
-      );
-      if (answer.kind === 'failed')
-        return reject(
-          answer.timeout ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE',
-          'CONNECT_ROUTE_FAILED',
-          { detail: answer.why },
-        );
-      // Stricter than a message route: a $connect answer without a statusCode is refused, not taken as consent.
-      if (answer.kind === 'none')
-        return reject('INTEGRATION_FAILURE', 'CONNECT_ROUTE_FAILED', {
-          detail: 'the $connect route answered no statusCode',
-        });
-      if (answer.kind === 'response' && (answer.statusCode < 200 || answer.statusCode > 299)) {
-        // A non-2xx answer from $connect refuses the connection with that status.
-        refuse(socket, answer.statusCode, answer.body ?? '', { 'x-amzn-RequestId': requestId });
-        return finish(answer.statusCode, 'CONNECT_ROUTE_REFUSED');
-      }
-      const protocol =
-        answer.kind === 'response'
-          ? Object.entries(answer.headers).find(
-              ([k]) => k.toLowerCase() === 'sec-websocket-protocol',
-            )?.[1]
-          : undefined;
-      if (protocol) chosenProtocol.set(req, protocol);
-    }
+function startHandshake(c: WebSocketContext, socket: Duplex): Handshake {
+  const started = performance.now();
+  const nowMs = c.now();
+  const requestId = newId();
+  const connectionId = newId();
+  const entry: Record<string, unknown> = {
+    event: 'websocket_connect',
+    path: c.options.path,
+    connectionId,
+    requestId,
+  };
+  if (c.authorizer) entry.authorizer = c.authorizer.name ?? 'authorizer';
+  return { socket, requestId, connectionId, started, nowMs, entry };
+}
 
-    if (socket.destroyed) return finish(0, 'CLIENT_GONE');
-    if (closing) return reject('INTERNAL_ERROR', 'API_CLOSED');
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      opened(ws, conn, delivery);
-      finish(101, 'CONNECTED');
+/** The handshake's access log line. */
+function finishHandshake(
+  c: WebSocketContext,
+  h: Handshake,
+  status: number,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): void {
+  c.log({
+    ...h.entry,
+    status,
+    reason,
+    ...extra,
+    durationMs: Math.round(performance.now() - h.started),
+  });
+}
+
+/** Refuses the upgrade with the gateway's answer of a type, and logs it. */
+function reject(
+  c: WebSocketContext,
+  h: Handshake,
+  type: GatewayResponseType,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): void {
+  const r = gatewayResponse(type, h.requestId);
+  const body = typeof r.body === 'string' ? r.body : r.body.toString('utf8');
+  refuse(h.socket, r.status, body, r.headers);
+  finishHandshake(c, h, r.status, reason, extra);
+}
+
+/** The connection as its events describe it. */
+function connectionView(c: WebSocketContext, h: Handshake, req: IncomingMessage): ConnectionView {
+  const target = pathOf(req.url)!;
+  const [headers, multiValueHeaders] = splitValues(headersOf(req));
+  const header = (name: string): string | undefined =>
+    Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  return {
+    connectionId: h.connectionId,
+    stage: c.stage,
+    domainName: header('host') ?? 'localhost',
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    userAgent: header('user-agent'),
+    connectedAt: h.nowMs,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.fromEntries(
+      Object.entries(target.query).map(([k, v]) => [k, v[v.length - 1]!]),
+    ),
+    multiValueQueryStringParameters: target.query,
+    stageVariables: { ...c.options.stageVariables },
+  };
+}
+
+/** Runs the `$connect` authorizer, if there is one; 'refused' once the refusal is answered. */
+async function authorizeUpgrade(
+  c: WebSocketContext,
+  h: Handshake,
+  conn: ConnectionView,
+): Promise<{ readonly delivery: AuthorizerDelivery | undefined } | 'refused'> {
+  if (!c.authorizer) return { delivery: undefined };
+  const auth = await authorizeConnect(
+    c.authorizer,
+    c.sources,
+    conn,
+    connectAuthorizerEvent(conn, h.requestId, h.nowMs),
+    c.assumptions,
+  );
+  if (!auth.ok) {
+    reject(c, h, auth.response, auth.reason, {
+      invoked: auth.invoked,
+      authorizerLatencyMs: auth.latencyMs,
+      ...(auth.detail ? { detail: auth.detail } : {}),
     });
+    return 'refused';
   }
+  Object.assign(h.entry, {
+    authorizerLatencyMs: auth.latencyMs,
+    principal: auth.delivery.principalId,
+  });
+  return { delivery: auth.delivery };
+}
 
-  function opened(
-    ws: WebSocket,
-    conn: ConnectionView,
-    delivery: AuthorizerDelivery | undefined,
-  ): void {
-    const later = passContext ? delivery : undefined;
-    let done!: () => void;
-    const closed = new Promise<void>((resolve) => (done = resolve));
-    connections.set(conn.connectionId, { ws, closed });
-    ws.on('error', (error) =>
-      log({ event: 'websocket_error', connectionId: conn.connectionId, message: error.message }),
-    );
-    ws.on('message', (data, isBinary) => {
-      void onMessage(ws, conn, later, data, isBinary).catch((error: unknown) =>
-        log({
-          event: 'websocket_error',
-          connectionId: conn.connectionId,
-          message: (error as Error).message,
-        }),
-      );
-    });
-    ws.on('close', (code, reason) => {
-      connections.delete(conn.connectionId);
-      const disconnect = routes.get('$disconnect');
-      const finished = disconnect
-        ? call(
-            disconnect,
-            disconnectEvent(conn, newId(), now(), { code, reason: reason.toString('utf8') }, later),
-          ).then((result) => {
-            const answer = routeAnswer(result);
-            if (answer.kind === 'failed')
-              log({
-                event: 'websocket_route_error',
-                connectionId: conn.connectionId,
-                routeKey: '$disconnect',
-                detail: answer.why,
-              });
-          })
-        : Promise.resolve();
-      void finished.finally(() => {
-        log({
-          event: 'websocket_disconnect',
-          path: options.path,
-          connectionId: conn.connectionId,
-          code,
-        });
-        done();
-      });
-    });
+/** Runs the `$connect` route, if there is one: false once its refusal is answered. */
+async function connectRouteAccepts(
+  c: WebSocketContext,
+  h: Handshake,
+  req: IncomingMessage,
+  conn: ConnectionView,
+  delivery: AuthorizerDelivery | undefined,
+): Promise<boolean> {
+  const connectRoute = c.routes.get('$connect');
+  if (!connectRoute) return true;
+  const answer = routeAnswer(
+    await call(connectRoute, connectEvent(conn, h.requestId, h.nowMs, delivery)),
+  );
+  if (answer.kind === 'failed') {
+    const type = answer.timeout ? 'INTEGRATION_TIMEOUT' : 'INTEGRATION_FAILURE';
+    reject(c, h, type, 'CONNECT_ROUTE_FAILED', { detail: answer.why });
+    return false;
   }
+  // Stricter than a message route: a $connect answer without a statusCode is refused, not taken as consent.
+  if (answer.kind === 'none') {
+    reject(c, h, 'INTEGRATION_FAILURE', 'CONNECT_ROUTE_FAILED', {
+      detail: 'the $connect route answered no statusCode',
+    });
+    return false;
+  }
+  if (answer.statusCode < 200 || answer.statusCode > 299) {
+    // A non-2xx answer from $connect refuses the connection with that status.
+    refuse(h.socket, answer.statusCode, answer.body ?? '', { 'x-amzn-RequestId': h.requestId });
+    finishHandshake(c, h, answer.statusCode, 'CONNECT_ROUTE_REFUSED');
+    return false;
+  }
+  const protocol = Object.entries(answer.headers).find(
+    ([k]) => k.toLowerCase() === 'sec-websocket-protocol',
+  )?.[1];
+  if (protocol) c.chosenProtocol.set(req, protocol);
+  return true;
+}
 
-  async function onMessage(
-    ws: WebSocket,
-    conn: ConnectionView,
-    delivery: AuthorizerDelivery | undefined,
-    data: RawData,
-    isBinary: boolean,
-  ): Promise<void> {
-    const requestId = newId();
-    const buffer = Buffer.isBuffer(data)
-      ? data
-      : Array.isArray(data)
-        ? Buffer.concat(data)
-        : Buffer.from(data);
-    const body = isBinary ? buffer.toString('base64') : buffer.toString('utf8');
-    const selected = isBinary ? undefined : selectRouteKey(selection, body);
-    const routeKey =
-      selected !== undefined && !RESERVED.has(selected) && routes.has(selected)
-        ? selected
-        : routes.has('$default')
-          ? '$default'
-          : undefined;
-    const reply = (text: string): void => {
-      if (ws.readyState === ws.OPEN) ws.send(text);
-    };
-    if (routeKey === undefined) {
-      log({
-        event: 'websocket_message',
+/** An accepted connection: its messages routed, `$disconnect` run when it closes. */
+function opened(
+  c: WebSocketContext,
+  ws: WebSocket,
+  conn: ConnectionView,
+  delivery: AuthorizerDelivery | undefined,
+): void {
+  const later = c.passContext ? delivery : undefined;
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  c.connections.set(conn.connectionId, { ws, closed });
+  const logError = (error: unknown): void =>
+    c.log({
+      event: 'websocket_error',
+      connectionId: conn.connectionId,
+      message: (error as Error).message,
+    });
+  ws.on('error', logError);
+  ws.on('message', (data, isBinary) => {
+    void onMessage(c, ws, conn, later, data, isBinary).catch(logError);
+  });
+  ws.on('close', (code, reason) => {
+    c.connections.delete(conn.connectionId);
+    void disconnected(c, conn, later, code, reason.toString('utf8')).finally(() => {
+      c.log({
+        event: 'websocket_disconnect',
+        path: c.options.path,
         connectionId: conn.connectionId,
-        requestId,
-        routeKey: selected ?? null,
-        status: 'NO_ROUTE',
+        code,
       });
-      return reply(messageError('Forbidden', conn.connectionId, requestId));
-    }
-    const answer = routeAnswer(
-      await call(
-        routes.get(routeKey)!,
-        messageEvent(
-          conn,
-          {
-            routeKey,
-            messageId: newId(),
-            requestId,
-            nowMs: now(),
-            body,
-            isBase64Encoded: isBinary,
-          },
-          delivery,
-        ),
-      ),
-    );
-    if (answer.kind === 'failed') {
-      log({
-        event: 'websocket_route_error',
-        connectionId: conn.connectionId,
-        requestId,
-        routeKey,
-        detail: answer.why,
-      });
-      return reply(messageError('Internal server error', conn.connectionId, requestId));
-    }
-    // A two-way route: the answer's body goes back to the client.
-    if (answer.kind === 'response' && answer.body !== undefined) reply(answer.body);
-  }
-
-  const detach = attachDispatcher(server, options.path, (req, socket, head) => {
-    void onUpgrade(req, socket, head).catch((error: unknown) => {
-      // A bug here must cost one handshake, never the server.
-      log({
-        event: 'websocket_connect',
-        path: options.path,
-        status: 500,
-        reason: 'GATEWAY_ERROR',
-        message: (error as Error).message,
-      });
-      refuse(socket, 500, '{"message": "Internal server error"}', {
-        'content-type': 'application/json',
-      });
+      done();
     });
   });
+}
 
-  return {
-    path: options.path,
-    get connectionCount() {
-      return connections.size;
-    },
-    postToConnection(connectionId, data) {
-      const c = connections.get(connectionId);
-      if (!c || c.ws.readyState !== c.ws.OPEN) return false;
-      c.ws.send(data);
-      return true;
-    },
-    async close() {
-      if (closing) return;
-      closing = true;
-      detach();
-      const open = [...connections.values()];
-      for (const { ws } of open) ws.close(1001, 'Going away');
-      // A client that never answers the close frame is cut off after a grace period.
-      const grace = setTimeout(() => open.forEach(({ ws }) => ws.terminate()), CLOSE_GRACE_MS);
-      await Promise.all(open.map((c) => c.closed));
-      clearTimeout(grace);
-      wss.close();
-    },
+/** Runs the `$disconnect` route, if there is one; its failure is logged, there is nobody to tell. */
+async function disconnected(
+  c: WebSocketContext,
+  conn: ConnectionView,
+  delivery: AuthorizerDelivery | undefined,
+  code: number,
+  reason: string,
+): Promise<void> {
+  const disconnect = c.routes.get('$disconnect');
+  if (!disconnect) return;
+  const event = disconnectEvent(conn, newId(), c.now(), { code, reason }, delivery);
+  const answer = routeAnswer(await call(disconnect, event));
+  if (answer.kind === 'failed')
+    c.log({
+      event: 'websocket_route_error',
+      connectionId: conn.connectionId,
+      routeKey: '$disconnect',
+      detail: answer.why,
+    });
+}
+
+/** The route a message goes to: the selection expression's key if a custom route has it, else `$default`. */
+function messageRoute(
+  c: WebSocketContext,
+  body: string,
+  isBinary: boolean,
+): { readonly selected: string | undefined; readonly routeKey: string | undefined } {
+  const selected = isBinary ? undefined : selectRouteKey(c.selection, body);
+  const routeKey =
+    selected !== undefined && !RESERVED.has(selected) && c.routes.has(selected)
+      ? selected
+      : c.routes.has('$default')
+        ? '$default'
+        : undefined;
+  return { selected, routeKey };
+}
+
+async function onMessage(
+  c: WebSocketContext,
+  ws: WebSocket,
+  conn: ConnectionView,
+  delivery: AuthorizerDelivery | undefined,
+  data: RawData,
+  isBinary: boolean,
+): Promise<void> {
+  const requestId = newId();
+  const buffer = Buffer.isBuffer(data)
+    ? data
+    : Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.from(data);
+  const body = isBinary ? buffer.toString('base64') : buffer.toString('utf8');
+  const { selected, routeKey } = messageRoute(c, body, isBinary);
+  const { connectionId } = conn;
+  const reply = (text: string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(text);
   };
+  if (routeKey === undefined) {
+    const status = 'NO_ROUTE';
+    c.log({
+      event: 'websocket_message',
+      connectionId,
+      requestId,
+      routeKey: selected ?? null,
+      status,
+    });
+    return reply(messageError('Forbidden', connectionId, requestId));
+  }
+  const message = {
+    routeKey,
+    messageId: newId(),
+    requestId,
+    nowMs: c.now(),
+    body,
+    isBase64Encoded: isBinary,
+  };
+  const answer = routeAnswer(
+    await call(c.routes.get(routeKey)!, messageEvent(conn, message, delivery)),
+  );
+  if (answer.kind === 'failed') {
+    c.log({
+      event: 'websocket_route_error',
+      connectionId,
+      requestId,
+      routeKey,
+      detail: answer.why,
+    });
+    return reply(messageError('Internal server error', connectionId, requestId));
+  }
+  // A two-way route: the answer's body goes back to the client.
+  if (answer.kind === 'response' && answer.body !== undefined) reply(answer.body);
 }
