@@ -99,16 +99,25 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain': {
         const { values, positionals } = parse(
           rest,
-          { 'env-file': { type: 'string' }, config: { type: 'string' } },
+          {
+            'env-file': { type: 'string' },
+            config: { type: 'string' },
+            rules: { type: 'string' },
+            route: { type: 'string' },
+          },
           true,
         );
         if (values.help) return (out(EXPLAIN_HELP), EXIT.allow);
         if (positionals.length > 1) throw new UsageError('explain takes one token');
         return await explain(
-          positionals[0],
-          values['env-file'] as string | undefined,
+          {
+            token: positionals[0],
+            envFile: values['env-file'] as string | undefined,
+            config: values.config as string | undefined,
+            rules: values.rules as string | undefined,
+            route: values.route as string | undefined,
+          },
           out,
-          values.config as string | undefined,
           err,
         );
       }

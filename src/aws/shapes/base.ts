@@ -56,6 +56,8 @@ export type Outcome =
       readonly principalId: string;
       readonly context: Readonly<Record<string, unknown>>;
       readonly statements: readonly Statement[];
+      /** Set when no exact route policy exists and the statements cover this request only: why. */
+      readonly note?: string;
     }
   | { readonly kind: 'unauthorized' }
   | { readonly kind: 'failure'; readonly code: string };

@@ -17,6 +17,7 @@ export type { AuthorizerResult, IamResult, SimpleResult } from './result.js';
 export { MAX_RESOURCE_LENGTH, MAX_RESULT_BYTES } from './result.js';
 export type { HttpApiV1AuthorizerEvent } from './http-v1.js';
 export type { WebSocketConnectAuthorizerEvent } from './websocket.js';
+export { outcomeOf, statement, type OutcomeOptions } from './outcome.js';
 export { detectShape, extractRequest, formatResponse, readRequest } from './registry.js';
 export { httpV1 } from './http-v1.js';
 export { httpV2 } from './http-v2.js';
