@@ -2,7 +2,8 @@
 // defaults. Every refusal is a ConfigError naming the setting.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, SETTINGS, configFromEnv, type TollgateConfig } from '../src/settings/env.js';
+import { ConfigError, configFromEnv, type TollgateConfig } from '../src/settings/env.js';
+import { SETTINGS } from '../src/settings/settings-docs.js';
 
 const BASE = {
   TOKEN_ISSUER: 'https://issuer.example.com/',

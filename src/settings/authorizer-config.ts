@@ -9,6 +9,7 @@ import {
 } from '../aws/token-source.js';
 import { ConfigError, configFromEnv, type TollgateConfig } from './env.js';
 import type { FileConfig, FileIssuer, RulesSource } from './file-validate.js';
+import { ISSUER_SETTINGS, type SettingName } from './table.js';
 
 /** Everything one authorizer needs: its issuers (each complete), route rules, and how to read requests. */
 export interface AuthorizerConfig {
@@ -30,22 +31,6 @@ export interface AuthorizerConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** Environment variables that hold one issuer's settings; the others are shared by all issuers. */
-const ISSUER_SETTINGS = [
-  'TOKEN_ISSUER',
-  'JWKS_URI',
-  'AUDIENCE',
-  'ALGORITHMS',
-  'TOKEN_SECRET',
-  'TOKEN_SECRET_FILE',
-  'PRESET',
-  'TOKEN_USE',
-  'SCOPE_CLAIMS',
-  'GROUP_CLAIMS',
-  'REQUIRED_SCOPES',
-  'SCOPE_MATCH',
-];
 
 export interface ConfigSources {
   /** A validated config file, if one is used. */
@@ -77,7 +62,7 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
   env = pick(env, () => true);
   const shared: Record<string, string | undefined> = {
     ...(file ? sharedFromFile(file) : {}),
-    ...pick(env, (k) => !ISSUER_SETTINGS.includes(k)),
+    ...pick(env, (k) => !ISSUER_SETTINGS.includes(k as SettingName)),
   };
   let issuers: TollgateConfig[];
   if (file?.issuers) {
@@ -95,7 +80,9 @@ export function authorizerConfig(env: Env, sources: ConfigSources = {}): Authori
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) throw new ConfigError('issuers', `lists ${JSON.stringify(twice)} twice`);
   } else {
-    issuers = [configFromEnv({ ...shared, ...pick(env, (k) => ISSUER_SETTINGS.includes(k)) })];
+    issuers = [
+      configFromEnv({ ...shared, ...pick(env, (k) => ISSUER_SETTINGS.includes(k as SettingName)) }),
+    ];
   }
 
   const tokenSource = readTokenSource(

@@ -9,8 +9,15 @@ import {
 } from '../core/algorithms.js';
 import type { ContextClaim } from '../core/context.js';
 import type { ScopeMatch } from '../core/scopes.js';
-import { checkPresetIssuer, presetClaims, PRESETS, type PresetName } from './presets.js';
+import { checkPresetIssuer, presetClaims, type PresetName } from './presets.js';
 import { checkKeyUrl } from '../keys/key-url.js';
+import {
+  boundsProblem,
+  choiceProblem,
+  SETTING_TABLE,
+  type SettingName,
+  type SettingSpec,
+} from './table.js';
 
 /** Everything the TOKEN handler needs, validated. */
 export interface TollgateConfig {
@@ -61,27 +68,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Defaults of the optional settings; the README's configuration table documents each. */
-export const SETTINGS = {
-  TOKEN_ISSUER: { default: undefined },
-  JWKS_URI: { default: undefined },
-  AUDIENCE: { default: undefined },
-  ALGORITHMS: { default: 'RS256' },
-  CLOCK_TOLERANCE: { default: '0' },
-  REQUIRED_SCOPES: { default: '' },
-  SCOPE_MATCH: { default: 'all' },
-  PRESET: { default: 'oidc' },
-  CONTEXT_CLAIMS: { default: 'scope' },
-  POLICY_RESOURCE: { default: 'stage' },
-  TOKEN_MAX_LENGTH: { default: '10240' },
-  TOKEN_CACHE_SIZE: { default: '200' },
-  LOG_DECISIONS: { default: 'all' },
-  JWKS_TIMEOUT_MS: { default: '2500' },
-  JWKS_MAX_AGE: { default: '600' },
-  JWKS_MIN_AGE: { default: '60' },
-  JWKS_COOLDOWN: { default: '30' },
-  JWKS_STALE_IF_ERROR: { default: '3600' },
-} as const;
+/** A default as the environment spells it: lists comma-separated, numbers as digits. */
+export function envDefault(spec: SettingSpec): string | undefined {
+  const d = spec.default;
+  return d === undefined ? undefined : typeof d === 'object' ? d.join(',') : String(d);
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -89,20 +80,23 @@ function list(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
-function integer(env: Env, name: keyof typeof SETTINGS, min: number, max: number): number {
-  const raw = (env[name] ?? SETTINGS[name].default ?? '').trim();
+function integer(env: Env, name: SettingName): number {
+  const spec: SettingSpec = SETTING_TABLE[name];
+  const raw = (env[name] ?? envDefault(spec) ?? '').trim();
   if (!/^\d+$/.test(raw))
     throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
   const n = Number(raw);
-  if (n < min || n > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  const problem = spec.type === 'integer' ? boundsProblem(n, spec) : undefined;
+  if (problem) throw new ConfigError(name, problem);
   return n;
 }
 
-function oneOf<T extends string>(env: Env, name: keyof typeof SETTINGS, values: readonly T[]): T {
-  const raw = (env[name] ?? SETTINGS[name].default ?? '').trim();
-  if (!(values as readonly string[]).includes(raw))
-    throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+function oneOf<T extends string>(env: Env, name: SettingName): T {
+  const spec: SettingSpec = SETTING_TABLE[name];
+  const values = spec.type === 'choice' ? spec.values : [];
+  const raw = (env[name] ?? envDefault(spec) ?? '').trim();
+  if (!values.includes(raw))
+    throw new ConfigError(name, choiceProblem(values, JSON.stringify(raw)));
   return raw as T;
 }
 
@@ -143,7 +137,9 @@ export function configFromEnv(env: Env): TollgateConfig {
   if (audiences.length === 0)
     throw new ConfigError('AUDIENCE', 'is required (the API identifier your tokens carry in aud)');
 
-  const algorithms = list(env.ALGORITHMS ?? (secret ? 'HS256' : SETTINGS.ALGORITHMS.default));
+  const algorithms = list(
+    env.ALGORITHMS ?? (secret ? 'HS256' : envDefault(SETTING_TABLE.ALGORITHMS)!),
+  );
   if (algorithms.length === 0)
     throw new ConfigError('ALGORITHMS', 'must name at least one algorithm');
   for (const alg of algorithms) {
@@ -173,7 +169,7 @@ export function configFromEnv(env: Env): TollgateConfig {
       );
   }
 
-  const contextClaims = list(env.CONTEXT_CLAIMS ?? SETTINGS.CONTEXT_CLAIMS.default).map(
+  const contextClaims = list(env.CONTEXT_CLAIMS ?? envDefault(SETTING_TABLE.CONTEXT_CLAIMS)!).map(
     (entry): ContextClaim => {
       // '=' renames; ':' cannot, since claim names such as cognito:groups contain it.
       const [claim, name = claim, extra] = entry.split('=');
@@ -188,7 +184,7 @@ export function configFromEnv(env: Env): TollgateConfig {
     },
   );
 
-  const preset = oneOf(env, 'PRESET', PRESETS);
+  const preset = oneOf<PresetName>(env, 'PRESET');
   const presetProblem = checkPresetIssuer(preset, issuer);
   if (presetProblem)
     throw new ConfigError(
@@ -211,9 +207,9 @@ export function configFromEnv(env: Env): TollgateConfig {
     env[name]?.trim() ? env[name]!.split(/[\s,]+/).filter(Boolean) : fallback;
   const usageIdentifierClaim = env.USAGE_IDENTIFIER_CLAIM?.trim() || undefined;
 
-  const maxAgeSeconds = integer(env, 'JWKS_MAX_AGE', 1, 86400);
+  const maxAgeSeconds = integer(env, 'JWKS_MAX_AGE');
   // Minimums of 1 s: a zero would let `no-store` or a flood of unknown kids turn requests into fetches.
-  const minAgeSeconds = integer(env, 'JWKS_MIN_AGE', 1, 86400);
+  const minAgeSeconds = integer(env, 'JWKS_MIN_AGE');
   if (minAgeSeconds > maxAgeSeconds)
     throw new ConfigError(
       'JWKS_MIN_AGE',
@@ -226,9 +222,9 @@ export function configFromEnv(env: Env): TollgateConfig {
     secret,
     audiences,
     algorithms: algorithms as Algorithm[],
-    clockTolerance: integer(env, 'CLOCK_TOLERANCE', 0, 300),
+    clockTolerance: integer(env, 'CLOCK_TOLERANCE'),
     requiredScopes: list(env.REQUIRED_SCOPES ?? ''),
-    scopeMatch: oneOf(env, 'SCOPE_MATCH', ['all', 'any'] as const),
+    scopeMatch: oneOf<ScopeMatch>(env, 'SCOPE_MATCH'),
     preset,
     scopeClaims: overridden('SCOPE_CLAIMS', claimsOfPreset.scopeClaims),
     groupClaims: overridden('GROUP_CLAIMS', claimsOfPreset.groupClaims),
@@ -236,17 +232,17 @@ export function configFromEnv(env: Env): TollgateConfig {
     tokenUse: claimsOfPreset.tokenUse,
     contextClaims,
     usageIdentifierClaim,
-    maxTokenLength: integer(env, 'TOKEN_MAX_LENGTH', 256, 65536),
-    policyResource: oneOf(env, 'POLICY_RESOURCE', ['stage', 'api'] as const),
-    tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 0, 100000),
-    logDecisions: oneOf(env, 'LOG_DECISIONS', ['all', 'refusals'] as const),
+    maxTokenLength: integer(env, 'TOKEN_MAX_LENGTH'),
+    policyResource: oneOf<'stage' | 'api'>(env, 'POLICY_RESOURCE'),
+    tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE'),
+    logDecisions: oneOf<'all' | 'refusals'>(env, 'LOG_DECISIONS'),
     jwks: {
-      timeoutMs: integer(env, 'JWKS_TIMEOUT_MS', 100, 8000),
+      timeoutMs: integer(env, 'JWKS_TIMEOUT_MS'),
       maxBytes: 256 * 1024,
       maxAgeSeconds,
       minAgeSeconds,
-      cooldownSeconds: integer(env, 'JWKS_COOLDOWN', 1, 3600),
-      staleIfErrorSeconds: integer(env, 'JWKS_STALE_IF_ERROR', 0, 86400),
+      cooldownSeconds: integer(env, 'JWKS_COOLDOWN'),
+      staleIfErrorSeconds: integer(env, 'JWKS_STALE_IF_ERROR'),
     },
   };
 }

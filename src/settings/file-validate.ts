@@ -10,6 +10,14 @@ import { ALGORITHMS, HMAC_ALGORITHMS, type Algorithm } from '../core/algorithms.
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkKeyUrl } from '../keys/key-url.js';
 import { checkPresetIssuer, PRESETS, type PresetName } from './presets.js';
+import {
+  boundsProblem,
+  choiceProblem,
+  integerSettings,
+  SETTING_TABLE,
+  type SettingName,
+  type SettingSpec,
+} from './table.js';
 
 /** Where a problem is: keys and list indexes from the document's root. */
 export type ConfigPath = readonly (string | number)[];
@@ -132,20 +140,9 @@ export interface ValidateOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Same bounds as the environment variables in env.ts; `env` names the matching variable. */
-export const INTEGER_SETTINGS = {
-  clockTolerance: { min: 0, max: 300, env: 'CLOCK_TOLERANCE' },
-  tokenMaxLength: { min: 256, max: 65536, env: 'TOKEN_MAX_LENGTH' },
-  tokenCacheSize: { min: 0, max: 100000, env: 'TOKEN_CACHE_SIZE' },
-} as const;
-
-export const JWKS_SETTINGS = {
-  timeoutMs: { min: 100, max: 8000, env: 'JWKS_TIMEOUT_MS' },
-  maxAge: { min: 1, max: 86400, env: 'JWKS_MAX_AGE' },
-  minAge: { min: 1, max: 86400, env: 'JWKS_MIN_AGE' },
-  cooldown: { min: 1, max: 3600, env: 'JWKS_COOLDOWN' },
-  staleIfError: { min: 0, max: 86400, env: 'JWKS_STALE_IF_ERROR' },
-} as const;
+/** The integer settings of the file, with their bounds and environment names (from SETTING_TABLE). */
+export const INTEGER_SETTINGS = integerSettings('');
+export const JWKS_SETTINGS = integerSettings('jwks.');
 
 /**
  * Regular expressions shared with the JSON Schema (the test checks the schema carries exactly
@@ -221,26 +218,19 @@ const CONTEXT_KEYS = ['claims', 'rename'] as const;
 const SECRET_KEYS = ['env', 'file'] as const;
 
 /** Environment variable names someone may copy into the file, and where the setting lives there. */
-const ENV_NAMES: Readonly<Record<string, string>> = {
-  TOKEN_ISSUER: 'issuers[].issuer',
-  AUDIENCE: 'issuers[].audience',
-  JWKS_URI: 'issuers[].jwksUri',
-  ALGORITHMS: 'issuers[].algorithms',
-  TOKEN_SECRET: 'issuers[].secret',
-  TOKEN_SECRET_FILE: 'issuers[].secret',
-  REQUIRED_SCOPES: 'issuers[].requiredScopes',
-  SCOPE_MATCH: 'issuers[].scopeMatch',
-  PRESET: 'issuers[].preset',
-  TOKEN_USE: 'issuers[].tokenUse',
-  SCOPE_CLAIMS: 'issuers[].scopeClaims',
-  GROUP_CLAIMS: 'issuers[].groupClaims',
-  CONTEXT_CLAIMS: 'context.claims (renames in context.rename)',
-  USAGE_IDENTIFIER_CLAIM: 'usageIdentifierClaim',
-  POLICY_RESOURCE: 'policyResource',
-  LOG_DECISIONS: 'logDecisions',
-  ...Object.fromEntries(Object.entries(INTEGER_SETTINGS).map(([key, s]) => [s.env, key])),
-  ...Object.fromEntries(Object.entries(JWKS_SETTINGS).map(([key, s]) => [s.env, `jwks.${key}`])),
-};
+const ENV_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SETTING_TABLE).flatMap(([env, spec]) =>
+    spec.file === undefined
+      ? []
+      : [[env, env === 'CONTEXT_CLAIMS' ? `${spec.file} (renames in context.rename)` : spec.file]],
+  ),
+);
+
+/** The values of a choice setting, from the table. */
+function values<T extends string>(name: SettingName): readonly T[] {
+  const spec: SettingSpec = SETTING_TABLE[name];
+  return (spec.type === 'choice' ? spec.values : []) as readonly T[];
+}
 
 const regex = (pattern: string): RegExp => new RegExp(pattern, 'u');
 const KEY_URL = regex(PATTERNS.keyUrl);
@@ -351,7 +341,7 @@ class Checker {
     const value = doc[key];
     if (typeof value === 'string' && (values as readonly string[]).includes(value))
       return value as T;
-    return this.fail([...path, key], `must be one of ${values.join(', ')}, got ${describe(value)}`);
+    return this.fail([...path, key], choiceProblem(values, describe(value)));
   }
 
   integer(
@@ -364,9 +354,8 @@ class Checker {
     const at = [...path, key];
     if (typeof value !== 'number' || !Number.isInteger(value))
       return this.fail(at, `must be a whole number, got ${describe(value)}`);
-    if (value < bounds.min || value > bounds.max)
-      return this.fail(at, `must be between ${bounds.min} and ${bounds.max}, got ${value}`);
-    return value;
+    const problem = boundsProblem(value, bounds);
+    return problem ? this.fail(at, problem) : value;
   }
 
   /** A list of non-empty strings; each item refused on its own. */
@@ -403,7 +392,9 @@ function checkIssuer(
   if (!doc) return undefined;
   const before = c.issues.length;
 
-  const preset = has(doc, 'preset') ? c.choice(doc, 'preset', path, PRESETS) : 'oidc';
+  const preset = has(doc, 'preset')
+    ? c.choice(doc, 'preset', path, values<PresetName>('PRESET'))
+    : 'oidc';
 
   // secret: where an HMAC secret is read from, never the secret itself.
   let secret: SecretSource | undefined;
@@ -515,7 +506,7 @@ function checkIssuer(
 
   let tokenUse: TokenUse | undefined = preset === 'cognito' ? 'access' : undefined;
   if (has(doc, 'tokenUse')) {
-    tokenUse = c.choice(doc, 'tokenUse', path, ['access', 'id'] as const);
+    tokenUse = c.choice(doc, 'tokenUse', path, values<TokenUse>('TOKEN_USE'));
     if (preset !== 'cognito')
       tokenUse = c.fail(
         [...path, 'tokenUse'],
@@ -541,7 +532,7 @@ function checkIssuer(
       })
     : [];
   const scopeMatch = has(doc, 'scopeMatch')
-    ? c.choice(doc, 'scopeMatch', path, ['all', 'any'] as const)
+    ? c.choice(doc, 'scopeMatch', path, values<ScopeMatch>('SCOPE_MATCH'))
     : 'all';
   const rules = has(doc, 'rules')
     ? checkRules(c, doc.rules, [...path, 'rules'], baseDir)
@@ -723,17 +714,17 @@ export function validateConfigDocument(
   const optional = <T>(key: string, check: () => T): T | undefined =>
     has(root, key) ? check() : undefined;
   const v2Response = optional('v2Response', () =>
-    c.choice(root, 'v2Response', [], ['simple', 'iam'] as const),
+    c.choice(root, 'v2Response', [], values<'simple' | 'iam'>('V2_RESPONSE')),
   );
   const context = optional('context', () => checkContext(c, root.context));
   const usageIdentifierClaim = optional('usageIdentifierClaim', () =>
     c.text(root, 'usageIdentifierClaim', []),
   );
   const policyResource = optional('policyResource', () =>
-    c.choice(root, 'policyResource', [], ['stage', 'api'] as const),
+    c.choice(root, 'policyResource', [], values<'stage' | 'api'>('POLICY_RESOURCE')),
   );
   const logDecisions = optional('logDecisions', () =>
-    c.choice(root, 'logDecisions', [], ['all', 'refusals'] as const),
+    c.choice(root, 'logDecisions', [], values<'all' | 'refusals'>('LOG_DECISIONS')),
   );
   const clockTolerance = optional('clockTolerance', () =>
     c.integer(root, 'clockTolerance', [], INTEGER_SETTINGS.clockTolerance),
