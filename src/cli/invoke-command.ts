@@ -14,12 +14,10 @@ import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './loa
 import { EXIT, UsageError } from '../core/errors.js';
 import { resolveEnv } from './resolve-env.js';
 import { functionSpec } from './serve-settings.js';
-import {
-  DEFAULT_RUNTIME,
-  isNodeRuntime,
-  NODE_RUNTIMES,
-  type NodeRuntime,
-} from '../gateway/lambda-runtime.js';
+import { DEFAULT_RUNTIME, isNodeRuntime, NODE_RUNTIMES } from '../gateway/lambda-runtime.js';
+import { isPythonPath, isPythonRuntime, PYTHON_RUNTIMES } from '../gateway/python-runtime.js';
+import type { LambdaRuntime } from '../gateway/sandbox.js';
+import { runPython } from './python-invoke.js';
 
 export const INVOKE_HELP = `Usage: tollgate invoke (--event FILE | --token JWT) [options]
 
@@ -40,7 +38,9 @@ Options:
   --handler HANDLER   run a built handler module instead, e.g. dist/authorizer/index.mjs:
                       PATH[#EXPORT] or Lambda's MODULE.EXPORT form (index.handler), in a fresh
                       process, loaded and called as its runtime does
-  --runtime NAME      with --handler: nodejs20.x, nodejs22.x (default) or nodejs24.x
+  --runtime NAME      with --handler: nodejs20.x, nodejs22.x (default) or nodejs24.x; or
+                      python3.9 to python3.14 (a FILE.py[#FUNCTION] handler is Python without
+                      it; the interpreter is TOLLGATE_PYTHON, else python3 on PATH)
   -h, --help          this help
 
 With no issuer configured, the development issuer of 'tollgate token' is used, and said so.
@@ -134,18 +134,21 @@ async function runBuilt(
 
 interface ChildJob {
   readonly spec: string;
-  readonly runtime: NodeRuntime;
+  readonly runtime: LambdaRuntime | undefined;
   readonly event: unknown;
 }
 
 /** A built module (e.g. the deployable bundle), in a fresh process with this environment, as Lambda runs it. */
 function runInChild(job: ChildJob, env: Record<string, string | undefined>): Promise<Outcome> {
-  let name;
+  let setting;
   try {
-    name = functionSpec(job.spec, process.cwd()).handler;
+    setting = functionSpec(job.spec, process.cwd(), { runtime: job.runtime });
   } catch (error) {
     return Promise.reject(new UsageError(`--handler ${job.spec}: ${(error as Error).message}`));
   }
+  if (setting.handler.kind === 'python') return runPython(setting, job.event, env);
+  const name = setting.handler;
+  const runtime = setting.runtime ?? DEFAULT_RUNTIME;
   return new Promise((resolvePromise, reject) => {
     const runner = fileURLToPath(new URL('./handler-runner.js', import.meta.url));
     // The child's stdout (the handler's log lines) goes to our stderr, so stdout holds only the result.
@@ -164,7 +167,7 @@ function runInChild(job: ChildJob, env: Record<string, string | undefined>): Pro
       if (!answered)
         reject(new UsageError(`the handler process exited with code ${code} before answering`));
     });
-    child.send({ name, runtime: job.runtime, event: job.event });
+    child.send({ name, runtime, event: job.event });
   });
 }
 
@@ -175,15 +178,19 @@ export async function invoke(
   err: (line: string) => void,
 ): Promise<number> {
   const event = readEvent(options);
-  if (options.runtime !== undefined && !isNodeRuntime(options.runtime))
+  if (
+    options.runtime !== undefined &&
+    !isNodeRuntime(options.runtime) &&
+    !isPythonRuntime(options.runtime)
+  )
     throw new UsageError(
-      `--runtime must be one of ${NODE_RUNTIMES.join(', ')}, got ${JSON.stringify(options.runtime)}`,
+      `--runtime must be one of ${[...NODE_RUNTIMES, ...PYTHON_RUNTIMES].join(', ')}, got ${JSON.stringify(options.runtime)}`,
     );
   if (options.runtime !== undefined && options.handler === undefined)
     throw new UsageError(
       '--runtime applies to --handler (the built-in handler runs in this process)',
     );
-  const runtime: NodeRuntime = (options.runtime as NodeRuntime | undefined) ?? DEFAULT_RUNTIME;
+  const runtime = options.runtime as LambdaRuntime | undefined;
   const resolved = await resolveEnv(options['env-file'], options.config, err);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
   const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
@@ -196,7 +203,10 @@ export async function invoke(
   } finally {
     await resolved.close();
   }
-  for (const warning of outcome.warnings ?? []) err(`tollgate: ${runtime}: ${warning}`);
+  for (const warning of outcome.warnings ?? [])
+    err(
+      `tollgate: ${runtime ?? (isPythonPath(options.handler ?? '') ? 'python' : DEFAULT_RUNTIME)}: ${warning}`,
+    );
   if ('error' in outcome) {
     if (outcome.error === UNAUTHORIZED) {
       out(UNAUTHORIZED);

@@ -48,7 +48,9 @@ Options:
                              (repeatable; MODULE.EXPORT as Lambda's handler setting, e.g. index.handler).
                              An authorizer function given no module is Tollgate's own. Its runtime
                              (nodejs20.x, nodejs22.x default, nodejs24.x) and memorySize (default
-                             128 MB) are set in serve.functions.
+                             128 MB) are set in serve.functions. A FILE.py[#FUNCTION] (default
+                             lambda_handler), or runtime: python3.x, runs Python through
+                             TOLLGATE_PYTHON (default python3 on PATH).
   --port N                   default: PORT, else 3000 (0: any free port)
   --stage NAME               default local (REST) or $default (HTTP APIs); requests may also
                              start with it, as invoke URLs do (/prod/pets)
@@ -232,7 +234,8 @@ export async function serve(
       const worker = startFunctionWorker({
         name,
         handler: spec.handler,
-        runtime: spec.runtime,
+        ...(spec.runtime !== undefined ? { runtime: spec.runtime } : {}),
+        ...(env.TOLLGATE_PYTHON?.trim() ? { python: env.TOLLGATE_PYTHON.trim() } : {}),
         memoryMb: spec.memoryMb,
         environment: spec.environment,
         log,
@@ -240,7 +243,7 @@ export async function serve(
       workers.set(name, worker);
       await worker.ready();
       for (const warning of worker.warnings())
-        err(`tollgate: function ${name} (${spec.runtime}): ${warning}`);
+        err(`tollgate: function ${name} (${spec.runtime ?? 'python'}): ${warning}`);
     }
   } catch (error) {
     await stopAll();

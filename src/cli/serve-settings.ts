@@ -15,16 +15,24 @@ import {
   parseHandlerName,
   RuntimeError,
   type HandlerName,
-  type NodeRuntime,
 } from '../gateway/lambda-runtime.js';
+import {
+  isPythonPath,
+  isPythonRuntime,
+  parsePythonHandler,
+  PYTHON_RUNTIMES,
+  type PythonHandler,
+} from '../gateway/python-runtime.js';
+import type { LambdaRuntime } from '../gateway/sandbox.js';
 
 export interface FunctionSetting {
-  /** The handler: a file and export, or Lambda's MODULE.EXPORT form resolved in the code folder. */
-  readonly handler: HandlerName;
+  /** The handler: a file and export, or Lambda's MODULE.EXPORT form resolved in the code folder; or a Python one. */
+  readonly handler: HandlerName | PythonHandler;
   /** The module's file, for --watch: the first the runtime would load, or the module path if none exists yet. */
   readonly file: string;
   readonly environment: Readonly<Record<string, string>>;
-  readonly runtime: NodeRuntime;
+  /** A Python handler with none declared: undefined (it runs on the chosen interpreter's version). */
+  readonly runtime: LambdaRuntime | undefined;
   /** memorySize in MB, as Lambda's (128 to 10240). */
   readonly memoryMb: number;
 }
@@ -142,16 +150,40 @@ const isFile = (path: string): boolean => existsSync(path) && statSync(path).isF
 const resolvePath = (dir: string, path: string): string =>
   isAbsolute(path) ? path : resolve(dir, path);
 
+/** Python when declared so, when the path is a `.py` file, or when Lambda's MODULE names only a MODULE.py. */
+function isPython(spec: string, baseDir: string, runtime: LambdaRuntime | undefined): boolean {
+  if (runtime !== undefined) return isPythonRuntime(runtime);
+  if (isPythonPath(spec)) return true;
+  if (spec.includes('#') || /\.[cm]?[jt]s$/.test(spec)) return false;
+  const module = resolvePath(baseDir, spec.slice(0, spec.lastIndexOf('.')));
+  return isFile(`${module}.py`) && !['', '.js', '.mjs', '.cjs'].some((e) => isFile(module + e));
+}
+
 /** `PATH[#EXPORT]` or Lambda's `DIR/MODULE.EXPORT`, relative to `baseDir`; throws a RuntimeError for a malformed name. */
 export function functionSpec(
   spec: string,
   baseDir: string,
   more: {
     environment?: Readonly<Record<string, string>>;
-    runtime?: NodeRuntime;
+    runtime?: LambdaRuntime | undefined;
     memoryMb?: number;
   } = {},
 ): FunctionSetting {
+  if (isPython(spec, baseDir, more.runtime)) {
+    if (more.runtime !== undefined && !isPythonRuntime(more.runtime))
+      throw new RuntimeError(
+        'Runtime.InvalidEntrypoint',
+        `a .py handler needs a python3.x runtime, not ${more.runtime}`,
+      );
+    const handler = parsePythonHandler(spec, baseDir, resolvePath);
+    return {
+      handler,
+      file: handler.file,
+      environment: more.environment ?? {},
+      runtime: more.runtime,
+      memoryMb: more.memoryMb ?? DEFAULT_MEMORY_MB,
+    };
+  }
   const handler = parseHandlerName(spec, baseDir, isFile, resolvePath);
   const file =
     handler.kind === 'file'
@@ -173,8 +205,8 @@ function functionSetting(f: unknown, at: ConfigPath, baseDir: string): FunctionS
       ? { handler: f }
       : mapping(f, at, ['handler', 'environment', 'runtime', 'memorySize']);
   const handler = text(fd.handler, typeof f === 'string' ? at : [...at, 'handler']);
-  if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime))
-    fail([...at, 'runtime'], `must be one of ${NODE_RUNTIMES.join(', ')}`);
+  if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime) && !isPythonRuntime(fd.runtime))
+    fail([...at, 'runtime'], `must be one of ${[...NODE_RUNTIMES, ...PYTHON_RUNTIMES].join(', ')}`);
   if (
     fd.memorySize !== undefined &&
     (typeof fd.memorySize !== 'number' ||
@@ -191,7 +223,7 @@ function functionSetting(f: unknown, at: ConfigPath, baseDir: string): FunctionS
     return functionSpec(handler, baseDir, {
       environment:
         fd.environment === undefined ? {} : strings(fd.environment, [...at, 'environment']),
-      ...(fd.runtime !== undefined ? { runtime: fd.runtime as NodeRuntime } : {}),
+      ...(fd.runtime !== undefined ? { runtime: fd.runtime as LambdaRuntime } : {}),
       ...(fd.memorySize !== undefined ? { memoryMb: fd.memorySize as number } : {}),
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 // A REST API's Lambda authorizer step, in API Gateway's order (spec sections 1-4): identity
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
+import { httpShapedAnswerDetail, looksLikeHttpResponse } from './authorizer-explanations.js';
 import { judgePolicy, type ConditionEvaluator } from '../aws/policy.js';
 import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
 import type { DecisionNote } from './authorizer-header.js';
@@ -156,6 +157,12 @@ export function checkOutput(
       ok: false,
       reason: 'RESULT_INVALID',
       detail: 'the authorizer did not return an object',
+    };
+  if (looksLikeHttpResponse(value))
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: httpShapedAnswerDetail(value.statusCode),
     };
   const { principalId, policyDocument, context, usageIdentifierKey } = value;
   if (principalId !== undefined && typeof principalId !== 'string')

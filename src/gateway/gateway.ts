@@ -45,6 +45,7 @@ import type { RouteMatch } from './routes.js';
 import { apiKeyFor } from './usage-plans.js';
 import type { GatewayResponse, GatewayResponseType } from './responses.js';
 import { redact, redactText } from './redact.js';
+import { authorizerExplanation } from './authorizer-explanations.js';
 import { BodyRefused } from './request-body.js';
 
 export interface GatewayRequest {
@@ -489,6 +490,9 @@ async function runLambdaAuthorizer(
     detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets),
   };
   if (auth.stale) logStalePolicy(g, x, routed, spec, auth.stale);
+  const explained = authorizerExplanation(spec.name, auth);
+  if (explained)
+    g.log({ ...explained, requestId: x.requestId, authorizer: spec.name, status: auth.response });
   if (g.verbose) logAuthorizerExchange(g, x, spec, auth, secrets);
   if (auth.output) x.answerInput = { ...x.answerInput, authorizer: auth.output };
   if (auth.response !== undefined)

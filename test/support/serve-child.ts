@@ -19,21 +19,24 @@ export interface ServeChild {
   stop(): Promise<void>;
 }
 
-export async function startServeChild(args: readonly string[] = []): Promise<ServeChild> {
+/**
+ * `options.cwd`: run there with only `args` (no example config); `options.env`: more variables.
+ */
+export async function startServeChild(
+  args: readonly string[] = [],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ServeChild> {
   const home = mkdtempSync(join(tmpdir(), 'tollgate-serve-child-'));
-  const env = { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    TOLLGATE_HOME: join(home, '.tollgate'),
+    ...options.env,
+  };
+  const config = options.cwd ? [] : ['--config', repoPath('examples', 'serve.config.yaml')];
   const child = spawn(
     process.execPath,
-    [
-      repoPath('bin', 'tollgate.js'),
-      'serve',
-      '--config',
-      repoPath('examples', 'serve.config.yaml'),
-      '--port',
-      '0',
-      ...args,
-    ],
-    { cwd: home, env },
+    [repoPath('bin', 'tollgate.js'), 'serve', ...config, '--port', '0', ...args],
+    { cwd: options.cwd ?? home, env },
   );
   let stdout = '';
   let stderr = '';
