@@ -63,6 +63,8 @@ interface Box {
   readonly requests: Writable;
   readonly ready: Promise<void>;
   job?: Job;
+  /** The invocation answered last, whose output may still be arriving. */
+  last?: Job;
   timer?: ReturnType<typeof setTimeout>;
   /** Takes no new invocation; stops once its current one is answered. */
   retired: boolean;
@@ -119,7 +121,7 @@ class PythonWorker implements FunctionWorker {
       this.found.push(
         `memorySize ${memoryMb} is what context.memory_limit_in_mb says; a Python process's memory is not bounded locally`,
       );
-    this.write = outputLogger(options.name, options.log, () => this.box?.job);
+    this.write = outputLogger(options.name, options.log);
     this.box = this.spawn();
     this.handler = ((event: unknown, context: LambdaContext) =>
       new Promise((resolve, reject) =>
@@ -176,7 +178,8 @@ class PythonWorker implements FunctionWorker {
     (box as { ready: Promise<void> }).ready = this.watch(box, answers, exited);
     box.ready.catch(() => {});
     for (const stream of ['stdout', 'stderr'] as const) {
-      const lines = lineSplitter((line) => this.write(stream, line));
+      // A line may arrive after its invocation's answer (two pipes): it belongs to the last one.
+      const lines = lineSplitter((line) => this.write(stream, line, box.job ?? box.last));
       child[stream]!.setEncoding('utf8');
       child[stream]!.on('data', (chunk: string) => lines.push(chunk));
       child[stream]!.on('end', () => lines.end());
@@ -294,6 +297,7 @@ class PythonWorker implements FunctionWorker {
     if (!job) return;
     clearTimeout(box.timer);
     box.job = undefined;
+    box.last = job;
     job.settle(outcome);
     if (box.retired) this.stop(box);
     else this.pump();

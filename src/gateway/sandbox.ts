@@ -103,11 +103,13 @@ export const MAX_OUTPUT_LINE = 256 * 1024;
 export function outputLogger(
   name: string,
   log: ((entry: Record<string, unknown>) => void) | undefined,
-  current: () => { requestId: string; secrets: readonly string[] } | undefined,
-): (stream: 'stdout' | 'stderr', line: string) => void {
+): (
+  stream: 'stdout' | 'stderr',
+  line: string,
+  now: { readonly requestId: string; readonly secrets: readonly string[] } | undefined,
+) => void {
   let warned = false;
-  return (stream, line) => {
-    const now = current();
+  return (stream, line, now) => {
     const clean = redactText(line, now?.secrets ?? []);
     log?.({
       event: 'function_output',
