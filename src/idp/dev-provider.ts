@@ -9,7 +9,12 @@ import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-pro
 import type { DevKey } from './dev-issuer.js';
 import { DevProviderError } from './errors.js';
 import { createHostGuard, type HostGuard } from './host-guard.js';
-import { handleInteraction, interactionPath, interactionUid } from './interactions.js';
+import {
+  handleInteraction,
+  interactionPath,
+  interactionUid,
+  type InteractionOptions,
+} from './interactions.js';
 import { loadOidcProvider } from './load-oidc-provider.js';
 import { createMemoryAdapter } from './memory-adapter.js';
 import { errorPage, PAGE_HEADERS, signedOutPage, signOutPage } from './pages.js';
@@ -84,6 +89,46 @@ export interface DevProvider {
  * createGatewayServer(gateway, { mounts: [idp] });
  */
 export async function createDevProvider(o: DevProviderOptions): Promise<DevProvider> {
+  const s = checkSettings(o);
+  const oidc = await loadOidcProvider();
+  const byId = new Map(s.users.map((u) => [u.id, u] as const));
+  const provider = startProvider(oidc.Provider, s, providerConfiguration(s, byId, oidc.errors));
+  const mount: Mount = {
+    mountPath: s.mountPath,
+    callback: provider.callback(),
+    guard: createHostGuard(s.issuer, s.redirectUris, o.allowedHosts),
+    interactions: { provider, mountPath: s.mountPath, users: byId, apiScopes: s.apiScopes },
+    log: s.log,
+  };
+  return {
+    name: 'idp',
+    issuer: s.issuer,
+    mountPath: s.mountPath,
+    discoveryUrl: `${s.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    audience: s.audience,
+    clients: { web: s.web, machine: s.machine },
+    users: s.users,
+    matches: (pathname) => isUnder(s.mountPath, pathname),
+    handle: (req, res) => handleRequest(mount, req, res),
+  };
+}
+
+/** The options checked (a DevProviderError naming the bad one) and the defaults filled in. */
+interface DevSettings {
+  readonly issuer: string;
+  readonly mountPath: string;
+  readonly audience: string;
+  readonly apiScopes: readonly string[];
+  readonly users: readonly DevUser[];
+  readonly redirectUris: readonly string[];
+  readonly ttl: number;
+  readonly key: DevKey;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly web: DevProvider['clients']['web'];
+  readonly machine: DevProvider['clients']['machine'];
+}
+
+function checkSettings(o: DevProviderOptions): DevSettings {
   const { issuer, mountPath } = checkIssuer(o.issuer);
   const audience = checkAudience(o.audience);
   const apiScopes = checkScopes(o.scopes);
@@ -96,17 +141,37 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
       `must be a positive whole number of seconds, got ${String(ttl)}`,
     );
   const log = o.log ?? ((entry) => process.stderr.write(JSON.stringify(entry) + '\n'));
-
   const web = { clientId: o.clients?.webClientId ?? 'tollgate-web', redirectUris };
-  const machine = {
-    clientId: o.clients?.machineClientId ?? 'tollgate-machine',
-    clientSecret: o.clients?.machineSecret ?? randomBytes(24).toString('base64url'),
-    scopes: o.clients?.machineScopes ?? readScopes(apiScopes),
+  const machine = checkMachineClient(o.clients, web.clientId, apiScopes);
+  return {
+    issuer,
+    mountPath,
+    audience,
+    apiScopes,
+    users,
+    redirectUris,
+    ttl,
+    key: o.key,
+    log,
+    web,
+    machine,
   };
-  if (web.clientId === machine.clientId)
+}
+
+function checkMachineClient(
+  clients: DevClientOptions | undefined,
+  webClientId: string,
+  apiScopes: readonly string[],
+): DevSettings['machine'] {
+  const machine = {
+    clientId: clients?.machineClientId ?? 'tollgate-machine',
+    clientSecret: clients?.machineSecret ?? randomBytes(24).toString('base64url'),
+    scopes: clients?.machineScopes ?? readScopes(apiScopes),
+  };
+  if (webClientId === machine.clientId)
     throw new DevProviderError(
       'clients',
-      `must give the web and machine clients different ids, both are ${JSON.stringify(web.clientId)}`,
+      `must give the web and machine clients different ids, both are ${JSON.stringify(webClientId)}`,
     );
   if (machine.clientSecret.length < 16)
     throw new DevProviderError('clients.machineSecret', 'must be at least 16 characters');
@@ -116,24 +181,25 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
         'clients.machineScopes',
         `contains ${JSON.stringify(scope)}, which is not one of the API's scopes`,
       );
+  return machine;
+}
 
-  const { Provider, errors } = await loadOidcProvider();
-  const byId = new Map(users.map((u) => [u.id, u] as const));
-
-  const clients: ClientMetadata[] = [
+/** The two first-party clients: the page (public, code with PKCE) and a machine (client credentials). */
+function clientMetadata(s: DevSettings): ClientMetadata[] {
+  return [
     {
-      client_id: web.clientId,
+      client_id: s.web.clientId,
       client_name: 'Tollgate web page',
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      redirect_uris: [...redirectUris],
-      post_logout_redirect_uris: [...redirectUris],
+      redirect_uris: [...s.redirectUris],
+      post_logout_redirect_uris: [...s.redirectUris],
     },
     {
-      client_id: machine.clientId,
-      client_secret: machine.clientSecret,
+      client_id: s.machine.clientId,
+      client_secret: s.machine.clientSecret,
       client_name: 'Tollgate machine client',
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],
@@ -141,14 +207,23 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
       redirect_uris: [],
     },
   ];
+}
 
-  const configuration: Configuration = {
+type OidcErrors = Awaited<ReturnType<typeof loadOidcProvider>>['errors'];
+
+function providerConfiguration(
+  s: DevSettings,
+  byId: ReadonlyMap<string, DevUser>,
+  errors: OidcErrors,
+): Configuration {
+  const { audience, ttl } = s;
+  return {
     // In memory: a development provider forgets its sessions and codes on restart, as it should.
     adapter: createMemoryAdapter(),
-    clients,
+    clients: clientMetadata(s),
     jwks: {
       keys: [
-        { ...o.key.privateKey.export({ format: 'jwk' }), kid: o.key.kid, alg: 'RS256', use: 'sig' },
+        { ...s.key.privateKey.export({ format: 'jwk' }), kid: s.key.kid, alg: 'RS256', use: 'sig' },
       ],
     },
     // Random per start: restarting signs everyone out, and there is no secret to commit.
@@ -165,34 +240,7 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
         }
       );
     },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      // Every access token is for the API; a userinfo endpoint would accept none of them.
-      userinfo: { enabled: false },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => html(ctx, signOutPage(form)),
-        postLogoutSuccessSource: (ctx) => html(ctx, signedOutPage()),
-      },
-      resourceIndicators: {
-        enabled: true,
-        // A client that names no resource (most SPAs, Auth0-style clients) still gets an API token.
-        defaultResource: () => audience,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource, client) => {
-          if (resource !== audience)
-            throw new errors.InvalidTarget(`this provider issues tokens for ${audience} only`);
-          return {
-            audience,
-            scope: (client.clientId === machine.clientId ? machine.scopes : apiScopes).join(' '),
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: ttl,
-            jwt: { sign: { alg: 'RS256', kid: o.key.kid } },
-          };
-        },
-      },
-    },
+    features: providerFeatures(s, errors),
     // Auth0's name for the resource: accepted when it names this API.
     extraParams: {
       audience: (_ctx, value) => {
@@ -200,7 +248,7 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
           throw new errors.InvalidTarget(`audience must be ${audience}`);
       },
     },
-    interactions: { url: (_ctx, interaction) => interactionPath(mountPath, interaction.uid) },
+    interactions: { url: (_ctx, interaction) => interactionPath(s.mountPath, interaction.uid) },
     clientBasedCORS: (_ctx, origin, client) =>
       (client.redirectUris ?? []).some(
         (uri) => URL.canParse(uri) && new URL(uri).origin === origin,
@@ -217,10 +265,51 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
       RefreshToken: 24 * 3600,
     },
   };
+}
 
-  let provider: InstanceType<typeof Provider>;
+function providerFeatures(s: DevSettings, errors: OidcErrors): Configuration['features'] {
+  const { audience, machine, apiScopes } = s;
+  return {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    // Every access token is for the API; a userinfo endpoint would accept none of them.
+    userinfo: { enabled: false },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: (ctx, form) => html(ctx, signOutPage(form)),
+      postLogoutSuccessSource: (ctx) => html(ctx, signedOutPage()),
+    },
+    resourceIndicators: {
+      enabled: true,
+      // A client that names no resource (most SPAs, Auth0-style clients) still gets an API token.
+      defaultResource: () => audience,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx, resource, client) => {
+        if (resource !== audience)
+          throw new errors.InvalidTarget(`this provider issues tokens for ${audience} only`);
+        return {
+          audience,
+          scope: (client.clientId === machine.clientId ? machine.scopes : apiScopes).join(' '),
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: s.ttl,
+          jwt: { sign: { alg: 'RS256', kid: s.key.kid } },
+        };
+      },
+    },
+  };
+}
+
+type ProviderClass = Awaited<ReturnType<typeof loadOidcProvider>>['Provider'];
+
+/** The provider, its failures logged in one line each rather than as stack traces. */
+function startProvider(
+  Provider: ProviderClass,
+  s: DevSettings,
+  configuration: Configuration,
+): InstanceType<ProviderClass> {
+  let provider: InstanceType<ProviderClass>;
   try {
-    provider = new Provider(issuer, configuration);
+    provider = new Provider(s.issuer, configuration);
   } catch (error) {
     throw new DevProviderError(
       '(configuration)',
@@ -228,63 +317,61 @@ export async function createDevProvider(o: DevProviderOptions): Promise<DevProvi
     );
   }
   provider.on('server_error', (_ctx: unknown, error: Error) =>
-    log({ event: 'idp_server_error', message: error.message }),
+    s.log({ event: 'idp_server_error', message: error.message }),
   );
   // Koa's own last-resort handler would print a stack trace; one line is enough.
   (provider as unknown as EventEmitter).on('error', (error: Error) =>
-    log({ event: 'idp_error', message: error.message }),
+    s.log({ event: 'idp_error', message: error.message }),
   );
-  const callback = provider.callback();
-  const guard = createHostGuard(issuer, redirectUris, o.allowedHosts);
-  const interactions = { provider, mountPath, users: byId, apiScopes };
+  return provider;
+}
 
-  const matches = (pathname: string): boolean =>
-    mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
+/** What answering a request under the mount needs. */
+interface Mount {
+  readonly mountPath: string;
+  readonly callback: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+  readonly guard: HostGuard;
+  readonly interactions: InteractionOptions;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
 
-  return {
-    name: 'idp',
-    issuer,
-    mountPath,
-    discoveryUrl: `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
-    audience,
-    clients: { web, machine },
-    users,
-    matches,
-    async handle(req, res) {
-      try {
-        const target = new URL(`http://localhost${req.url ?? '/'}`);
-        if (!matches(target.pathname))
-          return sendJson(res, 404, {
-            error: 'not_found',
-            error_description: `not under ${mountPath}`,
-          });
-        const refusal = guardRefusal(guard, req);
-        if (refusal)
-          return sendJson(res, 403, { error: 'invalid_request', error_description: refusal });
-        // Every URL the provider writes (discovery, redirects) names the issuer, whatever Host said.
-        req.headers.host = guard.issuerHost;
-        const path = target.pathname.slice(mountPath.length) || '/';
-        const uid = interactionUid(path);
-        if (uid !== undefined) return await handleInteraction(interactions, uid, req, res);
-        // As Express's app.use(mountPath, provider.callback()) would: oidc-provider routes the
-        // path below the mount and builds its URLs from originalUrl (or baseUrl) plus that path.
-        Object.assign(req, { originalUrl: target.pathname + target.search, baseUrl: mountPath });
-        req.url = path + target.search;
-        await callback(req, res);
-      } catch (error) {
-        log({
-          event: 'idp_error',
-          message: error instanceof Error ? error.message : String(error),
-        });
-        if (!res.headersSent)
-          sendJson(res, 500, {
-            error: 'server_error',
-            error_description: 'the development provider failed; see its log',
-          });
-        else res.destroy();
-      }
-    },
-  };
+/** True for the issuer's path and everything under it. */
+function isUnder(mountPath: string, pathname: string): boolean {
+  return mountPath === '' || pathname === mountPath || pathname.startsWith(`${mountPath}/`);
+}
+
+/** One request under the mount: guarded, then the interaction pages or oidc-provider. Never rejects. */
+async function handleRequest(m: Mount, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { mountPath } = m;
+  try {
+    const target = new URL(`http://localhost${req.url ?? '/'}`);
+    if (!isUnder(mountPath, target.pathname))
+      return sendJson(res, 404, {
+        error: 'not_found',
+        error_description: `not under ${mountPath}`,
+      });
+    const refusal = guardRefusal(m.guard, req);
+    if (refusal)
+      return sendJson(res, 403, { error: 'invalid_request', error_description: refusal });
+    // Every URL the provider writes (discovery, redirects) names the issuer, whatever Host said.
+    req.headers.host = m.guard.issuerHost;
+    const path = target.pathname.slice(mountPath.length) || '/';
+    const uid = interactionUid(path);
+    if (uid !== undefined) return await handleInteraction(m.interactions, uid, req, res);
+    // As Express's app.use(mountPath, provider.callback()) would: oidc-provider routes the
+    // path below the mount and builds its URLs from originalUrl (or baseUrl) plus that path.
+    Object.assign(req, { originalUrl: target.pathname + target.search, baseUrl: mountPath });
+    req.url = path + target.search;
+    await m.callback(req, res);
+  } catch (error) {
+    m.log({ event: 'idp_error', message: error instanceof Error ? error.message : String(error) });
+    if (!res.headersSent)
+      sendJson(res, 500, {
+        error: 'server_error',
+        error_description: 'the development provider failed; see its log',
+      });
+    else res.destroy();
+  }
 }
 
 /**

@@ -63,57 +63,94 @@ export async function handleInteraction(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  let details: Interaction;
-  try {
-    details = await o.provider.interactionDetails(req, res);
-  } catch {
-    req.resume();
-    return sendError(
-      res,
-      400,
-      'invalid_request',
-      'This sign-in has expired or was started in another browser. Start it again from the application.',
-    );
-  }
-  if (details.uid !== uid) {
-    req.resume();
-    return sendError(
-      res,
-      400,
-      'invalid_request',
-      'This sign-in page is out of date. Start the sign-in again from the application.',
-    );
-  }
-  const signIn = (status: number, message?: string): void =>
-    sendPage(
-      res,
-      status,
-      signInPage({
-        action: interactionPath(o.mountPath, uid),
-        clientId: String(details.params.client_id),
-        users: [...o.users.values()],
-        requestedScopes: requestedApiScopes(details, o.apiScopes),
-        message,
-      }),
-    );
-
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    req.resume();
-    if (details.prompt.name === 'login') return signIn(200);
-    if (details.prompt.name === 'consent') return grantConsent(o, details, req, res);
-    return sendError(
-      res,
-      400,
-      'invalid_request',
-      `The development provider cannot answer the prompt ${details.prompt.name}.`,
-    );
-  }
+  const details = await currentInteraction(o, uid, req, res);
+  if (details === undefined) return;
+  if (req.method === 'GET' || req.method === 'HEAD') return showInteraction(o, details, req, res);
   if (req.method !== 'POST') {
     req.resume();
     res.setHeader('allow', 'GET, POST');
     return sendError(res, 405, 'invalid_request', 'Only GET and POST are allowed here.');
   }
+  return submitSignIn(o, details, req, res);
+}
 
+/** The interaction `uid` names, if it is this browser's current one; otherwise answered with a 400. */
+async function currentInteraction(
+  o: InteractionOptions,
+  uid: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Interaction | undefined> {
+  let details: Interaction;
+  try {
+    details = await o.provider.interactionDetails(req, res);
+  } catch {
+    req.resume();
+    sendError(
+      res,
+      400,
+      'invalid_request',
+      'This sign-in has expired or was started in another browser. Start it again from the application.',
+    );
+    return undefined;
+  }
+  if (details.uid === uid) return details;
+  req.resume();
+  sendError(
+    res,
+    400,
+    'invalid_request',
+    'This sign-in page is out of date. Start the sign-in again from the application.',
+  );
+  return undefined;
+}
+
+/** The sign-in page, with a message after a wrong submission. */
+function sendSignIn(
+  o: InteractionOptions,
+  details: Interaction,
+  res: ServerResponse,
+  status: number,
+  message?: string,
+): void {
+  sendPage(
+    res,
+    status,
+    signInPage({
+      action: interactionPath(o.mountPath, details.uid),
+      clientId: String(details.params.client_id),
+      users: [...o.users.values()],
+      requestedScopes: requestedApiScopes(details, o.apiScopes),
+      message,
+    }),
+  );
+}
+
+/** GET: the sign-in page for a login prompt; consent needs no page. */
+function showInteraction(
+  o: InteractionOptions,
+  details: Interaction,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> | void {
+  req.resume();
+  if (details.prompt.name === 'login') return sendSignIn(o, details, res, 200);
+  if (details.prompt.name === 'consent') return grantConsent(o, details, req, res);
+  return sendError(
+    res,
+    400,
+    'invalid_request',
+    `The development provider cannot answer the prompt ${details.prompt.name}.`,
+  );
+}
+
+/** POST: the sign-in form's choice of user, or its cancel button. */
+async function submitSignIn(
+  o: InteractionOptions,
+  details: Interaction,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   let form: URLSearchParams;
   try {
     form = await readForm(req);
@@ -137,7 +174,7 @@ export async function handleInteraction(
     );
   }
   const user = o.users.get(form.get('user') ?? '');
-  if (!user) return signIn(400, 'Choose one of the listed users.');
+  if (!user) return sendSignIn(o, details, res, 400, 'Choose one of the listed users.');
   return o.provider.interactionFinished(
     req,
     res,
