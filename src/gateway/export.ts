@@ -10,9 +10,9 @@ import { ApiDocumentError, parseApi } from './openapi.js';
 export type ExportFormat = 'yaml' | 'json';
 
 /** How a function is used: it decides the default logical id. */
-export type FunctionRole = 'authorizer' | 'integration';
+type FunctionRole = 'authorizer' | 'integration';
 
-export interface ExportOptions {
+interface ExportOptions {
   /** Default `yaml`. */
   readonly format?: ExportFormat;
   /** Lambda function name, as in the document's ARNs → the template's logical id. Others get {@link defaultLogicalId}. */
@@ -21,7 +21,7 @@ export interface ExportOptions {
   readonly sourceName?: string;
 }
 
-export interface TemplatedFunction {
+interface TemplatedFunction {
   readonly name: string;
   readonly logicalId: string;
   readonly role: FunctionRole;
@@ -29,7 +29,7 @@ export interface TemplatedFunction {
   readonly uris: number;
 }
 
-export interface ExportResult {
+interface ExportResult {
   /** The exported document, with `{ "Fn::Sub": "..." }` objects where the URIs were. */
   readonly document: Record<string, unknown>;
   readonly text: string;
@@ -40,7 +40,7 @@ export interface ExportResult {
   readonly accountArns: readonly string[];
 }
 
-export type ExportErrorCode =
+type ExportErrorCode =
   | 'FUNCTION_NOT_IN_DOCUMENT'
   | 'LOGICAL_ID_INVALID'
   | 'LOGICAL_ID_CONFLICT'
@@ -59,9 +59,9 @@ export class ExportError extends Error {
 }
 
 /** Keys with this prefix are Tollgate's own, read by the local gateway only, and never exported. */
-export const LOCAL_KEY_PREFIX = 'x-tollgate-';
+const LOCAL_KEY_PREFIX = 'x-tollgate-';
 /** A mapping with `x-tollgate-local: true` (an operation, a path item, a scheme...) exists only locally: it is removed whole. */
-export const LOCAL_MARKER = 'x-tollgate-local';
+const LOCAL_MARKER = 'x-tollgate-local';
 
 // API Gateway's Lambda invocation URI, with an optional alias or version after the name.
 const LAMBDA_URI =
@@ -93,7 +93,7 @@ const OPERATION_KEYS = new Set([
  * @example defaultLogicalId('tollgate', 'authorizer') // 'TollgateAuthorizerFunction'
  * @example defaultLogicalId('list-pets', 'integration') // 'ListPetsFunction'
  */
-export function defaultLogicalId(name: string, role: FunctionRole): string {
+function defaultLogicalId(name: string, role: FunctionRole): string {
   const pascal = name
     .split(/[-_]+/)
     .filter(Boolean)
@@ -103,12 +103,25 @@ export function defaultLogicalId(name: string, role: FunctionRole): string {
 }
 
 /** The Fn::Sub string for a function's invocation URI (`qualifier`: `:alias` or `:version`, or empty). */
-export function invocationUriTemplate(logicalId: string, qualifier = ''): string {
+function invocationUriTemplate(logicalId: string, qualifier = ''): string {
   return `arn:\${AWS::Partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${logicalId}.Arn}${qualifier}/invocations`;
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One export's state: what the walk through the document found and where to point at it. */
+interface Exporting {
+  /** `FILE:LINE:COL: key.path` of a place in the source. */
+  readonly at: (path: KeyPath) => string;
+  /** Functions any authorizer names: authorizer functions everywhere. */
+  readonly authorizerFunctions: ReadonlySet<string>;
+  /** `--function NAME=LOGICALID`. */
+  readonly given: Readonly<Record<string, string>>;
+  readonly usage: Map<string, { role: FunctionRole; uris: number }>;
+  readonly removed: string[];
+  readonly accountArns: string[];
+}
 
 /**
  * Validates the document as the local gateway does (an {@link ApiDocumentError} at FILE:LINE:COL
@@ -122,91 +135,111 @@ export function exportApi(source: string, file: string, options: ExportOptions =
   const api = parseApi(source, file);
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: true });
-  const at = (path: KeyPath): string => {
-    const { line, col } = lines.linePos(offsetOf(doc, path, false));
-    return `${file}:${line}:${col}: ${formatKeyPath(path)}`;
+  const x: Exporting = {
+    at: (path) => {
+      const { line, col } = lines.linePos(offsetOf(doc, path, false));
+      return `${file}:${line}:${col}: ${formatKeyPath(path)}`;
+    },
+    // Roles first: a function any authorizer names is an authorizer function everywhere.
+    authorizerFunctions: new Set(
+      [...api.authorizers.values()].flatMap((a) => ('functionName' in a ? [a.functionName] : [])),
+    ),
+    given: options.logicalIds ?? {},
+    usage: new Map(),
+    removed: [],
+    accountArns: [],
   };
-  const input = doc.toJS({ maxAliasCount: 100 }) as Obj;
+  const document = transform(x, doc.toJS({ maxAliasCount: 100 }) as Obj, []) as Obj;
+  dropEmptyPathItems(document, x.removed);
+  checkGivenIds(x);
+  const functions = templatedFunctions(x);
+  checkExported(document, file);
+  const format = options.format ?? 'yaml';
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(document, null, 2)}\n`
+      : `# Exported by tollgate export from ${options.sourceName ?? file} for API Gateway (AWS::Include); edit the source, not this file.\n` +
+        // YAML 1.1 quoting: CloudFormation reads `yes`, `on` or `0755` unquoted as booleans and numbers.
+        stringify(document, { version: '1.1', lineWidth: 0 });
+  return { document, text, functions, removed: x.removed, accountArns: x.accountArns };
+}
 
-  // Roles first: a function any authorizer names is an authorizer function everywhere.
-  const authorizerFunctions = new Set(
-    [...api.authorizers.values()].flatMap((a) => ('functionName' in a ? [a.functionName] : [])),
+function logicalIdOf(x: Exporting, name: string): string {
+  return (
+    (Object.hasOwn(x.given, name) ? x.given[name]! : undefined) ??
+    defaultLogicalId(name, x.authorizerFunctions.has(name) ? 'authorizer' : 'integration')
   );
-  const given = options.logicalIds ?? {};
-  const usage = new Map<string, { role: FunctionRole; uris: number }>();
-  const removed: string[] = [];
-  const accountArns: string[] = [];
+}
 
-  const logicalIdOf = (name: string): string =>
-    (Object.hasOwn(given, name) ? given[name]! : undefined) ??
-    defaultLogicalId(name, authorizerFunctions.has(name) ? 'authorizer' : 'integration');
+/** The document's copy without its local-only parts, invocation URIs templated, account ARNs noted. */
+function transform(x: Exporting, value: unknown, path: KeyPath): unknown {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    value.forEach((item, i) => {
+      if (isObj(item) && item[LOCAL_MARKER] === true) x.removed.push(formatKeyPath([...path, i]));
+      else out.push(transform(x, item, [...path, i]));
+    });
+    return out;
+  }
+  if (isObj(value)) return transformObject(x, value, path);
+  if (typeof value === 'string' && ACCOUNT_ARN.test(value))
+    x.accountArns.push(`${formatKeyPath(path)}: ${value}`);
+  return value;
+}
 
-  const transform = (value: unknown, path: KeyPath): unknown => {
-    if (Array.isArray(value)) {
-      const out: unknown[] = [];
-      value.forEach((item, i) => {
-        if (isObj(item) && item[LOCAL_MARKER] === true) removed.push(formatKeyPath([...path, i]));
-        else out.push(transform(item, [...path, i]));
-      });
-      return out;
+function transformObject(x: Exporting, value: Obj, path: KeyPath): Obj {
+  const out: Obj = {};
+  for (const [key, item] of Object.entries(value)) {
+    const here = [...path, key];
+    if (key.startsWith(LOCAL_KEY_PREFIX) || (isObj(item) && item[LOCAL_MARKER] === true)) {
+      x.removed.push(formatKeyPath(here));
+      continue;
     }
-    if (isObj(value)) {
-      const out: Obj = {};
-      for (const [key, item] of Object.entries(value)) {
-        const here = [...path, key];
-        if (key.startsWith(LOCAL_KEY_PREFIX) || (isObj(item) && item[LOCAL_MARKER] === true)) {
-          removed.push(formatKeyPath(here));
-          continue;
-        }
-        const v =
-          URI_KEYS.has(key) && typeof item === 'string' && /^arn:.*:function:/.test(item)
-            ? templated(item, here)
-            : transform(item, here);
-        // A key named __proto__ stays a key: assignment would set the copy's prototype instead.
-        Object.defineProperty(out, key, {
-          value: v,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
-    }
-    if (typeof value === 'string' && ACCOUNT_ARN.test(value))
-      accountArns.push(`${formatKeyPath(path)}: ${value}`);
-    return value;
+    const v =
+      URI_KEYS.has(key) && typeof item === 'string' && /^arn:.*:function:/.test(item)
+        ? templated(x, item, here)
+        : transform(x, item, here);
+    // A key named __proto__ stays a key: assignment would set the copy's prototype instead.
+    Object.defineProperty(out, key, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** A Lambda invocation URI (or function ARN) as an Fn::Sub naming the stack's function. */
+function templated(x: Exporting, uri: string, path: KeyPath): Obj {
+  const m = LAMBDA_URI.exec(uri) ?? LAMBDA_ARN.exec(uri);
+  if (!m) {
+    throw new ExportError(
+      'URI_NOT_TEMPLATABLE',
+      `${x.at(path)} is neither an API Gateway Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/arn:aws:lambda:REGION:ACCOUNT:function:NAME/invocations) nor a function ARN, so it cannot be templated`,
+    );
+  }
+  const name = m[1]!;
+  const entry = x.usage.get(name) ?? {
+    role: x.authorizerFunctions.has(name) ? 'authorizer' : 'integration',
+    uris: 0,
   };
-
-  const templated = (uri: string, path: KeyPath): Obj => {
-    const m = LAMBDA_URI.exec(uri) ?? LAMBDA_ARN.exec(uri);
-    if (!m) {
-      throw new ExportError(
-        'URI_NOT_TEMPLATABLE',
-        `${at(path)} is neither an API Gateway Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/arn:aws:lambda:REGION:ACCOUNT:function:NAME/invocations) nor a function ARN, so it cannot be templated`,
-      );
-    }
-    const name = m[1]!;
-    const entry = usage.get(name) ?? {
-      role: authorizerFunctions.has(name) ? 'authorizer' : 'integration',
-      uris: 0,
-    };
-    usage.set(name, { ...entry, uris: entry.uris + 1 });
-    const id = logicalIdOf(name);
-    return {
-      'Fn::Sub': m.input.includes(':apigateway:')
-        ? invocationUriTemplate(id, m[2] ?? '')
-        : `\${${id}.Arn}${m[2] ?? ''}`,
-    };
+  x.usage.set(name, { ...entry, uris: entry.uris + 1 });
+  const id = logicalIdOf(x, name);
+  return {
+    'Fn::Sub': m.input.includes(':apigateway:')
+      ? invocationUriTemplate(id, m[2] ?? '')
+      : `\${${id}.Arn}${m[2] ?? ''}`,
   };
+}
 
-  const document = transform(input, []) as Obj;
-  dropEmptyPathItems(document, removed);
-
-  for (const [name, id] of Object.entries(given)) {
-    if (!usage.has(name))
+/** Each `--function NAME=LOGICALID` must name a templated function and give a valid id. */
+function checkGivenIds(x: Exporting): void {
+  for (const [name, id] of Object.entries(x.given)) {
+    if (!x.usage.has(name))
       throw new ExportError(
         'FUNCTION_NOT_IN_DOCUMENT',
-        `--function ${name}=${id}: no exported URI names a function ${JSON.stringify(name)} (the document names: ${[...usage.keys()].join(', ') || 'none'})`,
+        `--function ${name}=${id}: no exported URI names a function ${JSON.stringify(name)} (the document names: ${[...x.usage.keys()].join(', ') || 'none'})`,
       );
     if (!LOGICAL_ID.test(id))
       throw new ExportError(
@@ -214,9 +247,13 @@ export function exportApi(source: string, file: string, options: ExportOptions =
         `--function ${name}=${id}: a CloudFormation logical id is 1 to 255 letters and digits`,
       );
   }
-  const functions = [...usage].map(([name, u]): TemplatedFunction => ({
+}
+
+/** The functions the template must define, each with a valid logical id of its own. */
+function templatedFunctions(x: Exporting): TemplatedFunction[] {
+  const functions = [...x.usage].map(([name, u]): TemplatedFunction => ({
     name,
-    logicalId: logicalIdOf(name),
+    logicalId: logicalIdOf(x, name),
     role: u.role,
     uris: u.uris,
   }));
@@ -235,16 +272,7 @@ export function exportApi(source: string, file: string, options: ExportOptions =
       );
     seen.set(f.logicalId, f.name);
   }
-
-  checkExported(document, file);
-  const format = options.format ?? 'yaml';
-  const text =
-    format === 'json'
-      ? `${JSON.stringify(document, null, 2)}\n`
-      : `# Exported by tollgate export from ${options.sourceName ?? file} for API Gateway (AWS::Include); edit the source, not this file.\n` +
-        // YAML 1.1 quoting: CloudFormation reads `yes`, `on` or `0755` unquoted as booleans and numbers.
-        stringify(document, { version: '1.1', lineWidth: 0 });
-  return { document, text, functions, removed, accountArns };
+  return functions;
 }
 
 /** A path item whose operations were all local-only is removed too: API Gateway refuses a resource without methods. */

@@ -72,7 +72,7 @@ export interface JwtAuthorizerSpec extends AuthorizerBase {
   readonly clientIdWithoutAud: boolean;
 }
 
-export type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
+type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
 
 export type Integration =
   /** `payloadFormatVersion`: the proxy event's shape; REST APIs always send 1.0. */
@@ -104,7 +104,7 @@ export interface Operation {
 }
 
 /** A setting the local gateway does not (fully) emulate, for a start-up warning. */
-export interface ApiWarning {
+interface ApiWarning {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -332,6 +332,39 @@ function detectFlavour(doc: Obj): ApiFlavour {
 
 function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
   const doc = object(root, [], 'an OpenAPI 3.0 or Swagger 2.0 document (a mapping)');
+  checkVersion(doc);
+  const info = doc.info === undefined ? {} : object(doc.info, ['info']);
+  const title = typeof info.title === 'string' ? info.title : 'API';
+  const flavour = detectFlavour(doc);
+  const apiKeySource = readApiKeySource(doc);
+  const schemeSets = readSchemes(doc, flavour);
+  const globalSecurity =
+    doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
+  const base = documentBasePath(doc);
+  if (!base.ok) fail(base.path, base.message);
+  const basePath = (base as { basePath: string | undefined }).basePath;
+  const paths: PathContext = { flavour, basePath, basePathMode, globalSecurity, schemeSets };
+  const operations: Operation[] = [];
+  for (const [template, item] of Object.entries(
+    object(doc.paths ?? fail([], 'has no paths'), ['paths']),
+  ))
+    operations.push(...readPathItem(paths, template, item));
+  const table = compileRoutes(operations);
+  if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
+  const binaryMediaTypes = readBinaryMediaTypes(doc['x-amazon-apigateway-binary-media-types']);
+  return {
+    title,
+    flavour,
+    apiKeySource,
+    authorizers: schemeSets.authorizers,
+    routes: (table as { ok: true; table: RouteTable }).table,
+    binaryMediaTypes,
+    basePath,
+    basePathMode,
+  };
+}
+
+function checkVersion(doc: Obj): void {
   const swagger = doc.swagger !== undefined;
   if (swagger ? String(doc.swagger) !== '2.0' : !/^3\.0(\.\d+)?$/.test(String(doc.openapi ?? ''))) {
     fail(
@@ -341,18 +374,19 @@ function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
         : 'must be an OpenAPI 3.0 document (openapi: 3.0.x) or Swagger 2.0 (swagger: "2.0")',
     );
   }
-  const info = doc.info === undefined ? {} : object(doc.info, ['info']);
-  const title = typeof info.title === 'string' ? info.title : 'API';
-  const flavour = detectFlavour(doc);
+}
 
-  let apiKeySource: 'HEADER' | 'AUTHORIZER' = 'HEADER';
-  if (doc['x-amazon-apigateway-api-key-source'] !== undefined) {
-    const source = String(doc['x-amazon-apigateway-api-key-source']).toUpperCase();
-    if (source !== 'HEADER' && source !== 'AUTHORIZER')
-      fail(['x-amazon-apigateway-api-key-source'], 'must be HEADER or AUTHORIZER');
-    apiKeySource = source as 'HEADER' | 'AUTHORIZER';
-  }
+function readApiKeySource(doc: Obj): 'HEADER' | 'AUTHORIZER' {
+  if (doc['x-amazon-apigateway-api-key-source'] === undefined) return 'HEADER';
+  const source = String(doc['x-amazon-apigateway-api-key-source']).toUpperCase();
+  if (source !== 'HEADER' && source !== 'AUTHORIZER')
+    fail(['x-amazon-apigateway-api-key-source'], 'must be HEADER or AUTHORIZER');
+  return source as 'HEADER' | 'AUTHORIZER';
+}
 
+/** The security schemes, sorted: authorizers, API keys, and the rest (which API Gateway ignores). */
+function readSchemes(doc: Obj, flavour: ApiFlavour): SchemeSets {
+  const swagger = doc.swagger !== undefined;
   const schemesPath: KeyPath = swagger
     ? ['securityDefinitions']
     : ['components', 'securitySchemes'];
@@ -381,75 +415,67 @@ function validateApi(root: unknown, basePathMode: BasePathMode): ApiDefinition {
       apiKeySchemes.add(name);
     else otherSchemes.add(name);
   }
-  const schemeSets = { authorizers, apiKeySchemes, otherSchemes, flavour };
+  return { authorizers, apiKeySchemes, otherSchemes, flavour };
+}
 
-  const globalSecurity =
-    doc.security === undefined ? undefined : readSecurity(doc.security, ['security'], schemeSets);
-  const base = documentBasePath(doc);
-  if (!base.ok) fail(base.path, base.message);
-  const basePath = (base as { basePath: string | undefined }).basePath;
-  const operations: Operation[] = [];
-  for (const [template, item] of Object.entries(
-    object(doc.paths ?? fail([], 'has no paths'), ['paths']),
-  )) {
-    const itemPath: KeyPath = ['paths', template];
-    const isDefault = flavour === 'http' && (template === '$default' || template === '/$default');
-    let segments: Segment[] = [];
-    if (!isDefault) {
-      const parsed = parseTemplate(mountTemplate(template, basePath, basePathMode));
-      if (!parsed.ok) fail(itemPath, parsed.message, true);
-      segments = (parsed as { value: Segment[] }).value;
-    }
-    for (const [key, op] of Object.entries(object(item, itemPath))) {
-      const opPath = [...itemPath, key];
-      const method = OPERATION_KEYS[key];
-      if (method === undefined) {
-        if (PATH_ITEM_OTHER.has(key) || key.startsWith('x-')) continue;
-        fail(
-          opPath,
-          `is not an operation API Gateway knows (${Object.keys(OPERATION_KEYS).join(', ')})`,
-          true,
-        );
-      }
-      if (isDefault && method !== 'ANY')
-        fail(
-          opPath,
-          'the $default route takes every method: use x-amazon-apigateway-any-method',
-          true,
-        );
-      const o = object(op, opPath);
-      const security =
-        o.security === undefined
-          ? (globalSecurity ?? NO_SECURITY)
-          : readSecurity(o.security, [...opPath, 'security'], schemeSets);
-      const integration = readIntegration(
-        o['x-amazon-apigateway-integration'],
-        [...opPath, 'x-amazon-apigateway-integration'],
-        flavour,
-      );
-      operations.push({
-        method: method!,
-        template: isDefault ? '$default' : mountTemplate(template, basePath, basePathMode),
-        segments,
-        ...security,
-        integration,
-        ...(isDefault ? { isDefault } : {}),
-      });
-    }
+/** What reading a path item needs from the rest of the document. */
+interface PathContext {
+  readonly flavour: ApiFlavour;
+  readonly basePath: string | undefined;
+  readonly basePathMode: BasePathMode;
+  /** The document's `security`, which an operation without its own inherits. */
+  readonly globalSecurity: Security | undefined;
+  readonly schemeSets: SchemeSets;
+}
+
+/** A path item's operations, its template mounted under the base path as the import mode says. */
+function readPathItem(c: PathContext, template: string, item: unknown): Operation[] {
+  const itemPath: KeyPath = ['paths', template];
+  const isDefault = c.flavour === 'http' && (template === '$default' || template === '/$default');
+  let segments: Segment[] = [];
+  if (!isDefault) {
+    const parsed = parseTemplate(mountTemplate(template, c.basePath, c.basePathMode));
+    if (!parsed.ok) fail(itemPath, parsed.message, true);
+    segments = (parsed as { value: Segment[] }).value;
   }
-  const table = compileRoutes(operations);
-  if (!table.ok) fail(['paths', table.duplicate.template], table.message, true);
-  const binaryMediaTypes = readBinaryMediaTypes(doc['x-amazon-apigateway-binary-media-types']);
-  return {
-    title,
-    flavour,
-    apiKeySource,
-    authorizers,
-    routes: (table as { ok: true; table: RouteTable }).table,
-    binaryMediaTypes,
-    basePath,
-    basePathMode,
-  };
+  const operations: Operation[] = [];
+  for (const [key, op] of Object.entries(object(item, itemPath))) {
+    const opPath = [...itemPath, key];
+    const method = OPERATION_KEYS[key];
+    if (method === undefined) {
+      if (PATH_ITEM_OTHER.has(key) || key.startsWith('x-')) continue;
+      fail(
+        opPath,
+        `is not an operation API Gateway knows (${Object.keys(OPERATION_KEYS).join(', ')})`,
+        true,
+      );
+    }
+    if (isDefault && method !== 'ANY')
+      fail(
+        opPath,
+        'the $default route takes every method: use x-amazon-apigateway-any-method',
+        true,
+      );
+    const o = object(op, opPath);
+    const security =
+      o.security === undefined
+        ? (c.globalSecurity ?? NO_SECURITY)
+        : readSecurity(o.security, [...opPath, 'security'], c.schemeSets);
+    const integration = readIntegration(
+      o['x-amazon-apigateway-integration'],
+      [...opPath, 'x-amazon-apigateway-integration'],
+      c.flavour,
+    );
+    operations.push({
+      method: method!,
+      template: isDefault ? '$default' : mountTemplate(template, c.basePath, c.basePathMode),
+      segments,
+      ...security,
+      integration,
+      ...(isDefault ? { isDefault } : {}),
+    });
+  }
+  return operations;
 }
 
 /** A list of media types; `~1` (the JSON-Patch escape the API Gateway CLI needs for `/`) is read as `/`. */

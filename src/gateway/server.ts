@@ -2,6 +2,7 @@
 // client sends, and nothing a handler does, stops the listener.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Gateway, GatewayRequest } from './gateway.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
 import { randomUUID } from 'node:crypto';
@@ -33,7 +34,7 @@ export interface GatewayServerOptions {
 }
 
 /** Node's own limits on slow clients (README "Security"). */
-export const SERVER_TIMEOUTS = { headersMs: 10_000, requestMs: 60_000 } as const;
+const SERVER_TIMEOUTS = { headersMs: 10_000, requestMs: 60_000 } as const;
 
 export interface Mount {
   readonly name: string;
@@ -117,122 +118,168 @@ const NOT_READY: GatewayResponse = {
   body: '{"message":"Service Unavailable: the local gateway is still starting"}',
 };
 
+/** What answering a request needs, built once per server. */
+interface ServerContext {
+  readonly gateway: Gateway;
+  readonly limits: BodyLimits;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly mounts: readonly Mount[];
+  /** True when everything is ready; otherwise whether it became ready in time. */
+  readonly ready: () => true | Promise<boolean>;
+}
+
+type BodyLimits = Parameters<typeof lazyBody>[1];
+
 export function createGatewayServer(
   gateway: Gateway,
   options: GatewayServerOptions = {},
 ): GatewayServer {
-  const limits = {
-    maxBytes: options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes,
-    budget: createBodyBudget(options.bodyBudgetBytes ?? BODY_DEFAULTS.budgetBytes),
-    idleTimeoutMs: options.bodyIdleTimeoutMs ?? BODY_DEFAULTS.idleTimeoutMs,
+  const s: ServerContext = {
+    gateway,
+    limits: {
+      maxBytes: options.maxBodyBytes ?? BODY_DEFAULTS.maxBytes,
+      budget: createBodyBudget(options.bodyBudgetBytes ?? BODY_DEFAULTS.budgetBytes),
+      idleTimeoutMs: options.bodyIdleTimeoutMs ?? BODY_DEFAULTS.idleTimeoutMs,
+    },
+    log: options.log ?? (() => {}),
+    mounts: options.mounts ?? [],
+    ready: readiness(options),
   };
-  const log = options.log ?? (() => {});
-  const mounts = options.mounts ?? [];
   const headersTimeout = options.headersTimeoutMs ?? SERVER_TIMEOUTS.headersMs;
   const requestTimeout = Math.max(
     options.requestTimeoutMs ?? SERVER_TIMEOUTS.requestMs,
     headersTimeout,
   );
-  let isReady = options.ready === undefined;
-  void options.ready?.then(
-    () => (isReady = true),
-    () => {},
-  );
   const server = createServer(
     { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
     (req, res) => {
-      const body = lazyBody(req, limits);
+      const body = lazyBody(req, s.limits);
       res.once('close', body.release);
-      void (async () => {
-        const target = parseTarget(req.url);
-        if (!target) return send(req, res, gatewayResponse('BAD_REQUEST', randomUUID()));
-        if (!isReady && !(await waitReady(options.ready!, options.readyTimeoutMs ?? 30_000))) {
-          log({
-            event: 'request',
-            method: req.method,
-            path: target.path,
-            status: 503,
-            reason: 'NOT_READY',
-          });
-          return send(req, res, NOT_READY);
-        }
-        const mount = mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
-        if (mount) {
-          const started = performance.now();
-          res.once('finish', () =>
-            log({
-              event: 'request',
-              method: req.method,
-              path: target.path,
-              status: res.statusCode,
-              served: mount.name,
-              durationMs: Math.round(performance.now() - started),
-            }),
-          );
-          return await mount.handle(req, res);
-        }
-        // A declared size over the limit is refused before anything else, as API Gateway's edge does;
-        // the API's own gateway responses customise this refusal too (CORS headers on a 413).
-        if ((declaredLength(req) ?? 0) > limits.maxBytes) {
-          return send(
-            req,
-            res,
-            gateway.respond
-              ? gateway.respond('REQUEST_TOO_LARGE', {
-                  requestId: randomUUID(),
-                  headers: headersOf(req),
-                })
-              : gatewayResponse('REQUEST_TOO_LARGE', randomUUID()),
-          );
-        }
-        const request: GatewayRequest = {
-          method: req.method ?? 'GET',
-          path: target.path,
-          headers: headersOf(req),
-          query: target.query,
-          rawQuery: target.rawQuery,
-          // Read only if the gateway gets as far as needing it: after authorization.
-          body: body.read,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        };
-        send(req, res, await gateway.handle(request));
-      })().catch((error: unknown) => {
-        log({ event: 'server_error', message: (error as Error).message });
+      void serve(s, req, res, body.read).catch((error: unknown) => {
+        s.log({ event: 'server_error', message: (error as Error).message });
         send(req, res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
       });
     },
   );
-  // Unparseable HTTP: answer 400 when the socket still can, never throw.
-  // Headers or a request past its time (headersTimeout, requestTimeout): 408, then close.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const body = slow ? '{"message":"Request Timeout"}' : '{"message":"Bad Request"}';
-    socket.end(
-      `HTTP/1.1 ${slow ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
-    );
-  });
+  server.on('clientError', answerClientError);
   return {
     server,
-    listen: (port, host = '127.0.0.1') =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const bound = (server.address() as AddressInfo).port;
-          resolve({
-            url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-            port: bound,
-          });
-        });
-      }),
+    listen: (port, host = '127.0.0.1') => listen(server, port, host),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Requests that arrive before `ready` settles wait for it, up to `readyTimeoutMs`. */
+function readiness(options: GatewayServerOptions): () => true | Promise<boolean> {
+  const { ready } = options;
+  if (ready === undefined) return () => true;
+  let isReady = false;
+  void ready.then(
+    () => (isReady = true),
+    () => {},
+  );
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  return () => isReady || waitReady(ready, timeoutMs);
+}
+
+/** One request: a mount's, or the gateway's once the declared size passes. */
+async function serve(
+  s: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  readBody: () => Promise<Buffer>,
+): Promise<void> {
+  const target = parseTarget(req.url);
+  if (!target) return send(req, res, gatewayResponse('BAD_REQUEST', randomUUID()));
+  const ready = s.ready();
+  if (ready !== true && !(await ready)) {
+    s.log({
+      event: 'request',
+      method: req.method,
+      path: target.path,
+      status: 503,
+      reason: 'NOT_READY',
+    });
+    return send(req, res, NOT_READY);
+  }
+  const mount = s.mounts.find((m) => m.matches(target.path, req.method ?? 'GET'));
+  if (mount) return serveMount(s, mount, req, res, target.path);
+  // A declared size over the limit is refused before anything else, as API Gateway's edge does;
+  // the API's own gateway responses customise this refusal too (CORS headers on a 413).
+  if ((declaredLength(req) ?? 0) > s.limits.maxBytes)
+    return send(req, res, tooLarge(s.gateway, req));
+  const request: GatewayRequest = {
+    method: req.method ?? 'GET',
+    path: target.path,
+    headers: headersOf(req),
+    query: target.query,
+    rawQuery: target.rawQuery,
+    // Read only if the gateway gets as far as needing it: after authorization.
+    body: readBody,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  };
+  send(req, res, await s.gateway.handle(request));
+}
+
+async function serveMount(
+  s: ServerContext,
+  mount: Mount,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const started = performance.now();
+  res.once('finish', () =>
+    s.log({
+      event: 'request',
+      method: req.method,
+      path,
+      status: res.statusCode,
+      served: mount.name,
+      durationMs: Math.round(performance.now() - started),
+    }),
+  );
+  await mount.handle(req, res);
+}
+
+function tooLarge(gateway: Gateway, req: IncomingMessage): GatewayResponse {
+  return gateway.respond
+    ? gateway.respond('REQUEST_TOO_LARGE', { requestId: randomUUID(), headers: headersOf(req) })
+    : gatewayResponse('REQUEST_TOO_LARGE', randomUUID());
+}
+
+/**
+ * Unparseable HTTP: answer 400 when the socket still can, never throw.
+ * Headers or a request past its time (headersTimeout, requestTimeout): 408, then close.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const slow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const body = slow ? '{"message":"Request Timeout"}' : '{"message":"Bad Request"}';
+  socket.end(
+    `HTTP/1.1 ${slow ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Resolves with the bound address; port 0 picks a free port. */
+function listen(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ url: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const bound = (server.address() as AddressInfo).port;
+      resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound });
+    });
+  });
 }
