@@ -15,6 +15,7 @@ import { parseApi } from '../src/gateway/openapi.js';
 import { startFunctionWorker, type FunctionWorker } from '../src/gateway/function-worker.js';
 import { functionSpec } from '../src/cli/serve-settings.js';
 import { serve } from '../src/cli/serve-command.js';
+import { checkOutput, checkSimpleOutput, DEFAULT_ASSUMPTIONS } from '../src/gateway/authorize.js';
 import type { RuntimeError } from '../src/gateway/lambda-runtime.js';
 import { proxyTo, restTokenApi } from './support/apigw.js';
 import { repoPath } from './support/paths.js';
@@ -474,6 +475,22 @@ test('the Serverless example\'s authorizer shape (lambda_handlers.auth, python3.
     const warned = lines.filter((l) => l.event === 'function_logged_token');
     assert.equal(warned.length, 1, 'one warning per sandbox');
     assert.ok(lines.some((l) => l.line === 'Client token: [redacted]'));
+    const version = spawnSync(
+      'python3',
+      ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout.trim();
+    assert.equal(
+      stderr.some((l) =>
+        l.includes(
+          `function auth (python3.12): declares python3.12 but python3 is Python ${version}`,
+        ),
+      ),
+      version !== '3.12',
+      'a declared runtime the interpreter does not match is named at start',
+    );
     const all = JSON.stringify(lines) + stderr.join('\n');
     assert.ok(
       !all.includes('not-the-right-token-4242'),
@@ -538,4 +555,19 @@ test('tollgate invoke --handler auth.py#lambda_handler runs the same bridge: All
   const denied = run('bad.json');
   assert.equal(denied.status, 3, denied.stderr);
   assert.equal(JSON.parse(denied.stdout).policyDocument.Statement[0].Effect, 'Deny');
+});
+
+test('an HTTP-shaped answer is refused with the same explanation by REST and HTTP API (simple response) checks', () => {
+  const answer = { statusCode: 401, body: '{"message":"Unauthorized"}' };
+  for (const checked of [
+    checkOutput(answer, DEFAULT_ASSUMPTIONS),
+    checkOutput(answer, DEFAULT_ASSUMPTIONS, 'http'),
+    checkSimpleOutput(answer, DEFAULT_ASSUMPTIONS),
+  ]) {
+    assert.equal(checked.ok, false);
+    assert.match(
+      checked.ok ? '' : checked.detail,
+      /^the authorizer returned an HTTP response \(\{"statusCode": 401, \.\.\.\}\), not a policy: .*raise Exception\('Unauthorized'\)/,
+    );
+  }
 });

@@ -197,6 +197,12 @@ export function checkSimpleOutput(value: unknown, assumptions: Assumptions): Che
       reason: 'RESULT_INVALID',
       detail: 'the authorizer did not return an object',
     };
+  if (looksLikeHttpResponse(value))
+    return {
+      ok: false,
+      reason: 'RESULT_INVALID',
+      detail: httpShapedAnswerDetail(value.statusCode),
+    };
   if (typeof value.isAuthorized !== 'boolean')
     return {
       ok: false,
