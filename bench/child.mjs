@@ -1,8 +1,13 @@
 // One stack's throughput process. The stack's bundle and a private copy of the floor run in this
 // same process on the same tokens, alternating in chunks, so whatever the machine does during the
 // run (frequency changes, a neighbour's load) lands on both and cancels in their ratio.
-// Results go to the parent over IPC: stdout is /dev/null, because handlers log every decision.
+// Results go to the parent over IPC: stdout is a pipe the parent drains, as Lambda's is, and the
+// handlers' log lines go there.
 import { readFileSync } from 'node:fs';
+
+// Lambda's runtime has its log stream open before it loads a handler (for a pipe, Node makes fd 1
+// non-blocking when it opens it), so a handler's writes meet what they meet in Lambda.
+void process.stdout;
 
 const { stackUrl, floorUrl, tokensFile, chunk } = JSON.parse(process.env.BENCH_CHILD);
 

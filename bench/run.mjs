@@ -7,7 +7,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeKey, METHOD_ARN, mustRefuse, stackEnv, startJwks, tokenSet } from './fixtures.mjs';
+import { drainedPipe } from './drained-pipe.mjs';
 import { gatewayBench, GatewayBenchFailure } from './gateway.mjs';
+import { machine, writeReadmeTable } from './readme-table.mjs';
+import { loadavg } from 'node:os';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -81,7 +84,7 @@ const stacks = ALL_STACKS.filter(
 );
 const floorStack = stacks[0];
 
-const TARGETS = { distinct: 0.92, repeated: 6, cold: 1.05, bundleKb: 30, p99: 1.3 };
+const TARGETS = { distinct: 0.92, repeated: 10, cold: 1.05, bundleKb: 30, p99: 1.3 };
 
 // ---------------------------------------------------------------------------------------------
 
@@ -137,21 +140,28 @@ function coldStartBytes(file, seen = new Set()) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child processes: stdout to /dev/null (handlers log a line per decision), results over IPC.
+// Child processes: stdout a pipe this process drains, as Lambda's is (handlers log a line per
+// decision), results over IPC.
+
+/** Bytes the handlers wrote to their stdout pipes, all children together (the log volume). */
+let stdoutBytes = 0;
 
 function runChild(script, args, env, execArgv = []) {
+  const stdout = drainedPipe();
   return new Promise((resolve, reject) => {
     const child = fork(join(BENCH, script), args, {
       env: { ...process.env, ...env },
       execArgv,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', stdout.fd, 'pipe', 'ipc'],
     });
+    stdout.childStarted();
     let stderr = '';
     let message;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('message', (m) => (message = m));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('exit', async (code, signal) => {
+      stdoutBytes += await stdout.close();
       if (message === undefined)
         reject(
           new Error(
@@ -374,6 +384,11 @@ function targets(row) {
 
 async function main() {
   const started = performance.now();
+  const meta = {
+    ...machine(),
+    date: new Date(),
+    settings: `${opts.tokens} tokens per algorithm, ${opts.rounds} round(s), ${opts.coldRuns} cold starts per stack`,
+  };
   log(
     `bench: ${opts.tokens} tokens per algorithm (+${opts.warmup} warm-up), chunks of ${opts.chunk}, ${opts.rounds} round(s), ${opts.coldRuns} cold starts per stack${quick ? ' [BENCH_QUICK]' : ''}`,
   );
@@ -414,8 +429,10 @@ async function main() {
     const floorRow = rows[0];
     const tollgate = rows.find((r) => r.stack.id === 'tollgate');
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    meta.loadAtEnd = loadavg();
+    const load = (l) => l.map((n) => n.toFixed(2)).join(' / ');
     console.log(
-      `\nTollgate bench, Node ${process.version}, ${seconds} s. Ratios are paired: each stack against the floor in its own process, on the same tokens.\n`,
+      `\nTollgate bench, ${meta.cpu}, Node ${process.version}, ${meta.date.toISOString()}, ${seconds} s; load average ${load(meta.loadAtStart)} at the start, ${load(meta.loadAtEnd)} at the end. Ratios are paired: each stack against the floor in its own process, on the same tokens.\n`,
     );
     console.log(table(rows));
     console.log(
@@ -430,6 +447,13 @@ async function main() {
     console.log(
       '- Peak RSS is the whole throughput process: stack, floor copy and tokens; compare it with the floor row.',
     );
+    console.log(
+      `- Handlers' stdout: a pipe drained by this process, as in Lambda; ${fmt.int(stdoutBytes / 1024)} KB of log lines read from all children.`,
+    );
+    if (process.env.BENCH_README === '1') {
+      writeReadmeTable(join(ROOT, 'README.md'), rows, meta);
+      console.log('- README.md: the performance table is this run (BENCH_README=1).');
+    }
     if (tollgate)
       console.log(
         `\nTollgate against its targets (shared/docs/performance.md):\n${targets(tollgate)}`,
