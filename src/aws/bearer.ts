@@ -9,6 +9,9 @@ export class AuthorizerFailure extends Error {
     this.name = 'AuthorizerFailure';
   }
 }
+// The minified bundle renames the class; the runtime's JSON logger reports a thrown error's type
+// from its constructor's name (errorType), so the name is set where minifying cannot reach it.
+Object.defineProperty(AuthorizerFailure, 'name', { value: 'AuthorizerFailure' });
 
 /**
  * The token in an Authorization value: `Bearer <token>` (scheme case-insensitive) or a bare token.

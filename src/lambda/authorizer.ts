@@ -1,7 +1,7 @@
 import type { AuthorizerConfig } from '../settings/authorizer-config.js';
 import { IssuerSet } from '../core/issuers.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
-import { writeLogLine } from './log-line.js';
+import { writeLogLine, type LogSink } from './log-line.js';
 
 /** One authorizer: a runtime per issuer (its own keys), the issuer set that picks among them, the rules. */
 export interface Authorizer {
@@ -9,7 +9,7 @@ export interface Authorizer {
   readonly issuers: IssuerSet;
   /** By exact issuer. */
   readonly runtimes: ReadonlyMap<string, Runtime>;
-  readonly log: (entry: Record<string, unknown>) => void;
+  readonly log: LogSink;
   /** Fetches every issuer's keys (Lambda init); never rejects. */
   warmUp(): Promise<void>;
 }

@@ -46,12 +46,16 @@ export function createHandler(
   options: HandlerOptions = {},
 ): AuthorizerHandler {
   const rules = decisionRules(authorizer);
+  // Lambda's log level (AWS_LAMBDA_LOG_LEVEL) may leave decision lines out: then none is built.
+  const infoLogged = authorizer.log.enabled?.('info') ?? true;
+  const errorLogged = authorizer.log.enabled?.('error') ?? true;
+  const allowsLogged = infoLogged && authorizer.config.issuers[0]!.logDecisions === 'all';
   const outcomeOptions: OutcomeOptions = {
     v2Response: authorizer.config.v2Response,
     policyScope: (issuer) => issuerSettings(authorizer, issuer).policyResource,
   };
   return async (event, context) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const requestId = context?.awsRequestId;
     const request = readRequest(event, authorizer.config.tokenSource);
     const verdict =
@@ -68,7 +72,13 @@ export function createHandler(
         route: routeOf(request!),
         why: note,
       });
-    if (decision.kind !== 'allow' || authorizer.config.issuers[0]!.logDecisions === 'all')
+    if (
+      decision.kind === 'allow'
+        ? allowsLogged
+        : decision.kind === 'failure'
+          ? errorLogged
+          : infoLogged
+    )
       logDecision(authorizer, decision, request, note, requestId, started);
     // A line queued behind a full stdout pipe is written before the invocation ends.
     const backlog = logLinesWritten();
@@ -122,7 +132,7 @@ function logDecision(
   request: AuthRequest | undefined,
   note: string | undefined,
   requestId: RequestId,
-  started: bigint,
+  started: number,
 ): void {
   authorizer.log({
     level: decision.kind === 'failure' ? 'error' : 'info',
@@ -137,7 +147,7 @@ function logDecision(
     methodArn: request ? request.arn.slice(0, 1600) : undefined,
     note,
     requestId,
-    durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+    durationMs: performance.now() - started,
   });
 }
 

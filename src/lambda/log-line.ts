@@ -5,15 +5,87 @@ import { writeSync } from 'node:fs';
 let queued = 0;
 let waiters: (() => void)[] = [];
 
+/** A log entry: `level` is `debug`, `info` (the default), `warn` or `error`. */
+export type LogEntry = Record<string, unknown>;
+
+/** Where log entries go; `enabled` says whether a level is written at all, so callers can skip building. */
+export type LogSink = ((entry: LogEntry) => void) & {
+  readonly enabled?: (level: string) => boolean;
+};
+
 /**
- * Writes one JSON log line to stdout, which Lambda captures. fs.writeSync on fd 1 costs about a
- * tenth of process.stdout.write (no stream machinery) and a fifth of console.log. Lambda's stdout
- * is a non-blocking pipe: when it is full, writeSync throws EAGAIN or writes part of the line, and
- * the rest (and every line after it, until the stream has caught up) goes through the stream,
- * which waits for the pipe. So lines are never lost, cut or reordered.
+ * Lambda's application log levels, as the Node.js runtime ranks them for `console`
+ * (aws-lambda-nodejs-runtime-interface-client, src/LogPatch.js): a line is written when its level
+ * ranks at or above AWS_LAMBDA_LOG_LEVEL.
  */
-export function writeLogLine(entry: Record<string, unknown>): void {
-  const line = JSON.stringify(entry) + '\n';
+const LEVELS: Readonly<Record<string, number>> = {
+  TRACE: 1,
+  DEBUG: 2,
+  INFO: 3,
+  WARN: 4,
+  ERROR: 5,
+  FATAL: 6,
+};
+
+/** Lambda's advanced logging controls, as the function's environment carries them. */
+export interface LogSettings {
+  /** The least level written (1 = TRACE: everything). */
+  readonly minLevel: number;
+  /** AWS_LAMBDA_LOG_FORMAT=JSON: every line a JSON object with `timestamp`, `level` and `requestId` first. */
+  readonly json: boolean;
+}
+
+/**
+ * AWS_LAMBDA_LOG_LEVEL and AWS_LAMBDA_LOG_FORMAT read as the Node.js runtime reads them for
+ * `console`: the level case-insensitively, an unset or unknown level meaning every level (TRACE);
+ * the format JSON when it says JSON in any case, TEXT otherwise. See docs/logging.md.
+ */
+export function lambdaLogSettings(env: Readonly<Record<string, string | undefined>>): LogSettings {
+  return {
+    minLevel: LEVELS[env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? ''] ?? LEVELS.TRACE!,
+    json: env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON',
+  };
+}
+
+const rank = (level: unknown): number =>
+  (typeof level === 'string' ? LEVELS[level.toUpperCase()] : undefined) ?? LEVELS.INFO!;
+
+/**
+ * A sink that writes each entry as one line to stdout (see writeLine), after Lambda's level filter.
+ * TEXT format: the entry as JSON, as Tollgate always wrote it. JSON format: the runtime's
+ * `timestamp` (RFC 3339), upper-case `level` and `requestId` first, then the entry's own fields,
+ * so Lambda takes the line's level and time from it as it does for `console` in JSON format.
+ */
+export function createLogSink(settings: LogSettings): LogSink {
+  const enabled = (level: string): boolean => rank(level) >= settings.minLevel;
+  const sink = (entry: LogEntry): void => {
+    const level = rank(entry.level);
+    if (level < settings.minLevel) return;
+    if (!settings.json) return writeLine(JSON.stringify(entry) + '\n');
+    const { level: _level, requestId, ...fields } = entry;
+    const name = Object.keys(LEVELS).find((k) => LEVELS[k] === level);
+    writeLine(
+      JSON.stringify({ timestamp: new Date().toISOString(), level: name, requestId, ...fields }) +
+        '\n',
+    );
+  };
+  return Object.assign(sink, { enabled });
+}
+
+/**
+ * Writes one JSON log line to stdout, which Lambda captures, every level, TEXT format: the sink
+ * for code that is not the deployed handler (index.ts builds one from Lambda's settings).
+ */
+export const writeLogLine: LogSink = createLogSink({ minLevel: LEVELS.TRACE!, json: false });
+
+/**
+ * Writes one whole line (ending in a newline) to stdout. fs.writeSync on fd 1 costs about a tenth
+ * of process.stdout.write (no stream machinery) and a fifth of console.log. Lambda's stdout is a
+ * non-blocking pipe: when it is full, writeSync throws EAGAIN or writes part of the line, and the
+ * rest (and every line after it, until the stream has caught up) goes through the stream, which
+ * waits for the pipe. So lines are never lost, cut or reordered.
+ */
+export function writeLine(line: string): void {
   if (queued > 0) return enqueue(line);
   let written: number;
   try {

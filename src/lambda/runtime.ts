@@ -4,19 +4,19 @@ import { secretKey } from '../core/keys.js';
 import { KeySet } from '../core/keyset.js';
 import { Verifier } from '../core/verifier.js';
 import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
-import { writeLogLine } from './log-line.js';
+import { writeLogLine, type LogSink } from './log-line.js';
 
 export interface Runtime {
   readonly config: TollgateConfig;
   readonly verifier: Verifier;
   /** A JWKS client, or a fixed key set for an HMAC issuer. */
   readonly keys: KeySource & { warmUp?(): Promise<void> };
-  readonly log: (entry: Record<string, unknown>) => void;
+  readonly log: LogSink;
 }
 
 export interface RuntimeOptions {
   readonly now?: () => number;
-  readonly log?: (entry: Record<string, unknown>) => void;
+  readonly log?: LogSink;
 }
 
 /** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
