@@ -1,5 +1,6 @@
-// Builds the deployable Lambda: dist/authorizer/index.mjs, the one file every cold start loads;
-// dist/authorizer/chunks/*.mjs, self-contained modules loaded only when configured (the route-rules
+// Builds the deployable Lambda: dist/authorizer/index.mjs, what every cold start loads with the
+// chunks it imports statically (the TOKEN path, settings, keys); dist/authorizer/chunks/*.mjs,
+// loaded only when needed (the general handler with every other event shape, the route-rules
 // engine, the config-file validator); and a zip with index.mjs at its root.
 //
 //   node scripts/bundle.mjs [--config FILE] [--outdir DIR] [--zip FILE]
@@ -9,7 +10,7 @@
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
@@ -17,12 +18,22 @@ const { values: args } = parseArgs({
 });
 const outdir = args.outdir ?? 'dist/authorizer';
 const zipFile = args.zip ?? 'dist/tollgate-authorizer.zip';
-// The modules index.mjs imports only when configured: source path -> file beside index.mjs.
-const LAZY = {
-  'core/rules-engine': 'chunks/rules-engine.mjs',
-  'settings/file-validate': 'chunks/file-validate.mjs',
-};
-const common = {
+
+// The deployable bundle has a folder of its own (tsc's output for src/lambda stays in dist/lambda).
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+const embedded = await embeddedConfig();
+
+// Code splitting: every dynamic import() becomes a chunk loaded on first need, and code shared
+// with a lazy chunk lands in a chunk the entry imports statically, so nothing is loaded twice.
+const { metafile } = await build({
+  entryPoints: ['src/lambda/index.ts'],
+  outdir,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  metafile: true,
   bundle: true,
   minify: true,
   format: 'esm',
@@ -30,61 +41,43 @@ const common = {
   target: 'node20',
   legalComments: 'none',
   logLevel: 'warning',
-};
-
-// The deployable bundle has a folder of its own (tsc's output for src/lambda stays in dist/lambda).
-rmSync(outdir, { recursive: true, force: true });
-mkdirSync(join(outdir, 'chunks'), { recursive: true });
-const embedded = await embeddedConfig();
-
-// No code splitting: shared chunks would be more files to load at every cold start. The lazy
-// modules are left as imports of their own self-contained bundles instead.
-const lazyImports = {
-  name: 'lazy-modules',
-  setup(b) {
-    b.onResolve({ filter: /(core\/rules-engine|settings\/file-validate)\.js$/ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
-      const key = Object.keys(LAZY).find((k) => args.path.endsWith(`${k.split('/')[1]}.js`));
-      return key ? { path: `./${LAZY[key]}`, external: true } : undefined;
-    });
-  },
-};
-await build({
-  ...common,
-  entryPoints: ['src/lambda/index.ts'],
-  outfile: join(outdir, 'index.mjs'),
   // The config file, if one was found, goes into the code: a cold start reads no file for it.
   define: {
     'globalThis.TOLLGATE_EMBEDDED_CONFIG':
       embedded === undefined ? 'undefined' : JSON.stringify(embedded),
   },
-  plugins: [lazyImports],
 });
-for (const [source, file] of Object.entries(LAZY))
-  await build({ ...common, entryPoints: [`src/${source}.ts`], outfile: join(outdir, file) });
 
-const files = {
-  'index.mjs': join(outdir, 'index.mjs'),
-  ...Object.fromEntries(Object.values(LAZY).map((f) => [f, join(outdir, f)])),
-};
+// The metafile names outputs relative to the working directory; the zip, relative to outdir.
+const inOutdir = (path) => relative(resolve(outdir), resolve(path));
+const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [inOutdir(path), o]));
+const built = [...outputs.keys()].sort();
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
 const mtime = new Date('2020-01-01T00:00:00Z');
 const zip = zipSync(
   Object.fromEntries(
-    Object.entries(files).map(([name, path]) => [name, [readFileSync(path), { level: 9, mtime }]]),
+    built.map((name) => [name, [readFileSync(join(outdir, name)), { level: 9, mtime }]]),
   ),
 );
 mkdirSync(dirname(zipFile), { recursive: true });
 writeFileSync(zipFile, zip);
-const kb = (path) => (statSync(path).size / 1024).toFixed(1);
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+const cold = coldStart('index.mjs');
+const lazy = built.filter((f) => !cold.has(f));
 console.log(
-  `${join(outdir, 'index.mjs')} ${kb(join(outdir, 'index.mjs'))} KB (every cold start); loaded only when configured: ${Object.values(
-    LAZY,
-  )
-    .map((f) => `${f} ${kb(join(outdir, f))} KB`)
-    .join(', ')}`,
+  `${join(outdir, 'index.mjs')}: a cold start loads ${kb([...cold].reduce((n, f) => n + statSync(join(outdir, f)).size, 0))} KB in ${cold.size} file(s); loaded only when needed: ${lazy.map((f) => `${f} ${kb(statSync(join(outdir, f)).size)} KB`).join(', ')}`,
 );
-console.log(`${zipFile} ${kb(zipFile)} KB (handler: index.handler)`);
+console.log(`${zipFile} ${kb(statSync(zipFile).size)} KB (handler: index.handler)`);
+
+/** index.mjs and the chunks it imports statically, transitively (paths relative to outdir). */
+function coldStart(entry, seen = new Set()) {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  for (const imported of outputs.get(entry).imports)
+    if (imported.kind === 'import-statement' && !imported.external)
+      coldStart(inOutdir(imported.path), seen);
+  return seen;
+}
 
 /**
  * A config file found here (TOLLGATE_CONFIG, or tollgate.config.yaml/.yml/.json) is validated as

@@ -56,10 +56,13 @@ test('a cold start without rules or a config file loads neither the rules engine
   const cold = coldStartFiles();
   const names = [...cold.keys()];
   assert.ok(!names.some((n) => /rules-engine|file-validate/.test(n)), names.join(', '));
+  // The general handler (every other event shape) is a chunk of its own, loaded on first need.
+  assert.ok(!names.some((n) => /handler/.test(n)), names.join(', '));
   const bytes = [...cold.values()].reduce((n, code) => n + Buffer.byteLength(code), 0);
   // Issue 2 set 30 KB for the TOKEN-only handler; every shape, issuer presets and several issuers
-  // took it to about 45 KB. This budget guards against growth beyond that.
-  assert.ok(bytes <= 50 * 1024, `a cold start loads ${bytes} bytes`);
+  // took it to about 48 KB; the TOKEN path with the other shapes split off loads about 46 KB.
+  // This budget guards against growth beyond that; issue 12's 30 KB is not reached yet.
+  assert.ok(bytes <= 47 * 1024, `a cold start loads ${bytes} bytes`);
 });
 
 test('the zip holds index.mjs at its root and every chunk, identical to the files built', () => {

@@ -69,53 +69,110 @@ export class Verifier {
     this.cacheSize = options.tokenCacheSize ?? 200;
   }
 
+  /**
+   * The decision without waiting, when no key fetch is needed: keys in memory and, for a kid they
+   * do not hold, no refetch worth making. Undefined otherwise (then verify() fetches). The
+   * synchronous TOKEN path of the Lambda handler calls this; verify() calls it first.
+   */
+  verifyNow(token: string): Decision | undefined {
+    const keys = this.options.keySource.cached();
+    if (keys === undefined) return undefined;
+    try {
+      const hit = this.cache.get(token);
+      if (hit !== undefined && hit.keys === keys) return this.recheck(hit);
+      const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
+      if (!('signature' in parsed)) return refuse(parsed);
+      const foreign = this.foreignIssuer(parsed);
+      if (foreign) return foreign;
+      const candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
+      if (candidates.length === 0 && worthRefetch(parsed, keys)) return undefined;
+      return this.signedDecision(token, parsed, candidates, keys);
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /** The clock the verifier checks times against, in milliseconds since the epoch. */
+  clock(): number {
+    return this.now();
+  }
+
+  /**
+   * Where an allowed token's times hold, in whole seconds as the checks compare them: from
+   * (inclusive) to until (exclusive), clock tolerance included. The same edges as checkTimes.
+   */
+  validSeconds(claims: Readonly<Record<string, unknown>>): { from: number; until: number } {
+    const tolerance = this.rules.clockTolerance;
+    const nbf = typeof claims.nbf === 'number' ? claims.nbf : -Infinity;
+    const iat = typeof claims.iat === 'number' ? claims.iat : -Infinity;
+    return {
+      from: Math.max(nbf, iat) - tolerance,
+      until: (claims.exp as number) + tolerance,
+    };
+  }
+
   async verify(token: string): Promise<Decision> {
+    const decided = this.verifyNow(token);
+    if (decided !== undefined) return decided;
     try {
       // A token allowed before under the same key set skips parsing, the signature and the
       // time-independent checks; only exp, nbf and iat are checked again.
-      const current = this.options.keySource.cached();
-      const hit = current === undefined ? undefined : this.cache.get(token);
-      if (hit !== undefined && hit.keys === current) {
-        const late = checkTimes(hit.allow.claims, this.rules, Math.floor(this.now() / 1000));
-        return late === undefined
-          ? hit.allow
-          : refuse(late, { kid: hit.allow.kid, issuer: hit.allow.issuer });
-      }
+      // Here the keys are not in memory, or the token's kid is new to them: fetch, then decide.
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
-      // Another issuer's token never causes a key fetch (the claim checks would refuse it anyway).
-      const iss = parsed.payload.iss;
-      if (iss !== this.rules.issuer) {
-        const why =
-          typeof iss === 'string' || iss === undefined
-            ? reason('ISSUER_MISMATCH', { expected: this.rules.issuer })
-            : reason(
-                'CLAIM_INVALID',
-                { claim: 'iss', expected: 'a string' },
-                'The iss claim must be a string',
-              );
-        return refuse(why, { issuer: stringOrUndefined(iss) });
-      }
+      const foreign = this.foreignIssuer(parsed);
+      if (foreign) return foreign;
+      const current = this.options.keySource.cached();
       let keys = current ?? (await this.options.keySource.get());
       let candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       if (candidates.length === 0 && worthRefetch(parsed, keys)) {
         keys = await this.options.keySource.refreshForUnknownKid(parsed.header.kid!);
         candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       }
-      const unsigned = checkSignature(parsed, candidates);
-      if (unsigned)
-        return refuse(unsigned, {
-          kid: stringOrUndefined(parsed.header.kid),
-          issuer: stringOrUndefined(parsed.payload.iss),
-        });
-      const decision = this.decide(parsed);
-      if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
-      return decision;
+      return this.signedDecision(token, parsed, candidates, keys);
     } catch (error) {
-      if (error instanceof KeySourceError)
-        return refuse(reason(error.code, undefined, error.message));
-      return refuse(reason('INTERNAL_ERROR'));
+      return failure(error);
     }
+  }
+
+  /** A token allowed before under the same key set: only exp, nbf and iat are checked again. */
+  private recheck(hit: CachedToken): Decision {
+    const late = checkTimes(hit.allow.claims, this.rules, Math.floor(this.now() / 1000));
+    return late === undefined
+      ? hit.allow
+      : refuse(late, { kid: hit.allow.kid, issuer: hit.allow.issuer });
+  }
+
+  /** Another issuer's token never causes a key fetch (the claim checks would refuse it anyway). */
+  private foreignIssuer(parsed: ParsedJwt): Decision | undefined {
+    const iss = parsed.payload.iss;
+    if (iss === this.rules.issuer) return undefined;
+    const why =
+      typeof iss === 'string' || iss === undefined
+        ? reason('ISSUER_MISMATCH', { expected: this.rules.issuer })
+        : reason(
+            'CLAIM_INVALID',
+            { claim: 'iss', expected: 'a string' },
+            'The iss claim must be a string',
+          );
+    return refuse(why, { issuer: stringOrUndefined(iss) });
+  }
+
+  private signedDecision(
+    token: string,
+    parsed: ParsedJwt,
+    candidates: readonly VerificationKey[],
+    keys: KeySet,
+  ): Decision {
+    const unsigned = checkSignature(parsed, candidates);
+    if (unsigned)
+      return refuse(unsigned, {
+        kid: stringOrUndefined(parsed.header.kid),
+        issuer: stringOrUndefined(parsed.payload.iss),
+      });
+    const decision = this.decide(parsed);
+    if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
+    return decision;
   }
 
   private decide(parsed: ParsedJwt): Decision {
@@ -181,4 +238,10 @@ export function checkSignature(
 /** A header or claim value for logs and refusals, cut so a huge value cannot flood the log. */
 function stringOrUndefined(v: unknown): string | undefined {
   return typeof v === 'string' ? v.slice(0, 256) : undefined;
+}
+
+/** Every outcome is a decision: a key source's error keeps its code, anything else is a bug. */
+function failure(error: unknown): Decision {
+  if (error instanceof KeySourceError) return refuse(reason(error.code, undefined, error.message));
+  return refuse(reason('INTERNAL_ERROR'));
 }

@@ -1,6 +1,6 @@
 import { createAuthorizer } from './authorizer.js';
-import { createHandler } from './handler.js';
 import { loadLambdaConfig } from './load-config.js';
+import { createLambdaHandler } from './lambda-handler.js';
 import { createLogSink, lambdaLogSettings } from './log-line.js';
 
 // Built once per container: configuration errors stop the cold start with a message naming the
@@ -18,4 +18,4 @@ const authorizer = createAuthorizer(await loadLambdaConfig(env, embedded), { log
 await authorizer.warmUp();
 
 /** The Lambda entry point (`index.handler`) for every authorizer shape. */
-export const handler = createHandler(authorizer);
+export const handler = createLambdaHandler(authorizer);
