@@ -10,7 +10,15 @@ import { createAuthorizer } from '../src/lambda/authorizer.js';
 import { createHandler, type AuthorizerHandler } from '../src/lambda/handler.js';
 import { createLambdaHandler } from '../src/lambda/lambda-handler.js';
 import { createTokenPath } from '../src/lambda/token-path.js';
-import { AUDIENCE, claims, generateKey, ISSUER, NOW_S, sign, type TestKey } from './support/keys.js';
+import {
+  AUDIENCE,
+  claims,
+  generateKey,
+  ISSUER,
+  NOW_S,
+  sign,
+  type TestKey,
+} from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { clock, type Clock } from './support/verifier.js';
 
