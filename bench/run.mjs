@@ -50,18 +50,24 @@ const opts = {
 // The stacks. Every one is a single esbuild bundle exporting `handler`, configured by the same
 // environment variables as Tollgate's.
 
+// BENCH_TOLLGATE_BUNDLE: another build of the bundle (scripts/bundle.mjs --outdir DIR), e.g. one
+// made while tests rebuild dist/.
+const TOLLGATE_BUNDLE = process.env.BENCH_TOLLGATE_BUNDLE
+  ? join(process.cwd(), process.env.BENCH_TOLLGATE_BUNDLE)
+  : join(ROOT, 'dist/authorizer/index.mjs');
+
 const ALL_STACKS = [
   { id: 'floor', label: 'node:crypto floor', entry: 'stacks/floor.mjs' },
   {
     id: 'tollgate',
     label: 'Tollgate (dist/authorizer/index.mjs)',
-    bundle: join(ROOT, 'dist/authorizer/index.mjs'),
+    bundle: TOLLGATE_BUNDLE,
   },
   // The same bundle without a log line per Allow: what the one-line-per-decision log costs.
   {
     id: 'tollgate-refusals',
     label: 'Tollgate, LOG_DECISIONS=refusals',
-    bundle: join(ROOT, 'dist/authorizer/index.mjs'),
+    bundle: TOLLGATE_BUNDLE,
     env: { LOG_DECISIONS: 'refusals' },
   },
   // jsonwebtoken and jwks-rsa are CommonJS and require() Node's built-ins, which an ESM bundle
