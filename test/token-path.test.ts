@@ -171,3 +171,44 @@ test('the TOKEN path is used only where it applies: one issuer, no route rules',
   );
   assert.equal(createTokenPath(createAuthorizer(withRules)), undefined);
 });
+
+test("the TOKEN path's prebuilt log line is the text JSON.stringify writes for the general handler's entry", async () => {
+  const settings = { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url };
+  const entries: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  let prebuiltLines = 0;
+  const plain = createAuthorizer(authorizerConfig(settings), {
+    log: (entry) => entries.push(entry),
+  });
+  // The general handler (an ARN it refuses) writes objects: as a TEXT sink does, their JSON.
+  const prebuilt = createAuthorizer(authorizerConfig(settings), {
+    log: Object.assign((entry: Record<string, unknown>) => lines.push(JSON.stringify(entry)), {
+      line: (_level: string, json: string) => lines.push(json) && prebuiltLines++,
+    }),
+  });
+  await Promise.all([plain.warmUp(), prebuilt.warmUp()]);
+  const odd = await sign(key, claims({ sub: 'o"k\\é\u2028\u0001😀', exp: 4102444800 }));
+  const now = Math.floor(Date.now() / 1000);
+  const fresh = await sign(key, claims({ sub: 'plain', iat: now, exp: now + 600 }));
+  const events = [odd, fresh, odd, tokens[7]!].flatMap((token) =>
+    [ARNS[0]!, 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/p\u00e9ts/"x"'].map(
+      (methodArn) => ({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn }),
+    ),
+  );
+  const [a, b] = [createLambdaHandler(plain), createLambdaHandler(prebuilt)];
+  for (const [i, event] of events.entries()) {
+    const context = { awsRequestId: i % 2 ? `req-${i}` : `r"${i}` };
+    await Promise.allSettled([a(event, context), b(event, context)]);
+  }
+  assert.ok(prebuiltLines >= 6, `${prebuiltLines} prebuilt lines`);
+  assert.equal(lines.length, entries.length);
+  const text = (s: string) => {
+    const { durationMs, ...rest } = JSON.parse(s) as Record<string, unknown>;
+    assert.equal(typeof durationMs, 'number');
+    return JSON.stringify(rest);
+  };
+  assert.deepEqual(
+    lines.map(text),
+    entries.map((e) => text(JSON.stringify(e))),
+  );
+});

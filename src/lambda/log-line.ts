@@ -8,9 +8,14 @@ let waiters: (() => void)[] = [];
 /** A log entry: `level` is `debug`, `info` (the default), `warn` or `error`. */
 export type LogEntry = Record<string, unknown>;
 
-/** Where log entries go; `enabled` says whether a level is written at all, so callers can skip building. */
+/**
+ * Where log entries go. `enabled` says whether a level is written at all, so callers can skip
+ * building; `line`, when present, takes an entry already written as its JSON text (what
+ * `JSON.stringify(entry)` gives, without the newline), so a hot path can build it from parts.
+ */
 export type LogSink = ((entry: LogEntry) => void) & {
   readonly enabled?: (level: string) => boolean;
+  readonly line?: (level: string, json: string) => void;
 };
 
 /**
@@ -69,7 +74,19 @@ export function createLogSink(settings: LogSettings): LogSink {
         '\n',
     );
   };
-  return Object.assign(sink, { enabled });
+  // In TEXT format a line is the entry's JSON as is; JSON format adds fields, so it has no `line`.
+  const line = (level: string, json: string): void => {
+    if (rank(level) >= settings.minLevel) writeLine(json + '\n');
+  };
+  return Object.assign(sink, settings.json ? { enabled } : { enabled, line });
+}
+
+// Printable ASCII without `"` and `\`: JSON writes such a string as is.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `JSON.stringify(text)`, without its work for the common string that needs no escaping. */
+export function jsonString(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
 /**

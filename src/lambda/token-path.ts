@@ -7,7 +7,7 @@ import { restToken } from '../aws/shapes/rest-token.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import type { Authorizer } from './authorizer.js';
 import type { HandlerOptions } from './handler.js';
-import { logLinesWritten } from './log-line.js';
+import { jsonString, logLinesWritten } from './log-line.js';
 
 /**
  * The common case in one synchronous step: a TOKEN event, one issuer, no route rules, keys in
@@ -50,6 +50,22 @@ export function createTokenPath(
 
   /** The decision line, field for field the general handler's. */
   const logDecision = (
+    decision: Decision,
+    route: string,
+    arn: string,
+    started: number,
+    requestId: string | undefined,
+  ): void => {
+    if (log.line === undefined) return logEntry(decision, route, arn, started, requestId);
+    // The same text JSON.stringify would write for logEntry's object, without building it.
+    const reason = decision.kind === 'allow' ? 'OK' : decision.reason.code;
+    log.line(
+      'info',
+      `{"level":"info","decision":"${decision.kind}","reason":"${reason}"${field('principal', decision.principal)}${field('kid', decision.kid)}${field('issuer', decision.issuer)},"shape":"rest-token","route":${jsonString(route)},"methodArn":${jsonString(arn.slice(0, 1600))}${field('requestId', requestId)},"durationMs":${performance.now() - started}}`,
+    );
+  };
+
+  const logEntry = (
     decision: Decision,
     route: string,
     arn: string,
@@ -179,4 +195,9 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** `,"name":value` as JSON.stringify writes a string field; nothing for undefined. */
+function field(name: string, value: string | undefined): string {
+  return value === undefined ? '' : `,"${name}":${jsonString(value)}`;
 }
