@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 
 // src/'s top-level folders, lowest first: a folder may import only from folders before it (the
 // README's Layout section). The core imports nothing outside itself but Node's built-ins.
-const LAYERS = ['core', 'aws', 'keys', 'settings', 'lambda', 'idp', 'gateway', 'web', 'cli'];
+const LAYERS = [
+  'core',
+  'aws',
+  'keys',
+  'settings',
+  'lambda',
+  'idp',
+  'gateway',
+  'template',
+  'web',
+  'cli',
+];
 const layerRules = LAYERS.map((layer, i) => {
   const higher = LAYERS.slice(i + 1);
   const patterns = [];

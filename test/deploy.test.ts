@@ -2,6 +2,7 @@
 // reference in it and in the exported document resolves, each function's Handler is a module and
 // export its package really has, and the exported document is what API Gateway imports.
 import { ROOT } from './support/paths.js';
+import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -753,36 +754,12 @@ test('tollgate export refuses a bad document with FILE:LINE:COL and exit 2, and 
 // AWS's own tools: the SAM translator and cfn-lint (Python, in the machine image: .ci/run checks)
 
 // `sam deploy` uploads the code and hands the template to CloudFormation, whose SAM transform is
-// this translator. CodeUri must then be an S3 URI, as `sam package` leaves it.
-const SAM_TRANSFORM = `
-import json, sys
-from samtranslator.translator.transform import transform
-from samtranslator.public.exceptions import InvalidDocumentException
-class PolicyLoader:
-    def load(self):
-        return {"AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
-try:
-    print(json.dumps({"ok": True, "template": transform(json.load(sys.stdin), {}, PolicyLoader())}))
-except InvalidDocumentException as e:
-    print(json.dumps({"ok": False, "errors": [str(c) for c in e.causes]}))
-`;
-
+// this translator (test/support/aws-tools.ts). CodeUri must then be an S3 URI, as `sam package` leaves it.
 type Translated =
   { ok: true; template: { Resources: Record<string, Resource> } } | { ok: false; errors: string[] };
 
-function samTransform(template: Template): Translated {
-  const r = spawnSync('python3', ['-c', SAM_TRANSFORM], {
-    input: JSON.stringify(template),
-    encoding: 'utf8',
-    env: { ...process.env, AWS_DEFAULT_REGION: 'eu-west-1' },
-  });
-  assert.equal(
-    r.status,
-    0,
-    `python3 with aws-sam-translator (pip list; .ci/run checks it): ${r.error?.message ?? r.stderr}`,
-  );
-  return JSON.parse(r.stdout) as Translated;
-}
+const samTransform = (template: Template): Translated =>
+  samTransformText(JSON.stringify(template)) as Translated;
 
 /** The template as `sam package` leaves it: each CodeUri an S3 object. */
 function packaged(): Template {
@@ -838,12 +815,7 @@ test("AWS's SAM translator transforms the template, with the AWS::Include as wri
 });
 
 test('cfn-lint finds nothing wrong with the template', () => {
-  const r = spawnSync('cfn-lint', [TEMPLATE], { encoding: 'utf8' });
-  assert.equal(
-    r.status,
-    0,
-    `cfn-lint (pip list; .ci/run checks it): ${r.error?.message ?? ''}${r.stdout}${r.stderr}`,
-  );
+  assert.equal(cfnLint(TEMPLATE), '');
 });
 
 // ---------------------------------------------------------------------------------------------

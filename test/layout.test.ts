@@ -10,7 +10,18 @@ import { ESLint } from 'eslint';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = join(ROOT, 'src');
-const LAYERS = ['core', 'aws', 'keys', 'settings', 'lambda', 'idp', 'gateway', 'web', 'cli'];
+const LAYERS = [
+  'core',
+  'aws',
+  'keys',
+  'settings',
+  'lambda',
+  'idp',
+  'gateway',
+  'template',
+  'web',
+  'cli',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

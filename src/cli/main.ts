@@ -146,6 +146,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve': {
         const { values } = parse(rest, {
           api: { type: 'string' },
+          template: { type: 'string' },
+          'parameter-overrides': { type: 'string', multiple: true },
+          'env-vars': { type: 'string' },
+          'template-api': { type: 'string' },
           function: { type: 'string', multiple: true },
           port: { type: 'string' },
           stage: { type: 'string' },

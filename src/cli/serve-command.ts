@@ -30,9 +30,10 @@ import {
   type ServeSettings,
 } from './serve-settings.js';
 import { mintDevToken } from './token-command.js';
+import { serveTemplate, type TemplateServe } from './serve-template.js';
 import { curlLine, exampleRoute, missingPageRoutes, routeLines } from './serve-banner.js';
 
-export const SERVE_HELP = `Usage: tollgate serve [--api FILE] [options]
+export const SERVE_HELP = `Usage: tollgate serve [--api FILE | --template FILE] [options]
 
 A local API Gateway on 127.0.0.1 for an OpenAPI document with API Gateway's extensions, behaving
 as API Gateway does: identity sources, the validation expression, the authorizer's result cache,
@@ -51,6 +52,12 @@ Options:
                              128 MB) are set in serve.functions. A FILE.py[#FUNCTION] (default
                              lambda_handler), or runtime: python3.x, runs Python through
                              TOLLGATE_PYTHON (default python3 on PATH).
+  --template FILE            an AWS SAM or CloudFormation template (YAML or JSON) instead of --api:
+                             its API, functions (CodeUri, Handler, Runtime, Environment,
+                             MemorySize), stage, usage plans and authorizers, as deployed
+  --parameter-overrides K=V  the template's parameters (repeatable, or "K1=V1 K2=V2")
+  --env-vars FILE            functions' variables in SAM's JSON ({"Function": {"VAR": "value"}})
+  --template-api ID          the API to serve when the template has several (its logical id)
   --port N                   default: PORT, else 3000 (0: any free port)
   --stage NAME               default local (REST) or $default (HTTP APIs); requests may also
                              start with it, as invoke URLs do (/prod/pets)
@@ -68,6 +75,10 @@ Example: tollgate serve --api examples/petstore.openapi.yaml --function pets=exa
 
 export interface ServeOptions {
   api?: string | undefined;
+  template?: string | undefined;
+  'parameter-overrides'?: string[] | undefined;
+  'env-vars'?: string | undefined;
+  'template-api'?: string | undefined;
   function?: string[] | undefined;
   port?: string | undefined;
   stage?: string | undefined;
@@ -144,6 +155,17 @@ function scopesIn(value: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/** A template's usage plans, checked as serve.usagePlans are. */
+function templatePlans(fromTemplate: TemplateServe | undefined): UsagePlan[] {
+  if (!fromTemplate?.usagePlans.length) return [];
+  const checked = validateUsagePlans(fromTemplate.usagePlans, { at: ['UsagePlan'] });
+  if (!checked.ok)
+    throw new UsageError(
+      `the template's usage plan: ${checked.issues.map((i) => i.message).join('; ')}`,
+    );
+  return checked.plans;
+}
+
 /** Starts the gateway; resolves once it listens. */
 export async function serve(
   options: ServeOptions,
@@ -177,7 +199,12 @@ export async function serve(
   }
 
   const apiPath = options.api ?? settings.api;
-  if (!apiPath) throw new UsageError('--api FILE is required (or serve.api in the config file)');
+  if (options.template && options.api)
+    throw new UsageError('--template and --api name two APIs: give one');
+  if (!apiPath && !options.template)
+    throw new UsageError(
+      '--api FILE is required (or serve.api in the config file, or --template FILE)',
+    );
   const port =
     options.port !== undefined
       ? parsePort(options.port, '--port')
@@ -185,13 +212,24 @@ export async function serve(
         ? parsePort(env.PORT, 'PORT')
         : (settings.port ?? 3000);
   let api: ApiDefinition;
+  let fromTemplate: TemplateServe | undefined;
   try {
     const basePath = options.basepath ?? settings.basePath ?? 'ignore';
     if (!BASE_PATH_MODES.includes(basePath as BasePathMode))
       throw new UsageError(
         `--basepath must be ${BASE_PATH_MODES.join(', ')}, got ${JSON.stringify(basePath)}`,
       );
-    api = await loadApi(apiPath, { basePath: basePath as BasePathMode });
+    if (options.template) {
+      fromTemplate = serveTemplate({
+        template: options.template,
+        parameterOverrides: options['parameter-overrides'],
+        envVars: options['env-vars'],
+        api: options['template-api'],
+        basePath: basePath as BasePathMode,
+      });
+      api = fromTemplate.api;
+      for (const line of fromTemplate.lines) err(line);
+    } else api = await loadApi(apiPath!, { basePath: basePath as BasePathMode });
   } catch (error) {
     if (error instanceof ApiDocumentError) throw new UsageError(error.message);
     throw error;
@@ -205,10 +243,14 @@ export async function serve(
         : `applied (${api.basePathMode})`;
     err(`tollgate: the document's base path ${api.basePath} is ${served}`);
   }
-  const usage = probe?.plans ? createUsagePlans(probe.plans) : undefined;
+  const plans = [...(probe?.plans ?? []), ...templatePlans(fromTemplate)];
+  const usage = plans.length ? createUsagePlans(plans) : undefined;
 
-  // Functions: the config file's, then --function (which wins), each in its own worker.
-  const specs = new Map<string, FunctionSetting>(Object.entries(settings.functions));
+  // Functions: the template's, the config file's, then --function (which wins), each in its own worker.
+  const specs = new Map<string, FunctionSetting>([
+    ...(fromTemplate?.functions ?? []),
+    ...Object.entries(settings.functions),
+  ]);
   for (const spec of options.function ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0)
@@ -381,8 +423,10 @@ export async function serve(
     gateway = createGateway({
       api,
       functions,
-      ...((options.stage ?? settings.stage) ? { stage: options.stage ?? settings.stage } : {}),
-      stageVariables: settings.stageVariables,
+      ...((options.stage ?? settings.stage ?? fromTemplate?.stage)
+        ? { stage: options.stage ?? settings.stage ?? fromTemplate?.stage }
+        : {}),
+      stageVariables: { ...fromTemplate?.stageVariables, ...settings.stageVariables },
       assumptions: { ...DEFAULT_ASSUMPTIONS, ...settings.assumptions },
       verbose: options.verbose ?? settings.verbose ?? false,
       log,

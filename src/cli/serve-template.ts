@@ -1,0 +1,122 @@
+// `tollgate serve --template FILE`: the SAM or CloudFormation template's API, functions, stage and
+// usage plans in the shapes `serve` runs (the document as --api gives it, serve.functions entries).
+import { stringify } from 'yaml';
+import { UsageError } from '../core/errors.js';
+import { ApiDocumentError, parseApi, type ApiDefinition } from '../gateway/openapi.js';
+import { isNodeRuntime, RuntimeError } from '../gateway/lambda-runtime.js';
+import type { BasePathMode } from '../gateway/base-path.js';
+import { TemplateError } from '../template/errors.js';
+import { loadTemplate } from '../template/load-template.js';
+import type { TemplateUsagePlan } from '../template/read-template.js';
+import { functionSpec, type FunctionSetting } from './serve-settings.js';
+
+export interface TemplateServe {
+  readonly api: ApiDefinition;
+  readonly functions: Map<string, FunctionSetting>;
+  readonly usagePlans: readonly TemplateUsagePlan[];
+  readonly stage: string | undefined;
+  readonly stageVariables: Readonly<Record<string, string>>;
+  /** Lines for the start-up output: warnings, and the local API keys of usage plans. */
+  readonly lines: readonly string[];
+}
+
+export interface TemplateFlags {
+  readonly template: string;
+  readonly parameterOverrides: readonly string[] | undefined;
+  readonly envVars: string | undefined;
+  readonly api: string | undefined;
+  readonly basePath: BasePathMode;
+}
+
+/** `K=V`, several in one argument (`"A=1 B=2"`), or SAM's `ParameterKey=K,ParameterValue=V`. */
+export function parseParameterOverrides(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const long = /ParameterKey=([^,\s]+),ParameterValue=(\S*)/g;
+    const pairs = value.includes('ParameterKey=')
+      ? [...value.matchAll(long)].map((m) => [m[1]!, m[2]!] as const)
+      : value
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((pair) => {
+            const eq = pair.indexOf('=');
+            if (eq <= 0)
+              throw new UsageError(
+                `--parameter-overrides must be KEY=VALUE, got ${JSON.stringify(pair)}`,
+              );
+            return [pair.slice(0, eq), pair.slice(eq + 1)] as const;
+          });
+    for (const [k, v] of pairs) out[k] = v;
+  }
+  return out;
+}
+
+export function serveTemplate(flags: TemplateFlags): TemplateServe {
+  let loaded;
+  try {
+    loaded = loadTemplate(flags.template, {
+      ...(flags.parameterOverrides
+        ? { parameterOverrides: parseParameterOverrides(flags.parameterOverrides) }
+        : {}),
+      ...(flags.envVars ? { envVarsFile: flags.envVars } : {}),
+      ...(flags.api ? { api: flags.api } : {}),
+    });
+  } catch (error) {
+    if (error instanceof TemplateError) throw new UsageError(error.message);
+    throw error;
+  }
+  const api = loaded.api;
+  if (!api)
+    throw new UsageError(
+      `${flags.template}: has no API to serve (an AWS::Serverless::Api or a function's Api event)`,
+    );
+  const label = `${flags.template} (${api.logicalId}, the OpenAPI document SAM deploys)`;
+  let definition: ApiDefinition;
+  try {
+    definition = parseApi(stringify(api.document), label, { basePath: flags.basePath });
+  } catch (error) {
+    if (error instanceof ApiDocumentError) throw new UsageError(error.message);
+    throw error;
+  }
+  const lines = loaded.warningLines.map((w) => `tollgate: ${w}`);
+  const functions = new Map<string, FunctionSetting>();
+  for (const [name, fn] of loaded.functions) {
+    if (!isNodeRuntime(fn.runtime)) {
+      lines.push(
+        `tollgate: warning: function ${fn.logicalId}: runtime ${fn.runtime} is not run locally (Node.js runtimes only); its routes answer 502`,
+      );
+      continue;
+    }
+    if (fn.codePath.endsWith('.zip')) {
+      lines.push(
+        `tollgate: function ${fn.logicalId}: its code is a .zip, not run locally; as an authorizer it is Tollgate's own (configured by --config and the environment)`,
+      );
+      continue;
+    }
+    try {
+      functions.set(
+        name,
+        functionSpec(fn.handler, fn.codePath, {
+          environment: fn.environment,
+          runtime: fn.runtime,
+          ...(fn.memorySize !== undefined ? { memoryMb: fn.memorySize } : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof RuntimeError)
+        throw new UsageError(`${flags.template}: function ${fn.logicalId}: ${error.message}`);
+      throw error;
+    }
+  }
+  for (const plan of api.usagePlans)
+    for (const key of plan.apiKeys)
+      lines.push(`tollgate: usage plan ${plan.name}: local API key ${key.name} = ${key.value}`);
+  return {
+    api: definition,
+    functions,
+    usagePlans: api.usagePlans,
+    stage: api.stageName,
+    stageVariables: api.stageVariables,
+    lines,
+  };
+}

@@ -1,0 +1,130 @@
+// The template's Lambda functions as the local gateway runs them: where the code is (SAM's CodeUri,
+// or the cdk.out asset an AWS::Lambda::Function's Code names), the handler, runtime, memory and
+// environment. Code Tollgate cannot run locally is a warning naming the resource and property.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { KeyPath } from '../core/key-path.js';
+import type { Resource, Stack } from './stack.js';
+
+export interface TemplateFunction {
+  readonly logicalId: string;
+  /** The deployed function's name (FunctionName, else the logical id): what ARNs name. */
+  readonly name: string;
+  /** The folder (or .zip) holding the code, absolute. */
+  readonly codePath: string;
+  /** Lambda's handler setting, `MODULE.EXPORT` relative to codePath. */
+  readonly handler: string;
+  readonly runtime: string;
+  readonly memorySize: number | undefined;
+  readonly timeout: number | undefined;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface TemplateWarning {
+  readonly path: KeyPath;
+  readonly message: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every function of the stack; `baseDir` is the template's folder. */
+export function readFunctions(
+  stack: Stack,
+  baseDir: string,
+  warnings: TemplateWarning[],
+): Map<string, TemplateFunction> {
+  const out = new Map<string, TemplateFunction>();
+  for (const [id, r] of stack.resources) {
+    if (r.Type !== 'AWS::Serverless::Function' && r.Type !== 'AWS::Lambda::Function') continue;
+    if (!stack.exists(id)) continue;
+    const fn = readFunction(id, r, stack, baseDir, warnings);
+    if (fn) out.set(fn.name, fn);
+  }
+  return out;
+}
+
+function readFunction(
+  id: string,
+  r: Resource,
+  stack: Stack,
+  baseDir: string,
+  warnings: TemplateWarning[],
+): TemplateFunction | undefined {
+  const at = (key: string): KeyPath => ['Resources', id, 'Properties', key];
+  const prop = (key: string): unknown => stack.resolve(r.Properties[key], at(key));
+  const warn = (key: string, message: string): void =>
+    void warnings.push({ path: at(key), message });
+  if (prop('PackageType') === 'Image') {
+    warn('PackageType', 'container image functions are not run locally: their routes answer 502');
+    return undefined;
+  }
+  // Every property is resolved first: an unresolvable one is an error even when the code is missing.
+  const handler = prop('Handler');
+  const runtime = prop('Runtime');
+  const memory = prop('MemorySize');
+  const timeout = prop('Timeout');
+  const env = prop('Environment');
+  const codePath = codeLocation(id, r, stack, baseDir, warnings);
+  if (codePath === undefined) return undefined;
+  if (typeof handler !== 'string' || typeof runtime !== 'string') {
+    warn(
+      typeof handler !== 'string' ? 'Handler' : 'Runtime',
+      'is missing: the function is not run locally',
+    );
+    return undefined;
+  }
+  const name = stack.context.ref(id)!;
+  const variables = isObj(env) && isObj(env.Variables) ? env.Variables : {};
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(variables)) environment[k] = String(v);
+  for (const key of ['Layers', 'VpcConfig', 'FileSystemConfigs', 'SnapStart'])
+    if (r.Properties[key] !== undefined)
+      warn(key, 'is not emulated locally: the function runs without it');
+  return {
+    logicalId: id,
+    name,
+    codePath,
+    handler,
+    runtime,
+    memorySize: typeof memory === 'number' ? memory : undefined,
+    timeout: typeof timeout === 'number' ? timeout : undefined,
+    environment,
+  };
+}
+
+/** The local folder or zip of the code: SAM's CodeUri, or a CDK asset (`aws:asset:path`). */
+function codeLocation(
+  id: string,
+  r: Resource,
+  stack: Stack,
+  baseDir: string,
+  warnings: TemplateWarning[],
+): string | undefined {
+  const local = (p: string, key: KeyPath): string | undefined => {
+    const full = isAbsolute(p) ? p : resolve(baseDir, p);
+    if (existsSync(full) && (statSync(full).isDirectory() || full.endsWith('.zip'))) return full;
+    warnings.push({ path: key, message: `names ${p}, which is not a folder or .zip here` });
+    return undefined;
+  };
+  const props = ['Resources', id, 'Properties'];
+  if (r.Type === 'AWS::Serverless::Function') {
+    const uri = stack.resolve(r.Properties.CodeUri, [...props, 'CodeUri']);
+    if (typeof uri === 'string' && !uri.startsWith('s3://'))
+      return local(uri, [...props, 'CodeUri']);
+    const key = r.Properties.InlineCode !== undefined ? 'InlineCode' : 'CodeUri';
+    warnings.push({
+      path: [...props, key],
+      message: 'is not code on this machine: the function is not run locally',
+    });
+    return undefined;
+  }
+  const asset = r.Metadata?.['aws:asset:path'];
+  if (typeof asset === 'string') return local(asset, ['Resources', id, 'Metadata']);
+  warnings.push({
+    path: [...props, 'Code'],
+    message:
+      'is not code on this machine (no aws:asset:path metadata, as cdk synth writes): the function is not run locally',
+  });
+  return undefined;
+}

@@ -1,0 +1,241 @@
+// tollgate serve --template: SAM templates written for these tests (test/fixtures/sam), served and
+// called over real HTTP; each also passes AWS's SAM transform and cfn-lint, and the document
+// Tollgate builds from it is the Body SAM's translator deploys.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type RunningServer } from '../src/cli/serve-command.js';
+import { UsageError } from '../src/core/errors.js';
+import { parseCloudFormation } from '../src/template/cfn-yaml.js';
+import { loadTemplate } from '../src/template/load-template.js';
+import { readCloudFormation } from '../src/template/read-template.js';
+import { createStack } from '../src/template/stack.js';
+import { cfnLint, samTransformText } from './support/aws-tools.js';
+import { repoPath } from './support/paths.js';
+
+const SAM_DIR = repoPath('test/fixtures/sam');
+const REST = join(SAM_DIR, 'rest-api.yaml');
+
+let dir: string;
+const savedHome = process.env.TOLLGATE_HOME;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-template-'));
+  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
+});
+after(() => {
+  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
+  else process.env.TOLLGATE_HOME = savedHome;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+async function serveTemplate(
+  template: string,
+  more: Record<string, unknown> = {},
+): Promise<{ running: RunningServer; lines: string[] }> {
+  const lines: string[] = [];
+  const running = await serve(
+    { template, port: '0', ...more },
+    (line) => lines.push(line),
+    () => {},
+  );
+  return { running, lines };
+}
+
+const templates = (): string[] =>
+  readdirSync(SAM_DIR)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .map((f) => join(SAM_DIR, f));
+
+test("every test template passes AWS's SAM transform and cfn-lint", () => {
+  assert.ok(templates().length >= 1);
+  for (const path of templates()) {
+    const packaged = readFileSync(path, 'utf8').replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k');
+    const out = samTransformText(packaged);
+    assert.ok(out.ok, `${path}: ${JSON.stringify(out)}`);
+    assert.equal(cfnLint(path), '', path);
+  }
+});
+
+const API_TYPES = new Set(['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api']);
+
+test("for every test template, the document Tollgate serves is the Body SAM's translator writes, intrinsics resolved alike", () => {
+  for (const path of templates()) {
+    const text = readFileSync(path, 'utf8');
+    const out = samTransformText(text.replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k'));
+    assert.ok(out.ok, JSON.stringify(out));
+    const stack = createStack(out.template as unknown as Record<string, unknown>);
+    const app = readCloudFormation(parseCloudFormation(text, path).value, {
+      baseDir: SAM_DIR,
+      readDocument: (location) =>
+        parseCloudFormation(readFileSync(join(SAM_DIR, location), 'utf8'), location).value,
+    });
+    const [id, api] = Object.entries(out.template.Resources).find(([, r]) =>
+      API_TYPES.has(r.Type),
+    )!;
+    assert.equal(app.api!.logicalId, id, path);
+    assert.deepEqual(app.api!.document, stack.resolve(api.Properties!.Body, ['Body']), path);
+  }
+  // The comparison can fail: a different authorizer cache TTL is a different document.
+  const text = readFileSync(REST, 'utf8');
+  const other = readCloudFormation(parseCloudFormation(text, REST).value, {
+    baseDir: SAM_DIR,
+    parameterOverrides: { CacheSeconds: '5' },
+    readDocument: () => assert.fail('no includes here'),
+  });
+  const original = readCloudFormation(parseCloudFormation(text, REST).value, {
+    baseDir: SAM_DIR,
+    readDocument: () => assert.fail('no includes here'),
+  });
+  assert.notDeepEqual(other.api!.document, original.api!.document);
+});
+
+test('a REST API from a SAM template: TOKEN default authorizer, REQUEST authorizer, NONE, gateway responses, Globals and parameters', async () => {
+  const { running, lines } = await serveTemplate(REST, {
+    'parameter-overrides': ['Greeting=bonjour Mode=relaxed'],
+  });
+  try {
+    const url = running.url;
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, { headers });
+
+    const none = await get('/pets');
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    assert.equal(none.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.deepEqual(await none.json(), { error: 'unauthorized', detail: 'Unauthorized' });
+
+    // The validation expression refuses before the authorizer runs.
+    assert.equal((await get('/pets', { authorization: 'Bearer Allow' })).status, 401);
+
+    const ok = await get('/pets', { authorization: 'Bearer allow' });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as Record<string, Record<string, unknown>>;
+    assert.equal(body.stage as unknown, 'test');
+    assert.deepEqual(body.stageVariables, { tier: 'gold' });
+    assert.deepEqual(body.env, {
+      GREETING: 'bonjour',
+      STAGE_LABEL: 'local-test',
+      OWN: 'pets',
+      MODE: 'relaxed-mode',
+    });
+    assert.equal(body.authorizer!.principalId, 'user-allow');
+    assert.equal(body.authorizer!.kind, 'TOKEN');
+    // ReauthorizeEvery: 60 → the second call is answered from the cache (same `calls`).
+    const again = (await (
+      await get('/pets', { authorization: 'Bearer allow' })
+    ).json()) as typeof body;
+    assert.equal(again.authorizer!.calls, body.authorizer!.calls);
+
+    const denied = await get('/pets', { authorization: 'Bearer deny' });
+    assert.equal(denied.status, 403);
+    assert.deepEqual(await denied.json(), { error: 'denied' });
+
+    // POST /pets: the REQUEST authorizer, with X-Key and ?team as identity sources, no cache.
+    const post = (path: string, headers: Record<string, string>): Promise<Response> =>
+      fetch(`${url}${path}`, { method: 'POST', headers });
+    assert.equal((await post('/pets', { 'x-key': 'allow' })).status, 401, 'no ?team');
+    const request = await post('/pets?team=a', { 'x-key': 'allow' });
+    assert.equal(request.status, 200);
+    const r1 = (await request.json()) as typeof body;
+    assert.equal(r1.authorizer!.kind, 'REQUEST');
+    const r2 = (await (await post('/pets?team=a', { 'x-key': 'allow' })).json()) as typeof body;
+    assert.equal(Number(r2.authorizer!.calls), Number(r1.authorizer!.calls) + 1, 'TTL 0: no cache');
+    assert.equal((await post('/pets?team=a', { 'x-key': 'deny' })).status, 403);
+
+    // Auth.Authorizer: NONE
+    assert.equal((await get('/health')).status, 200);
+    // The stage may lead the path, as in invoke URLs.
+    assert.equal((await get('/test/health')).status, 200);
+
+    // CORS preflight: SAM's OPTIONS mock, without the default authorizer (AddDefaultAuthorizerToCorsPreflight: false).
+    const preflight = await fetch(`${url}/pets`, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 200);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.equal(preflight.headers.get('access-control-allow-methods'), 'GET,OPTIONS,POST');
+    assert.equal(preflight.headers.get('access-control-max-age'), '600');
+    assert.ok(
+      lines.some((l) => /local API key PetsApiApiKey = \S{20,}/.test(l)),
+      lines.join('\n'),
+    );
+  } finally {
+    await running.close();
+  }
+});
+
+test("a SAM usage plan: 403 without the API key, then the throttle's 429 with AWS's body", async () => {
+  const { running, lines } = await serveTemplate(REST);
+  try {
+    const key = /local API key PetsApiApiKey = (\S+)/.exec(lines.join('\n'))![1]!;
+    const metered = (headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${running.url}/metered`, { headers });
+    const missing = await metered();
+    assert.equal(missing.status, 403);
+    assert.deepEqual(await missing.json(), { message: 'Forbidden' });
+    // Burst 2 at 1 request per second: two pass, the third at once is throttled.
+    assert.equal((await metered({ 'x-api-key': key })).status, 200);
+    assert.equal((await metered({ 'x-api-key': key })).status, 200);
+    const throttled = await metered({ 'x-api-key': key });
+    assert.equal(throttled.status, 429);
+    assert.deepEqual(await throttled.json(), { message: 'Too Many Requests' });
+  } finally {
+    await running.close();
+  }
+});
+
+test('template errors: a syntax error with line and column; an unresolvable Ref naming resource and property; an unknown parameter', () => {
+  const broken = file('broken.yaml', 'Resources:\n  A:\n    Type: x\n    Type: y\n');
+  assert.throws(
+    () => loadTemplate(broken),
+    /broken\.yaml:4:5: is not valid YAML or JSON: Map keys must be unique/,
+  );
+  const badTag = file('tag.yaml', 'Resources:\n  A:\n    Type: !Reff X\n');
+  assert.throws(
+    () => loadTemplate(badTag),
+    /tag\.yaml:3:17: !Reff is not a CloudFormation intrinsic/,
+  );
+
+  const text = readFileSync(REST, 'utf8').replace(
+    'GREETING: !Ref Greeting',
+    'GREETING: !Ref Nowhere',
+  );
+  const bad = file('unresolved.yaml', text);
+  // Globals are merged into each function: the message names the function's property.
+  assert.throws(
+    () => loadTemplate(bad.replace('unresolved', 'unresolved'), {}),
+    (e: Error) =>
+      /unresolved\.yaml:\d+:\d+: .*Environment\.Variables\.GREETING\.Ref Ref Nowhere: there is no parameter or resource of that name/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => loadTemplate(REST, { parameterOverrides: { Nope: '1' } }),
+    /--parameter-overrides names Nope, which the template does not declare/,
+  );
+  assert.throws(
+    () => loadTemplate(REST, { parameterOverrides: { Mode: 'loose' } }),
+    /Parameters\.Mode\.AllowedValues does not allow "loose"/,
+  );
+});
+
+test('serve --template refuses a template without an API, and --api with --template, in one line', async () => {
+  const noApi = file(
+    'no-api.yaml',
+    `AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n`,
+  );
+  await assert.rejects(
+    serveTemplate(noApi),
+    (e: Error) => e instanceof UsageError && /has no API to serve/.test(e.message),
+  );
+  await assert.rejects(
+    serveTemplate(REST, { api: 'x.yaml' }),
+    (e: Error) => e instanceof UsageError && /--template and --api/.test(e.message),
+  );
+});
