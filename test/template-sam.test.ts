@@ -14,6 +14,8 @@ import { readCloudFormation } from '../src/template/read-template.js';
 import { createStack } from '../src/template/stack.js';
 import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { repoPath } from './support/paths.js';
+import { generateKey, sign } from './support/keys.js';
+import { startOidcProvider } from './support/jwks-server.js';
 
 const SAM_DIR = repoPath('test/fixtures/sam');
 const REST = join(SAM_DIR, 'rest-api.yaml');
@@ -69,6 +71,7 @@ const API_TYPES = new Set(['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api']
 test("for every test template, the document Tollgate serves is the Body SAM's translator writes, intrinsics resolved alike", () => {
   for (const path of templates()) {
     const text = readFileSync(path, 'utf8');
+    if (!text.includes('AWS::Serverless-2016-10-31')) continue;
     const out = samTransformText(text.replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k'));
     assert.ok(out.ok, JSON.stringify(out));
     const stack = createStack(out.template as unknown as Record<string, unknown>);
@@ -238,4 +241,117 @@ test('serve --template refuses a template without an API, and --api with --templ
     serveTemplate(REST, { api: 'x.yaml' }),
     (e: Error) => e instanceof UsageError && /--template and --api/.test(e.message),
   );
+});
+
+test('an HTTP API from a SAM template: JWT default authorizer with a route scope, a simple-response Lambda authorizer, NONE, CORS', async () => {
+  const key = generateKey('RS256');
+  const idp = await startOidcProvider([key.jwk]);
+  const audience = 'https://api.example.com';
+  const { running } = await serveTemplate(join(SAM_DIR, 'http-api.yaml'), {
+    'parameter-overrides': [`IssuerUrl=${idp.origin}`],
+  });
+  try {
+    const url = running.url;
+    const now = Math.floor(Date.now() / 1000);
+    const token = (scope: string): Promise<string> =>
+      sign(key, { iss: idp.origin, aud: audience, sub: 'u1', scope, exp: now + 600 });
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, { headers });
+
+    const missing = await get('/pets');
+    assert.equal(missing.status, 401);
+    assert.deepEqual(await missing.json(), { message: 'Unauthorized' });
+    const ok = await get('/pets', { authorization: `Bearer ${await token('pets/read')}` });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as {
+      authorizer: { jwt: { claims: { sub: string } } };
+      stage: string;
+      stageVariables: unknown;
+    };
+    assert.equal(body.authorizer.jwt.claims.sub, 'u1');
+    assert.equal(body.stage, 'v1');
+    assert.deepEqual(body.stageVariables, { tier: 'silver' });
+    // AuthorizationScopes: [pets/read] on the route.
+    const scopeless = await get('/pets', { authorization: `Bearer ${await token('other')}` });
+    assert.equal(scopeless.status, 403);
+
+    const post = (headers: Record<string, string>): Promise<Response> =>
+      fetch(`${url}/pets`, { method: 'POST', headers });
+    const simple = await post({ 'x-key': 'allow' });
+    assert.equal(simple.status, 200);
+    assert.deepEqual(((await simple.json()) as { authorizer: unknown }).authorizer, {
+      lambda: { via: 'simple' },
+    });
+    assert.equal((await post({ 'x-key': 'nope' })).status, 403);
+    assert.equal((await post({})).status, 401, 'no X-Key: the identity source is missing');
+
+    assert.equal((await get('/health')).status, 200);
+    const preflight = await fetch(`${url}/pets`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.equal(preflight.headers.get('access-control-max-age'), '600');
+  } finally {
+    await running.close();
+    await idp.close();
+  }
+});
+
+test("SAM's implicit API: routes from Api events without RestApiId, stage Prod, the authorizer from Globals.Api", async () => {
+  const { running } = await serveTemplate(join(SAM_DIR, 'implicit-api.yaml'));
+  try {
+    const hello = (auth?: string): Promise<Response> =>
+      fetch(`${running.url}/Prod/hello/ada`, {
+        method: 'PUT',
+        headers: auth ? { authorization: auth } : {},
+      });
+    assert.equal((await hello()).status, 401);
+    assert.equal((await hello('Bearer deny')).status, 403);
+    const ok = await hello('Bearer allow');
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { stage: string; env: { GREETING: string }; path: string };
+    assert.equal(body.stage, 'Prod');
+    assert.equal(body.env.GREETING, 'from-globals');
+  } finally {
+    await running.close();
+  }
+});
+
+test('plain CloudFormation as cdk synth writes it: RestApi from Resource/Method/Authorizer resources, a gateway response, a stage, a usage plan, code from cdk.out assets', async () => {
+  const { running, lines } = await serveTemplate(join(SAM_DIR, 'cdk-rest.template.json'));
+  try {
+    const url = running.url;
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, { headers });
+    const root = await get('/');
+    assert.equal(root.status, 200);
+    assert.deepEqual(await root.json(), { message: 'welcome' });
+    const refused = await get('/pets');
+    assert.equal(refused.status, 401);
+    assert.deepEqual(await refused.json(), { error: 'who are you' });
+    assert.equal(refused.headers.get('access-control-allow-origin'), '*');
+    assert.equal((await get('/pets', { authorization: 'Bearer deny' })).status, 403);
+    const ok = await get('/pets', { authorization: 'Bearer allow' });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as {
+      stage: string;
+      env: { GREETING: string };
+      stageVariables: unknown;
+    };
+    assert.equal(body.stage, 'prod');
+    assert.equal(body.env.GREETING, 'from-cdk');
+    assert.deepEqual(body.stageVariables, { tier: 'bronze' });
+    // ApiKeyRequired with the plan's key (its Value from the template), burst 1.
+    assert.equal((await get('/pets/1')).status, 403);
+    const key = { 'x-api-key': 'cdk-test-key-0123456789' };
+    assert.equal((await get('/pets/1', key)).status, 200);
+    const throttled = await get('/pets/1', key);
+    assert.equal(throttled.status, 429);
+    assert.deepEqual(await throttled.json(), { message: 'Too Many Requests' });
+    assert.ok(!lines.some((l) => /warning/.test(l)), lines.join('\n'));
+  } finally {
+    await running.close();
+  }
 });

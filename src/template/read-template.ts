@@ -12,6 +12,7 @@ import {
   readApiEvents,
   type ApiEvent,
 } from './sam-events.js';
+import { cfnRestApi } from './cfn-rest.js';
 import { samHttpBody } from './sam-http.js';
 import { samRestBody } from './sam-rest.js';
 import { createStack, type Stack } from './stack.js';
@@ -95,18 +96,31 @@ export function readCloudFormation(template: unknown, options: ReadOptions): Tem
   const api =
     chosen === undefined
       ? undefined
-      : readSamApi(chosen, kinds.get(chosen)!, stack, events, template.Globals, options, warnings);
+      : kinds.get(chosen) === 'RestApi'
+        ? readCfnRestApi(chosen, stack, warnings)
+        : readSamApi(
+            chosen,
+            kinds.get(chosen) as ApiEvent['kind'],
+            stack,
+            events,
+            template.Globals,
+            options,
+            warnings,
+          );
   return { api, apiIds: apis, functions, warnings };
 }
 
-const API_TYPES: Readonly<Record<string, ApiEvent['kind']>> = {
+type ApiKind = ApiEvent['kind'] | 'RestApi';
+
+const API_TYPES: Readonly<Record<string, ApiKind>> = {
   'AWS::Serverless::Api': 'Api',
   'AWS::Serverless::HttpApi': 'HttpApi',
+  'AWS::ApiGateway::RestApi': 'RestApi',
 };
 
 /** The APIs SAM would create: explicit ones, then the implicit ones events ask for. */
-function apiIdsOf(stack: Stack, events: readonly ApiEvent[]): Map<string, ApiEvent['kind']> {
-  const ids = new Map<string, ApiEvent['kind']>();
+function apiIdsOf(stack: Stack, events: readonly ApiEvent[]): Map<string, ApiKind> {
+  const ids = new Map<string, ApiKind>();
   for (const [id, r] of stack.resources)
     if (API_TYPES[r.Type] && stack.exists(id)) ids.set(id, API_TYPES[r.Type]!);
   for (const e of events) {
@@ -240,6 +254,18 @@ function readDefinition(
   if (!isObj(doc))
     throw new TemplateIssue([...at, 'DefinitionUri'], 'must name an OpenAPI document');
   return doc;
+}
+
+function readCfnRestApi(id: string, stack: Stack, warnings: TemplateWarning[]): TemplateApi {
+  const api = cfnRestApi(id, stack, warnings, localApiKey);
+  return {
+    logicalId: id,
+    flavour: 'rest',
+    document: api.document,
+    stageName: api.stageName,
+    stageVariables: api.stageVariables,
+    usagePlans: api.plans,
+  };
 }
 
 /** SAM's Auth.UsagePlan: one plan for the API (PER_API or SHARED) with a key, as SAM creates them. */
