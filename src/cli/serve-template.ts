@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { ApiDocumentError, parseApi, type ApiDefinition } from '../gateway/openapi.js';
 import { isNodeRuntime, RuntimeError } from '../gateway/lambda-runtime.js';
+import { isPythonRuntime } from '../gateway/python-runtime.js';
 import type { BasePathMode } from '../gateway/base-path.js';
 import { TemplateError } from '../template/errors.js';
 import { loadTemplate } from '../template/load-template.js';
@@ -81,9 +82,10 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
   const lines = loaded.warningLines.map((w) => `tollgate: ${w}`);
   const functions = new Map<string, FunctionSetting>();
   for (const [name, fn] of loaded.functions) {
-    if (!isNodeRuntime(fn.runtime)) {
+    const runtime = fn.runtime;
+    if (!isNodeRuntime(runtime) && !isPythonRuntime(runtime)) {
       lines.push(
-        `tollgate: warning: function ${fn.logicalId}: runtime ${fn.runtime} is not run locally (Node.js runtimes only); its routes answer 502`,
+        `tollgate: warning: function ${fn.logicalId}: runtime ${runtime} is not run locally (Node.js and Python runtimes only); its routes answer 502`,
       );
       continue;
     }
@@ -98,7 +100,7 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
         name,
         functionSpec(fn.handler, fn.codePath, {
           environment: fn.environment,
-          runtime: fn.runtime,
+          runtime,
           ...(fn.memorySize !== undefined ? { memoryMb: fn.memorySize } : {}),
         }),
       );
