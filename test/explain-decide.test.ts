@@ -3,7 +3,7 @@
 // unauthorized, 5 failure). Both call the core's decide; this shows they cannot disagree.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn } from './support/child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@ import { repoPath } from './support/paths.js';
 import { pathToFileURL } from 'node:url';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './support/child.js';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createTokenHandler, UNAUTHORIZED } from '../src/lambda/token-handler.js';
 import { claims, generateKey, NOW_S, sign, type TestKey } from './support/keys.js';

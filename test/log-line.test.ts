@@ -2,7 +2,7 @@
 // whole and in order, even when fs.writeSync meets a full pipe (EAGAIN) or writes part of a line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn } from './support/child.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './support/paths.js';

@@ -1,7 +1,7 @@
 import { repoPath } from './support/paths.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from './support/child.js';
 import { existsSync } from 'node:fs';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import {

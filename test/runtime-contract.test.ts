@@ -3,7 +3,7 @@
 // (context.fail, callbacks, nodejs24.x's refusal), Lambda's handler names, CommonJS `default`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './support/child.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

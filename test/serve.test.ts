@@ -2,7 +2,7 @@
 // real HTTP: issue 4's acceptance, with the development provider and the sign-in page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, SERVER_CHILD_MS, type ChildProcess } from './support/child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ before(async () => {
     {
       cwd: home,
       env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: join(home, '.tollgate') },
+      timeout: SERVER_CHILD_MS,
     },
   );
   child.stdout!.on('data', (d) => (stdout += d));

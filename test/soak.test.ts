@@ -4,7 +4,7 @@
 // soak` applies the stated ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn } from './support/child.js';
 import { repoPath } from './support/paths.js';
 
 function soak(

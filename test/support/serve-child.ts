@@ -1,6 +1,6 @@
 // `tollgate serve` as a child process on a free port of 127.0.0.1, as `npm start` runs it
 // (examples/serve.config.yaml unless told otherwise), with its output kept and its memory readable.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, SERVER_CHILD_MS, type ChildProcess } from './child.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ export async function startServeChild(
   const child = spawn(
     process.execPath,
     [repoPath('bin', 'tollgate.js'), 'serve', ...config, '--port', '0', ...args],
-    { cwd: options.cwd ?? home, env },
+    { cwd: options.cwd ?? home, env, timeout: SERVER_CHILD_MS },
   );
   let stdout = '';
   let stderr = '';
