@@ -1,6 +1,6 @@
 // AWS's own tools on a template: the SAM translator (CloudFormation's SAM transform) and cfn-lint,
 // both Python, installed in the machine image (.ci/run checks them).
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './child.js';
 import assert from 'node:assert/strict';
 
 // CodeUri must be an S3 URI for the transform, as `sam package` leaves it; the caller replaces it.
