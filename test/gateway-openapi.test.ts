@@ -64,9 +64,12 @@ test('errors name the file, line, column and key', () => {
   );
 
   const type = error(
-    doc(`        type: cognito_user_pools\n        authorizerUri: ${uri('auth')}`, ONE_PATH),
+    doc(`        type: cognito_userpools\n        authorizerUri: ${uri('auth')}`, ONE_PATH),
   );
-  assert.match(type.message, /^api\.yaml:10:15: .*\.type must be "token", "request" or "jwt"/);
+  assert.match(
+    type.message,
+    /^api\.yaml:10:15: .*\.type must be "token", "request", "jwt" or "cognito_user_pools"/,
+  );
 
   const regex = error(doc(`${TOKEN}\n        identityValidationExpression: '^(Bearer'`, ONE_PATH));
   assert.match(regex.message, /identityValidationExpression is not a valid regular expression/);

@@ -73,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
           'not-before': { type: 'string' },
           claim: { type: 'string', multiple: true },
           decode: { type: 'boolean' },
+          cognito: { type: 'string' },
+          pool: { type: 'string' },
+          groups: { type: 'string' },
         });
         if (values.help) return (out(TOKEN_HELP), EXIT.allow);
         const minted = await mintDevToken(values as unknown as TokenOptions);
@@ -159,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
           'env-file': { type: 'string' },
           watch: { type: 'boolean' },
           verbose: { type: 'boolean' },
+          cognito: { type: 'string', multiple: true },
         });
         if (values.help) return (out(SERVE_HELP), EXIT.allow);
         const running = await serve(values as unknown as ServeOptions, err);

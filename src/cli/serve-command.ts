@@ -15,6 +15,7 @@ import { createGatewayServer, type Mount } from '../gateway/server.js';
 import { createUsagePlans, validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
 import { attachWebSocketApi, type RouteFunction, type WebSocketApi } from '../gateway/websocket.js';
 import { createDevProvider, type DevProvider } from '../idp/dev-provider.js';
+import { cognitoTargets, resolveCognitoPools } from './cognito-option.js';
 import { writeLogLine } from '../lambda/log-line.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
@@ -67,6 +68,8 @@ Options:
                              (api, port, functions with their environment, usagePlans, websocket, page)
   --rules FILE, --env-file FILE
                              as for 'tollgate invoke'
+  --cognito POOL_ID=dev|URL  a Cognito user pool's keys: dev (the development provider issues
+                             the pool's tokens) or a JWKS URL; repeatable; default: Cognito itself
   --watch                    reload a function when its file changes
   --verbose                  log every authorizer event and result
   -h, --help                 this help
@@ -88,6 +91,7 @@ export interface ServeOptions {
   'env-file'?: string | undefined;
   watch?: boolean | undefined;
   verbose?: boolean | undefined;
+  cognito?: string[] | undefined;
 }
 
 export interface RunningServer {
@@ -388,7 +392,8 @@ export async function serve(
       return handler;
     };
     for (const spec of api.authorizers.values()) {
-      if (spec.type === 'jwt' || functions.has(spec.functionName)) continue;
+      if (spec.type === 'jwt' || spec.type === 'cognito' || functions.has(spec.functionName))
+        continue;
       const overrides: Env = {};
       if (spec.payloadFormatVersion === '2.0') {
         overrides.V2_RESPONSE = spec.simpleResponses ? 'simple' : 'iam';
@@ -420,8 +425,18 @@ export async function serve(
       );
     }
 
+    const cognitoPools = resolveCognitoPools(
+      cognitoTargets(settings.cognito ?? {}, options.cognito ?? []),
+      api,
+      devProvider && {
+        issuer: devProvider.issuer,
+        jwksUri: `http://127.0.0.1:${bound.port}${devProvider.mountPath}/jwks`,
+      },
+      err,
+    );
     gateway = createGateway({
       api,
+      cognitoPools,
       functions,
       ...((options.stage ?? settings.stage ?? fromTemplate?.stage)
         ? { stage: options.stage ?? settings.stage ?? fromTemplate?.stage }

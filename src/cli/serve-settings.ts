@@ -4,6 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BASE_PATH_MODES, type BasePathMode } from '../gateway/base-path.js';
 import type { ConfigPath } from '../settings/file-validate.js';
+import { isPoolId } from '../aws/cognito.js';
+import { cognitoTargetProblem } from './cognito-option.js';
 import type { Assumptions } from '../gateway/authorize.js';
 import {
   DEFAULT_MEMORY_MB,
@@ -73,6 +75,8 @@ export interface ServeSettings {
   readonly assumptions: Partial<Assumptions>;
   readonly watch?: boolean;
   readonly verbose?: boolean;
+  /** Cognito user pool id → `dev` or a JWKS URL (`--cognito` wins). */
+  readonly cognito?: Readonly<Record<string, string>>;
 }
 
 export interface SettingIssue {
@@ -98,6 +102,7 @@ const KEYS = [
   'assumptions',
   'watch',
   'verbose',
+  'cognito',
 ];
 const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | boolean)[]>> = {
   validationMatch: ['test', 'full'],
@@ -357,5 +362,12 @@ function check(value: unknown, baseDir: string): ServeSettings {
   }
   if (doc.watch !== undefined) out.watch = flag(doc.watch, ['watch']);
   if (doc.verbose !== undefined) out.verbose = flag(doc.verbose, ['verbose']);
+  if (doc.cognito !== undefined) {
+    out.cognito = strings(doc.cognito, ['cognito']);
+    for (const [poolId, value] of Object.entries(out.cognito)) {
+      const problem = cognitoTargetProblem(poolId, value);
+      if (problem) fail(['cognito', poolId], problem, !isPoolId(poolId));
+    }
+  }
   return out;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultDevIssuer, DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from '../idp/dev-issuer.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from '../core/errors.js';
+import { isPoolId, poolIssuer } from '../aws/cognito.js';
 
 export const TOKEN_HELP = `Usage: tollgate token [options]
 
@@ -19,6 +20,11 @@ Options:
                       (negative, e.g. -1h: an already expired token, for testing)
   --not-before DUR    nbf this far in the future (-5m: the past)  default: none
   --claim NAME=VALUE  extra claim, repeatable; VALUE parsed as JSON when it is JSON
+  --cognito id|access an Amazon Cognito user pool token: token_use, cognito:username (id) or
+                      username and client_id (access, no aud); --aud is the app client id
+                      (default tollgate-web)
+  --pool POOL_ID      with --cognito: iss is the pool's, https://cognito-idp.REGION.amazonaws.com/POOL_ID
+  --groups "A,B"      with --cognito: cognito:groups
   --decode            also print the header and claims to stderr
   -h, --help          this help`;
 
@@ -30,9 +36,51 @@ export interface TokenOptions {
   'expires-in'?: string | undefined;
   'not-before'?: string | undefined;
   claim?: string[] | undefined;
+  cognito?: string | undefined;
+  pool?: string | undefined;
+  groups?: string | undefined;
 }
 
 const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+
+/**
+ * A Cognito user pool token's shape (docs/emulation.md): an ID token has `aud` (the app client),
+ * `token_use: id` and `cognito:username`; an access token has no `aud` but `client_id`,
+ * `token_use: access`, `username` and `scope`. Both may carry `cognito:groups`.
+ */
+function cognitoShape(
+  options: TokenOptions,
+  audiences: readonly string[],
+  sub: string,
+  now: number,
+): Record<string, unknown> {
+  const use = options.cognito;
+  if (use !== 'id' && use !== 'access')
+    throw new UsageError(`--cognito must be id or access, got ${JSON.stringify(use)}`);
+  if (audiences.length !== 1) throw new UsageError('--cognito takes one --aud: the app client id');
+  if (use === 'id' && options.scope !== undefined)
+    throw new UsageError('--scope: Cognito ID tokens carry no scope (use --cognito access)');
+  const groups = (options.groups ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const client = audiences[0]!;
+  return {
+    token_use: use,
+    auth_time: now,
+    ...(use === 'id'
+      ? { aud: client, 'cognito:username': sub }
+      : { client_id: client, username: sub }),
+    ...(groups.length ? { 'cognito:groups': groups } : {}),
+    ...(options.pool !== undefined ? { iss: cognitoIssuer(options.pool) } : {}),
+  };
+}
+
+function cognitoIssuer(pool: string): string {
+  if (!isPoolId(pool))
+    throw new UsageError(`--pool must be a user pool id (REGION_ID), got ${JSON.stringify(pool)}`);
+  return poolIssuer(pool);
+}
 
 export interface MintedToken {
   token: string;
@@ -47,7 +95,13 @@ export async function mintDevToken(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<MintedToken> {
   const key = loadDevKey({ create: true })!;
-  const audiences = (options.aud ?? [DEV_AUDIENCE])
+  if (options.cognito === undefined && (options.pool ?? options.groups) !== undefined)
+    throw new UsageError(
+      `--${options.pool !== undefined ? 'pool' : 'groups'} needs --cognito id|access`,
+    );
+  if (options.pool !== undefined && options.iss !== undefined)
+    throw new UsageError('--pool sets the issuer: give --pool or --iss, not both');
+  const audiences = (options.aud ?? [options.cognito ? 'tollgate-web' : DEV_AUDIENCE])
     .flatMap((a) => a.split(','))
     .map((a) => a.trim())
     .filter(Boolean);
@@ -82,6 +136,11 @@ export async function mintDevToken(
       ? { nbf: nowSeconds + parseDuration('--not-before', options['not-before']) }
       : {}),
   });
+  if (options.cognito !== undefined) {
+    const shape = cognitoShape(options, audiences, sub, nowSeconds);
+    if (shape.aud === undefined) delete claims.aud;
+    Object.assign(claims, shape);
+  }
   const header = { alg: 'RS256', kid: key.kid, typ: 'JWT' };
   const token = await new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
   return { token, claims, header, warnings: validityWarnings(claims, nowSeconds) };

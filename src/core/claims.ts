@@ -6,8 +6,12 @@ export interface ClaimRules {
   readonly audiences: readonly string[];
   /** Seconds of leeway for exp, nbf and iat. */
   readonly clockTolerance: number;
-  /** Where the audience is: `aud`, or `client_id` in Amazon Cognito access tokens (which have no aud). */
-  readonly audienceClaim?: 'aud' | 'client_id';
+  /**
+   * Where the audience is: `aud`, or `client_id` in Amazon Cognito access tokens (which have no
+   * aud); `none` when the issuer alone vouches for it (API Gateway's Cognito authorizer accepts any
+   * app client of the pool, and only the pool can sign its tokens).
+   */
+  readonly audienceClaim?: 'aud' | 'client_id' | 'none';
   /** Amazon Cognito: `token_use` must be this (`access` or `id`), so an ID token never passes as an access token. */
   readonly tokenUse?: string;
 }
@@ -76,7 +80,9 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
   },
   {
     name: 'aud',
+    applies: (r) => r.audienceClaim !== 'none',
     run: (p, r) => {
+      if (r.audienceClaim === 'none') return undefined;
       if (r.audienceClaim === 'client_id') {
         return typeof p.client_id === 'string' && r.audiences.includes(p.client_id)
           ? undefined

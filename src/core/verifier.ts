@@ -25,8 +25,8 @@ export interface VerifierOptions {
   readonly scopeMatch: ScopeMatch;
   /** Claims holding scopes (default `scope` and `scp`). */
   readonly scopeClaims?: readonly string[];
-  /** `client_id` for Amazon Cognito access tokens. */
-  readonly audienceClaim?: 'aud' | 'client_id';
+  /** `client_id` for Amazon Cognito access tokens; `none`: not checked (see ClaimRules). */
+  readonly audienceClaim?: 'aud' | 'client_id' | 'none';
   /** Amazon Cognito `token_use`. */
   readonly tokenUse?: string | undefined;
   /** Claims copied into the authorizer context. */

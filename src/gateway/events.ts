@@ -153,6 +153,8 @@ export interface AuthorizerDelivery {
   readonly context: Readonly<Record<string, unknown>>;
   /** A REST JWT authorizer's verified claims, as strings (`requestContext.authorizer.claims`, as Cognito's). */
   readonly claims?: Readonly<Record<string, string>>;
+  /** Cognito user pool authorizers: `requestContext.authorizer` is `{ claims }` alone. */
+  readonly claimsOnly?: boolean;
 }
 
 /**
@@ -167,7 +169,8 @@ export function proxyEvent(
 ): Record<string, unknown> {
   const orNull = <T extends object>(m: T): T | null => (Object.keys(m).length ? m : null);
   const requestContext: Record<string, unknown> = { ...view.requestContext };
-  if (authorizer) {
+  if (authorizer?.claimsOnly) requestContext.authorizer = { claims: authorizer.claims ?? {} };
+  else if (authorizer) {
     const context = Object.fromEntries(
       Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]),
     );

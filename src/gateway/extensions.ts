@@ -39,7 +39,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
   },
   'x-amazon-apigateway-authorizer': {
     support: 'emulated',
-    note: 'Lambda TOKEN/REQUEST authorizers and HTTP API JWT authorizers',
+    note: 'Lambda TOKEN/REQUEST authorizers, JWT authorizers and Cognito user pool authorizers',
     fields: {
       type: yes,
       authorizerUri: yes,
@@ -55,7 +55,7 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
       enableFunctionDefaultPermissions: no(
         'the function is invoked directly, without resource-based permissions',
       ),
-      providerARNs: no('Cognito user pool authorizers are not emulated'),
+      providerARNs: yes,
     },
   },
   // Informational: it names the kind of authorizer; API Gateway decides by the authorizer's type.

@@ -35,6 +35,8 @@ import { runIntegration } from './integrations.js';
 import { routeWithStage } from './stage-prefix.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
+import { createCognitoAuthorizer, type PoolMapping } from './cognito-authorizer.js';
+import type { CognitoAuthorizerSpec } from './cognito-spec.js';
 import type {
   ApiDefinition,
   JwtAuthorizerSpec,
@@ -98,6 +100,8 @@ export interface GatewayOptions {
   readonly authorizerHeader?: boolean;
   /** Why Tollgate's own authorizer decided as it did, by the request id it was invoked with. */
   readonly decisionNotes?: (requestId: string) => DecisionNote | undefined;
+  /** Cognito user pools whose keys are elsewhere (`--cognito POOL_ID=URL|dev`), by pool id. */
+  readonly cognitoPools?: ReadonlyMap<string, PoolMapping>;
 }
 
 /** What the gateway needs of usage plans (src/gateway/usage-plans.ts builds one). */
@@ -227,8 +231,11 @@ function createContext(options: GatewayOptions): GatewayContext {
   const now = options.now ?? Date.now;
   const log = options.log ?? writeLogLine;
   const jwtAuthorizers = new Map<string, JwtAuthorizer>();
+  const pools = options.cognitoPools ?? new Map<string, PoolMapping>();
   for (const a of api.authorizers.values())
     if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log }));
+    else if (a.type === 'cognito')
+      jwtAuthorizers.set(a.name, createCognitoAuthorizer(a, { now, log, pools }));
   requireFunctions(api, options.functions);
   return {
     api,
@@ -251,7 +258,8 @@ function createContext(options: GatewayOptions): GatewayContext {
 /** A function the document names but nobody provides is a start-up error, not a 500 per request. */
 function requireFunctions(api: ApiDefinition, functions: ReadonlyMap<string, LambdaHandler>): void {
   const needed = new Set<string>();
-  for (const a of api.authorizers.values()) if (a.type !== 'jwt') needed.add(a.functionName);
+  for (const a of api.authorizers.values())
+    if (a.type !== 'jwt' && a.type !== 'cognito') needed.add(a.functionName);
   for (const op of api.routes.operations)
     if (op.integration.type === 'aws_proxy' || op.integration.type === 'aws')
       needed.add(op.integration.functionName);
@@ -405,7 +413,7 @@ async function authorizeRequest(
   const spec = name === undefined ? undefined : g.api.authorizers.get(name)!;
   if (spec === undefined) return {};
   x.entry.authorizer = spec.name;
-  return spec.type === 'jwt'
+  return spec.type === 'jwt' || spec.type === 'cognito'
     ? runJwtAuthorizer(g, x, routed, spec)
     : runLambdaAuthorizer(g, x, routed, spec);
 }
@@ -421,7 +429,7 @@ async function runJwtAuthorizer(
   g: GatewayContext,
   x: Exchange,
   { operation, view, http }: RoutedRequest,
-  spec: JwtAuthorizerSpec,
+  spec: JwtAuthorizerSpec | CognitoAuthorizerSpec,
 ): Promise<Authorized | Stop> {
   const identity = identityValues(spec.identitySources, view, http);
   x.report = jwtAuthorizerReport(spec.name, false, 401, 'IDENTITY_MISSING', undefined);
@@ -436,7 +444,8 @@ async function runJwtAuthorizer(
     : jwtAuthorizerReport(spec.name, false, outcome.status, outcome.reason, outcome.detail);
   const authLog = { authorizerLatencyMs: Math.round(performance.now() - started), cache: 'off' };
   if (!outcome.ok) {
-    const refusal = respond(g, x, JWT_REFUSALS[outcome.status]);
+    const message = outcome.message === undefined ? {} : { message: outcome.message };
+    const refusal = respond(g, x, JWT_REFUSALS[outcome.status], message);
     const headers =
       outcome.wwwAuthenticate === undefined
         ? refusal.headers
@@ -453,6 +462,7 @@ async function runJwtAuthorizer(
       integrationLatency: authLog.authorizerLatencyMs,
       context: {},
       claims: outcome.claims,
+      ...(outcome.claimsOnly ? { claimsOnly: true } : {}),
     },
   };
 }

@@ -15,6 +15,8 @@ export type JwtOutcome =
       readonly principal: string;
       readonly claims: Record<string, string>;
       readonly scopes: readonly string[] | null;
+      /** Cognito user pool authorizers: the integration gets `authorizer.claims` alone. */
+      readonly claimsOnly?: boolean;
     }
   | {
       readonly ok: false;
@@ -25,6 +27,8 @@ export type JwtOutcome =
       /** Tollgate's reason code, for the access log. */
       readonly reason: string;
       readonly detail: string;
+      /** The refusal's message when it is not the response type's default (Cognito: an expired token). */
+      readonly message?: string;
     };
 
 export interface JwtAuthorizer {

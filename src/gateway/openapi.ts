@@ -12,6 +12,11 @@ import { SettingIssue } from './extensions.js';
 import { readMapping, type Mapping } from './integration-mapping.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 import { documentBasePath, mountTemplate, type BasePathMode } from './base-path.js';
+import {
+  cognitoWarnings,
+  readCognitoAuthorizer,
+  type CognitoAuthorizerSpec,
+} from './cognito-spec.js';
 
 /** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
 export interface IdentitySource {
@@ -72,7 +77,7 @@ export interface JwtAuthorizerSpec extends AuthorizerBase {
   readonly clientIdWithoutAud: boolean;
 }
 
-type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec;
+type AuthorizerSpec = LambdaAuthorizerSpec | JwtAuthorizerSpec | CognitoAuthorizerSpec;
 
 export type Integration =
   /** `payloadFormatVersion`: the proxy event's shape; REST APIs always send 1.0. */
@@ -219,6 +224,7 @@ export function parseApi(source: string, file: string, options: ImportOptions = 
   try {
     const api = validateApi(value, options.basePath ?? 'ignore');
     const { settings, warnings } = readApiSettings(value as Obj, api.flavour);
+    warnings.push(...cognitoWarningsIn(value as Obj));
     const positioned = warnings.map((w): ApiWarning => {
       const { line, col } = lines.linePos(offsetOf(doc, w.path, true));
       const more = w.more ? ` (and ${w.more} more place${w.more > 1 ? 's' : ''})` : '';
@@ -239,6 +245,18 @@ export function parseApi(source: string, file: string, options: ImportOptions = 
 }
 
 type Obj = Record<string, unknown>;
+
+/** The document's Cognito authorizers' settings that are read but not emulated. */
+function cognitoWarningsIn(doc: Obj): ReturnType<typeof cognitoWarnings> {
+  const swagger = doc.swagger !== undefined;
+  const schemes = swagger
+    ? doc.securityDefinitions
+    : isObj(doc.components)
+      ? doc.components.securitySchemes
+      : undefined;
+  const at: KeyPath = swagger ? ['securityDefinitions'] : ['components', 'securitySchemes'];
+  return isObj(schemes) ? cognitoWarnings(schemes, at) : [];
+}
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function object(v: unknown, path: KeyPath, what = 'a mapping'): Obj {
@@ -304,7 +322,8 @@ function detectFlavour(doc: Obj): ApiFlavour {
       else if (/^(method\.request\.|stageVariables\.|context\.)/.test(src.trim()))
         restSigns.push([...at, 'identitySource']);
     }
-    if (String(ext.type ?? '').toLowerCase() === 'token') restSigns.push([...at, 'type']);
+    if (['token', 'cognito_user_pools'].includes(String(ext.type ?? '').toLowerCase()))
+      restSigns.push([...at, 'type']);
   }
   for (const [template, item] of Object.entries(isObj(doc.paths) ? doc.paths : {})) {
     if (template === '$default' || template === '/$default') httpSigns.push(['paths', template]);
@@ -547,7 +566,7 @@ function readSecurity(v: unknown, path: KeyPath, sets: SchemeSets): Security {
     if (!Array.isArray(value) || !value.every((x) => typeof x === 'string' && x !== ''))
       fail(at, 'must be a list of scopes (usually [])');
     scopes = value as string[];
-    if (scopes.length && spec!.type !== 'jwt')
+    if (scopes.length && spec!.type !== 'jwt' && spec!.type !== 'cognito')
       fail(
         at,
         'lists scopes, which only JWT authorizers check (a Lambda authorizer decides scopes itself)',
@@ -618,11 +637,9 @@ function readAuthorizer(
   const type = String(ext.type ?? '').toLowerCase();
   if (flavour === 'http') return readHttpAuthorizer(name, ext, path, type);
   if (type === 'jwt') return readRestJwtAuthorizer(name, scheme, ext, path, schemePath);
+  if (type === 'cognito_user_pools') return readCognitoAuthorizer(name, scheme, ext, path, fail);
   if (type !== 'token' && type !== 'request')
-    fail(
-      [...path, 'type'],
-      'must be "token", "request" or "jwt" (cognito_user_pools is not supported yet)',
-    );
+    fail([...path, 'type'], 'must be "token", "request", "jwt" or "cognito_user_pools"');
   const ttlSeconds = readTtl(ext, path, 300);
 
   // A TOKEN authorizer reads one header: the scheme's `name` (in: header) unless identitySource says otherwise.

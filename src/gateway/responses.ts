@@ -148,7 +148,7 @@ const HTTP_API_RESPONSES: Partial<Record<GatewayResponseType, { status: number; 
   INTERNAL_ERROR: { status: 500, body: '{"message":"Internal Server Error"}' },
 };
 
-/** `message` replaces the default text (`{"message": "..."}`), for answers that name the request's own problem. */
+/** `message` replaces the default text, for answers that name the request's own problem. */
 export function gatewayResponse(
   type: GatewayResponseType,
   requestId: string,
@@ -170,6 +170,10 @@ export function gatewayResponse(
       'x-amzn-ErrorType': t.errorType,
       'x-amzn-RequestId': requestId,
     },
-    body: message === undefined ? t.body : `{"message": ${JSON.stringify(message)}}`,
+    // The message in the type's own template: `{"message": ...}` or `{"message":...}` as AWS writes it.
+    body:
+      message === undefined
+        ? t.body
+        : `{"message":${t.body.startsWith('{"message": ') ? ' ' : ''}${JSON.stringify(message)}}`,
   };
 }
