@@ -113,6 +113,30 @@ test('--cognito POOL=dev: tollgate token --cognito ID and access tokens pass as 
     // A plain development token (no token_use) is not a Cognito token.
     const plain = (await mintDevToken({ iss: issuer })).token;
     assert.equal((await get(`${running.url}/me`, plain)).status, 401);
+
+    // The development provider's own tokens are the pool's shape: client credentials give an
+    // access token with token_use and client_id, taken by the scoped method only.
+    const machine = running.devProvider!.clients.machine;
+    const basic = Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64');
+    const issued = await fetch(`http://127.0.0.1:${running.port}/idp/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${basic}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: 'read:pets',
+      }).toString(),
+    });
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const orders = await get(`${running.url}/orders`, `Bearer ${access_token}`);
+    assert.equal(orders.status, 200, orders.body);
+    const granted = (JSON.parse(orders.body) as { claims: Record<string, string> }).claims;
+    assert.equal(granted.token_use, 'access');
+    assert.equal(granted.client_id, 'tollgate-machine');
+    assert.equal(granted.scope, 'read:pets');
+    assert.equal((await get(`${running.url}/me`, `Bearer ${access_token}`)).status, 401);
   } finally {
     await running.close();
   }

@@ -11,6 +11,7 @@ import type { LambdaHandler } from '../src/gateway/invoke.js';
 import type { PoolMapping } from '../src/gateway/cognito-authorizer.js';
 import { cognitoClaims, cognitoDate, parseUserPoolArn } from '../src/aws/cognito.js';
 import { SignJWT } from 'jose';
+import fc from 'fast-check';
 import { generateKey, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { lambdaUri } from './support/apigw.js';
@@ -260,5 +261,49 @@ test('cognito_user_pools: a bad authorizer is refused at start with its place', 
   assert.match(
     withTtl.warnings!.map((w) => w.text).join('\n'),
     /authorizerResultTtlInSeconds: the Cognito authorizer result cache is not emulated/,
+  );
+});
+
+test('cognito_user_pools: never an Allow on bad input (property: random, mutated and foreign tokens are 401, never 2xx or 5xx)', async () => {
+  const key = generateKey('RS256');
+  const foreign = generateKey('RS256');
+  const keys = await keyServer(key);
+  const url = await start(api([POOL]), new Map([[POOL, { jwksUri: keys.url }]]));
+  const valid = await sign(key, idClaims());
+  const claimsArb = fc.record({
+    iss: fc.constantFrom(ISS, OTHER_ISS, `${ISS}/`, ''),
+    token_use: fc.constantFrom('id', 'access', 'ID', undefined),
+    exp: fc.constantFrom(nowS() - 1, nowS() + 600, undefined, 'soon'),
+  });
+  const bad = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc
+      .tuple(fc.nat(valid.length - 1), fc.constantFrom('A', '-', '_', '.', '='))
+      .map(([i, c]) => valid.slice(0, i) + c + valid.slice(i + 1))
+      .filter((t) => t !== valid),
+    fc.nat(valid.length - 1).map((n) => valid.slice(0, n)),
+    claimsArb.map((c) => ({ ...idClaims(), ...c }) as Record<string, unknown>),
+  );
+  await fc.assert(
+    fc.asyncProperty(bad, fc.boolean(), async (input, withBearer) => {
+      const token =
+        typeof input === 'string'
+          ? input
+          : await sign(
+              input.iss === ISS && input.token_use === 'id' && input.exp !== undefined
+                ? foreign
+                : key,
+              input as never,
+            );
+      const header = withBearer ? `Bearer ${token}` : token;
+      if (/[\r\n\0]/.test(header) || header.trim() === '' || header !== header.trim()) return;
+      const r = await fetch(`${url}/me`, { headers: { authorization: header } }).catch(
+        () => undefined,
+      );
+      if (r === undefined) return; // a header value fetch itself refuses to send
+      await r.arrayBuffer();
+      assert.equal(r.status, 401, `status ${r.status} for ${JSON.stringify(header.slice(0, 80))}`);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
   );
 });

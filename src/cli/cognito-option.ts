@@ -84,3 +84,13 @@ export function resolveCognitoPools(
   }
   return pools;
 }
+
+/** The provider's scopes plus those the API's Cognito methods ask for, so it can grant them. */
+export function withCognitoScopes(scopes: readonly string[], api: ApiDefinition): string[] {
+  const out = new Set(scopes);
+  for (const op of api.routes.operations) {
+    const spec = op.authorizer === undefined ? undefined : api.authorizers.get(op.authorizer);
+    if (spec?.type === 'cognito') for (const s of op.scopes) out.add(s);
+  }
+  return [...out];
+}

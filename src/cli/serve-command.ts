@@ -15,7 +15,7 @@ import { createGatewayServer, type Mount } from '../gateway/server.js';
 import { createUsagePlans, validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
 import { attachWebSocketApi, type RouteFunction, type WebSocketApi } from '../gateway/websocket.js';
 import { createDevProvider, type DevProvider } from '../idp/dev-provider.js';
-import { cognitoTargets, resolveCognitoPools } from './cognito-option.js';
+import { cognitoTargets, resolveCognitoPools, withCognitoScopes } from './cognito-option.js';
 import { writeLogLine } from '../lambda/log-line.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
@@ -340,6 +340,8 @@ export async function serve(
   // The file was validated with a stand-in issuer; only the issuers-required check reads TOKEN_ISSUER.
   const file = probe?.file;
   try {
+    const cognitoMap = cognitoTargets(settings.cognito ?? {}, options.cognito ?? []);
+    const cognitoDev = [...cognitoMap.values()].includes('dev');
     if (devMode) {
       const issuer = devIssuerFor(bound.port);
       const rulesPath =
@@ -359,10 +361,11 @@ export async function serve(
       devProvider = await createDevProvider({
         issuer,
         audience: env.AUDIENCE?.trim() || DEV_AUDIENCE,
-        scopes,
+        scopes: cognitoDev ? withCognitoScopes(scopes, api) : scopes,
         redirectUris: [`http://localhost:${bound.port}/`, `http://127.0.0.1:${bound.port}/`],
         key: loadDevKey({ create: true })!,
         log,
+        ...(cognitoDev ? { cognito: true } : {}),
       });
       mounts.push(devProvider);
       authorizerEnv = {
@@ -426,7 +429,7 @@ export async function serve(
     }
 
     const cognitoPools = resolveCognitoPools(
-      cognitoTargets(settings.cognito ?? {}, options.cognito ?? []),
+      cognitoMap,
       api,
       devProvider && {
         issuer: devProvider.issuer,

@@ -80,7 +80,6 @@ export const CLAIM_CHECKS: readonly ClaimCheck[] = [
   },
   {
     name: 'aud',
-    applies: (r) => r.audienceClaim !== 'none',
     run: (p, r) => {
       if (r.audienceClaim === 'none') return undefined;
       if (r.audienceClaim === 'client_id') {

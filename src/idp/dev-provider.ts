@@ -45,6 +45,12 @@ export interface DevProviderOptions {
   readonly redirectUris: readonly string[];
   /** loadDevKey()'s key: tokens from the provider and from `tollgate token` verify against one JWKS. */
   readonly key: DevKey;
+  /**
+   * Tokens shaped like an Amazon Cognito user pool's (`--cognito POOL_ID=dev`): `token_use`,
+   * `cognito:username` and `cognito:groups` in ID tokens, `token_use`, `username`, `client_id` and
+   * `cognito:groups` in access tokens. Default false.
+   */
+  readonly cognito?: boolean;
   /** Access and ID token lifetime. Default 3600. */
   readonly accessTokenTtlSeconds?: number;
   /** Provider failures (never client mistakes). Default: a JSON line on stderr. */
@@ -228,7 +234,13 @@ function providerConfiguration(
     },
     // Random per start: restarting signs everyone out, and there is no secret to commit.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    claims: o.cognito
+      ? { openid: ['sub', ...COGNITO_ID_CLAIMS], profile: ['name', 'preferred_username'] }
+      : { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    // Cognito's ID tokens carry the user's claims in the code flow too.
+    ...(o.cognito
+      ? { conformIdTokenClaims: false, extraTokenClaims: cognitoAccessClaims(byId) }
+      : {}),
     responseTypes: ['code'],
     pkce: { required: () => true },
     findAccount: (_ctx, sub) => {
@@ -236,7 +248,12 @@ function providerConfiguration(
       return (
         user && {
           accountId: user.id,
-          claims: () => ({ sub: user.id, name: user.name, preferred_username: user.id }),
+          claims: () => ({
+            sub: user.id,
+            name: user.name,
+            preferred_username: user.id,
+            ...(o.cognito ? cognitoIdClaims(user) : {}),
+          }),
         }
       );
     },
@@ -472,4 +489,29 @@ function checkRedirectUris(uris: readonly string[]): readonly string[] {
       );
   }
   return [...uris];
+}
+
+const COGNITO_ID_CLAIMS = ['token_use', 'cognito:username', 'cognito:groups'];
+
+/** What a Cognito user pool's ID token says of the user besides OpenID's claims. */
+function cognitoIdClaims(user: DevUser): Record<string, unknown> {
+  return {
+    token_use: 'id',
+    'cognito:username': user.id,
+    ...(user.groups?.length ? { 'cognito:groups': [...user.groups] } : {}),
+  };
+}
+
+/** oidc-provider's extraTokenClaims: a Cognito access token's token_use, username and groups. */
+function cognitoAccessClaims(
+  users: ReadonlyMap<string, DevUser>,
+): NonNullable<Configuration['extraTokenClaims']> {
+  return (_ctx, token) => {
+    const user = 'accountId' in token && token.accountId ? users.get(token.accountId) : undefined;
+    return {
+      token_use: 'access',
+      ...(user ? { username: user.id } : {}),
+      ...(user?.groups?.length ? { 'cognito:groups': [...user.groups] } : {}),
+    };
+  };
 }

@@ -6,12 +6,19 @@ export interface DevUser {
   readonly id: string;
   readonly name: string;
   readonly scopes: readonly string[];
+  /** User pool groups, in `cognito:groups` when the provider stands for a Cognito pool. */
+  readonly groups?: readonly string[];
 }
 
 /** The PetStore's users: alice may read and write pets; bob may only read them. */
 export const DEFAULT_DEV_USERS: readonly DevUser[] = [
-  { id: 'alice', name: 'Alice (developer)', scopes: ['read:pets', 'write:pets'] },
-  { id: 'bob', name: 'Bob (read-only)', scopes: ['read:pets'] },
+  {
+    id: 'alice',
+    name: 'Alice (developer)',
+    scopes: ['read:pets', 'write:pets'],
+    groups: ['admins'],
+  },
+  { id: 'bob', name: 'Bob (read-only)', scopes: ['read:pets'], groups: ['readers'] },
 ];
 
 const READ_SCOPE = /(^|[:._/-])read($|[:._/-])/i;
