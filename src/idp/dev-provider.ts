@@ -132,6 +132,7 @@ interface DevSettings {
   readonly log: (entry: Record<string, unknown>) => void;
   readonly web: DevProvider['clients']['web'];
   readonly machine: DevProvider['clients']['machine'];
+  readonly cognito: boolean;
 }
 
 function checkSettings(o: DevProviderOptions): DevSettings {
@@ -161,6 +162,7 @@ function checkSettings(o: DevProviderOptions): DevSettings {
     log,
     web,
     machine,
+    cognito: o.cognito ?? false,
   };
 }
 
@@ -234,13 +236,7 @@ function providerConfiguration(
     },
     // Random per start: restarting signs everyone out, and there is no secret to commit.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    claims: o.cognito
-      ? { openid: ['sub', ...COGNITO_ID_CLAIMS], profile: ['name', 'preferred_username'] }
-      : { openid: ['sub'], profile: ['name', 'preferred_username'] },
-    // Cognito's ID tokens carry the user's claims in the code flow too.
-    ...(o.cognito
-      ? { conformIdTokenClaims: false, extraTokenClaims: cognitoAccessClaims(byId) }
-      : {}),
+    ...cognitoConfiguration(s.cognito, byId),
     responseTypes: ['code'],
     pkce: { required: () => true },
     findAccount: (_ctx, sub) => {
@@ -252,7 +248,7 @@ function providerConfiguration(
             sub: user.id,
             name: user.name,
             preferred_username: user.id,
-            ...(o.cognito ? cognitoIdClaims(user) : {}),
+            ...(s.cognito ? cognitoIdClaims(user) : {}),
           }),
         }
       );
@@ -491,7 +487,22 @@ function checkRedirectUris(uris: readonly string[]): readonly string[] {
   return [...uris];
 }
 
-const COGNITO_ID_CLAIMS = ['token_use', 'cognito:username', 'cognito:groups'];
+/** The claims configuration, and for a Cognito stand-in its ID and access token claims. */
+function cognitoConfiguration(
+  cognito: boolean,
+  byId: ReadonlyMap<string, DevUser>,
+): Pick<Configuration, 'claims' | 'conformIdTokenClaims' | 'extraTokenClaims'> {
+  if (!cognito) return { claims: { openid: ['sub'], profile: ['name', 'preferred_username'] } };
+  return {
+    claims: {
+      openid: ['sub', 'token_use', 'cognito:username', 'cognito:groups'],
+      profile: ['name', 'preferred_username'],
+    },
+    // Cognito's ID tokens carry the user's claims in the code flow too.
+    conformIdTokenClaims: false,
+    extraTokenClaims: cognitoAccessClaims(byId),
+  };
+}
 
 /** What a Cognito user pool's ID token says of the user besides OpenID's claims. */
 function cognitoIdClaims(user: DevUser): Record<string, unknown> {
