@@ -2,7 +2,7 @@
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
 import { httpShapedAnswerDetail, looksLikeHttpResponse } from './authorizer-explanations.js';
 import { judgePolicy, type ConditionEvaluator } from '../aws/policy.js';
-import type { AuthorizerCache, AuthorizerOutput } from './authorizer-cache.js';
+import type { AuthorizerCache, AuthorizerOutput, CachedOutput } from './authorizer-cache.js';
 import type { DecisionNote } from './authorizer-header.js';
 import {
   LOCAL_API,
@@ -13,7 +13,7 @@ import {
   type HttpView,
   type RequestView,
 } from './events.js';
-import { invoke, type LambdaHandler } from './invoke.js';
+import { invoke, type Invocation, type LambdaHandler } from './invoke.js';
 import type { IdentitySource, LambdaAuthorizerSpec } from './openapi.js';
 import { evaluateCondition } from '../aws/policy-conditions.js';
 import type { GatewayResponseType } from './responses.js';
@@ -244,6 +244,58 @@ function checkContext(
   return flat;
 }
 
+/** How an invocation failed, as API Gateway answers it; undefined when it returned an answer in bounds. */
+export interface InvocationFailure {
+  readonly reason: AuthReason;
+  readonly response: GatewayResponseType;
+  readonly detail: string | undefined;
+}
+
+/**
+ * A timeout, a thrown error (exactly "Unauthorized", case-sensitive, is a 401 where honoured; any
+ * other text a 500: spec section 3) or an answer over 8 KB (a 500 before any check).
+ */
+export function invocationFailure(
+  result: Invocation,
+  honourUnauthorized: boolean,
+  timeoutDetail: string,
+): InvocationFailure | undefined {
+  if (result.kind === 'timeout')
+    return {
+      reason: 'AUTHORIZER_TIMEOUT',
+      response: 'AUTHORIZER_CONFIGURATION_ERROR',
+      detail: timeoutDetail,
+    };
+  if (result.kind === 'error')
+    return result.message === 'Unauthorized' && honourUnauthorized
+      ? { reason: 'UNAUTHORIZED', response: 'UNAUTHORIZED', detail: undefined }
+      : {
+          reason: 'AUTHORIZER_ERROR',
+          response: 'AUTHORIZER_CONFIGURATION_ERROR',
+          detail: result.message.slice(0, 300),
+        };
+  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES)
+    return {
+      reason: 'RESULT_INVALID',
+      response: 'AUTHORIZER_CONFIGURATION_ERROR',
+      detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
+    };
+  return undefined;
+}
+
+/** The token matches the TOKEN authorizer's validation expression (or there is none). */
+function identityValid(
+  spec: LambdaAuthorizerSpec,
+  token: string,
+  assumptions: Assumptions,
+): boolean {
+  const re = spec.type === 'token' ? spec.validationExpression : undefined;
+  if (!re) return true;
+  return assumptions.validationMatch === 'full'
+    ? new RegExp(`^(?:${re.source})$`, re.flags).test(token)
+    : new RegExp(re.source, re.flags).test(token);
+}
+
 export async function authorize(
   spec: LambdaAuthorizerSpec,
   view: RequestView,
@@ -252,137 +304,130 @@ export async function authorize(
 ): Promise<AuthResult> {
   const identity = identityValues(spec.identitySources, view, http);
   if (identity === undefined) return refused('IDENTITY_MISSING', 'UNAUTHORIZED');
-  if (spec.type === 'token' && spec.validationExpression) {
-    const re = spec.validationExpression;
-    const token = identity[0]!;
-    const matches =
-      deps.assumptions.validationMatch === 'full'
-        ? new RegExp(`^(?:${re.source})$`, re.flags).test(token)
-        : new RegExp(re.source, re.flags).test(token);
-    if (!matches) return refused('IDENTITY_INVALID', 'UNAUTHORIZED');
-  }
-
+  if (!identityValid(spec, identity[0]!, deps.assumptions))
+    return refused('IDENTITY_INVALID', 'UNAUTHORIZED');
   // The ARN the policy is evaluated against: methodArn (REST, HTTP 1.0) or routeArn (HTTP 2.0); the same string here.
   const arn = http ? http.routeArn : view.methodArn;
   const caching = spec.ttlSeconds > 0;
   const cached = caching ? deps.cache.get(spec.name, identity) : undefined;
-  let output: AuthorizerOutput;
-  let latencyMs = 0;
-  let invocation: { event: unknown; raw: unknown } | undefined;
-  if (cached) {
-    output = cached.output;
-  } else {
-    const event =
-      spec.type === 'token'
-        ? tokenEvent(view, identity[0]!)
-        : spec.payloadFormatVersion === '2.0' && http
-          ? httpAuthorizerEventV2(view, http, identity)
-          : spec.payloadFormatVersion === '1.0'
-            ? httpAuthorizerEventV1(view, identity)
-            : requestEvent(view);
-    const started = performance.now();
-    const result = await invoke(deps.handler, event, {
-      functionName: spec.functionName,
-      requestId: view.requestId,
-      timeoutMs: deps.timeoutMs,
-      now: deps.now,
-      region: LOCAL_API.region,
-      account: LOCAL_API.account,
-      maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES,
+  if (cached)
+    return judge(cached.output, view, deps, arn, http, cached, {
+      cache: 'hit',
+      invoked: false,
+      latencyMs: 0,
+      cacheEntry: { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt },
     });
-    latencyMs = Math.round(performance.now() - started);
-    const cache = caching ? 'miss' : 'off';
-    const oversized = result.kind === 'result' && result.bytes > MAX_AUTHORIZER_RESULT_BYTES;
-    const note = deps.noteFor?.(view.requestId);
-    const seen = {
-      event,
-      raw: oversized
-        ? { oversized: true, bytes: result.bytes }
-        : result.kind === 'result'
-          ? result.value
-          : result.kind === 'error'
-            ? { errorMessage: result.message }
-            : { timeout: true },
-      note,
-    };
-    // Neither a 401 nor a 500 is cached (spec section 4: unconfirmed, default not cached).
-    if (result.kind === 'timeout')
-      return refused('AUTHORIZER_TIMEOUT', 'AUTHORIZER_CONFIGURATION_ERROR', {
-        ...seen,
-        cache,
-        invoked: true,
-        latencyMs,
-        detail: `no answer within ${deps.timeoutMs} ms`,
-      });
-    if (result.kind === 'error') {
-      // Exactly "Unauthorized", case-sensitive: any other text is a 500 (spec section 3).
-      const honoured = !http || deps.assumptions.httpThrownUnauthorized === 'unauthorized';
-      if (result.message === 'Unauthorized' && honoured)
-        return refused('UNAUTHORIZED', 'UNAUTHORIZED', {
-          ...seen,
-          cache,
-          invoked: true,
-          latencyMs,
-        });
-      return refused('AUTHORIZER_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR', {
-        ...seen,
-        cache,
-        invoked: true,
-        latencyMs,
-        detail: result.message.slice(0, 300),
-      });
-    }
-    // Refused before it is checked or cached: an answer of any size must cost the gateway little.
-    if (oversized)
-      return refused('RESULT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', {
-        ...seen,
-        cache,
-        invoked: true,
-        latencyMs,
-        detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
-      });
-    const checked = spec.simpleResponses
-      ? checkSimpleOutput(result.value, deps.assumptions)
-      : checkOutput(result.value, deps.assumptions, http ? 'http' : 'rest');
-    if (!checked.ok)
-      return refused(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', {
-        ...seen,
-        cache,
-        invoked: true,
-        latencyMs,
-        detail: checked.detail,
-      });
-    if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context) {
-      return refused('CONTEXT_INVALID', 'AUTHORIZER_CONFIGURATION_ERROR', {
-        ...seen,
-        cache,
-        invoked: true,
-        latencyMs,
-        detail: 'context.claims is reserved in payload 1.0',
-      });
-    }
-    // The note is kept with the answer in the cache: a hit for the same route has the same reason.
-    output = note ? { ...checked.output, note } : checked.output;
-    invocation = seen;
-    if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, output, arn);
-  }
-
-  const cache = cached ? 'hit' : caching ? 'miss' : 'off';
-  const cacheEntry = cached
-    ? { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt }
-    : caching
+  const fresh = await invokeAuthorizer(spec, view, deps, identity, http);
+  if (!fresh.ok) return fresh.refusal;
+  if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, fresh.output, arn);
+  return judge(fresh.output, view, deps, arn, http, undefined, {
+    cache: caching ? 'miss' : 'off',
+    invoked: true,
+    latencyMs: fresh.latencyMs,
+    cacheEntry: caching
       ? { issuedFor: arn, expiresAt: deps.now() + spec.ttlSeconds * 1000 }
-      : undefined;
-  const base = {
-    output,
-    cache,
-    invoked: !cached,
+      : undefined,
+    ...fresh.seen,
+  });
+}
+
+/** The event for this authorizer's type and payload version. */
+function authorizerEvent(
+  spec: LambdaAuthorizerSpec,
+  view: RequestView,
+  identity: readonly string[],
+  http: HttpView | undefined,
+): unknown {
+  if (spec.type === 'token') return tokenEvent(view, identity[0]!);
+  if (spec.payloadFormatVersion === '2.0' && http)
+    return httpAuthorizerEventV2(view, http, identity);
+  if (spec.payloadFormatVersion === '1.0') return httpAuthorizerEventV1(view, identity as string[]);
+  return requestEvent(view);
+}
+
+interface Seen {
+  readonly event: unknown;
+  readonly raw: unknown;
+  readonly note: DecisionNote | undefined;
+}
+
+type Fresh =
+  | { ok: true; output: AuthorizerOutput; latencyMs: number; seen: Seen }
+  | { ok: false; refusal: AuthResult };
+
+/** Invokes the authorizer and checks its answer (spec sections 3 and 6); neither a 401 nor a 500 is cached. */
+async function invokeAuthorizer(
+  spec: LambdaAuthorizerSpec,
+  view: RequestView,
+  deps: AuthorizeDeps,
+  identity: readonly string[],
+  http: HttpView | undefined,
+): Promise<Fresh> {
+  const event = authorizerEvent(spec, view, identity, http);
+  const started = performance.now();
+  const result = await invoke(deps.handler, event, {
+    functionName: spec.functionName,
+    requestId: view.requestId,
+    timeoutMs: deps.timeoutMs,
+    now: deps.now,
+    region: LOCAL_API.region,
+    account: LOCAL_API.account,
+    maxResultBytes: MAX_AUTHORIZER_RESULT_BYTES,
+  });
+  const latencyMs = Math.round(performance.now() - started);
+  const seen: Seen = { event, raw: rawAnswer(result), note: deps.noteFor?.(view.requestId) };
+  const invoked = {
+    ...seen,
+    cache: spec.ttlSeconds > 0 ? 'miss' : 'off',
+    invoked: true,
     latencyMs,
-    stale: undefined,
-    detail: undefined,
-    cacheEntry,
-    ...invocation,
   } as const;
+  const honoured = !http || deps.assumptions.httpThrownUnauthorized === 'unauthorized';
+  const fail = (reason: AuthReason, response: GatewayResponseType, detail?: string): Fresh => ({
+    ok: false,
+    refusal: refused(reason, response, { ...invoked, detail }),
+  });
+  const failed = invocationFailure(result, honoured, `no answer within ${deps.timeoutMs} ms`);
+  if (failed) return fail(failed.reason, failed.response, failed.detail);
+  const value = (result as Extract<Invocation, { kind: 'result' }>).value;
+  const checked = spec.simpleResponses
+    ? checkSimpleOutput(value, deps.assumptions)
+    : checkOutput(value, deps.assumptions, http ? 'http' : 'rest');
+  if (!checked.ok) return fail(checked.reason, 'AUTHORIZER_CONFIGURATION_ERROR', checked.detail);
+  if (spec.payloadFormatVersion === '1.0' && 'claims' in checked.output.context)
+    return fail(
+      'CONTEXT_INVALID',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      'context.claims is reserved in payload 1.0',
+    );
+  // The note is kept with the answer in the cache: a hit for the same route has the same reason.
+  const output = seen.note ? { ...checked.output, note: seen.note } : checked.output;
+  return { ok: true, output, latencyMs, seen };
+}
+
+/** What the authorizer answered, for `--verbose`: an oversized answer only by its size. */
+function rawAnswer(result: Invocation): unknown {
+  if (result.kind === 'timeout') return { timeout: true };
+  if (result.kind === 'error') return { errorMessage: result.message };
+  return result.bytes > MAX_AUTHORIZER_RESULT_BYTES
+    ? { oversized: true, bytes: result.bytes }
+    : result.value;
+}
+
+/** The answer's verdict for this request: a simple response as it is, a policy evaluated against the ARN. */
+function judge(
+  output: AuthorizerOutput,
+  view: RequestView,
+  deps: AuthorizeDeps,
+  arn: string,
+  http: HttpView | undefined,
+  cached: CachedOutput | undefined,
+  how: Pick<
+    AuthResult,
+    'cache' | 'invoked' | 'latencyMs' | 'cacheEntry' | 'event' | 'raw' | 'note'
+  >,
+): AuthResult {
+  const base = { output, stale: undefined, detail: undefined, ...how } as const;
   const denied: GatewayResponseType =
     http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
   if (output.isAuthorized !== undefined) {
@@ -406,18 +451,7 @@ export async function authorize(
       detail: why,
     };
   if (verdict === 'implicit-deny') {
-    // The policy allowed the request it was issued for but not this one, and names methods without
-    // wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
-    const stale =
-      cached &&
-      cached.issuedFor !== arn &&
-      judgePolicy(output.policyDocument, cached.issuedFor, conditions).verdict === 'allow' &&
-      methodSpecific(output.policyDocument)
-        ? {
-            issuedFor: cached.issuedFor,
-            ageSeconds: Math.floor((deps.now() - cached.storedAt) / 1000),
-          }
-        : undefined;
+    const stale = staleFor(output, arn, cached, conditions, deps.now());
     return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale, detail: why };
   }
   if (deps.assumptions.requirePrincipalId && output.principalId === undefined) {
@@ -429,6 +463,25 @@ export async function authorize(
     };
   }
   return { ...base, reason: 'ALLOW', response: undefined };
+}
+
+/**
+ * The policy allowed the request it was issued for but not this one, and names methods without
+ * wildcards: method-specific, reused from the cache (a deliberate per-route policy has wildcards).
+ */
+function staleFor(
+  output: AuthorizerOutput,
+  arn: string,
+  cached: CachedOutput | undefined,
+  conditions: ConditionEvaluator,
+  nowMs: number,
+): AuthResult['stale'] {
+  return cached &&
+    cached.issuedFor !== arn &&
+    judgePolicy(output.policyDocument, cached.issuedFor, conditions).verdict === 'allow' &&
+    methodSpecific(output.policyDocument)
+    ? { issuedFor: cached.issuedFor, ageSeconds: Math.floor((nowMs - cached.storedAt) / 1000) }
+    : undefined;
 }
 
 /** The request's condition keys (aws:SourceIp, aws:UserAgent, ...) for the policy's Condition blocks. */

@@ -4,7 +4,7 @@
 // token bare or after `Bearer `, a signature from the issuer's JWKS (found by discovery, cached up
 // to 1 h, refetched on an unseen kid), iss, aud, exp, nbf, iat, then one of the method's scopes.
 import type { Decision, JwtPayload } from '../core/reasons.js';
-import { grantedScopes } from '../core/scopes.js';
+import { checkScopes, grantedScopes } from '../core/scopes.js';
 import { Verifier } from '../core/verifier.js';
 import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
 import type { JwtAdditionalClaim, JwtAuthorizerSpec, JwtIssuerSpec } from './openapi.js';
@@ -114,56 +114,110 @@ interface IssuerVerifiers {
   readonly byClientId: Verifier | undefined;
 }
 
+/**
+ * API Gateway's native JWT authorizer over Tollgate's verifier: one verifier per issuer (and one
+ * reading client_id where the spec allows a token without aud), keys by discovery.
+ */
 export function createJwtAuthorizer(
   spec: JwtAuthorizerSpec,
   options: JwtAuthorizerOptions = {},
 ): JwtAuthorizer {
-  const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const forIssuer = (issuer: JwtIssuerSpec): IssuerVerifiers => {
-    const keySource = new JwksClient({
-      jwksUri: (budget: number) => discoverJwksUri(issuer.issuer, { timeoutMs: budget }),
-      timeoutMs,
-      maxBytes: 512 * 1024,
-      // "Cached for up to 1 hour on a best-effort basis", refetched on an unseen kid (spec section 7).
-      maxAgeSeconds: 3600,
-      minAgeSeconds: 60,
-      cooldownSeconds: 10,
-      staleIfErrorSeconds: 3600,
-      retryAfterFailureSeconds: 5,
-      now,
-      ...(options.log ? { log: options.log } : {}),
-    });
-    const verifier = (audienceClaim: 'aud' | 'client_id'): Verifier =>
-      new Verifier({
-        issuer: issuer.issuer,
-        audiences: issuer.audiences,
-        audienceClaim,
-        algorithms: spec.algorithms,
-        clockTolerance: 0,
-        requiredScopes: [],
-        scopeMatch: 'any',
-        contextClaims: [],
-        maxTokenLength: 16 * 1024,
-        keySource,
-        now,
-      });
-    // HTTP APIs: aud is checked when present; without it, client_id is (spec section 7, doc S21).
-    return {
-      spec: issuer,
-      byAud: verifier('aud'),
-      byClientId: spec.clientIdWithoutAud ? verifier('client_id') : undefined,
-    };
-  };
-  const issuers = new Map(spec.issuers.map((i) => [i.issuer, forIssuer(i)]));
+  const issuers = new Map(spec.issuers.map((i) => [i.issuer, issuerVerifiers(spec, i, options)]));
   const first = issuers.values().next().value!;
+  return {
+    async authorize(identity, routeScopes) {
+      const token = identity.startsWith('Bearer ') ? identity.slice(7) : identity;
+      const seen = peek(token);
+      // An unknown iss goes to the first issuer's verifier, which refuses it before any key fetch.
+      const chosen = (typeof seen.iss === 'string' ? issuers.get(seen.iss) : undefined) ?? first;
+      const verifier = !seen.hasAud && chosen.byClientId ? chosen.byClientId : chosen.byAud;
+      return judgeToken(await verifier.verify(token), chosen.spec, routeScopes);
+    },
+  };
+}
 
-  const refuse = (
-    status: 401 | 403 | 500,
-    reason: string,
-    description: string,
-    scope = '',
-  ): JwtOutcome => ({
+function issuerVerifiers(
+  spec: JwtAuthorizerSpec,
+  issuer: JwtIssuerSpec,
+  options: JwtAuthorizerOptions,
+): IssuerVerifiers {
+  const now = options.now ?? Date.now;
+  const keySource = new JwksClient({
+    jwksUri: (budget: number) => discoverJwksUri(issuer.issuer, { timeoutMs: budget }),
+    timeoutMs: options.timeoutMs ?? 5000,
+    maxBytes: 512 * 1024,
+    // "Cached for up to 1 hour on a best-effort basis", refetched on an unseen kid (spec section 7).
+    maxAgeSeconds: 3600,
+    minAgeSeconds: 60,
+    cooldownSeconds: 10,
+    staleIfErrorSeconds: 3600,
+    retryAfterFailureSeconds: 5,
+    now,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const verifier = (audienceClaim: 'aud' | 'client_id'): Verifier =>
+    new Verifier({
+      issuer: issuer.issuer,
+      audiences: issuer.audiences,
+      audienceClaim,
+      algorithms: spec.algorithms,
+      clockTolerance: 0,
+      requiredScopes: [],
+      scopeMatch: 'any',
+      contextClaims: [],
+      maxTokenLength: 16 * 1024,
+      keySource,
+      now,
+    });
+  // HTTP APIs: aud is checked when present; without it, client_id is (spec section 7, doc S21).
+  return {
+    spec: issuer,
+    byAud: verifier('aud'),
+    byClientId: spec.clientIdWithoutAud ? verifier('client_id') : undefined,
+  };
+}
+
+/** The verifier's decision, then the issuer's claim rules (401), then one of the route's scopes (403). */
+function judgeToken(
+  decision: Decision,
+  issuer: JwtIssuerSpec,
+  routeScopes: readonly string[],
+): JwtOutcome {
+  if (decision.kind !== 'allow') {
+    const code = decision.reason.code;
+    // Only an issuer whose keys cannot be had is API Gateway's fault; every token problem is a 401.
+    return refusal(
+      decision.kind === 'failure' && code !== 'INTERNAL_ERROR' ? 500 : 401,
+      code,
+      DESCRIPTIONS[code] ?? decision.reason.message,
+    );
+  }
+  const ruleFailure = claimRuleFailure(decision.claims, issuer.additionalClaims);
+  if (ruleFailure) return refusal(401, 'CLAIM_CONDITION_FAILED', ruleFailure);
+  // Any one of the route's scopes, from `scope` or `scp`: the core's scope rule.
+  if (checkScopes(decision.claims, routeScopes, 'any'))
+    return refusal(
+      403,
+      'SCOPE_INSUFFICIENT',
+      'the token does not have the required scopes',
+      routeScopes.join(' '),
+    );
+  const granted = grantedScopes(decision.claims);
+  return {
+    ok: true,
+    principal: decision.principal,
+    claims: stringifyClaims(decision.claims),
+    scopes: granted.size ? [...granted] : null,
+  };
+}
+
+function refusal(
+  status: 401 | 403 | 500,
+  reason: string,
+  description: string,
+  scope = '',
+): JwtOutcome {
+  return {
     ok: false,
     status,
     reason,
@@ -172,43 +226,5 @@ export function createJwtAuthorizer(
       status === 500
         ? undefined
         : `Bearer scope="${quote(scope)}" error="${status === 401 ? 'invalid_token' : 'insufficient_scope'}" error_description="${quote(description)}"`,
-  });
-
-  return {
-    async authorize(identity, routeScopes) {
-      const token = identity.startsWith('Bearer ') ? identity.slice(7) : identity;
-      const seen = peek(token);
-      // An unknown iss goes to the first issuer's verifier, which refuses it before any key fetch.
-      const chosen = (typeof seen.iss === 'string' ? issuers.get(seen.iss) : undefined) ?? first;
-      const decision: Decision = await (
-        !seen.hasAud && chosen.byClientId ? chosen.byClientId : chosen.byAud
-      ).verify(token);
-      if (decision.kind !== 'allow') {
-        const code = decision.reason.code;
-        // Only an issuer whose keys cannot be had is API Gateway's fault; every token problem is a 401.
-        return refuse(
-          decision.kind === 'failure' && code !== 'INTERNAL_ERROR' ? 500 : 401,
-          code,
-          DESCRIPTIONS[code] ?? decision.reason.message,
-        );
-      }
-      const ruleFailure = claimRuleFailure(decision.claims, chosen.spec.additionalClaims);
-      if (ruleFailure) return refuse(401, 'CLAIM_CONDITION_FAILED', ruleFailure);
-      const granted = grantedScopes(decision.claims);
-      if (routeScopes.length > 0 && !routeScopes.some((s) => granted.has(s))) {
-        return refuse(
-          403,
-          'SCOPE_INSUFFICIENT',
-          'the token does not have the required scopes',
-          routeScopes.join(' '),
-        );
-      }
-      return {
-        ok: true,
-        principal: decision.principal,
-        claims: stringifyClaims(decision.claims),
-        scopes: granted.size ? [...granted] : null,
-      };
-    },
   };
 }
