@@ -33,4 +33,4 @@ export { AuthorizerFailure, bearerToken, UNAUTHORIZED } from './aws/bearer.js';
 export { createHandler, type AuthorizerHandler } from './lambda/handler.js';
 export { evaluatePolicy, parseMethodArn, policyResource } from './aws/policy.js';
 export { createRuntime, type Runtime } from './lambda/runtime.js';
-export { createTokenHandler } from './lambda/token-handler.js';
+export { createIssuerHandler } from './lambda/issuer-handler.js';

@@ -825,7 +825,7 @@ test('an unexpected error inside the verifier is a failure, never an allow: INTE
 
 test('every reason code the verifier can produce was produced above', () => {
   // EVENT_INVALID is the Lambda handler's refusal of an event it does not understand
-  // (src/lambda/token-handler.ts); the verifier never sees events, so it cannot produce it.
+  // (src/lambda/handler.ts); the verifier never sees events, so it cannot produce it.
   // The handler and the route rules produce these; test/handler.test.ts and test/rules.test.ts cover them.
   const notFromTheVerifier: ReasonCode[] = [
     'EVENT_INVALID',

@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from './support/child.js';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { createTokenHandler, UNAUTHORIZED } from '../src/lambda/token-handler.js';
+import { createIssuerHandler } from '../src/lambda/issuer-handler.js';
+import { UNAUTHORIZED } from '../src/aws/bearer.js';
 import { claims, generateKey, NOW_S, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { testRuntime } from './support/verifier.js';
@@ -31,7 +32,7 @@ after(() => server.close());
 
 function handlerFor(env: Record<string, string> = {}) {
   const rt = testRuntime(server.url, env);
-  return { handle: createTokenHandler(rt), logs: rt.logs };
+  return { handle: createIssuerHandler(rt), logs: rt.logs };
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -184,7 +185,7 @@ test('identity provider outage: an error other than Unauthorized (500), logged a
   const down = await startJwksServer([]);
   down.setMode({ kind: 'status', status: 503 });
   const rt = testRuntime(down.url);
-  const error = await rejection(createTokenHandler(rt)(event(await sign(key))));
+  const error = await rejection(createIssuerHandler(rt)(event(await sign(key))));
   assert.notEqual(error.message, UNAUTHORIZED);
   assert.match(error.message, /JWKS_UNAVAILABLE/);
   const line = rt.logs.find((l) => l.decision === 'failure');

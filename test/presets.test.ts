@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { ConfigError, configFromEnv } from '../src/settings/env.js';
 import { createRuntime } from '../src/lambda/runtime.js';
-import { createTokenHandler } from '../src/lambda/token-handler.js';
+import { createIssuerHandler } from '../src/lambda/issuer-handler.js';
 import { claimValues } from '../src/core/scopes.js';
 import { generateKey, NOW_S, NOW_MS, sign, type TestKey } from './support/keys.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
@@ -25,7 +25,7 @@ function runtimeFor(env: Record<string, string>) {
     now: () => NOW_MS,
     log: (e) => logs.push(e),
   });
-  return { rt, logs, handle: createTokenHandler(rt) };
+  return { rt, logs, handle: createIssuerHandler(rt) };
 }
 
 async function outcome(

@@ -30,7 +30,7 @@ import {
   TokenSourceError,
   type TokenSource,
 } from '../src/aws/token-source.js';
-import { UNAUTHORIZED } from '../src/lambda/token-handler.js';
+import { UNAUTHORIZED } from '../src/aws/bearer.js';
 import { jsonBytesBound } from '../src/aws/shapes/result.js';
 import { evaluate } from './support/iam.js';
 import {

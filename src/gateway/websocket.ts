@@ -9,10 +9,11 @@ import { evaluatePolicy } from '../aws/policy.js';
 import {
   checkOutput,
   DEFAULT_ASSUMPTIONS,
-  MAX_AUTHORIZER_RESULT_BYTES,
+  invocationFailure,
   type Assumptions,
   type AuthReason,
 } from './authorize.js';
+import type { AuthorizerOutput } from './authorizer-cache.js';
 import { splitValues, type AuthorizerDelivery } from './events.js';
 import type { Invocation } from './invoke.js';
 import { gatewayResponse, type GatewayResponseType } from './responses.js';
@@ -194,6 +195,21 @@ type ConnectAuth =
       readonly detail?: string;
     };
 
+const refusedConnect = (
+  reason: AuthReason,
+  response: GatewayResponseType,
+  invoked: boolean,
+  latencyMs = 0,
+  detail?: string,
+): ConnectAuth => ({
+  ok: false,
+  reason,
+  response,
+  invoked,
+  latencyMs,
+  ...(detail ? { detail } : {}),
+});
+
 /**
  * The `$connect` authorizer, in API Gateway's order: identity sources (401 without invoking),
  * invocation (exactly "Unauthorized" is 401; any other failure 500), output checks (500), policy
@@ -206,71 +222,43 @@ async function authorizeConnect(
   event: Record<string, unknown>,
   assumptions: Assumptions,
 ): Promise<ConnectAuth> {
-  const refused = (
-    reason: AuthReason,
-    response: GatewayResponseType,
-    invoked: boolean,
-    latencyMs = 0,
-    detail?: string,
-  ): ConnectAuth => ({
-    ok: false,
-    reason,
-    response,
-    invoked,
-    latencyMs,
-    ...(detail ? { detail } : {}),
-  });
   if (identityValues(sources, conn, event.requestContext as Record<string, unknown>) === undefined)
-    return refused('IDENTITY_MISSING', 'UNAUTHORIZED', false);
+    return refusedConnect('IDENTITY_MISSING', 'UNAUTHORIZED', false);
   const started = performance.now();
   const result = await call(authorizer.invoke, event);
   const latencyMs = Math.round(performance.now() - started);
-  if (result.kind === 'timeout')
-    return refused(
-      'AUTHORIZER_TIMEOUT',
-      'AUTHORIZER_CONFIGURATION_ERROR',
-      true,
-      latencyMs,
-      'the authorizer gave no answer in time',
-    );
-  if (result.kind === 'error') {
-    // Exactly "Unauthorized", case-sensitive: any other text is a 500 (spec section 3).
-    if (result.message === 'Unauthorized')
-      return refused('UNAUTHORIZED', 'UNAUTHORIZED', true, latencyMs);
-    return refused(
-      'AUTHORIZER_ERROR',
-      'AUTHORIZER_CONFIGURATION_ERROR',
-      true,
-      latencyMs,
-      result.message.slice(0, 300),
-    );
-  }
   // The 8 KB limit is the WebSocket quota table's (spec section 3): over it, a 500 before any check.
-  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES)
-    return refused(
-      'RESULT_INVALID',
-      'AUTHORIZER_CONFIGURATION_ERROR',
-      true,
-      latencyMs,
-      `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
-    );
-  const checked = checkOutput(result.value, assumptions);
+  const failed = invocationFailure(result, true, 'the authorizer gave no answer in time');
+  if (failed) return refusedConnect(failed.reason, failed.response, true, latencyMs, failed.detail);
+  const checked = checkOutput(
+    (result as Extract<Invocation, { kind: 'result' }>).value,
+    assumptions,
+  );
   if (!checked.ok)
-    return refused(
+    return refusedConnect(
       checked.reason,
       'AUTHORIZER_CONFIGURATION_ERROR',
       true,
       latencyMs,
       checked.detail,
     );
-  const { output } = checked;
-  const verdict = evaluatePolicy(output.policyDocument, connectArn(conn.stage));
+  return connectVerdict(checked.output, conn.stage, latencyMs, assumptions);
+}
+
+/** The authorizer's policy against the `$connect` ARN. */
+function connectVerdict(
+  output: AuthorizerOutput,
+  stage: string,
+  latencyMs: number,
+  assumptions: Assumptions,
+): ConnectAuth {
+  const verdict = evaluatePolicy(output.policyDocument, connectArn(stage));
   if (verdict === 'explicit-deny')
-    return refused('EXPLICIT_DENY', 'ACCESS_DENIED_EXPLICIT', true, latencyMs);
+    return refusedConnect('EXPLICIT_DENY', 'ACCESS_DENIED_EXPLICIT', true, latencyMs);
   if (verdict === 'implicit-deny')
-    return refused('IMPLICIT_DENY', 'ACCESS_DENIED', true, latencyMs);
+    return refusedConnect('IMPLICIT_DENY', 'ACCESS_DENIED', true, latencyMs);
   if (assumptions.requirePrincipalId && output.principalId === undefined)
-    return refused(
+    return refusedConnect(
       'RESULT_INVALID',
       'AUTHORIZER_CONFIGURATION_ERROR',
       true,
