@@ -1,5 +1,6 @@
 import { CLAIM_CHECKS } from '../core/claims.js';
-import { ruleFor, type DecisionRules, type Verdict } from '../core/decide.js';
+import type { DecisionRules, Verdict } from '../core/decide.js';
+import { ruleFor } from '../core/route-verdict.js';
 import type { KeySet } from '../core/keyset.js';
 import { decodeUnverified, parseJwt, type ParsedJwt } from '../core/parse.js';
 import { KeySourceError, type Decision, type Reason } from '../core/reasons.js';

@@ -3,6 +3,14 @@
 import { evaluateRule, ruleEvaluator } from './rules-eval.js';
 import { buildRoutePolicy } from './rules-policy.js';
 import { validateRules } from './rules-validate.js';
+import { publicVerdict, routeVerdict } from './route-verdict.js';
 
-export const rulesEngine = { validateRules, evaluateRule, ruleEvaluator, buildRoutePolicy };
+export const rulesEngine = {
+  validateRules,
+  evaluateRule,
+  ruleEvaluator,
+  buildRoutePolicy,
+  publicVerdict,
+  routeVerdict,
+};
 export type RulesEngine = typeof rulesEngine;

@@ -57,7 +57,7 @@ export type Outcome =
       readonly context: Readonly<Record<string, unknown>>;
       readonly statements: readonly Statement[];
       /** Set when no exact route policy exists and the statements cover this request only: why. */
-      readonly note?: string;
+      readonly note?: string | undefined;
     }
   | { readonly kind: 'unauthorized' }
   | { readonly kind: 'failure'; readonly code: string };

@@ -2,7 +2,7 @@
 // the stage (or API), or the route policy that gives every route the right answer for this token.
 import type { Statement } from 'aws-lambda';
 import type { Grant, Verdict } from '../../core/decide.js';
-import type { Allow, Reason } from '../../core/reasons.js';
+import type { Reason } from '../../core/reasons.js';
 import { evaluatePolicy, policyResource } from '../policy.js';
 import type { AuthRequest, Outcome } from './base.js';
 
@@ -93,21 +93,12 @@ function routeOutcome(
     built && 'fallback' in built
       ? `route policy covers this request only: ${built.fallback}`
       : undefined;
-  return thisRequestOnly(identity, request, refusal, note);
-}
-
-function thisRequestOnly(
-  identity: Allow,
-  request: AuthRequest,
-  refusal: Reason | undefined,
-  note: string | undefined,
-): Outcome {
   const kind = refusal ? 'deny' : 'allow';
   return {
     kind,
     principalId: identity.principal,
     context: refusal ? { ...identity.context, reason: refusal.code } : identity.context,
-    statements: [statement(kind === 'allow' ? 'Allow' : 'Deny', request.arn)],
-    ...(note === undefined ? {} : { note }),
+    statements: [statement(refusal ? 'Deny' : 'Allow', request.arn)],
+    note,
   };
 }
