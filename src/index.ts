@@ -3,12 +3,17 @@ export { ALGORITHMS, HMAC_ALGORITHMS, type Algorithm } from './core/algorithms.j
 export { checkClaims, CLAIM_CHECKS, type ClaimRules } from './core/claims.js';
 export { buildContext, type ContextClaim } from './core/context.js';
 export { IssuerSet } from './core/issuers.js';
-export { staticKeySource, type KeySource } from './core/key-source.js';
+export { KeySourceError, staticKeySource, type KeySource } from './core/key-source.js';
+export {
+  isTollgateError,
+  TollgateError,
+  UsageError,
+  type TollgateErrorCode,
+} from './core/errors.js';
 export { importJwk, secretKey, verifySignature, type VerificationKey } from './core/keys.js';
 export { KeySet } from './core/keyset.js';
 export { decodeUnverified, parseJwt, type ParsedJwt } from './core/parse.js';
 export {
-  KeySourceError,
   REASON_KIND,
   REASONS,
   type Decision,

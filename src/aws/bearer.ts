@@ -1,11 +1,19 @@
 // The pieces every shape shares: reading a bearer token, and the two errors API Gateway tells apart.
+import { FAILURE_CODES, TollgateError, type FailureCode } from '../core/errors.js';
+
 /** API Gateway answers 401 only for this exact message; any other error message gives 500. */
 export const UNAUTHORIZED = 'Unauthorized';
 
 /** Thrown when Tollgate cannot decide (identity provider down, bad event): API Gateway answers 500. */
-export class AuthorizerFailure extends Error {
-  constructor(readonly code: string) {
-    super(`Authorizer failure: ${code}`);
+export class AuthorizerFailure extends TollgateError<FailureCode> {
+  /** `reason` is the failure's reason code; one that is not a FailureCode is reported as INTERNAL_ERROR. */
+  constructor(reason: string) {
+    super(
+      (FAILURE_CODES as readonly string[]).includes(reason)
+        ? (reason as FailureCode)
+        : 'INTERNAL_ERROR',
+      `Authorizer failure: ${reason}`,
+    );
     this.name = 'AuthorizerFailure';
   }
 }

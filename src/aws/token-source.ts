@@ -1,3 +1,4 @@
+import { TollgateError } from '../core/errors.js';
 import { bearerToken } from './bearer.js';
 
 /**
@@ -23,13 +24,12 @@ export type TokenSource =
 export const DEFAULT_TOKEN_SOURCE: TokenSource = { kind: 'header', name: 'Authorization' };
 
 /** A token source specification that cannot be used. The message names the problem, never a token. */
-export class TokenSourceError extends Error {
-  readonly code = 'TOKEN_SOURCE_INVALID';
+export class TokenSourceError extends TollgateError<'TOKEN_SOURCE_INVALID'> {
   constructor(
     readonly spec: string,
     readonly problem: string,
   ) {
-    super(`Invalid token source ${JSON.stringify(spec)}: ${problem}`);
+    super('TOKEN_SOURCE_INVALID', `Invalid token source ${JSON.stringify(spec)}: ${problem}`);
     this.name = 'TokenSourceError';
   }
 }

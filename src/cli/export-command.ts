@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ApiDocumentError } from '../gateway/openapi.js';
-import { ExportError, exportApi, type ExportFormat } from '../gateway/export.js';
+import { exportApi, type ExportFormat } from '../gateway/export.js';
 import { EXIT, UsageError } from '../core/errors.js';
 
 export const EXPORT_HELP = `Usage: tollgate export --api FILE [--out FILE] [--format yaml|json] [--function NAME=LOGICALID]...
@@ -65,17 +64,11 @@ export function exportCommand(
       `${options.api}: cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
-  let result;
-  try {
-    result = exportApi(source, options.api, {
-      format,
-      logicalIds: logicalIds(options.function ?? []),
-    });
-  } catch (error) {
-    if (error instanceof ApiDocumentError || error instanceof ExportError)
-      throw new UsageError(error.message);
-    throw error;
-  }
+  // A document or export error (API_DOCUMENT_INVALID, EXPORT_INVALID, ...) exits 2 at the CLI's boundary.
+  const result = exportApi(source, options.api, {
+    format,
+    logicalIds: logicalIds(options.function ?? []),
+  });
   if (options.out) {
     try {
       mkdirSync(dirname(options.out), { recursive: true });

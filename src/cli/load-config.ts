@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { authorizerConfig, type AuthorizerConfig } from '../settings/authorizer-config.js';
-import { ConfigError } from '../settings/env.js';
 import { formatConfigError, loadConfigFile } from '../settings/file.js';
 import type { FileConfig, RulesSource } from '../settings/file-validate.js';
 import { rulesEngine } from '../core/rules-engine.js';
@@ -33,12 +32,8 @@ export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Aut
     const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
     throw new UsageError(`${formatRulesError(result.errors[0]!)}${more}`);
   };
-  try {
-    return authorizerConfig(env, { file, readRules, rulesEngine });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  // A ConfigError (CONFIG_INVALID) exits 2 at the CLI's boundary.
+  return authorizerConfig(env, { file, readRules, rulesEngine });
 }
 
 /**

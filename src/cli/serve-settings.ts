@@ -26,6 +26,7 @@ import {
   type PythonHandler,
 } from '../gateway/python-runtime.js';
 import type { LambdaRuntime } from '../gateway/sandbox.js';
+import { TollgateError } from '../core/errors.js';
 
 export interface FunctionSetting {
   /** The handler: a file and export, or Lambda's MODULE.EXPORT form resolved in the code folder; or a Python one. */
@@ -112,13 +113,13 @@ const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | 
   httpDeny: ['forbidden', 'unauthorized'],
 };
 
-class Issue extends Error {
+class Issue extends TollgateError<'SERVE_CONFIG_INVALID'> {
   constructor(
     readonly path: ConfigPath,
     message: string,
     readonly atKey = false,
   ) {
-    super(message);
+    super('SERVE_CONFIG_INVALID', message);
   }
 }
 const fail = (path: ConfigPath, message: string, atKey = false): never => {

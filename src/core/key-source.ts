@@ -1,4 +1,15 @@
+import { TollgateError } from './errors.js';
 import type { KeySet } from './keyset.js';
+
+/** Thrown by a key source (the JWKS client); turned into a Failure decision by the verifier. */
+export class KeySourceError extends TollgateError<
+  'JWKS_UNAVAILABLE' | 'JWKS_INVALID' | 'DISCOVERY_FAILED'
+> {
+  constructor(code: KeySourceError['code'], message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'KeySourceError';
+  }
+}
 
 /**
  * Where the verifier gets keys. The verifier stays pure by seeing only this interface; the JWKS

@@ -119,13 +119,3 @@ export function refuse(
 ): Exclude<Decision, Allow> {
   return { kind: REASON_KIND[r.code], reason: r, ...known } as Exclude<Decision, Allow>;
 }
-
-/** Thrown by the JWKS layer; turned into a Failure decision by the verifier. */
-export class KeySourceError extends Error {
-  readonly code: 'JWKS_UNAVAILABLE' | 'JWKS_INVALID' | 'DISCOVERY_FAILED';
-  constructor(code: KeySourceError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeySourceError';
-    this.code = code;
-  }
-}

@@ -10,6 +10,8 @@
 // Refused, with the character position: backreferences (`\1`, `\k<name>`) and lookarounds
 // (`(?=`, `(?!`, `(?<=`, `(?<!`), which no linear-time automaton can run.
 
+import { TollgateError } from './errors.js';
+
 export type Assertion = 'start' | 'end' | 'word' | 'notWord';
 
 export type RegexNode =
@@ -24,7 +26,11 @@ export type RegexNode =
       readonly max: number;
     };
 
-export class PatternRefused extends Error {}
+export class PatternRefused extends TollgateError<'PATTERN_REFUSED'> {
+  constructor(message: string) {
+    super('PATTERN_REFUSED', message);
+  }
+}
 
 /** The tree of a pattern that compiles with the `u` flag; throws PatternRefused for what it cannot run. */
 export function parsePattern(source: string): RegexNode {

@@ -1,17 +1,10 @@
 import { checkClaims, checkTimes, type ClaimRules } from './claims.js';
 import { buildContext, type ContextClaim } from './context.js';
-import type { KeySource } from './key-source.js';
+import { KeySourceError, type KeySource } from './key-source.js';
 import type { KeySet } from './keyset.js';
 import { verifySignature, type VerificationKey } from './keys.js';
 import { parseJwt, type ParsedJwt } from './parse.js';
-import {
-  KeySourceError,
-  reason,
-  refuse,
-  type Allow,
-  type Decision,
-  type Reason,
-} from './reasons.js';
+import { reason, refuse, type Allow, type Decision, type Reason } from './reasons.js';
 import { checkScopes, type ScopeMatch } from './scopes.js';
 import type { Algorithm } from './algorithms.js';
 

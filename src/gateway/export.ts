@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, stringify } from 'yaml';
 import { offsetOf } from '../settings/yaml-position.js';
 import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import { ApiDocumentError, parseApi } from './openapi.js';
+import { TollgateError } from '../core/errors.js';
 
 export type ExportFormat = 'yaml' | 'json';
 
@@ -48,12 +49,9 @@ type ExportErrorCode =
   | 'EXPORT_INVALID';
 
 /** The document is valid for the local gateway but cannot be exported as asked. */
-export class ExportError extends Error {
-  constructor(
-    readonly code: ExportErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class ExportError extends TollgateError<ExportErrorCode> {
+  constructor(code: ExportErrorCode, message: string) {
+    super(code, message);
     this.name = 'ExportError';
   }
 }

@@ -48,7 +48,7 @@ import { apiKeyFor } from './usage-plans.js';
 import type { GatewayResponse, GatewayResponseType } from './responses.js';
 import { redact, redactText } from './redact.js';
 import { authorizerExplanation } from './authorizer-explanations.js';
-import { BodyRefused } from './request-body.js';
+import { errorResponse } from './error-responses.js';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -610,8 +610,9 @@ async function validateRequest(
   try {
     body = await requestBody(x.req);
   } catch (error) {
-    if (error instanceof BodyRefused)
-      return { stop: finish(g, x, respond(g, x, error.response), { reason: error.reason }) };
+    const refused = errorResponse(error);
+    if (refused)
+      return { stop: finish(g, x, respond(g, x, refused.type), { reason: refused.reason }) };
     throw error;
   }
   const contentType = Object.entries(view.headers).find(

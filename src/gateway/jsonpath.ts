@@ -2,13 +2,18 @@
 // `integration.response.body.X`: `$`, `.name`, `['name']`, `["name"]`, `[0]`, `[-1]`, `[*]`, `.*`.
 // Small and exact rather than a general library: API Gateway's documentation and examples use
 // only these forms, and anything else is refused with a message naming the path.
+import { TollgateError } from '../core/errors.js';
 
 type Step =
   | { readonly kind: 'key'; readonly key: string }
   | { readonly kind: 'index'; readonly index: number }
   | { readonly kind: 'all' };
 
-export class JsonPathError extends Error {}
+export class JsonPathError extends TollgateError<'JSONPATH_UNSUPPORTED'> {
+  constructor(message: string) {
+    super('JSONPATH_UNSUPPORTED', message);
+  }
+}
 
 /** The steps of a path, or a JsonPathError naming what is not supported. */
 export function parsePath(path: string): Step[] {

@@ -2,6 +2,7 @@
 // (aws-lambda-ric) gives it: 3.x runs nodejs20.x/nodejs22.x, 4.x runs nodejs24.x. Pure: the
 // context object, which handlers a runtime refuses at start, and how a handler name is read.
 // Sources: docs/emulation.md, "The Node.js runtime's contract".
+import { TollgateError } from '../core/errors.js';
 
 export const NODE_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
 export type NodeRuntime = (typeof NODE_RUNTIMES)[number];
@@ -27,12 +28,12 @@ export const CALLBACK_DEPRECATED = {
 } as const;
 
 /** A Lambda runtime error: its type (Runtime.*) and message, as the runtime reports it at init. */
-export class RuntimeError extends Error {
+export class RuntimeError extends TollgateError<'RUNTIME_INIT_FAILED'> {
   constructor(
     readonly errorType: string,
     message: string,
   ) {
-    super(message);
+    super('RUNTIME_INIT_FAILED', message);
   }
 }
 

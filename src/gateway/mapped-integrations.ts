@@ -10,6 +10,7 @@ import { invoke } from './invoke.js';
 import { queryPath } from './jsonpath.js';
 import { BodyNotJson, renderTemplate, type TemplateInput } from './mapping-templates.js';
 import { gatewayResponse } from './responses.js';
+import { ERROR_RESPONSES } from './error-responses.js';
 
 type Fail = (error: string, type?: IntegrationFailure, message?: string) => IntegrationResult;
 
@@ -62,7 +63,8 @@ export async function runMapped(
       request.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'API_CONFIGURATION_ERROR',
     );
   // API Gateway's 400 when a template reads a body that is not JSON, with its message.
-  if (request.kind === 'bad-body') return fail(request.error, 'BAD_REQUEST_BODY', request.error);
+  if (request.kind === 'bad-body')
+    return fail(request.error, ERROR_RESPONSES.BODY_NOT_JSON, request.error);
 
   let outcome: Outcome | IntegrationResult;
   if (integration.type === 'mock') outcome = mockOutcome(request.payload, fail);

@@ -4,9 +4,14 @@
 import { Compile, parse } from 'velocityjs';
 import { queryPath } from './jsonpath.js';
 import type { RequestView } from './events.js';
+import { TollgateError } from '../core/errors.js';
 
 /** The request body could not be read as JSON for `$input.json`/`$input.path`: API Gateway answers 400. */
-export class BodyNotJson extends Error {}
+export class BodyNotJson extends TollgateError<'BODY_NOT_JSON'> {
+  constructor(message: string) {
+    super('BODY_NOT_JSON', message);
+  }
+}
 
 // Parsed once per template text: documents hold few templates, and requests reuse them.
 const parsed = new Map<string, ReturnType<typeof parse>>();

@@ -17,6 +17,7 @@ import {
   readCognitoAuthorizer,
   type CognitoAuthorizerSpec,
 } from './cognito-spec.js';
+import { TollgateError } from '../core/errors.js';
 
 /** Where an authorizer reads one identity value (spec sections 1, 2 and 6). */
 export interface IdentitySource {
@@ -136,7 +137,7 @@ export interface ApiDefinition extends Partial<ApiSettings> {
 }
 
 /** A problem in the document, named by file, line, column and key path. */
-export class ApiDocumentError extends Error {
+export class ApiDocumentError extends TollgateError<'API_DOCUMENT_INVALID'> {
   constructor(
     readonly file: string,
     readonly line: number,
@@ -146,6 +147,7 @@ export class ApiDocumentError extends Error {
   ) {
     // A file that cannot be read has no position to name.
     super(
+      'API_DOCUMENT_INVALID',
       `${file}${line > 0 ? `:${line}:${column}` : ''}: ${path.length ? `${formatKeyPath(path)} ` : ''}${problem}`,
     );
     this.name = 'ApiDocumentError';

@@ -2,7 +2,7 @@
 // ways: each body by API Gateway's 10 MB payload limit, all bodies in flight together by a budget,
 // and the time a client may leave a body idle. A refused request's body is never buffered.
 import type { IncomingMessage } from 'node:http';
-import type { GatewayResponseType } from './responses.js';
+import { TollgateError } from '../core/errors.js';
 
 /** The bounds a body is read within; README "Security" states the defaults. */
 export interface BodyLimits {
@@ -20,14 +20,12 @@ export const BODY_DEFAULTS = {
   idleTimeoutMs: 10_000,
 } as const;
 
-/** Why a body was not read: the gateway answers with `response`. */
-export class BodyRefused extends Error {
-  constructor(
-    readonly response: GatewayResponseType,
-    readonly reason:
-      'BODY_TOO_LARGE' | 'BODY_BUDGET_EXCEEDED' | 'BODY_IDLE_TIMEOUT' | 'BODY_ABORTED',
-  ) {
-    super(reason);
+/** Why a body was not read: the gateway answers with its code's response (error-responses.ts). */
+export class BodyRefused extends TollgateError<
+  'BODY_TOO_LARGE' | 'BODY_BUDGET_EXCEEDED' | 'BODY_IDLE_TIMEOUT' | 'BODY_ABORTED'
+> {
+  constructor(code: BodyRefused['code']) {
+    super(code, code);
   }
 }
 
@@ -94,12 +92,12 @@ function readWithin(
 ): Promise<Buffer> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limits.maxBytes)
-    return Promise.reject(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
+    return Promise.reject(new BodyRefused('BODY_TOO_LARGE'));
   if (req.complete && req.readableLength === 0 && declared === undefined)
     return Promise.resolve(Buffer.alloc(0));
   // A declared length is reserved whole, up front: the client cannot make the gateway wait for bytes it has no room for.
   if (declared !== undefined && !take(declared))
-    return Promise.reject(new BodyRefused('BODY_BUDGET_EXCEEDED', 'BODY_BUDGET_EXCEEDED'));
+    return Promise.reject(new BodyRefused('BODY_BUDGET_EXCEEDED'));
   return new Promise((resolve, reject) => {
     // One allocation when the length is known; chunks otherwise.
     const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
@@ -121,25 +119,22 @@ function readWithin(
     };
     const idle = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(
-        () => stop(new BodyRefused('REQUEST_TIMEOUT', 'BODY_IDLE_TIMEOUT')),
-        limits.idleTimeoutMs,
-      );
+      timer = setTimeout(() => stop(new BodyRefused('BODY_IDLE_TIMEOUT')), limits.idleTimeoutMs);
     };
     const onData = (c: Buffer): void => {
       idle();
       if (size + c.length > (declared ?? limits.maxBytes))
-        return stop(new BodyRefused('REQUEST_TOO_LARGE', 'BODY_TOO_LARGE'));
+        return stop(new BodyRefused('BODY_TOO_LARGE'));
       if (whole) c.copy(whole, size);
       else if (take(c.length)) chunks.push(c);
-      else return stop(new BodyRefused('BODY_BUDGET_EXCEEDED', 'BODY_BUDGET_EXCEEDED'));
+      else return stop(new BodyRefused('BODY_BUDGET_EXCEEDED'));
       size += c.length;
     };
     const onEnd = (): void => {
       stop();
       resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
     };
-    const onAbort = (): void => stop(new BodyRefused('BAD_REQUEST', 'BODY_ABORTED'));
+    const onAbort = (): void => stop(new BodyRefused('BODY_ABORTED'));
     const onClose = (): void => {
       if (!req.complete) onAbort();
     };

@@ -1,6 +1,7 @@
 // What every local function's sandbox shares, whatever its language: the options and the handle
 // the gateway gets, the environment Lambda sets, how an invocation's outcome settles the
 // gateway's call, and the function's own output turned into log lines without the caller's token.
+import { TollgateError } from '../core/errors.js';
 import type { Invocation, LambdaHandler } from './invoke.js';
 import { LOCAL_API } from './events.js';
 import type { HandlerName, NodeRuntime } from './lambda-runtime.js';
@@ -41,7 +42,11 @@ export interface FunctionWorker {
 }
 
 /** A function's failure, its message as Lambda's errorMessage (API Gateway compares it to "Unauthorized"). */
-export class FunctionError extends Error {}
+export class FunctionError extends TollgateError<'FUNCTION_ERROR'> {
+  constructor(message: string) {
+    super('FUNCTION_ERROR', message);
+  }
+}
 
 /** The variables Lambda sets in every sandbox, then the function's own. */
 export function lambdaEnvironment(

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Gateway, GatewayRequest } from './gateway.js';
 import { gatewayResponse, type GatewayResponse } from './responses.js';
+import { UNEXPECTED_ERROR_RESPONSE } from './error-responses.js';
 import { randomUUID } from 'node:crypto';
 import { BODY_DEFAULTS, createBodyBudget, declaredLength, lazyBody } from './request-body.js';
 
@@ -157,7 +158,7 @@ export function createGatewayServer(
       res.once('close', body.release);
       void serve(s, req, res, body.read).catch((error: unknown) => {
         s.log({ event: 'server_error', message: (error as Error).message });
-        send(req, res, gatewayResponse('INTERNAL_ERROR', randomUUID()));
+        send(req, res, gatewayResponse(UNEXPECTED_ERROR_RESPONSE, randomUUID()));
       });
     },
   );

@@ -4,6 +4,7 @@
 import type { ConfigIssue } from '../settings/file-validate.js';
 import { formatKeyPath, type KeyPath } from '../core/key-path.js';
 import type { Headers } from './events.js';
+import { TollgateError } from '../core/errors.js';
 
 type QuotaPeriod = 'DAY' | 'WEEK' | 'MONTH';
 
@@ -36,10 +37,12 @@ export interface UsagePlan {
 }
 
 /** The usage-plan configuration is invalid; `issues` holds every problem, each with its key path. */
-export class UsagePlanConfigError extends Error {
-  readonly code = 'USAGE_PLANS_INVALID';
+export class UsagePlanConfigError extends TollgateError<'USAGE_PLANS_INVALID'> {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${formatKeyPath(i.path)} ${i.message}`).join('\n'));
+    super(
+      'USAGE_PLANS_INVALID',
+      issues.map((i) => `${formatKeyPath(i.path)} ${i.message}`).join('\n'),
+    );
     this.name = 'UsagePlanConfigError';
   }
 }

@@ -3,15 +3,15 @@
 // languages of its configuration, identity sources and the route selection expression.
 import { randomBytes } from 'node:crypto';
 import { LOCAL_API, requestTime, type AuthorizerDelivery } from './events.js';
+import { TollgateError } from '../core/errors.js';
 
 /** A WebSocket API setting that cannot be used; raised when the API is attached, never per connection. */
-export class WebSocketConfigError extends Error {
-  readonly code = 'WEBSOCKET_CONFIG_INVALID';
+export class WebSocketConfigError extends TollgateError<'WEBSOCKET_CONFIG_INVALID'> {
   constructor(
     readonly setting: string,
     problem: string,
   ) {
-    super(`${setting} ${problem}`);
+    super('WEBSOCKET_CONFIG_INVALID', `${setting} ${problem}`);
     this.name = 'WebSocketConfigError';
   }
 }

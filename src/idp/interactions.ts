@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Interaction, Provider } from 'oidc-provider';
 import { errorPage, PAGE_HEADERS, signInPage } from './pages.js';
 import { splitScopes, type DevUser } from './users.js';
+import { TollgateError } from '../core/errors.js';
 
 export interface InteractionOptions {
   readonly provider: Provider;
@@ -37,7 +38,11 @@ function sendError(res: ServerResponse, status: number, error: string, descripti
   sendPage(res, status, errorPage({ error, error_description: description }));
 }
 
-class FormTooLarge extends Error {}
+class FormTooLarge extends TollgateError<'FORM_TOO_LARGE'> {
+  constructor() {
+    super('FORM_TOO_LARGE', 'The form is over the size limit.');
+  }
+}
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { TollgateError } from '../core/errors.js';
 
 export interface HttpGetOptions {
   /** Bound on the whole exchange: connect, headers and body. */
@@ -17,15 +18,12 @@ export interface HttpResponse {
   readonly url: URL;
 }
 
-export type HttpErrorCode = 'TIMEOUT' | 'TOO_LARGE' | 'REDIRECT_REFUSED' | 'NETWORK';
+export type HttpErrorCode =
+  'HTTP_TIMEOUT' | 'HTTP_RESPONSE_TOO_LARGE' | 'HTTP_REDIRECT_REFUSED' | 'HTTP_NETWORK';
 
-export class HttpGetError extends Error {
-  constructor(
-    readonly code: HttpErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class HttpGetError extends TollgateError<HttpErrorCode> {
+  constructor(code: HttpErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'HttpGetError';
   }
 }
@@ -51,12 +49,12 @@ export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpRe
     const next = new URL(location, current);
     if (next.origin !== url.origin)
       throw new HttpGetError(
-        'REDIRECT_REFUSED',
+        'HTTP_REDIRECT_REFUSED',
         `${url.origin} redirected to another origin (${next.origin}); not followed`,
       );
     if (redirects >= (options.maxRedirects ?? 3))
       throw new HttpGetError(
-        'REDIRECT_REFUSED',
+        'HTTP_REDIRECT_REFUSED',
         `${url.origin} redirected more than ${options.maxRedirects ?? 3} times`,
       );
     current = next;
@@ -70,7 +68,7 @@ async function once(
   timeoutMs: number,
 ): Promise<HttpResponse> {
   if (remainingMs <= 0)
-    throw new HttpGetError('TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`);
+    throw new HttpGetError('HTTP_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`);
   const { request } =
     url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise<HttpResponse>((resolve, reject) => {
@@ -84,7 +82,9 @@ async function once(
     };
     const timer = setTimeout(
       () =>
-        fail(new HttpGetError('TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`)),
+        fail(
+          new HttpGetError('HTTP_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`),
+        ),
       remainingMs,
     );
     const req = request(
@@ -94,21 +94,28 @@ async function once(
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes)
           return fail(
-            new HttpGetError('TOO_LARGE', `response of ${declared} bytes exceeds ${maxBytes}`),
+            new HttpGetError(
+              'HTTP_RESPONSE_TOO_LARGE',
+              `response of ${declared} bytes exceeds ${maxBytes}`,
+            ),
           );
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes)
-            fail(new HttpGetError('TOO_LARGE', `response exceeds ${maxBytes} bytes`));
+            fail(new HttpGetError('HTTP_RESPONSE_TOO_LARGE', `response exceeds ${maxBytes} bytes`));
           else chunks.push(chunk);
         });
         res.on('error', (cause) =>
           fail(
-            new HttpGetError('NETWORK', `reading from ${url.origin} failed: ${cause.message}`, {
-              cause,
-            }),
+            new HttpGetError(
+              'HTTP_NETWORK',
+              `reading from ${url.origin} failed: ${cause.message}`,
+              {
+                cause,
+              },
+            ),
           ),
         );
         res.on('end', () => {
@@ -126,7 +133,9 @@ async function once(
     );
     req.on('error', (cause) =>
       fail(
-        new HttpGetError('NETWORK', `request to ${url.origin} failed: ${cause.message}`, { cause }),
+        new HttpGetError('HTTP_NETWORK', `request to ${url.origin} failed: ${cause.message}`, {
+          cause,
+        }),
       ),
     );
     req.end();

@@ -1,6 +1,5 @@
-import type { KeySource } from '../core/key-source.js';
+import { KeySourceError, type KeySource } from '../core/key-source.js';
 import { KeySet } from '../core/keyset.js';
-import { KeySourceError } from '../core/reasons.js';
 import { HttpGetError, httpGet, type HttpResponse } from './http-get.js';
 import { checkKeyUrl } from './key-url.js';
 
@@ -189,7 +188,7 @@ export class JwksClient implements KeySource {
         maxBytes: this.options.maxBytes,
       });
     } catch (error) {
-      if (error instanceof HttpGetError && error.code === 'TOO_LARGE')
+      if (error instanceof HttpGetError && error.code === 'HTTP_RESPONSE_TOO_LARGE')
         throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${error.message}`, {
           cause: error,
         });

@@ -59,7 +59,9 @@ export function createHandler(
     const requestId = context?.awsRequestId;
     const request = readRequest(event, authorizer.config.tokenSource);
     const verdict =
-      request === undefined ? INVALID_EVENT : await verdictFor(authorizer, rules, request);
+      request === undefined
+        ? INVALID_EVENT
+        : await verdictFor(authorizer, rules, request).catch(internalError);
     const { decision } = verdict;
     options.onDecision?.(decision, requestId);
     const outcome =
@@ -91,6 +93,22 @@ export function createHandler(
       usageKey(authorizer, decision),
       requestId,
     );
+  };
+}
+
+/**
+ * The Lambda's one error boundary, with formatResponse (which answers each outcome: a policy, the
+ * exact `Unauthorized` error, or an AuthorizerFailure): an error thrown while deciding (a bug) is
+ * an INTERNAL_ERROR failure, logged and answered 500 like every failure, never an Allow. Its
+ * message is not logged: it might quote the request.
+ */
+function internalError(): Verdict {
+  return {
+    decision: refuse(reason('INTERNAL_ERROR')) as Extract<
+      Verdict,
+      { grant: undefined }
+    >['decision'],
+    grant: undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type Algorithm,
 } from '../core/algorithms.js';
 import type { ContextClaim } from '../core/context.js';
+import { TollgateError } from '../core/errors.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkPresetIssuer, presetClaims, type PresetName } from './presets.js';
 import { checkKeyUrl } from '../keys/key-url.js';
@@ -57,13 +58,12 @@ export interface TollgateConfig {
 }
 
 /** A setting is missing or invalid. The handler refuses to start rather than run without it. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends TollgateError<'CONFIG_INVALID'> {
   constructor(
     readonly setting: string,
     problem: string,
   ) {
-    super(`Invalid configuration: ${setting} ${problem}`);
+    super('CONFIG_INVALID', `Invalid configuration: ${setting} ${problem}`);
     this.name = 'ConfigError';
   }
 }

@@ -1,6 +1,7 @@
 // What the sign-in page needs to know: the provider to sign in with and the API calls its buttons
 // make. The server validates it once when the page is mounted; the browser validates what it
 // fetches with the same function. Pure: no Node and no DOM, so both sides compile it.
+import { TollgateError } from '../core/errors.js';
 
 /** One API call a button makes. Paths are relative to the page's origin (the local gateway). */
 export interface PageEndpoint {
@@ -42,13 +43,12 @@ export function discoveryUrl(issuer: string): string {
 }
 
 /** A setting of the page's configuration is missing or invalid. */
-export class PageConfigError extends Error {
-  readonly code = 'PAGE_CONFIG_INVALID';
+export class PageConfigError extends TollgateError<'PAGE_CONFIG_INVALID'> {
   constructor(
     readonly setting: string,
     problem: string,
   ) {
-    super(`Invalid page configuration: ${setting} ${problem}`);
+    super('PAGE_CONFIG_INVALID', `Invalid page configuration: ${setting} ${problem}`);
     this.name = 'PageConfigError';
   }
 }

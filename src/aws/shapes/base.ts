@@ -2,6 +2,7 @@
 // outcome it formats back, and the execute-api ARN parsing. The per-shape modules translate; they
 // never decide.
 import type { Statement } from 'aws-lambda';
+import { TollgateError } from '../../core/errors.js';
 import { parseMethodArn, type MethodArn } from '../policy.js';
 import type { TokenSource } from '../token-source.js';
 
@@ -81,22 +82,21 @@ export interface FormatOptions {
 export type ResultErrorCode =
   'RESULT_TOO_LARGE' | 'RESOURCE_TOO_LONG' | 'NO_STATEMENTS' | 'DENY_WITH_ALLOW';
 
-export class ResultError extends Error {
+export class ResultError extends TollgateError<ResultErrorCode> {
   constructor(
-    readonly code: ResultErrorCode,
+    code: ResultErrorCode,
     message: string,
     readonly detail: Readonly<Record<string, string | number>> = {},
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ResultError';
   }
 }
 
 /** An event handed to a shape's extractor is not of that shape: a bug in the caller (EVENT_INVALID, 500). */
-export class EventShapeError extends Error {
-  readonly code = 'EVENT_SHAPE_MISMATCH';
+export class EventShapeError extends TollgateError<'EVENT_SHAPE_MISMATCH'> {
   constructor(readonly shape: Shape) {
-    super(`The event is not a ${shape} authorizer event`);
+    super('EVENT_SHAPE_MISMATCH', `The event is not a ${shape} authorizer event`);
     this.name = 'EventShapeError';
   }
 }
