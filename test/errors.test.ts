@@ -55,6 +55,13 @@ test('no class in src/ extends Error or a built-in error but TollgateError itsel
         found.push(`${file.slice(repoPath('src').length + 1)}: ${m[1]} extends ${m[2]}`);
   }
   assert.deepEqual(found, ['core/errors.ts: TollgateError extends Error']);
+  // Nor is anything thrown that is not an error (a plain class caught a few lines up).
+  const all = sourceFiles(repoPath('src')).map((f) => readFileSync(f, 'utf8'));
+  const plain = all.flatMap((t) =>
+    [...t.matchAll(/^(?:export )?class (\w+) \{/gm)].map((m) => m[1]!),
+  );
+  const thrown = plain.filter((name) => all.some((t) => t.includes(`throw new ${name}(`)));
+  assert.deepEqual(thrown, []);
   // The scan sees subclasses too: at least the 22 error classes the redesign started from.
   const subclasses = sourceFiles(repoPath('src'))
     .map((f) => readFileSync(f, 'utf8'))

@@ -2,6 +2,7 @@
 // and whether the local gateway emulates it. A setting is honoured or named in a start-up
 // warning, never dropped silently (docs/emulation.md). Edit the table when a feature lands.
 import type { KeyPath } from '../core/key-path.js';
+import { TollgateError } from '../core/errors.js';
 
 export type Support = 'emulated' | 'not-emulated';
 
@@ -174,12 +175,14 @@ export const EXTENSIONS: Readonly<Record<string, ExtensionInfo>> = {
 const PREFIX = 'x-amazon-apigateway-';
 
 /** A setting the document cannot be loaded with (AWS's import refuses it too), with where it is. */
-export class SettingIssue {
+export class SettingIssue extends TollgateError<'API_DOCUMENT_INVALID'> {
   constructor(
     readonly path: KeyPath,
-    readonly message: string,
+    message: string,
     readonly atKey = false,
-  ) {}
+  ) {
+    super('API_DOCUMENT_INVALID', message);
+  }
 }
 
 export interface ExtensionWarning {

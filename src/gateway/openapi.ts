@@ -154,17 +154,9 @@ export class ApiDocumentError extends TollgateError<'API_DOCUMENT_INVALID'> {
   }
 }
 
-/** Thrown inside validation with a key path; turned into an ApiDocumentError with a position. */
-class Issue {
-  constructor(
-    readonly path: KeyPath,
-    readonly message: string,
-    readonly atKey = false,
-  ) {}
-}
-
+// Thrown inside validation with a key path; turned into an ApiDocumentError with a position.
 const fail = (path: KeyPath, message: string, atKey = false): never => {
-  throw new Issue(path, message, atKey);
+  throw new SettingIssue(path, message, atKey);
 };
 
 /** How the document is imported: API Gateway's `basepath` import parameter (default `ignore`). */
@@ -240,7 +232,7 @@ export function parseApi(source: string, file: string, options: ImportOptions = 
     });
     return { ...api, ...settings, warnings: positioned };
   } catch (error) {
-    if (error instanceof Issue || error instanceof SettingIssue)
+    if (error instanceof SettingIssue)
       throw at(offsetOf(doc, error.path, error.atKey), error.path, error.message);
     throw error;
   }
