@@ -101,6 +101,9 @@ export const ERROR_CODES: Readonly<Record<TollgateErrorCode, ErrorCodeSpec>> = {
     '`export` cannot turn an integration URI into a function of the stack',
   ),
   EXPORT_INVALID: startup('The exported document would not import into API Gateway'),
+  TEMPLATE_INVALID: startup(
+    'A SAM template `serve --template` cannot serve: file, resource and property named',
+  ),
   PAGE_CONFIG_INVALID: startup("A setting of the sign-in page's configuration cannot be used"),
   SERVE_CONFIG_INVALID: startup('A `serve` setting of the config file cannot be used, key named'),
 };

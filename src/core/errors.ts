@@ -67,6 +67,8 @@ export type TollgateErrorCode =
   | 'LOGICAL_ID_CONFLICT'
   | 'URI_NOT_TEMPLATABLE'
   | 'EXPORT_INVALID'
+  // template
+  | 'TEMPLATE_INVALID'
   // web
   | 'PAGE_CONFIG_INVALID'
   // cli

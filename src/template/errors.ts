@@ -1,8 +1,9 @@
 // A template Tollgate cannot serve: one line naming the file, the resource and the property.
-export class TemplateError extends Error {
-  readonly code = 'TEMPLATE_INVALID';
+import { TollgateError } from '../core/errors.js';
+
+export class TemplateError extends TollgateError<'TEMPLATE_INVALID'> {
   constructor(message: string) {
-    super(message);
+    super('TEMPLATE_INVALID', message);
     this.name = 'TemplateError';
   }
 }
