@@ -29,8 +29,9 @@ export {
 } from './core/rules.js';
 export { checkScopes, claimValues, grantedScopes, type ScopeMatch } from './core/scopes.js';
 export { Verifier, type VerifierOptions } from './core/verifier.js';
-export { authorizerConfig, type AuthorizerConfig } from './settings/authorizer-config.js';
-export { ConfigError, configFromEnv, type TollgateConfig } from './settings/env.js';
+export { authorizerConfig, type Settings } from './settings/authorizer-config.js';
+export { ConfigError, configFromEnv } from './settings/env.js';
+export type { IssuerSettings, SharedSettings, VerifierSettings } from './settings/settings.js';
 export { PRESETS, presetClaims, type PresetName } from './settings/presets.js';
 export { discoverJwksUri, JwksClient, type JwksClientOptions } from './keys/jwks-client.js';
 export { createAuthorizer, type Authorizer } from './lambda/authorizer.js';

@@ -30,7 +30,7 @@ const SECRET = 'b'.repeat(32);
 test('file issuers keep their own settings; shared settings apply to each; the environment wins for shared ones', () => {
   const c = authorizerConfig({ B_SECRET: SECRET, CLOCK_TOLERANCE: '7' }, { file: file(TWO) });
   assert.deepEqual(
-    c.issuers.map((i) => [i.issuer, i.audiences, i.algorithms, i.clockTolerance]),
+    c.issuers.map((i) => [i.issuer, i.audiences, i.algorithms, c.shared.clockTolerance]),
     [
       ['https://a.example.com/', ['api-a', 'api-b'], ['RS256'], 7],
       ['https://b.example.com', ['api-c'], ['HS256'], 7],
@@ -59,21 +59,33 @@ test('an issuer variable beside file issuers is refused, not silently ignored; e
     { kind: 'query', name: 'access_token' },
     'an empty TOKEN_SOURCE does not reset the file',
   );
-  assert.equal(c.issuers[0]!.clockTolerance, 5);
+  assert.equal(c.shared.clockTolerance, 5);
 });
 
-test('a secret named by the file must be set; list items with commas are refused', () => {
+test('a secret named by the file must be set', () => {
   assert.throws(() => authorizerConfig({}, { file: file(TWO) }), /B_SECRET is not set/);
+});
+
+test('a list item of the file may hold a comma (the file is never turned into text); in the environment a comma separates', () => {
   const commas = {
     issuers: [
       {
         issuer: 'https://a.example.com/',
-        audience: ['api-a,api-b'],
+        audience: ['api-a,api-b', 'api c'],
         jwksUri: 'https://a.example.com/jwks.json',
+        groupClaims: ['https://example.com/claims,groups'],
       },
     ],
   };
-  assert.throws(() => authorizerConfig({}, { file: file(commas) }), /contains a comma/);
+  const c = authorizerConfig({}, { file: file(commas) });
+  assert.deepEqual(c.issuers[0]!.audiences, ['api-a,api-b', 'api c']);
+  assert.deepEqual(c.issuers[0]!.groupClaims, ['https://example.com/claims,groups']);
+  const fromEnv = authorizerConfig({
+    TOKEN_ISSUER: 'https://a.example.com/',
+    AUDIENCE: 'api-a,api-b',
+    JWKS_URI: 'https://a.example.com/jwks.json',
+  });
+  assert.deepEqual(fromEnv.issuers[0]!.audiences, ['api-a', 'api-b']);
 });
 
 test('route rules default HTTP API 2.0 to IAM answers; simple answers with rules need a per-route or disabled cache', () => {

@@ -2,7 +2,8 @@
 // defaults. Every refusal is a ConfigError naming the setting.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, configFromEnv, type TollgateConfig } from '../src/settings/env.js';
+import { ConfigError, configFromEnv } from '../src/settings/env.js';
+import type { VerifierSettings } from '../src/settings/settings.js';
 import { SETTINGS } from '../src/settings/settings-docs.js';
 
 const BASE = {
@@ -333,10 +334,10 @@ describe('lists and choices', () => {
 });
 
 describe('defaults', () => {
-  const config = (): TollgateConfig => configFromEnv(BASE);
+  const config = (): VerifierSettings => configFromEnv(BASE);
   const list = (value: string): string[] => value.split(/[\s,]+/).filter(Boolean);
   // Each optional setting, and where its value lands.
-  const READ: Record<string, (c: TollgateConfig) => unknown> = {
+  const READ: Record<string, (c: VerifierSettings) => unknown> = {
     ALGORITHMS: (c) => c.algorithms,
     CLOCK_TOLERANCE: (c) => c.clockTolerance,
     REQUIRED_SCOPES: (c) => c.requiredScopes,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { authorizerConfig, type AuthorizerConfig } from '../settings/authorizer-config.js';
+import { authorizerConfig, type Settings } from '../settings/authorizer-config.js';
 import { formatConfigError, loadConfigFile } from '../settings/file.js';
 import type { FileConfig, RulesSource } from '../settings/file-validate.js';
 import { rulesEngine } from '../core/rules-engine.js';
@@ -25,7 +25,7 @@ export function readConfigFile(path: string, env: Env): FileConfig {
 }
 
 /** The authorizer's configuration as the CLI sees it: YAML or JSON files, rules files with line numbers. */
-export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): AuthorizerConfig {
+export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Settings {
   const readRules = (path: string): unknown => {
     const result = loadRulesFile(path);
     if (result.ok) return result.document;

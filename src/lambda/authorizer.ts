@@ -1,11 +1,11 @@
-import type { AuthorizerConfig } from '../settings/authorizer-config.js';
+import type { Settings } from '../settings/authorizer-config.js';
 import { IssuerSet } from '../core/issuers.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
 /** One authorizer: a runtime per issuer (its own keys), the issuer set that picks among them, the rules. */
 export interface Authorizer {
-  readonly config: AuthorizerConfig;
+  readonly config: Settings;
   readonly issuers: IssuerSet;
   /** By exact issuer. */
   readonly runtimes: ReadonlyMap<string, Runtime>;
@@ -14,14 +14,15 @@ export interface Authorizer {
   warmUp(): Promise<void>;
 }
 
-export function createAuthorizer(
-  config: AuthorizerConfig,
-  options: RuntimeOptions = {},
-): Authorizer {
+export function createAuthorizer(config: Settings, options: RuntimeOptions = {}): Authorizer {
   const log = options.log ?? writeLogLine;
   const runtimes = new Map(
     config.issuers.map(
-      (issuer) => [issuer.issuer, createRuntime(issuer, { ...options, log })] as const,
+      (issuer) =>
+        [
+          issuer.issuer,
+          createRuntime({ ...issuer, ...config.shared }, { ...options, log }),
+        ] as const,
     ),
   );
   return {
@@ -39,6 +40,7 @@ export function createAuthorizer(
 export function singleIssuerAuthorizer(runtime: Runtime): Authorizer {
   return {
     config: {
+      shared: runtime.config,
       issuers: [runtime.config],
       rules: undefined,
       issuerRules: new Map(),

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { credentialRefusal, decide, type DecisionRules, type Verdict } from '../core/decide.js';
 import { reason, refuse, type Decision } from '../core/reasons.js';
-import type { TollgateConfig } from '../settings/env.js';
+import type { IssuerSettings } from '../settings/settings.js';
 import type { Authorizer } from './authorizer.js';
 import { logLinesWritten } from './log-line.js';
 import {
@@ -49,10 +49,10 @@ export function createHandler(
   // Lambda's log level (AWS_LAMBDA_LOG_LEVEL) may leave decision lines out: then none is built.
   const infoLogged = authorizer.log.enabled?.('info') ?? true;
   const errorLogged = authorizer.log.enabled?.('error') ?? true;
-  const allowsLogged = infoLogged && authorizer.config.issuers[0]!.logDecisions === 'all';
+  const allowsLogged = infoLogged && authorizer.config.shared.logDecisions === 'all';
   const outcomeOptions: OutcomeOptions = {
     v2Response: authorizer.config.v2Response,
-    policyScope: (issuer) => issuerSettings(authorizer, issuer).policyResource,
+    policyScope: () => authorizer.config.shared.policyResource,
   };
   return async (event, context) => {
     const started = performance.now();
@@ -135,7 +135,7 @@ export async function verdictFor(
 }
 
 /** An issuer's settings; the first issuer's for a token whose issuer is none of them. */
-function issuerSettings(authorizer: Authorizer, issuer: string | undefined): TollgateConfig {
+function issuerSettings(authorizer: Authorizer, issuer: string | undefined): IssuerSettings {
   return authorizer.runtimes.get(issuer ?? '')?.config ?? authorizer.config.issuers[0]!;
 }
 
@@ -213,8 +213,7 @@ function answer(
 
 function usageKey(authorizer: Authorizer, decision: Decision): string | undefined {
   if (decision.kind !== 'allow') return undefined;
-  const claim = (authorizer.runtimes.get(decision.issuer)?.config ?? authorizer.config.issuers[0]!)
-    .usageIdentifierClaim;
+  const claim = authorizer.config.shared.usageIdentifierClaim;
   const value = claim === undefined ? undefined : decision.claims[claim];
   return typeof value === 'string' && value ? value : undefined;
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  authorizerConfig,
+  buildSettings,
   rulesConfigured,
-  type AuthorizerConfig,
-} from '../settings/authorizer-config.js';
-import { ConfigError } from '../settings/env.js';
-import type { FileConfig } from '../settings/file-validate.js';
+  type FileInput,
+  type Settings,
+} from '../settings/build-settings.js';
+import { ConfigError } from '../settings/config-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,10 +15,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * inlined), so a cold start touches no file to find it. The Lambda reads JSON only: YAML stays a
  * development format, so the bundle carries no YAML parser.
  */
-export async function loadLambdaConfig(
-  env: Env,
-  embedded: unknown = undefined,
-): Promise<AuthorizerConfig> {
+export async function loadLambdaConfig(env: Env, embedded: unknown = undefined): Promise<Settings> {
   const path = env.TOLLGATE_CONFIG?.trim();
   // The file validator and the rules engine are separate chunks, loaded only when configured.
   const file = path
@@ -29,7 +26,7 @@ export async function loadLambdaConfig(
   const rulesEngine = rulesConfigured(env, file)
     ? (await import('../core/rules-engine.js')).rulesEngine
     : undefined;
-  return authorizerConfig(env, { file, readRules: (p) => readJson(p, 'RULES_FILE'), rulesEngine });
+  return buildSettings(env, { file, readRules: (p) => readJson(p, 'RULES_FILE'), rulesEngine });
 }
 
 function readJson(path: string, setting: string): unknown {
@@ -54,14 +51,15 @@ function readJson(path: string, setting: string): unknown {
   }
 }
 
-async function validated(document: unknown, path: string, env: Env): Promise<FileConfig> {
-  const { formatConfigPath, validateConfigDocument } = await import('../settings/file-validate.js');
+async function validated(document: unknown, path: string, env: Env): Promise<FileInput> {
+  const { fileInput, formatConfigPath, validateConfigDocument } =
+    await import('../settings/file-validate.js');
   const slash = path.lastIndexOf('/');
   const result = validateConfigDocument(document, {
     baseDir: slash > 0 ? path.slice(0, slash) : '.',
     env,
   });
-  if (result.ok) return result.config;
+  if (result.ok) return fileInput(result.config, env);
   const first = result.errors[0]!;
   throw new ConfigError(
     'TOLLGATE_CONFIG',

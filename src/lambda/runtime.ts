@@ -1,4 +1,4 @@
-import type { TollgateConfig } from '../settings/env.js';
+import type { VerifierSettings } from '../settings/settings.js';
 import { staticKeySource, type KeySource } from '../core/key-source.js';
 import { secretKey } from '../core/keys.js';
 import { KeySet } from '../core/keyset.js';
@@ -7,7 +7,7 @@ import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
 export interface Runtime {
-  readonly config: TollgateConfig;
+  readonly config: VerifierSettings;
   readonly verifier: Verifier;
   /** A JWKS client, or a fixed key set for an HMAC issuer. */
   readonly keys: KeySource & { warmUp?(): Promise<void> };
@@ -20,7 +20,7 @@ export interface RuntimeOptions {
 }
 
 /** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
-export function createRuntime(config: TollgateConfig, options: RuntimeOptions = {}): Runtime {
+export function createRuntime(config: VerifierSettings, options: RuntimeOptions = {}): Runtime {
   const log = options.log ?? writeLogLine;
   const now = options.now ?? Date.now;
   const keys = config.secret

@@ -93,7 +93,7 @@ export interface FileIssuer {
 /**
  * A validated configuration file. Top-level settings are `undefined` when the file does not set
  * them, so that whoever merges the file with environment variables can tell "not set" from "set
- * to the default"; the defaults are those of `SETTINGS` in env.ts. Relative paths are resolved
+ * to the default"; the defaults are those of SETTING_TABLE (table.ts). Relative paths are resolved
  * against the config file's folder.
  */
 export interface FileConfig {
@@ -800,3 +800,4 @@ export function validateConfigDocument(
     },
   };
 }
+export { fileInput } from './file-input.js';

@@ -104,7 +104,7 @@ export const SETTING_TABLE = {
 export type SettingName = keyof typeof SETTING_TABLE;
 
 /** The settings of one issuer (with issuers in the config file, these are refused in the environment). */
-export const ISSUER_SETTINGS = (Object.keys(SETTING_TABLE) as SettingName[]).filter(
+export const ISSUER_SETTINGS = /* @__PURE__ */ (Object.keys(SETTING_TABLE) as SettingName[]).filter(
   (name) => SETTING_TABLE[name].scope === 'issuer',
 );
 

@@ -1,5 +1,6 @@
 // Builds a Tollgate verifier on a real JWKS client against a JwksServer, with an injectable clock.
-import { configFromEnv, type TollgateConfig } from '../../src/settings/env.js';
+import { configFromEnv } from '../../src/settings/env.js';
+import type { VerifierSettings } from '../../src/settings/settings.js';
 import { createRuntime, type Runtime } from '../../src/lambda/runtime.js';
 import type { JwksClient } from '../../src/keys/jwks-client.js';
 import { AUDIENCE, ISSUER, NOW_MS } from './keys.js';
@@ -28,7 +29,7 @@ export function testRuntime(
   env: Record<string, string> = {},
   c: Clock = clock(),
 ): TestRuntime {
-  const config: TollgateConfig = configFromEnv({
+  const config: VerifierSettings = configFromEnv({
     TOKEN_ISSUER: ISSUER,
     AUDIENCE,
     JWKS_URI: jwksUri,
