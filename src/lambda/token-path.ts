@@ -44,9 +44,9 @@ export function createTokenPath(
   const issuer = config.issuers[0]!;
   const { verifier, keys } = authorizer.runtimes.get(issuer.issuer)!;
   const infoLogged = log.enabled?.('info') ?? true;
-  const allowsLogged = infoLogged && issuer.logDecisions === 'all';
+  const allowsLogged = infoLogged && config.shared.logDecisions === 'all';
   const answers = new Map<string, Answer>();
-  const size = issuer.tokenCacheSize;
+  const size = config.shared.tokenCacheSize;
 
   /** The decision line, field for field the general handler's. */
   const logDecision = (
@@ -151,7 +151,7 @@ export function createTokenPath(
       throw new Error(UNAUTHORIZED);
     }
     if (decision?.kind !== 'allow') return undefined;
-    const claim = issuer.usageIdentifierClaim;
+    const claim = config.shared.usageIdentifierClaim;
     const usage = claim === undefined ? undefined : decision.claims[claim];
     const formatted = restToken.format(
       {
@@ -162,7 +162,7 @@ export function createTokenPath(
           {
             Action: 'execute-api:Invoke',
             Effect: 'Allow',
-            Resource: policyResource(arnParts, issuer.policyResource),
+            Resource: policyResource(arnParts, config.shared.policyResource),
           },
         ],
       },
