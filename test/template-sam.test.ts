@@ -355,3 +355,14 @@ test('plain CloudFormation as cdk synth writes it: RestApi from Resource/Method/
     await running.close();
   }
 });
+
+test('what the local gateway does not run is named in a warning at start: other resource types, other event types, a function Timeout', () => {
+  const path = join(SAM_DIR, 'unused-parts.yaml');
+  const said = loadTemplate(path, {}).warningLines.join('\n');
+  assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::DynamoDB::Table is not created locally/);
+  assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::SQS::Queue is not created locally/);
+  assert.match(said, /Events\.Jobs\.Type.*SQS events are not emulated/);
+  assert.match(said, /HelloFunction\.Properties\.Timeout.*is not applied locally/);
+  // The Api event and the function itself are served: no warning names them.
+  assert.doesNotMatch(said, /Events\.Hello/);
+});

@@ -16,6 +16,7 @@ import { cfnRestApi } from './cfn-rest.js';
 import { samHttpBody } from './sam-http.js';
 import { samRestBody } from './sam-rest.js';
 import { createStack, type Stack } from './stack.js';
+import { unusedParts } from './unused.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -79,6 +80,7 @@ export function readCloudFormation(template: unknown, options: ReadOptions): Tem
   );
   const warnings: TemplateWarning[] = [];
   const functions = readFunctions(stack, options.baseDir, warnings);
+  unusedParts(stack, warnings);
   const events = sam ? readApiEvents(stack) : [];
   const kinds = apiIdsOf(stack, events);
   const apis = [...kinds.keys()];

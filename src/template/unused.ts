@@ -1,0 +1,55 @@
+// What a template declares that the local gateway does not run: named in warnings at start, so
+// nothing the user wrote is ignored silently.
+import type { Stack } from './stack.js';
+import type { TemplateWarning } from './functions.js';
+
+/** Read by the template reader, or with nothing that changes what the local gateway answers. */
+const HANDLED = new Set([
+  'AWS::Serverless::Api',
+  'AWS::Serverless::HttpApi',
+  'AWS::Serverless::Function',
+  'AWS::Lambda::Function',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
+  'AWS::ApiGateway::ApiKey',
+  // Deployments, invoke permissions, roles and CDK's metadata decide nothing a request sees locally.
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Account',
+  'AWS::Lambda::Permission',
+  'AWS::IAM::Role',
+  'AWS::CDK::Metadata',
+]);
+
+const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+
+/** Resources of other types, function events other than Api/HttpApi, and function timeouts. */
+export function unusedParts(stack: Stack, warnings: TemplateWarning[]): void {
+  for (const [id, r] of stack.resources) {
+    if (!stack.exists(id)) continue;
+    if (!HANDLED.has(r.Type))
+      warnings.push({
+        path: ['Resources', id, 'Type'],
+        message: `${r.Type} is not created locally: functions that use it reach the real service or fail`,
+      });
+    if (!FUNCTION_TYPES.has(r.Type)) continue;
+    if (r.Properties.Timeout !== undefined)
+      warnings.push({
+        path: ['Resources', id, 'Properties', 'Timeout'],
+        message: "is not applied locally: the gateway's own integration deadline applies",
+      });
+    const events = r.Properties.Events;
+    if (typeof events !== 'object' || events === null) continue;
+    for (const [eventId, e] of Object.entries(events as Record<string, { Type?: unknown }>))
+      if (e?.Type !== 'Api' && e?.Type !== 'HttpApi')
+        warnings.push({
+          path: ['Resources', id, 'Properties', 'Events', eventId, 'Type'],
+          message: `${String(e?.Type)} events are not emulated: only Api and HttpApi events are served`,
+        });
+  }
+}
