@@ -5,7 +5,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -117,23 +117,31 @@ function createDevKey(home: string, path: string): void {
   // A .gitignore only in a folder made here: never overwrite one of the user's.
   if (!existsSync(home)) {
     mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, '.gitignore'), '*\n', { flag: 'wx' });
+    createOnce(join(home, '.gitignore'), '*\n', 0o644);
   }
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = `tollgate-dev-${randomBytes(6).toString('hex')}`;
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' };
+  createOnce(path, JSON.stringify(jwk, null, 2) + '\n', 0o600);
+}
+
+/**
+ * Writes a whole file at `path` unless one is there. Written beside it, then linked into place:
+ * a concurrent first run sees no file or a complete one, never a half-written one, and two first
+ * runs at once keep one key. link() does not follow a symlink planted at the path.
+ */
+function createOnce(path: string, text: string, mode: number): void {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    // 'wx': two first runs at once keep one key, and a symlink planted at the path is not followed.
-    writeFileSync(
-      path,
-      JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256' }, null, 2) +
-        '\n',
-      { mode: 0o600, flag: 'wx' },
-    );
+    writeFileSync(temporary, text, { mode, flag: 'wx' });
+    linkSync(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new UsageError(
-        `cannot create the development key ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        `cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       );
+  } finally {
+    rmSync(temporary, { force: true });
   }
 }
 
