@@ -79,19 +79,7 @@ export function createStack(template: Obj, options: StackOptions = {}): Stack {
     },
     getAtt(id, attribute) {
       const r = resources.get(id);
-      if (!r) return undefined;
-      if (FUNCTION_TYPES.has(r.Type) && attribute === 'Arn')
-        return `arn:aws:lambda:${region}:${account}:function:${functionName(id)}`;
-      if (r.Type === 'AWS::Cognito::UserPool' && attribute === 'Arn')
-        return `arn:aws:cognito-idp:${region}:${account}:userpool/${region}_${id}`;
-      if (r.Type === 'AWS::Cognito::UserPool' && attribute === 'ProviderURL')
-        return `cognito-idp.${region}.amazonaws.com/${region}_${id}`;
-      if (REST_TYPES.has(r.Type) && attribute === 'RootResourceId') return 'root';
-      if (REST_TYPES.has(r.Type) && attribute === 'ApiEndpoint')
-        return `https://${LOCAL_API.apiId}.execute-api.${region}.amazonaws.com`;
-      if (r.Type === 'AWS::IAM::Role' && attribute === 'Arn')
-        return `arn:aws:iam::${account}:role/${id}`;
-      return undefined;
+      return r && attributeOf(r, id, attribute, functionName);
     },
     condition(name) {
       if (evaluated.has(name)) return evaluated.get(name);
@@ -123,6 +111,28 @@ export function createStack(template: Obj, options: StackOptions = {}): Stack {
       return value;
     },
   };
+}
+
+/** Fn::GetAtt for the attributes the readers use, with the local stack's region and account. */
+function attributeOf(
+  r: Resource,
+  id: string,
+  attribute: string,
+  functionName: (id: string) => string,
+): string | undefined {
+  const { region, account } = LOCAL_API;
+  if (FUNCTION_TYPES.has(r.Type) && attribute === 'Arn')
+    return `arn:aws:lambda:${region}:${account}:function:${functionName(id)}`;
+  if (r.Type === 'AWS::Cognito::UserPool' && attribute === 'Arn')
+    return `arn:aws:cognito-idp:${region}:${account}:userpool/${region}_${id}`;
+  if (r.Type === 'AWS::Cognito::UserPool' && attribute === 'ProviderURL')
+    return `cognito-idp.${region}.amazonaws.com/${region}_${id}`;
+  if (REST_TYPES.has(r.Type) && attribute === 'RootResourceId') return 'root';
+  if (REST_TYPES.has(r.Type) && attribute === 'ApiEndpoint')
+    return `https://${LOCAL_API.apiId}.execute-api.${region}.amazonaws.com`;
+  if (r.Type === 'AWS::IAM::Role' && attribute === 'Arn')
+    return `arn:aws:iam::${account}:role/${id}`;
+  return undefined;
 }
 
 function readResources(value: unknown): Map<string, Resource> {

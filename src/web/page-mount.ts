@@ -146,19 +146,7 @@ export function createPageMount(config: PageConfig, options: PageMountOptions = 
     message: string,
     head: boolean,
     extra: Record<string, string> = {},
-  ): void =>
-    answer(
-      res,
-      status,
-      {
-        ...common,
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        ...extra,
-      },
-      JSON.stringify({ message }),
-      head,
-    );
+  ): void => sendProblem(res, { ...common, ...extra }, status, message, head);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Nothing here reads a body: drain it so the connection stays usable.
@@ -215,4 +203,20 @@ export function createPageMount(config: PageConfig, options: PageMountOptions = 
         problem(res, 500, 'The web page could not be served', false);
       }),
   };
+}
+
+/** A JSON `{ message }` answer with the page's headers; never cached. */
+function sendProblem(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  status: number,
+  message: string,
+  head: boolean,
+): void {
+  const all = {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  };
+  answer(res, status, all, JSON.stringify({ message }), head);
 }
