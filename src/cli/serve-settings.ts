@@ -293,63 +293,9 @@ function check(value: unknown, baseDir: string): ServeSettings {
   if (doc.stageVariables !== undefined)
     out.stageVariables = strings(doc.stageVariables, ['stageVariables']);
   if (doc.devProvider !== undefined) out.devProvider = flag(doc.devProvider, ['devProvider']);
-  if (doc.page !== undefined) {
-    if (typeof doc.page === 'boolean') out.page = doc.page;
-    else {
-      const p = mapping(
-        doc.page,
-        ['page'],
-        ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins'],
-      );
-      if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins))
-        fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
-      out.page = {
-        issuer: text(p.issuer, ['page', 'issuer']),
-        clientId: text(p.clientId, ['page', 'clientId']),
-        audience: p.audience === undefined ? undefined : text(p.audience, ['page', 'audience']),
-        scope: p.scope === undefined ? undefined : text(p.scope, ['page', 'scope']),
-        extraAuthorizeParams:
-          p.extraAuthorizeParams === undefined
-            ? undefined
-            : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
-        connectOrigins: (p.connectOrigins as unknown[] | undefined)?.map((o, i) => {
-          const origin = text(o, ['page', 'connectOrigins', i]);
-          if (!/^https?:\/\/[^/\s]+$/.test(origin))
-            fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
-          return origin;
-        }),
-      };
-    }
-  }
+  if (doc.page !== undefined) out.page = pageSetting(doc.page);
   if (doc.usagePlans !== undefined) out.usagePlans = doc.usagePlans;
-  if (doc.websocket !== undefined) {
-    const w = mapping(
-      doc.websocket,
-      ['websocket'],
-      ['path', 'identitySource', 'authorizer', 'routes'],
-    );
-    const path = w.path === undefined ? '/ws' : text(w.path, ['websocket', 'path']);
-    if (!path.startsWith('/')) fail(['websocket', 'path'], 'must start with /');
-    const identitySource =
-      w.identitySource === undefined
-        ? ['route.request.querystring.token']
-        : Array.isArray(w.identitySource)
-          ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i]))
-          : [text(w.identitySource, ['websocket', 'identitySource'])];
-    for (const [i, s] of identitySource.entries())
-      if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s))
-        fail(
-          ['websocket', 'identitySource', i],
-          'must be route.request.header.NAME or route.request.querystring.NAME',
-        );
-    out.websocket = {
-      path,
-      identitySource,
-      authorizer:
-        w.authorizer === undefined ? undefined : text(w.authorizer, ['websocket', 'authorizer']),
-      routes: w.routes === undefined ? {} : strings(w.routes, ['websocket', 'routes']),
-    };
-  }
+  if (doc.websocket !== undefined) out.websocket = websocketSetting(doc.websocket);
   if (doc.assumptions !== undefined) {
     const a = mapping(doc.assumptions, ['assumptions'], Object.keys(ASSUMPTION_CHOICES));
     const chosen: Record<string, unknown> = {};
@@ -371,4 +317,58 @@ function check(value: unknown, baseDir: string): ServeSettings {
     }
   }
   return out;
+}
+
+/** `serve.page`: the sign-in page's settings, when not a plain true/false. */
+function pageSetting(value: unknown): ServeSettings['page'] {
+  if (typeof value === 'boolean') return value;
+  const p = mapping(
+    value,
+    ['page'],
+    ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins'],
+  );
+  if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins))
+    fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
+  return {
+    issuer: text(p.issuer, ['page', 'issuer']),
+    clientId: text(p.clientId, ['page', 'clientId']),
+    audience: p.audience === undefined ? undefined : text(p.audience, ['page', 'audience']),
+    scope: p.scope === undefined ? undefined : text(p.scope, ['page', 'scope']),
+    extraAuthorizeParams:
+      p.extraAuthorizeParams === undefined
+        ? undefined
+        : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
+    connectOrigins: (p.connectOrigins as unknown[] | undefined)?.map((o, i) => {
+      const origin = text(o, ['page', 'connectOrigins', i]);
+      if (!/^https?:\/\/[^/\s]+$/.test(origin))
+        fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
+      return origin;
+    }),
+  };
+}
+
+/** `serve.websocket`: the WebSocket API's path, identity source, authorizer and routes. */
+function websocketSetting(value: unknown): ServeSettings['websocket'] {
+  const w = mapping(value, ['websocket'], ['path', 'identitySource', 'authorizer', 'routes']);
+  const path = w.path === undefined ? '/ws' : text(w.path, ['websocket', 'path']);
+  if (!path.startsWith('/')) fail(['websocket', 'path'], 'must start with /');
+  const identitySource =
+    w.identitySource === undefined
+      ? ['route.request.querystring.token']
+      : Array.isArray(w.identitySource)
+        ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i]))
+        : [text(w.identitySource, ['websocket', 'identitySource'])];
+  for (const [i, s] of identitySource.entries())
+    if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s))
+      fail(
+        ['websocket', 'identitySource', i],
+        'must be route.request.header.NAME or route.request.querystring.NAME',
+      );
+  return {
+    path,
+    identitySource,
+    authorizer:
+      w.authorizer === undefined ? undefined : text(w.authorizer, ['websocket', 'authorizer']),
+    routes: w.routes === undefined ? {} : strings(w.routes, ['websocket', 'routes']),
+  };
 }
