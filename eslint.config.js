@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 // src/'s top-level folders, lowest first: a folder may import only from folders before it (the
 // README's Layout section). The core imports nothing outside itself but Node's built-ins.
-const LAYERS = [
+export const LAYERS = [
   'core',
   'aws',
   'keys',
