@@ -7,7 +7,7 @@ import type { Decision } from '../core/reasons.js';
 import { Verifier } from '../core/verifier.js';
 import { JwksClient } from '../keys/jwks-client.js';
 import type { CognitoAuthorizerSpec } from './cognito-spec.js';
-import type { JwtAuthorizer, JwtOutcome } from './jwt-authorizer.js';
+import { GATEWAY_KEY_CACHE, type JwtAuthorizer, type JwtOutcome } from './jwt-authorizer.js';
 
 /** Where a pool's keys are when not at Cognito, and which extra issuer stands for it. */
 export interface PoolMapping {
@@ -52,12 +52,7 @@ function keySourceFor(
   return new JwksClient({
     jwksUri: new URL(mapping?.jwksUri ?? pool.jwksUri),
     timeoutMs: o.timeoutMs ?? 5000,
-    maxBytes: 512 * 1024,
-    maxAgeSeconds: 3600,
-    minAgeSeconds: 60,
-    cooldownSeconds: 10,
-    staleIfErrorSeconds: 3600,
-    retryAfterFailureSeconds: 5,
+    ...GATEWAY_KEY_CACHE,
     ...(o.now ? { now: o.now } : {}),
     ...(o.log ? { log: o.log } : {}),
   });

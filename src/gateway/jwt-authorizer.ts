@@ -136,6 +136,19 @@ export function createJwtAuthorizer(
   };
 }
 
+/**
+ * How API Gateway's own authorizers (JWT, Cognito) keep a JWKS: "cached for up to 1 hour on a
+ * best-effort basis", refetched on an unseen kid (spec section 7).
+ */
+export const GATEWAY_KEY_CACHE = {
+  maxBytes: 512 * 1024,
+  maxAgeSeconds: 3600,
+  minAgeSeconds: 60,
+  cooldownSeconds: 10,
+  staleIfErrorSeconds: 3600,
+  retryAfterFailureSeconds: 5,
+} as const;
+
 function issuerVerifiers(
   spec: JwtAuthorizerSpec,
   issuer: JwtIssuerSpec,
@@ -145,13 +158,7 @@ function issuerVerifiers(
   const keySource = new JwksClient({
     jwksUri: (budget: number) => discoverJwksUri(issuer.issuer, { timeoutMs: budget }),
     timeoutMs: options.timeoutMs ?? 5000,
-    maxBytes: 512 * 1024,
-    // "Cached for up to 1 hour on a best-effort basis", refetched on an unseen kid (spec section 7).
-    maxAgeSeconds: 3600,
-    minAgeSeconds: 60,
-    cooldownSeconds: 10,
-    staleIfErrorSeconds: 3600,
-    retryAfterFailureSeconds: 5,
+    ...GATEWAY_KEY_CACHE,
     now,
     ...(options.log ? { log: options.log } : {}),
   });
