@@ -23,7 +23,18 @@ export function policyResource(arn: MethodArn, scope: 'stage' | 'api'): string {
 }
 
 /** An IAM wildcard as API Gateway matches it: case-sensitive, `*` any run (across `/`), `?` one character. */
+// Built once per pattern: route policies are judged on every request, from a small set of patterns.
+const IAM_PATTERNS = new Map<string, RegExp>();
 function iamPattern(pattern: string): RegExp {
+  let re = IAM_PATTERNS.get(pattern);
+  if (re !== undefined) return re;
+  // Bounded: an authorizer may answer with new resources on every call.
+  if (IAM_PATTERNS.size >= 1000) IAM_PATTERNS.clear();
+  IAM_PATTERNS.set(pattern, (re = compileIamPattern(pattern)));
+  return re;
+}
+
+function compileIamPattern(pattern: string): RegExp {
   return new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')

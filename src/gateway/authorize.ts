@@ -291,9 +291,15 @@ function identityValid(
 ): boolean {
   const re = spec.type === 'token' ? spec.validationExpression : undefined;
   if (!re) return true;
-  return assumptions.validationMatch === 'full'
-    ? new RegExp(`^(?:${re.source})$`, re.flags).test(token)
-    : new RegExp(re.source, re.flags).test(token);
+  // Compiled once at start (no g/y flag: test() keeps no state); the anchored form once per expression.
+  return assumptions.validationMatch === 'full' ? anchored(re).test(token) : re.test(token);
+}
+
+const ANCHORED = new WeakMap<RegExp, RegExp>();
+function anchored(re: RegExp): RegExp {
+  let full = ANCHORED.get(re);
+  if (!full) ANCHORED.set(re, (full = new RegExp(`^(?:${re.source})$`, re.flags)));
+  return full;
 }
 
 export async function authorize(

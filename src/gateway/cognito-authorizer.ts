@@ -118,10 +118,7 @@ export function createCognitoAuthorizer(
       const verifiers = typeof seen.iss === 'string' ? byIssuer.get(seen.iss) : undefined;
       if (!verifiers)
         return refuse('ISSUER_MISMATCH', "the token's iss is not one of the authorizer's pools");
-      if (
-        spec.audPattern &&
-        !(typeof seen.aud === 'string' && new RegExp(spec.audPattern.source).test(seen.aud))
-      )
+      if (spec.audPattern && !(typeof seen.aud === 'string' && spec.audPattern.test(seen.aud)))
         return refuse(
           'AUDIENCE_MISMATCH',
           "the token's aud does not match identityValidationExpression",
