@@ -180,7 +180,3 @@ export function isRecord(value: unknown): value is Readonly<Record<string, unkno
 export function isOptionalMap(value: unknown): boolean {
   return value === undefined || value === null || isRecord(value);
 }
-
-export function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
