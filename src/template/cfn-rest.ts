@@ -74,7 +74,7 @@ export function cfnRestApi(
     document: doc,
     stageName: typeof stage?.StageName === 'string' ? stage.StageName : undefined,
     stageVariables: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
-    plans: usagePlans(stack, apiId, stageId, localKey),
+    plans: usagePlans(stack, apiId, stageId, localKey, warnings),
   };
 }
 
@@ -243,6 +243,7 @@ function usagePlans(
   apiId: string,
   stageId: string | undefined,
   localKey: (name: string) => { name: string; value: string },
+  warnings: TemplateWarning[],
 ): CfnRestApi['plans'] {
   const keys = new Map<string, { name: string; value: string }>();
   for (const [id, r] of stack.resources)
@@ -257,11 +258,22 @@ function usagePlans(
   for (const [id, r] of stack.resources) {
     if (r.Type !== 'AWS::ApiGateway::UsagePlan' || !stack.exists(id)) continue;
     const stages = Array.isArray(r.Properties.ApiStages) ? r.Properties.ApiStages : [];
-    if (!stages.some((s) => isObj(s) && isObj(s.ApiId) && s.ApiId.Ref === apiId)) continue;
-    void stageId;
+    // A plan applies to the served stage: an entry naming another Stage resource is not this one.
+    const ours = stages.findIndex(
+      (s) =>
+        isObj(s) &&
+        isObj(s.ApiId) &&
+        s.ApiId.Ref === apiId &&
+        !(isObj(s.Stage) && stageId !== undefined && s.Stage.Ref !== stageId),
+    );
+    if (ours < 0) continue;
+    if ((stages[ours] as Obj).Throttle !== undefined)
+      warnings.push({
+        path: ['Resources', id, 'Properties', 'ApiStages', ours, 'Throttle'],
+        message:
+          'is not emulated by the local gateway (per-method limits): the plan-wide Throttle applies',
+      });
     const p = (stack.resolve(r.Properties, ['Resources', id, 'Properties']) ?? {}) as Obj;
-    const throttle = isObj(p.Throttle) ? p.Throttle : undefined;
-    const quota = isObj(p.Quota) ? p.Quota : undefined;
     const apiKeys = planKeys
       .filter(
         ([, k]) => isObj(k.Properties.UsagePlanId) && (k.Properties.UsagePlanId as Obj).Ref === id,
@@ -270,25 +282,36 @@ function usagePlans(
       .filter((k): k is { name: string; value: string } => k !== undefined);
     out.push({
       name: id,
-      ...(throttle
-        ? {
-            throttle: {
-              rateLimit: Number(throttle.RateLimit),
-              burstLimit: Number(throttle.BurstLimit),
-            },
-          }
-        : {}),
-      ...(quota
-        ? {
-            quota: {
-              limit: Number(quota.Limit),
-              period: String(quota.Period),
-              ...(quota.Offset !== undefined ? { offset: Number(quota.Offset) } : {}),
-            },
-          }
-        : {}),
+      ...planLimits(p),
       apiKeys,
     });
   }
   return out;
+}
+
+/** A usage plan's Throttle and Quota (SAM's Auth.UsagePlan and AWS::ApiGateway::UsagePlan alike). */
+export function planLimits(plan: Obj): {
+  throttle?: { rateLimit: number; burstLimit: number };
+  quota?: { limit: number; period: string; offset?: number };
+} {
+  const { Throttle: throttle, Quota: quota } = plan;
+  return {
+    ...(isObj(throttle)
+      ? {
+          throttle: {
+            rateLimit: Number(throttle.RateLimit),
+            burstLimit: Number(throttle.BurstLimit),
+          },
+        }
+      : {}),
+    ...(isObj(quota)
+      ? {
+          quota: {
+            limit: Number(quota.Limit),
+            period: String(quota.Period),
+            ...(quota.Offset !== undefined ? { offset: Number(quota.Offset) } : {}),
+          },
+        }
+      : {}),
+  };
 }

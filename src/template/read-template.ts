@@ -12,7 +12,7 @@ import {
   readApiEvents,
   type ApiEvent,
 } from './sam-events.js';
-import { cfnRestApi } from './cfn-rest.js';
+import { cfnRestApi, planLimits } from './cfn-rest.js';
 import { samHttpBody } from './sam-http.js';
 import { samRestBody } from './sam-rest.js';
 import { createStack, type Stack } from './stack.js';
@@ -280,29 +280,11 @@ function usagePlansOf(id: string, properties: Obj, at: KeyPath): TemplateUsagePl
       [...at, 'Auth', 'UsagePlan', 'CreateUsagePlan'],
       'must be PER_API, SHARED or NONE',
     );
-  const throttle = isObj(plan.Throttle) ? plan.Throttle : undefined;
-  const quota = isObj(plan.Quota) ? plan.Quota : undefined;
   const shared = plan.CreateUsagePlan === 'SHARED';
   return [
     {
       name: shared ? 'ServerlessUsagePlan' : `${id}UsagePlan`,
-      ...(throttle
-        ? {
-            throttle: {
-              rateLimit: Number(throttle.RateLimit),
-              burstLimit: Number(throttle.BurstLimit),
-            },
-          }
-        : {}),
-      ...(quota
-        ? {
-            quota: {
-              limit: Number(quota.Limit),
-              period: String(quota.Period),
-              ...(quota.Offset !== undefined ? { offset: Number(quota.Offset) } : {}),
-            },
-          }
-        : {}),
+      ...planLimits(plan),
       apiKeys: [localApiKey(shared ? 'ServerlessApiKey' : `${id}ApiKey`)],
     },
   ];
