@@ -366,3 +366,33 @@ test('what the local gateway does not run is named in a warning at start: other 
   // The Api event and the function itself are served: no warning names them.
   assert.doesNotMatch(said, /Events\.Hello/);
 });
+
+test("a usage plan's ApiStages entry: another Stage resource does not apply, a per-method Throttle is named in a warning", () => {
+  const path = join(SAM_DIR, 'cdk-rest.template.json');
+  const template = parseCloudFormation(readFileSync(path, 'utf8'), path).value as {
+    Resources: Record<string, { Properties: { ApiStages?: Record<string, unknown>[] } }>;
+  };
+  const read = (stage: Record<string, unknown>) => {
+    const copy = structuredClone(template);
+    copy.Resources.PetsUsagePlan!.Properties.ApiStages = [stage];
+    return readCloudFormation(copy, { baseDir: SAM_DIR, readDocument: () => assert.fail() });
+  };
+  const served = read({ ApiId: { Ref: 'PetsApi' }, Stage: { Ref: 'PetsApiStage' } });
+  assert.deepEqual(
+    served.api!.usagePlans.map((p) => p.name),
+    ['PetsUsagePlan'],
+  );
+  const other = read({ ApiId: { Ref: 'PetsApi' }, Stage: { Ref: 'OtherStage' } });
+  assert.deepEqual(other.api!.usagePlans, []);
+  const perMethod = read({
+    ApiId: { Ref: 'PetsApi' },
+    Stage: { Ref: 'PetsApiStage' },
+    Throttle: { '/pets/GET': { RateLimit: 5, BurstLimit: 5 } },
+  });
+  assert.ok(
+    perMethod.warnings.some(
+      (w) => w.path.join('.') === 'Resources.PetsUsagePlan.Properties.ApiStages.0.Throttle',
+    ),
+    JSON.stringify(perMethod.warnings),
+  );
+});
