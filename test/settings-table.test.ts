@@ -13,11 +13,12 @@ import {
   schemaDisagreements,
   withSettingsTable,
 } from '../src/settings/settings-docs.js';
+import { configSchema, configSchemaText } from '../src/settings/config-schema.js';
+import { SERVE_SCHEMA } from '../src/cli/serve-schema.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const SCHEMA = JSON.parse(
-  readFileSync(join(ROOT, 'schema/tollgate.config.schema.json'), 'utf8'),
-) as Record<string, unknown>;
+const SCHEMA_TEXT = readFileSync(join(ROOT, 'schema/tollgate.config.schema.json'), 'utf8');
+const SCHEMA = JSON.parse(SCHEMA_TEXT) as Record<string, unknown>;
 
 /** The table with one setting changed. */
 function altered(name: keyof typeof SETTING_TABLE, change: Partial<SettingSpec>) {
@@ -45,6 +46,21 @@ test('a change to the settings table that the README does not follow is caught',
 
 test('the JSON Schema carries the bounds, choices and defaults of the settings table', () => {
   assert.deepEqual(schemaDisagreements(SCHEMA), []);
+});
+
+test('schema/ is the JSON Schema the settings table gives (npm run docs:settings)', () => {
+  assert.equal(SCHEMA_TEXT, configSchemaText(SERVE_SCHEMA));
+  // A changed bound, choice, default or key changes the schema written, so the line above fails.
+  for (const table of [
+    altered('JWKS_COOLDOWN', { max: 3601 } as Partial<SettingSpec>),
+    altered('SCOPE_MATCH', { values: ['all', 'any', 'most'] } as Partial<SettingSpec>),
+    altered('TOKEN_CACHE_SIZE', { default: 100 }),
+    altered('USAGE_IDENTIFIER_CLAIM', { file: 'usageClaim' }),
+  ])
+    assert.notEqual(configSchemaText(SERVE_SCHEMA, table), SCHEMA_TEXT);
+  // The generated schema also passes the table check below, whatever the table says.
+  const table = altered('CLOCK_TOLERANCE', { max: 600 } as Partial<SettingSpec>);
+  assert.deepEqual(schemaDisagreements(configSchema(SERVE_SCHEMA, table), table), []);
 });
 
 test('a change to the settings table that the schema does not follow is caught', () => {

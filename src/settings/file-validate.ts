@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { ALGORITHMS, HMAC_ALGORITHMS, type Algorithm } from '../core/algorithms.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkKeyUrl } from '../keys/key-url.js';
+import { PATTERNS, PRESET_ISSUER_PATTERNS, RESERVED_CONTEXT_NAMES } from './file-forms.js';
 import { checkPresetIssuer, PRESETS, type PresetName } from './presets.js';
 import {
   boundsProblem,
@@ -31,7 +32,7 @@ export interface ConfigIssue {
   readonly atKey?: boolean;
 }
 
-export { PRESETS };
+export { PATTERNS, PRESET_ISSUER_PATTERNS, PRESETS, RESERVED_CONTEXT_NAMES };
 export type Preset = PresetName;
 
 /** Algorithms for issuers whose keys come from a JWKS, and for issuers with a shared secret. */
@@ -143,36 +144,6 @@ export interface ValidateOptions {
 /** The integer settings of the file, with their bounds and environment names (from SETTING_TABLE). */
 export const INTEGER_SETTINGS = integerSettings('');
 export const JWKS_SETTINGS = integerSettings('jwks.');
-
-/**
- * Regular expressions shared with the JSON Schema (the test checks the schema carries exactly
- * these strings). KEY_URL mirrors checkKeyUrl: https, or http to a loopback host, no credentials.
- */
-export const PATTERNS = {
-  keyUrl:
-    '^(https://[^/?#@\\s]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?)([/?#]\\S*)?$',
-  envName: '^[A-Za-z_][A-Za-z0-9_]*$',
-  scope: '^\\S+$',
-  // Header and cookie names are RFC 9110 tokens; query names anything API Gateway can pass (as
-  // parseTokenSource in src/lambda/token-source.ts accepts).
-  tokenSource: "^((header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+|query:[^\\s&=#?]+)$",
-} as const;
-
-/**
- * The issuer forms checkPresetIssuer (presets.ts) accepts, as JSON Schema patterns for editors. The
- * validator calls checkPresetIssuer itself, as configFromEnv does; a test keeps these in step.
- */
-export const PRESET_ISSUER_PATTERNS: Readonly<Partial<Record<Preset, string>>> = {
-  auth0: '^(https://|https://[\\s\\S]*/)$',
-  cognito:
-    '^https://cognito-idp\\.[a-z]{2}(?:-[a-z]+)+-\\d\\.amazonaws\\.com/[a-z]{2}(?:-[a-z]+)+-\\d_[A-Za-z0-9]+$',
-  okta: '^https://[\\s\\S]*[^/]$',
-  entra:
-    '^https://(?:login\\.microsoftonline\\.com/[0-9a-fA-F-]{36}/v2\\.0|sts\\.windows\\.net/[0-9a-fA-F-]{36}/)$',
-};
-
-/** Context names API Gateway reserves (as CONTEXT_CLAIMS refuses them). */
-export const RESERVED_CONTEXT_NAMES = ['principalId', 'claims'] as const;
 
 /** What this validator refuses that the JSON Schema (and so an editor) cannot see. */
 export const VALIDATOR_ONLY_CHECKS = [

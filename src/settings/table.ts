@@ -1,8 +1,8 @@
 // The settings table: every setting once, with its environment name (the Auth0 sample's names),
 // its config-file key, type, bounds and default, and whether it belongs to one issuer or to all.
-// The environment reader (env.ts), the config-file validator (file-validate.ts), the checks of
-// schema/tollgate.config.schema.json and the README's configuration table (settings-docs.ts,
-// with the doc lines of table-docs.ts) are derived from it. This module is in the Lambda bundle:
+// The environment reader (env.ts), the config file's keys (file-forms.ts) and its validator
+// (file-validate.ts), schema/tollgate.config.schema.json (config-schema.ts) and the README's
+// configuration table (settings-docs.ts, with the doc lines of table-docs.ts) are derived from it. This module is in the Lambda bundle:
 // it holds facts the code needs, not prose.
 import { PRESETS } from './presets.js';
 
@@ -28,8 +28,15 @@ export type SettingSpec = Common &
         readonly values: readonly string[];
         readonly default: string | undefined;
       }
-    /** A list in the file; in the environment, items separated by commas or spaces. */
-    | { readonly type: 'list'; readonly default: readonly string[] | undefined }
+    /**
+     * A list in the file; in the environment, items separated by commas or spaces. `min`: the
+     * fewest items a list that is given may hold.
+     */
+    | {
+        readonly type: 'list';
+        readonly default: readonly string[] | undefined;
+        readonly min: number;
+      }
     | { readonly type: 'text'; readonly default: string | undefined }
   );
 
@@ -40,11 +47,12 @@ const text = (file?: string, dflt?: string): SettingSpec => ({
   scope: 'shared',
   default: dflt,
 });
-const list = (file: string, dflt?: readonly string[]): SettingSpec => ({
+const list = (file: string, dflt?: readonly string[], min = 0): SettingSpec => ({
   type: 'list',
   file,
   scope: 'shared',
   default: dflt,
+  min,
 });
 const choice = (
   file: string | undefined,
@@ -69,7 +77,7 @@ const issuer = (spec: SettingSpec): SettingSpec => ({
 /** Every setting, in the README's order. */
 export const SETTING_TABLE = {
   TOKEN_ISSUER: issuer(text('issuer')),
-  AUDIENCE: issuer(list('audience')),
+  AUDIENCE: issuer(list('audience', undefined, 1)),
   TOLLGATE_CONFIG: { ...text(), scope: 'deployment' } as SettingSpec,
   RULES_FILE: text('rules'),
   TOKEN_SOURCE: text('tokenSource', 'header:Authorization'),
@@ -77,13 +85,13 @@ export const SETTING_TABLE = {
   V2_RESPONSE: choice('v2Response', ['simple', 'iam'], 'simple'),
   V2_SIMPLE_CACHE: choice(undefined, ['per-route', 'off']),
   JWKS_URI: issuer(text('jwksUri')),
-  ALGORITHMS: issuer(list('algorithms', ['RS256'])),
+  ALGORITHMS: issuer(list('algorithms', ['RS256'], 1)),
   TOKEN_SECRET: issuer(text('secret')),
   TOKEN_SECRET_FILE: issuer(text('secret')),
   PRESET: issuer(choice('preset', PRESETS, 'oidc')),
   TOKEN_USE: issuer(choice('tokenUse', ['access', 'id'], 'access')),
-  SCOPE_CLAIMS: issuer(list('scopeClaims')),
-  GROUP_CLAIMS: issuer(list('groupClaims')),
+  SCOPE_CLAIMS: issuer(list('scopeClaims', undefined, 1)),
+  GROUP_CLAIMS: issuer(list('groupClaims', undefined, 1)),
   CLOCK_TOLERANCE: integer('clockTolerance', 0, 300, 0),
   REQUIRED_SCOPES: issuer(list('requiredScopes', [])),
   SCOPE_MATCH: issuer(choice('scopeMatch', ['all', 'any'], 'all')),
