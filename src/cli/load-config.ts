@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { authorizerConfig, type Settings } from '../settings/authorizer-config.js';
+import {
+  authorizerConfig,
+  type Settings,
+  type SettingsOverrides,
+} from '../settings/authorizer-config.js';
 import { formatConfigError, loadConfigFile } from '../settings/file.js';
 import type { FileConfig, RulesSource } from '../settings/file-validate.js';
 import { rulesEngine } from '../core/rules-engine.js';
@@ -24,8 +28,15 @@ export function readConfigFile(path: string, env: Env): FileConfig {
   throw new UsageError(`${formatConfigError(result.errors[0]!)}${more}`);
 }
 
-/** The authorizer's configuration as the CLI sees it: YAML or JSON files, rules files with line numbers. */
-export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Settings {
+/**
+ * The authorizer's configuration as the CLI sees it: YAML or JSON files, rules files with line
+ * numbers; `overrides` (flags, serve's own settings) win over the environment and the file.
+ */
+export function cliAuthorizerConfig(
+  env: Env,
+  file: FileConfig | undefined,
+  overrides: SettingsOverrides = {},
+): Settings {
   const readRules = (path: string): unknown => {
     const result = loadRulesFile(path);
     if (result.ok) return result.document;
@@ -33,7 +44,7 @@ export function cliAuthorizerConfig(env: Env, file: FileConfig | undefined): Set
     throw new UsageError(`${formatRulesError(result.errors[0]!)}${more}`);
   };
   // A ConfigError (CONFIG_INVALID) exits 2 at the CLI's boundary.
-  return authorizerConfig(env, { file, readRules, rulesEngine });
+  return authorizerConfig(env, { file, overrides, readRules, rulesEngine });
 }
 
 /**

@@ -57,3 +57,41 @@ export function missingPageRoutes(
 ): PageEndpoint[] {
   return Object.values(endpoints).filter((e) => api.routes.match(e.method, e.path) === undefined);
 }
+
+/** What serve prints once it is ready. */
+export interface Banner {
+  readonly api: ApiDefinition;
+  readonly url: string;
+  readonly page: boolean;
+  /** The development provider and a token for its first user, when it runs. */
+  readonly dev:
+    | {
+        readonly issuer: string;
+        readonly users: readonly { readonly id: string; readonly scopes: readonly string[] }[];
+        readonly token: string;
+      }
+    | undefined;
+  /** The issuer trusted otherwise (undefined: the config file's issuers). */
+  readonly trusting: string | undefined;
+  readonly webSocketUrl: string | undefined;
+}
+
+/** The start-up lines: where the API is, its routes, who issues tokens, a curl command to try. */
+export function bannerLines(b: Banner): string[] {
+  const flavour = b.api.flavour === 'http' ? 'HTTP API' : 'REST API';
+  const lines = [`tollgate: serving ${b.api.title} (${flavour}) at ${b.url}, routes:`];
+  lines.push(...routeLines(b.api));
+  if (b.page) lines.push(`tollgate: sign-in page       ${b.url}/`);
+  const example = exampleRoute(b.api);
+  if (b.dev) {
+    const users = b.dev.users.map((u) => `${u.id}: ${u.scopes.join(' ')}`).join('; ');
+    lines.push(`tollgate: development OpenID provider ${b.dev.issuer} (users: ${users})`);
+    if (example)
+      lines.push(
+        `tollgate: try it${example.authorizer ? ' (token valid for 1 h)' : ''}:\n  ${curlLine(example, b.url, b.dev.token)}`,
+      );
+  } else lines.push(`tollgate: trusting ${b.trusting ?? 'the issuers of the config file'}`);
+  if (b.webSocketUrl) lines.push(`tollgate: WebSocket API     ${b.webSocketUrl}`);
+  lines.push('tollgate: Ctrl-C to stop');
+  return lines;
+}

@@ -4,7 +4,7 @@ import { buildSettings, type Settings, type SettingsSources } from './build-sett
 import { fileInput } from './file-input.js';
 import type { FileConfig } from './file-validate.js';
 
-export type { Settings } from './build-settings.js';
+export type { Settings, SettingsOverrides } from './build-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -57,9 +57,25 @@ export interface FileInput {
   readonly v2Response: 'simple' | 'iam' | undefined;
 }
 
+/**
+ * Typed settings from CLI flags or `tollgate serve` (its development provider, its authorizers'
+ * answer forms): they win over the environment and the file, and are validated with them.
+ */
+export interface SettingsOverrides {
+  /** Over the environment's one issuer (TOKEN_ISSUER, AUDIENCE, ...); refused when the file lists issuers. */
+  readonly issuer?: IssuerInput | undefined;
+  /** A rules file (--rules), over RULES_FILE and the file's rules. */
+  readonly rulesFile?: string | undefined;
+  readonly v2Response?: 'simple' | 'iam' | undefined;
+  /** How a simple answer is cached: per-route ($context.routeKey an identity source) or off (TTL 0). */
+  readonly v2SimpleCache?: 'per-route' | 'off' | undefined;
+}
+
 export interface SettingsSources {
   /** A validated config file, if one is used. */
   readonly file?: FileInput | undefined;
+  /** Flags and `serve`'s settings, over the environment and the file. */
+  readonly overrides?: SettingsOverrides | undefined;
   /** Reads and parses a rules file (JSON in the Lambda; YAML or JSON from the CLI). Throws ConfigError. */
   readonly readRules?: (path: string) => unknown;
   /** The rules engine; required when rules are configured. */
@@ -85,33 +101,41 @@ export function buildSettings(env: Env, sources: SettingsSources = {}): Settings
   const file = sources.file;
   // An empty variable counts as unset: it must neither clear nor override the file.
   env = nonEmpty(env);
-  const issuers = (file?.issuers ?? [issuerFromEnv(env)]).map(resolveIssuer);
+  const overrides = sources.overrides ?? {};
+  if (overrides.issuer && file?.issuers)
+    throw new ConfigError('issuers', 'are in the config file: no other issuer can be added');
+  const envIssuer = (): IssuerInput => overlay(issuerFromEnv(env), overrides.issuer ?? {});
+  const issuers = (file?.issuers ?? [envIssuer()]).map(resolveIssuer);
   const names = issuers.map((i) => i.issuer);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ConfigError('issuers', `lists ${JSON.stringify(twice)} twice`);
   const shared = resolveShared(overlay(file?.shared ?? {}, sharedFromEnv(env)));
   const tokenSource = readTokenSource(env.TOKEN_SOURCE ?? file?.tokenSource);
-  const rules = readRulesSetting(env, file, sources);
+  const rules = readRulesSetting(overrides.rulesFile ?? env.RULES_FILE, file, sources);
   const issuerRules = new Map<string, NonNullable<Settings['rules']>>();
   file?.issuers?.forEach((issuer, i) => {
     if (issuer.rules)
       issuerRules.set(issuer.issuer!, compileRules(issuer.rules, `issuers[${i}].rules`, sources));
   });
-  const v2Response = readV2Response(env, file, rules !== undefined || issuerRules.size > 0);
+  const v2 = {
+    response: overrides.v2Response ?? env.V2_RESPONSE,
+    simpleCache: overrides.v2SimpleCache ?? env.V2_SIMPLE_CACHE,
+  };
+  const v2Response = readV2Response(v2, file, rules !== undefined || issuerRules.size > 0);
   return { shared, issuers, rules, issuerRules, tokenSource, v2Response };
 }
 
 /** With route rules, IAM answers by default: a cached simple `isAuthorized: true` would open every route. */
 function readV2Response(
-  env: Env,
+  given: { readonly response: string | undefined; readonly simpleCache: string | undefined },
   file: FileInput | undefined,
   anyRules: boolean,
 ): 'simple' | 'iam' {
-  const v2 = (env.V2_RESPONSE ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple')).trim();
+  const v2 = (given.response ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple')).trim();
   if (v2 !== 'simple' && v2 !== 'iam')
     throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
   if (v2 === 'simple' && anyRules) {
-    const cache = env.V2_SIMPLE_CACHE?.trim();
+    const cache = given.simpleCache?.trim();
     if (cache !== 'per-route' && cache !== 'off') {
       throw new ConfigError(
         'V2_RESPONSE',
@@ -140,11 +164,11 @@ function readTokenSource(spec: string | undefined): TokenSource {
 }
 
 function readRulesSetting(
-  env: Env,
+  rulesFile: string | undefined,
   file: FileInput | undefined,
   sources: SettingsSources,
 ): Settings['rules'] {
-  const path = env.RULES_FILE?.trim();
+  const path = rulesFile?.trim();
   if (path) return compileRules({ kind: 'file', path }, `RULES_FILE (${path})`, sources);
   return file?.rules ? compileRules(file.rules, 'rules', sources) : undefined;
 }
