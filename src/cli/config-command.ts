@@ -1,5 +1,7 @@
 import type { FileConfig } from '../settings/file-validate.js';
-import { DEV_AUDIENCE, DEV_ISSUER } from '../idp/dev-issuer.js';
+import type { SettingsOverrides } from '../settings/authorizer-config.js';
+import { DEV_ISSUER } from '../idp/dev-issuer.js';
+import { devIssuerSettings } from './resolve-env.js';
 import { cliAuthorizerConfig, configFilePath, readConfigFile } from './load-config.js';
 import { EXIT, UsageError } from '../core/errors.js';
 
@@ -18,18 +20,21 @@ type Env = Readonly<Record<string, string | undefined>>;
  * serve` runs with its development provider is checked with that provider as the issuer, as serve
  * does; any other file must name its issuer.
  */
-function fileAndEnv(path: string, env: Env): { file: FileConfig; env: Env; devProvider: boolean } {
+function fileAndIssuer(
+  path: string,
+  env: Env,
+): { file: FileConfig; overrides: SettingsOverrides; devProvider: boolean } {
   if (!env.TOKEN_ISSUER?.trim()) {
-    const devEnv = {
-      ...env,
-      TOKEN_ISSUER: DEV_ISSUER,
-      AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE,
-    };
-    const file = readConfigFile(path, devEnv);
+    // The file's issuers-required check reads TOKEN_ISSUER: a stand-in says one will be there.
+    const file = readConfigFile(path, { ...env, TOKEN_ISSUER: DEV_ISSUER });
     if (!file.issuers && file.serve !== undefined && file.serve.devProvider !== false)
-      return { file, env: devEnv, devProvider: true };
+      return {
+        file,
+        overrides: { issuer: devIssuerSettings(env.AUDIENCE, DEV_ISSUER) },
+        devProvider: true,
+      };
   }
-  return { file: readConfigFile(path, env), env, devProvider: false };
+  return { file: readConfigFile(path, env), overrides: {}, devProvider: false };
 }
 
 export function configCommand(args: string[], out: (line: string) => void): number {
@@ -43,8 +48,8 @@ export function configCommand(args: string[], out: (line: string) => void): numb
     throw new UsageError(
       'no config file: give FILE, set TOLLGATE_CONFIG, or create tollgate.config.yaml',
     );
-  const { file, env, devProvider } = fileAndEnv(path, process.env);
-  const config = cliAuthorizerConfig(env, file);
+  const { file, overrides, devProvider } = fileAndIssuer(path, process.env);
+  const config = cliAuthorizerConfig(process.env, file, overrides);
   const rules = config.rules
     ? `${config.rules.compiled.routes.length} routes, default ${config.rules.compiled.default}`
     : 'no route rules';

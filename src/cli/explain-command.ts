@@ -67,10 +67,13 @@ export async function explain(options: ExplainOptions, out: Out, err: Out): Prom
     options.token === undefined ? undefined : (bearerToken(options.token) ?? options.token);
   const resolved = await resolveEnv(options.envFile, options.config, err);
   try {
-    const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
-    const authorizer = createAuthorizer(cliAuthorizerConfig(env, resolved.file), {
-      log: () => {},
-    });
+    const overrides = { ...resolved.overrides, rulesFile: options.rules };
+    const authorizer = createAuthorizer(
+      cliAuthorizerConfig(resolved.env, resolved.file, overrides),
+      {
+        log: () => {},
+      },
+    );
     if (resolved.notice) out(`Note: ${resolved.notice}\n`);
     if (token === undefined) out('No token: the request is decided as one without credentials.');
     else await showChecks(authorizer, token, out);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import type { FileConfig } from '../settings/file-validate.js';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import { createHandler } from '../lambda/handler.js';
@@ -12,12 +11,15 @@ import { evaluatePolicy } from '../aws/policy.js';
 import type { AuthorizerResult } from '../aws/shapes/index.js';
 import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
 import { EXIT, UsageError } from '../core/errors.js';
-import { resolveEnv } from './resolve-env.js';
+import { resolveEnv, type ResolvedEnv } from './resolve-env.js';
+import type { SettingsOverrides } from '../settings/authorizer-config.js';
 import { functionSpec } from './serve-settings.js';
 import { DEFAULT_RUNTIME, isNodeRuntime, NODE_RUNTIMES } from '../gateway/lambda-runtime.js';
 import { isPythonPath, isPythonRuntime, PYTHON_RUNTIMES } from '../gateway/python-runtime.js';
 import type { LambdaRuntime } from '../gateway/sandbox.js';
 import { runPython } from './python-invoke.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 export const INVOKE_HELP = `Usage: tollgate invoke (--event FILE | --token JWT) [options]
 
@@ -96,11 +98,11 @@ type Outcome = ({ result: AuthorizerResult } | { error: string }) & { warnings?:
 /** The built-in handler, in this process, its log lines on stderr. */
 async function runInProcess(
   event: unknown,
-  env: Record<string, string | undefined>,
-  file: FileConfig | undefined,
+  resolved: ResolvedEnv,
+  overrides: SettingsOverrides,
 ): Promise<Outcome> {
   const handler = createHandler(
-    createAuthorizer(cliAuthorizerConfig(env, file), {
+    createAuthorizer(cliAuthorizerConfig(resolved.env, resolved.file, overrides), {
       log: (entry) => void process.stderr.write(JSON.stringify(entry) + '\n'),
     }),
   );
@@ -130,6 +132,22 @@ async function runBuilt(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The environment a built handler runs with, as a deployed function's: the settings given as
+ * flags (or the development issuer) become the variables the function reads.
+ */
+function lambdaEnv(env: Env, overrides: SettingsOverrides): Record<string, string | undefined> {
+  const issuer = overrides.issuer;
+  return {
+    ...env,
+    ...(overrides.rulesFile !== undefined ? { RULES_FILE: overrides.rulesFile } : {}),
+    ...(issuer?.issuer !== undefined ? { TOKEN_ISSUER: issuer.issuer } : {}),
+    ...(issuer?.audiences ? { AUDIENCE: issuer.audiences.join(',') } : {}),
+    ...(issuer?.jwksUri !== undefined ? { JWKS_URI: issuer.jwksUri } : {}),
+    ...(issuer?.algorithms ? { ALGORITHMS: issuer.algorithms.join(',') } : {}),
+  };
 }
 
 interface ChildJob {
@@ -193,13 +211,17 @@ export async function invoke(
   const runtime = options.runtime as LambdaRuntime | undefined;
   const resolved = await resolveEnv(options['env-file'], options.config, err);
   if (resolved.notice) err(`tollgate: ${resolved.notice}`);
-  const env = options.rules ? { ...resolved.env, RULES_FILE: options.rules } : resolved.env;
+  const overrides = { ...resolved.overrides, rulesFile: options.rules };
   let outcome: Outcome;
   try {
     outcome =
       options.handler === undefined
-        ? await runInProcess(event, env, resolved.file)
-        : await runBuilt({ spec: options.handler, runtime, event }, env, options.config);
+        ? await runInProcess(event, resolved, overrides)
+        : await runBuilt(
+            { spec: options.handler, runtime, event },
+            lambdaEnv(resolved.env, overrides),
+            options.config,
+          );
   } finally {
     await resolved.close();
   }

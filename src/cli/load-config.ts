@@ -13,6 +13,8 @@ import { formatRulesError, loadRulesFile } from './rules-command.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const PLACEHOLDER_ISSUER = 'https://issuer.invalid/';
+
 const DEFAULT_FILES = ['tollgate.config.yaml', 'tollgate.config.yml', 'tollgate.config.json'];
 
 /** The config file the CLI uses: --config, else TOLLGATE_CONFIG, else tollgate.config.yaml/.yml/.json here. */
@@ -67,21 +69,26 @@ export function lambdaConfigDocument(
   const buildEnv: Record<string, string | undefined> = { ...env, RULES_FILE: undefined };
   // A file without issuers gets them from the function's environment at run time: stand-ins only
   // validate it here, and the document returned is the file's, never these values.
-  if (
-    options.placeholderIssuer &&
-    document?.issuers === undefined &&
-    !buildEnv.TOKEN_ISSUER?.trim()
-  ) {
-    buildEnv.TOKEN_ISSUER = 'https://issuer.invalid/';
-    buildEnv.AUDIENCE ||= 'https://audience.invalid';
-  }
-  const checked = readConfigFile(path, buildEnv);
+  const standIn =
+    options.placeholderIssuer && document?.issuers === undefined && !env.TOKEN_ISSUER?.trim();
+  const overrides: SettingsOverrides = standIn
+    ? {
+        issuer: {
+          issuer: PLACEHOLDER_ISSUER,
+          ...(env.AUDIENCE ? {} : { audiences: ['https://audience.invalid'] }),
+        },
+      }
+    : {};
+  const checked = readConfigFile(
+    path,
+    standIn ? { ...buildEnv, TOKEN_ISSUER: PLACEHOLDER_ISSUER } : buildEnv,
+  );
   if (options.placeholderSecrets) {
     for (const issuer of checked.issuers ?? [])
       if (issuer.secret?.kind === 'env' && !buildEnv[issuer.secret.name])
         buildEnv[issuer.secret.name] = 'placeholder'.repeat(8);
   }
-  cliAuthorizerConfig(buildEnv, checked);
+  cliAuthorizerConfig(buildEnv, checked, overrides);
   if (document === undefined) throw new UsageError(`${path}: cannot be read`);
   delete document.$schema;
   const inline = (source: RulesSource | undefined): unknown => {

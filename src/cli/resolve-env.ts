@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
+import type { SettingsOverrides } from '../settings/authorizer-config.js';
 import type { FileConfig } from '../settings/file-validate.js';
+import type { IssuerInput } from '../settings/settings.js';
 import {
   DEV_AUDIENCE,
   defaultDevIssuer,
@@ -10,10 +12,14 @@ import {
 import { commandEnv } from './env-file.js';
 import { configFilePath, readConfigFile } from './load-config.js';
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 export interface ResolvedEnv {
-  readonly env: Record<string, string | undefined>;
+  readonly env: Env;
   /** The config file, when one is used. */
   readonly file: FileConfig | undefined;
+  /** The development issuer, when it stands in for a missing one: over the environment's. */
+  readonly overrides: SettingsOverrides;
   /** Set when the development issuer stands in for a missing issuer. */
   readonly notice?: string;
   close(): Promise<void>;
@@ -33,23 +39,35 @@ export async function resolveEnv(
   const env = commandEnv(envFile, note);
   const path = configFilePath(configOption, env);
   const file = path ? readConfigFile(path, env) : undefined;
-  if (env.TOKEN_ISSUER?.trim() || file?.issuers) return { env, file, close: async () => {} };
+  if (env.TOKEN_ISSUER?.trim() || file?.issuers)
+    return { env, file, overrides: {}, close: async () => {} };
   refuseHalfIssuer(env);
   const key = loadDevKey({ create: true })!;
   const { url, server } = await serveDevJwks(key);
   const devIssuer = defaultDevIssuer(env as NodeJS.ProcessEnv);
-  const devEnv = {
-    ...env,
-    TOKEN_ISSUER: devIssuer,
-    AUDIENCE: env.AUDIENCE?.trim() || DEV_AUDIENCE,
-    JWKS_URI: url,
-    ALGORITHMS: 'RS256',
-  };
+  const audience = env.AUDIENCE?.trim() || DEV_AUDIENCE;
   return {
-    env: devEnv,
+    env,
     file,
-    notice: `no issuer configured: using the development issuer ${devIssuer} (audience ${devEnv.AUDIENCE}, key ${key.path})`,
+    overrides: { issuer: devIssuerSettings(env.AUDIENCE, devIssuer, url) },
+    notice: `no issuer configured: using the development issuer ${devIssuer} (audience ${audience}, key ${key.path})`,
     close: () => closeServer(server),
+  };
+}
+
+/**
+ * The development issuer as typed settings over the environment's: its URL, its keys (RS256 at
+ * `jwksUri`, when served) and, unless AUDIENCE is set, its audience.
+ */
+export function devIssuerSettings(
+  envAudience: string | undefined,
+  issuer: string,
+  jwksUri?: string,
+): IssuerInput {
+  return {
+    issuer,
+    ...(envAudience?.trim() ? {} : { audiences: [DEV_AUDIENCE] }),
+    ...(jwksUri !== undefined ? { jwksUri, algorithms: ['RS256'] } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { createDevProvider, type DevProvider } from '../idp/dev-provider.js';
 import type { FileConfig } from '../settings/file-validate.js';
 import type { IssuerInput } from '../settings/settings.js';
 import { withCognitoScopes } from './cognito-option.js';
+import { devIssuerSettings } from './resolve-env.js';
 
 export interface ProviderStart {
   readonly port: number;
@@ -35,12 +36,7 @@ export async function startDevProvider(
     log: o.log,
     ...(o.cognito ? { cognito: true } : {}),
   });
-  const issuer: IssuerInput = {
-    issuer: provider.issuer,
-    audiences: [provider.audience],
-    jwksUri: devJwksUri(provider, o.port),
-    algorithms: ['RS256'],
-  };
+  const issuer = devIssuerSettings(o.audience, provider.issuer, devJwksUri(provider, o.port));
   return { provider, issuer };
 }
 
