@@ -1,6 +1,26 @@
 // The JSON Schema of the config file's serve: section, for editors. scripts/settings-docs.mjs puts
 // it into schema/tollgate.config.schema.json beside the authorizer's settings (derived from the
-// settings table); src/cli/serve-settings.ts is what checks the section.
+// settings table); src/cli/serve-settings.ts is what checks the section, and the keys, choices,
+// bounds and patterns here are its own constants, so each rule is written once.
+import { BASE_PATH_MODES } from '../gateway/base-path.js';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RUNTIME,
+  MAX_MEMORY_MB,
+  MIN_MEMORY_MB,
+  NODE_RUNTIMES,
+} from '../gateway/lambda-runtime.js';
+import { PYTHON_RUNTIMES } from '../gateway/python-runtime.js';
+import { ASSUMPTION_CHOICES, SERVE_RULES } from './serve-settings.js';
+
+/** serve.assumptions: each one's choices, as the checker's table gives them. */
+const assumptionProperties = Object.fromEntries(
+  Object.entries(ASSUMPTION_CHOICES).map(([name, choices]) => [
+    name,
+    choices.every((c) => typeof c === 'boolean') ? { type: 'boolean' } : { enum: [...choices] },
+  ]),
+);
+
 export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
   description:
     'Settings of `tollgate serve`, the local API Gateway (command-line flags win). The deployed authorizer ignores them.',
@@ -24,7 +44,7 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
       description: 'Default `local` (REST) or `$default` (HTTP APIs).',
     },
     basePath: {
-      enum: ['ignore', 'prepend', 'split'],
+      enum: [...BASE_PATH_MODES],
       default: 'ignore',
       description:
         "How the document's basePath (Swagger) or server base path (OpenAPI 3.0) is applied, as API Gateway's import basepath parameter: ignore (API Gateway's default), prepend, or split (drop its first segment).",
@@ -33,7 +53,7 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
       type: 'object',
       description: "Local modules for the Lambda function names in the document's ARNs.",
       propertyNames: {
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        pattern: SERVE_RULES.functionName,
       },
       additionalProperties: {
         oneOf: [
@@ -60,16 +80,16 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
                 },
               },
               runtime: {
-                enum: ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'],
-                default: 'nodejs22.x',
+                enum: [...NODE_RUNTIMES, ...PYTHON_RUNTIMES],
+                default: DEFAULT_RUNTIME,
                 description:
-                  'The Lambda runtime whose contract the function gets: up to nodejs22.x context.succeed/fail/done and callback handlers; nodejs24.x refuses a handler declared (event, context, callback) at start.',
+                  'The Lambda runtime whose contract the function gets: up to nodejs22.x context.succeed/fail/done and callback handlers; nodejs24.x refuses a handler declared (event, context, callback) at start; python3.x runs a Python handler through TOLLGATE_PYTHON.',
               },
               memorySize: {
                 type: 'integer',
-                minimum: 128,
-                maximum: 10240,
-                default: 128,
+                minimum: MIN_MEMORY_MB,
+                maximum: MAX_MEMORY_MB,
+                default: DEFAULT_MEMORY_MB,
                 description:
                   "MB, as Lambda's memorySize: the function's heap limit; past it the invocation fails with Runtime.OutOfMemory and a fresh sandbox starts.",
               },
@@ -127,7 +147,7 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
                 'Origins the page must also reach (Cognito: https://DOMAIN.auth.REGION.amazoncognito.com), for its Content-Security-Policy.',
               items: {
                 type: 'string',
-                pattern: '^https?://[^/\\s]+$',
+                pattern: SERVE_RULES.connectOrigin,
               },
             },
           },
@@ -153,13 +173,13 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
           oneOf: [
             {
               type: 'string',
-              pattern: '^route\\.request\\.(header|querystring)\\.[^\\s,]+$',
+              pattern: SERVE_RULES.identitySource,
             },
             {
               type: 'array',
               items: {
                 type: 'string',
-                pattern: '^route\\.request\\.(header|querystring)\\.[^\\s,]+$',
+                pattern: SERVE_RULES.identitySource,
               },
             },
           ],
@@ -180,29 +200,21 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
       type: 'object',
       additionalProperties: false,
       description: 'Behaviours the spec marks unconfirmed.',
-      properties: {
-        validationMatch: {
-          enum: ['test', 'full'],
-        },
-        nullContextValues: {
-          enum: ['error', 'omit'],
-        },
-        requirePrincipalId: {
-          type: 'boolean',
-        },
-        httpThrownUnauthorized: {
-          enum: ['unauthorized', 'error'],
-        },
-        httpDeny: {
-          enum: ['forbidden', 'unauthorized'],
-        },
-      },
+      properties: assumptionProperties,
     },
     watch: {
       type: 'boolean',
     },
     verbose: {
       type: 'boolean',
+    },
+    cognito: {
+      type: 'object',
+      description:
+        "Cognito user pool id: dev (the development provider issues the pool's tokens) or a JWKS URL (--cognito wins); unmapped pools are read from Cognito itself.",
+      additionalProperties: {
+        type: 'string',
+      },
     },
   },
 };

@@ -89,7 +89,8 @@ export interface SettingIssue {
 type Doc = Record<string, unknown>;
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const KEYS = [
+/** The section's keys; the schema (serve-schema.ts) lists the same ones. */
+export const SERVE_KEYS = [
   'api',
   'port',
   'stage',
@@ -105,7 +106,23 @@ const KEYS = [
   'verbose',
   'cognito',
 ];
-const ASSUMPTION_CHOICES: Readonly<Record<keyof Assumptions, readonly (string | boolean)[]>> = {
+/** Each rule the checks below and the JSON Schema (serve-schema.ts) share, written once. */
+export const SERVE_RULES = {
+  functionKeys: ['handler', 'environment', 'runtime', 'memorySize'],
+  /** A Lambda function's name. */
+  functionName: '^[A-Za-z0-9_-]{1,64}$',
+  pageKeys: ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins'],
+  connectOrigin: '^https?://[^/\\s]+$',
+  websocketKeys: ['path', 'identitySource', 'authorizer', 'routes'],
+  identitySource: '^route\\.request\\.(header|querystring)\\.[^\\s,]+$',
+} as const;
+const FUNCTION_NAME = new RegExp(SERVE_RULES.functionName);
+const CONNECT_ORIGIN = new RegExp(SERVE_RULES.connectOrigin);
+const IDENTITY_SOURCE = new RegExp(SERVE_RULES.identitySource);
+
+export const ASSUMPTION_CHOICES: Readonly<
+  Record<keyof Assumptions, readonly (string | boolean)[]>
+> = {
   validationMatch: ['test', 'full'],
   nullContextValues: ['error', 'omit'],
   requirePrincipalId: [true, false],
@@ -206,10 +223,7 @@ export function functionSpec(
 }
 
 function functionSetting(f: unknown, at: ConfigPath, baseDir: string): FunctionSetting {
-  const fd =
-    typeof f === 'string'
-      ? { handler: f }
-      : mapping(f, at, ['handler', 'environment', 'runtime', 'memorySize']);
+  const fd = typeof f === 'string' ? { handler: f } : mapping(f, at, SERVE_RULES.functionKeys);
   const handler = text(fd.handler, typeof f === 'string' ? at : [...at, 'handler']);
   if (fd.runtime !== undefined && !isNodeRuntime(fd.runtime) && !isPythonRuntime(fd.runtime))
     fail([...at, 'runtime'], `must be one of ${[...NODE_RUNTIMES, ...PYTHON_RUNTIMES].join(', ')}`);
@@ -257,7 +271,7 @@ export function readServeSettings(
 }
 
 function check(value: unknown, baseDir: string): ServeSettings {
-  const doc = mapping(value, [], KEYS);
+  const doc = mapping(value, [], SERVE_KEYS);
   const out: { -readonly [K in keyof ServeSettings]: ServeSettings[K] } = {
     functions: {},
     stageVariables: {},
@@ -284,7 +298,7 @@ function check(value: unknown, baseDir: string): ServeSettings {
     const functions: Record<string, FunctionSetting> = {};
     for (const [name, f] of Object.entries(mapping(doc.functions, ['functions']))) {
       const at: ConfigPath = ['functions', name];
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+      if (!FUNCTION_NAME.test(name))
         fail(at, 'is not a Lambda function name (letters, digits, - and _)', true);
       functions[name] = functionSetting(f, at, baseDir);
     }
@@ -322,11 +336,7 @@ function check(value: unknown, baseDir: string): ServeSettings {
 /** `serve.page`: the sign-in page's settings, when not a plain true/false. */
 function pageSetting(value: unknown): ServeSettings['page'] {
   if (typeof value === 'boolean') return value;
-  const p = mapping(
-    value,
-    ['page'],
-    ['issuer', 'clientId', 'audience', 'scope', 'extraAuthorizeParams', 'connectOrigins'],
-  );
+  const p = mapping(value, ['page'], SERVE_RULES.pageKeys);
   if (p.connectOrigins !== undefined && !Array.isArray(p.connectOrigins))
     fail(['page', 'connectOrigins'], 'must be a list of origins (https://HOST)');
   return {
@@ -340,7 +350,7 @@ function pageSetting(value: unknown): ServeSettings['page'] {
         : strings(p.extraAuthorizeParams, ['page', 'extraAuthorizeParams']),
     connectOrigins: (p.connectOrigins as unknown[] | undefined)?.map((o, i) => {
       const origin = text(o, ['page', 'connectOrigins', i]);
-      if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      if (!CONNECT_ORIGIN.test(origin))
         fail(['page', 'connectOrigins', i], 'must be an origin: https://HOST[:PORT], no path');
       return origin;
     }),
@@ -349,7 +359,7 @@ function pageSetting(value: unknown): ServeSettings['page'] {
 
 /** `serve.websocket`: the WebSocket API's path, identity source, authorizer and routes. */
 function websocketSetting(value: unknown): ServeSettings['websocket'] {
-  const w = mapping(value, ['websocket'], ['path', 'identitySource', 'authorizer', 'routes']);
+  const w = mapping(value, ['websocket'], SERVE_RULES.websocketKeys);
   const path = w.path === undefined ? '/ws' : text(w.path, ['websocket', 'path']);
   if (!path.startsWith('/')) fail(['websocket', 'path'], 'must start with /');
   const identitySource =
@@ -359,7 +369,7 @@ function websocketSetting(value: unknown): ServeSettings['websocket'] {
         ? w.identitySource.map((s, i) => text(s, ['websocket', 'identitySource', i]))
         : [text(w.identitySource, ['websocket', 'identitySource'])];
   for (const [i, s] of identitySource.entries())
-    if (!/^route\.request\.(header|querystring)\.[^\s,]+$/.test(s))
+    if (!IDENTITY_SOURCE.test(s))
       fail(
         ['websocket', 'identitySource', i],
         'must be route.request.header.NAME or route.request.querystring.NAME',
