@@ -105,16 +105,28 @@ export function mustRefuse(rsa, ec) {
   ];
 }
 
-/** The identity provider's JWKS endpoint, served by the parent process on a free loopback port. */
+/**
+ * The identity provider's JWKS endpoint, served by the parent process on a free loopback port.
+ * `setDelay(ms)` answers each request that much later: a hosted issuer is a round trip away.
+ */
 export async function startJwks(jwks) {
   const body = JSON.stringify({ keys: jwks });
+  let delayMs = 0;
   const server = createServer((req, res) => {
     if (req.url !== '/.well-known/jwks.json') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/.well-known/jwks.json`,
-    close: () => server.close(),
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
   };
 }

@@ -2,11 +2,19 @@
 // the quantities of shared/docs/performance.md, in one run, printed as ratios to the floor.
 // See bench/README.md for the knobs (BENCH_QUICK=1 and friends) and how to read the table.
 import { build } from 'esbuild';
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { makeKey, METHOD_ARN, mustRefuse, stackEnv, startJwks, tokenSet } from './fixtures.mjs';
+import {
+  ISSUER,
+  makeKey,
+  METHOD_ARN,
+  mustRefuse,
+  stackEnv,
+  startJwks,
+  tokenSet,
+} from './fixtures.mjs';
 import { drainedPipe } from './drained-pipe.mjs';
 import { gatewayBench, GatewayBenchFailure } from './gateway.mjs';
 import { machine, writeReadmeTable } from './readme-table.mjs';
@@ -91,6 +99,62 @@ const stacks = ALL_STACKS.filter(
 const floorStack = stacks[0];
 
 const TARGETS = { distinct: 0.92, repeated: 10, cold: 1.05, bundleKb: 30, p99: 1.3 };
+
+/** A hosted issuer's round trip, roughly: the second set of cold starts waits this long for the JWKS. */
+const JWKS_DELAY_MS = 50;
+
+/**
+ * Tollgate built with `--embed-keys` against this run's JWKS (bench/.build/tollgate-embedded): a
+ * cold-start-only row, since warm it is the same code as the Tollgate row.
+ */
+function embeddedStack(jwksUrl) {
+  if (!stacks.some((s) => s.id === 'tollgate')) return [];
+  const outdir = join(OUT, 'tollgate-embedded');
+  const built = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'scripts/bundle.mjs'),
+      '--embed-keys',
+      '--outdir',
+      outdir,
+      '--zip',
+      `${outdir}.zip`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TOLLGATE_CONFIG: '', TOKEN_ISSUER: ISSUER, JWKS_URI: jwksUrl },
+    },
+  );
+  if (built.status !== 0) throw new Error(`bundle --embed-keys failed: ${built.stderr}`);
+  return [
+    {
+      id: 'tollgate-embedded',
+      label: 'Tollgate, --embed-keys',
+      bundle: join(outdir, 'index.mjs'),
+    },
+  ];
+}
+
+/** Cold starts with the JWKS answering at once and JWKS_DELAY_MS late, each against the floor of its set. */
+function coldTable(coldStacks, cold, late) {
+  const median_ = (m, id) => median(m.get(id).map((s) => s.ms));
+  const header = [
+    'Cold start',
+    'JWKS at once (ms)',
+    '× floor',
+    `JWKS +${JWKS_DELAY_MS} ms (ms)`,
+    '× floor',
+  ];
+  const body = coldStacks.map((s) => [
+    s.label,
+    fmt.ms(median_(cold, s.id)),
+    fmt.x(median_(cold, s.id) / median_(cold, 'floor')),
+    fmt.ms(median_(late, s.id)),
+    fmt.x(median_(late, s.id) / median_(late, 'floor')),
+  ]);
+  return markdownTable(header, body);
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -183,11 +247,11 @@ function runChild(script, args, env, execArgv = []) {
 class BenchFailure extends Error {}
 
 /** Fresh processes, stacks interleaved and the starting stack rotated, so no stack always goes first. */
-async function coldStarts(env, token) {
-  const samples = new Map(stacks.map((s) => [s.id, []]));
+async function coldStarts(env, token, coldStacks = stacks) {
+  const samples = new Map(coldStacks.map((s) => [s.id, []]));
   for (let run = 0; run < opts.coldRuns; run++) {
-    for (let i = 0; i < stacks.length; i++) {
-      const stack = stacks[(i + run) % stacks.length];
+    for (let i = 0; i < coldStacks.length; i++) {
+      const stack = coldStacks[(i + run) % coldStacks.length];
       try {
         samples.get(stack.id).push(
           await runChild('cold.mjs', [pathToFileURL(stack.bundle).href], {
@@ -335,6 +399,11 @@ function table(rows) {
     fmt.kb(r.stack.bundleKb),
     `${fmt.ms(r.coldRssMb)} / ${fmt.ms(r.peakRssMb)}`,
   ]);
+  return markdownTable(header, body);
+}
+
+/** Rows of cells as a Markdown table: the first column left-aligned, the others right. */
+function markdownTable(header, body) {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
@@ -425,8 +494,13 @@ async function main() {
     );
 
     const env = stackEnv(jwks.url);
+    const coldStacks = [...stacks, ...embeddedStack(jwks.url)];
     log('  cold starts...');
-    const cold = await coldStarts(env, tokens.rs256.warm[0].token);
+    const cold = await coldStarts(env, tokens.rs256.warm[0].token, coldStacks);
+    log(`  cold starts, the JWKS answering ${JWKS_DELAY_MS} ms late...`);
+    jwks.setDelay(JWKS_DELAY_MS);
+    const coldLate = await coldStarts(env, tokens.rs256.warm[0].token, coldStacks);
+    jwks.setDelay(0);
     log('  throughput...');
     const runs = await throughput(env, tokensFile);
     rmSync(tokensFile, { force: true });
@@ -441,6 +515,7 @@ async function main() {
       `\nTollgate bench, ${meta.cpu}, Node ${process.version}, ${meta.date.toISOString()}, ${seconds} s; load average ${load(meta.loadAtStart)} at the start, ${load(meta.loadAtEnd)} at the end. Ratios are paired: each stack against the floor in its own process, on the same tokens.\n`,
     );
     console.log(table(rows));
+    console.log(`\n${coldTable(coldStacks, cold, coldLate)}`);
     console.log(
       `\n- Cold start: median of ${opts.coldRuns} fresh processes per stack, import() of the bundle to the first answered event, JWKS fetch over loopback included; stdout opened before the clock, as Lambda's runtime has it open.`,
     );

@@ -3,7 +3,12 @@
 // loaded only when needed (the general handler with every other event shape, the route-rules
 // engine, the config-file validator); and a zip with index.mjs at its root.
 //
-//   node scripts/bundle.mjs [--config FILE] [--outdir DIR] [--zip FILE]
+//   node scripts/bundle.mjs [--config FILE] [--outdir DIR] [--zip FILE] [--embed-keys]
+//
+// --embed-keys fetches the issuers' current JWKS now (the config file's issuers, else TOKEN_ISSUER
+// and JWKS_URI of this environment) and embeds the public keys: at cold start they verify tokens
+// whose kid they hold until the function's own first JWKS fetch completes, so the first request
+// need not wait for the identity provider. See docs/deploy.md.
 //
 // --config names the config file to embed when TOLLGATE_CONFIG is not set (TOLLGATE_CONFIG, even
 // empty, wins: `TOLLGATE_CONFIG=my.config.yaml npm run deploy:build` embeds your own rules).
@@ -14,7 +19,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { config: { type: 'string' }, outdir: { type: 'string' }, zip: { type: 'string' } },
+  options: {
+    config: { type: 'string' },
+    outdir: { type: 'string' },
+    zip: { type: 'string' },
+    'embed-keys': { type: 'boolean' },
+  },
 });
 const outdir = args.outdir ?? 'dist/authorizer';
 const zipFile = args.zip ?? 'dist/tollgate-authorizer.zip';
@@ -23,6 +33,7 @@ const zipFile = args.zip ?? 'dist/tollgate-authorizer.zip';
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const embedded = await embeddedConfig();
+const embeddedKeys = args['embed-keys'] ? await keysToEmbed(embedded) : undefined;
 
 // Code splitting: every dynamic import() becomes a chunk loaded on first need, and code shared
 // with a lazy chunk lands in a chunk the entry imports statically, so nothing is loaded twice.
@@ -45,6 +56,8 @@ const { metafile } = await build({
   define: {
     'globalThis.TOLLGATE_EMBEDDED_CONFIG':
       embedded === undefined ? 'undefined' : JSON.stringify(embedded),
+    'globalThis.TOLLGATE_EMBEDDED_KEYS':
+      embeddedKeys === undefined ? 'undefined' : JSON.stringify(embeddedKeys),
   },
 });
 
@@ -112,4 +125,20 @@ async function embeddedConfig() {
     `embedded ${path} in ${join(outdir, 'index.mjs')}${typeof document.rules === 'object' ? ' (rules inlined)' : ''}`,
   );
   return document;
+}
+
+/** The issuers' current public keys (--embed-keys), fetched now; exits 2 naming what failed. */
+async function keysToEmbed(document) {
+  const { embedTargets, fetchEmbeddedKeys } = await import('../dist/cli/embed-keys.js');
+  try {
+    const keys = await fetchEmbeddedKeys(embedTargets(document, process.env));
+    for (const k of keys)
+      console.log(
+        `embedded ${k.keys.length} key(s) of ${k.issuer} from ${k.jwksUri}: used until the function's first JWKS fetch completes`,
+      );
+    return keys;
+  } catch (error) {
+    console.error(`bundle: ${error.message}`);
+    process.exit(2);
+  }
 }

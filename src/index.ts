@@ -13,13 +13,8 @@ export {
 export { importJwk, secretKey, verifySignature, type VerificationKey } from './core/keys.js';
 export { KeySet } from './core/keyset.js';
 export { decodeUnverified, parseJwt, type ParsedJwt } from './core/parse.js';
-export {
-  REASON_KIND,
-  REASONS,
-  type Decision,
-  type Reason,
-  type ReasonCode,
-} from './core/reasons.js';
+export { REASONS, reasonMessage } from './core/reason-messages.js';
+export { REASON_KIND, type Decision, type Reason, type ReasonCode } from './core/reasons.js';
 export {
   buildRoutePolicy,
   evaluateRule,
@@ -33,10 +28,12 @@ export { authorizerConfig, type Settings } from './settings/authorizer-config.js
 export { ConfigError, configFromEnv } from './settings/env.js';
 export type { IssuerSettings, SharedSettings, VerifierSettings } from './settings/settings.js';
 export { PRESETS, presetClaims, type PresetName } from './settings/presets.js';
-export { discoverJwksUri, JwksClient, type JwksClientOptions } from './keys/jwks-client.js';
+export { JwksClient, type JwksClientOptions } from './keys/jwks-client.js';
+export { discoverJwksUri } from './keys/discovery.js';
 export { createAuthorizer, type Authorizer } from './lambda/authorizer.js';
 export { AuthorizerFailure, bearerToken, UNAUTHORIZED } from './aws/bearer.js';
 export { createHandler, type AuthorizerHandler } from './lambda/handler.js';
-export { evaluatePolicy, parseMethodArn, policyResource } from './aws/policy.js';
+export { parseMethodArn, policyResource } from './aws/policy.js';
+export { evaluatePolicy } from './aws/policy-eval.js';
 export { createRuntime, type Runtime } from './lambda/runtime.js';
 export { createIssuerHandler } from './lambda/issuer-handler.js';

@@ -13,7 +13,8 @@ import {
 } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { REASONS, type Decision, type ReasonCode } from '../src/core/reasons.js';
+import { type Decision, type ReasonCode } from '../src/core/reasons.js';
+import { REASONS } from '../src/core/reason-messages.js';
 import { ALGORITHMS } from '../src/core/algorithms.js';
 import { Verifier } from '../src/core/verifier.js';
 import { AUDIENCE, ISSUER, NOW_MS, NOW_S, claims, generateKey, sign } from './support/keys.js';

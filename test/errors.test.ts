@@ -33,7 +33,7 @@ import { PageConfigError } from '../src/web/page-config.js';
 import { exitForError } from '../src/cli/main.js';
 import { createHandler } from '../src/lambda/handler.js';
 import { singleIssuerAuthorizer } from '../src/lambda/authorizer.js';
-import type { IssuerSet } from '../src/core/issuers.js';
+import type { Verifier } from '../src/core/verifier.js';
 import { testRuntime } from './support/verifier.js';
 
 function sourceFiles(dir: string): string[] {
@@ -233,8 +233,8 @@ test("the Lambda's boundary: an error thrown while deciding is INTERNAL_ERROR, 5
   const secret = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
   const broken = {
     verify: () => Promise.reject(new TypeError(`cannot read ${secret}`)),
-  } as unknown as IssuerSet;
-  const handle = createHandler({ ...singleIssuerAuthorizer(runtime), issuers: broken });
+  } as unknown as Verifier;
+  const handle = createHandler(singleIssuerAuthorizer({ ...runtime, verifier: broken }));
   const event = {
     type: 'TOKEN',
     authorizationToken: `Bearer ${secret}`,

@@ -1,6 +1,7 @@
 // The JWKS client against a real HTTP server on 127.0.0.1: rotation, caching, single flight,
 // outages, bad responses, redirects, OpenID discovery and the verified-token cache. Cache ages run
 // on an injected clock; only the hang case uses real timers (the HTTP timeout).
+import { reasonMessage } from '../src/core/reason-messages.js';
 import { before, describe, test } from 'node:test';
 import type { ServerResponse } from 'node:http';
 import assert from 'node:assert/strict';
@@ -62,7 +63,7 @@ function assertAllow(d: Decision, message?: string): void {
   assert.equal(
     d.kind,
     'allow',
-    `${message ?? 'expected allow'}: got ${d.kind} ${d.kind === 'allow' ? '' : `${d.reason.code} (${d.reason.message})`}`,
+    `${message ?? 'expected allow'}: got ${d.kind} ${d.kind === 'allow' ? '' : `${d.reason.code} (${reasonMessage(d.reason)})`}`,
   );
 }
 
@@ -74,8 +75,12 @@ function assertRefused(
 ): void {
   assert.notEqual(d.kind, 'allow', message ?? `expected ${kind} ${code}, got allow`);
   if (d.kind === 'allow') return;
-  assert.equal(d.kind, kind, `${message ?? ''} (reason ${d.reason.code}: ${d.reason.message})`);
-  assert.equal(d.reason.code, code, `${message ?? ''} (${d.reason.message})`);
+  assert.equal(
+    d.kind,
+    kind,
+    `${message ?? ''} (reason ${d.reason.code}: ${reasonMessage(d.reason)})`,
+  );
+  assert.equal(d.reason.code, code, `${message ?? ''} (${reasonMessage(d.reason)})`);
 }
 
 function events(rt: TestRuntime, event: string): Record<string, unknown>[] {

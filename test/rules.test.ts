@@ -490,7 +490,7 @@ test('patterns run in linear time: at most 2 × states steps per character, on t
   patternWork.steps = 0;
   assert.match(
     evaluateRule(rules.routes[0]!, { c: 'a'.repeat(MAX_PATTERN_INPUT + 1) }, identity(token()))!
-      .message,
+      .message!,
     /longer than 256 characters/,
   );
   assert.equal(patternWork.steps, 0);
@@ -697,9 +697,9 @@ test('evaluation: claim conditions compare strictly and refuse values of the wro
     const r = run(claims);
     assert.equal(r?.code, 'CLAIM_CONDITION_FAILED', JSON.stringify(claims));
     assert.equal(r.detail?.claim, claim);
-    assert.match(r.message, message);
+    assert.match(r.message!, message);
     assert.ok(
-      !r.message.includes('evil') && !r.message.includes('silver'),
+      !r.message!.includes('evil') && !r.message!.includes('silver'),
       "messages never echo the token's values",
     );
   }

@@ -1,27 +1,17 @@
 import { TollgateError } from '../core/errors.js';
-import { bearerToken } from './bearer.js';
+import {
+  AMBIGUOUS,
+  checked,
+  fromBearer,
+  MALFORMED,
+  NONE,
+  single,
+  type TokenRead,
+  type TokenSource,
+} from './token-read.js';
 
-/**
- * Where a REQUEST-type event (REST REQUEST, HTTP API 1.0/2.0, WebSocket `$connect`) carries the
- * token. TOKEN events have no choice: API Gateway has already copied one header into
- * `authorizationToken` (spec section 1).
- *
- * - `header`: the header's value, `Bearer <token>` (scheme case-insensitive) or a bare token.
- *   Header names are case-insensitive (RFC 9110 section 5.1; API Gateway identity sources say the
- *   same, spec sections 2 and 6), so the name is matched without regard to case.
- * - `query`: the query parameter's raw value. Names are case-sensitive (spec sections 2 and 6).
- *   The browser WebSocket API cannot set request headers, so a query parameter is how browsers
- *   present a token on `$connect`. Query strings reach access logs: prefer short-lived tokens.
- * - `cookie`: the cookie's value, from the `Cookie` header or the HTTP API 2.0 `cookies` array.
- *   Cookie names are case-sensitive (RFC 6265 section 5.4 compares them exactly).
- */
-export type TokenSource =
-  | { readonly kind: 'header'; readonly name: string }
-  | { readonly kind: 'query'; readonly name: string }
-  | { readonly kind: 'cookie'; readonly name: string };
-
-/** The default, as API Gateway's own default identity source: the Authorization header. */
-export const DEFAULT_TOKEN_SOURCE: TokenSource = { kind: 'header', name: 'Authorization' };
+export { DEFAULT_TOKEN_SOURCE, readAuthorizationToken } from './token-read.js';
+export type { TokenRead, TokenSource } from './token-read.js';
 
 /** A token source specification that cannot be used. The message names the problem, never a token. */
 export class TokenSourceError extends TollgateError<'TOKEN_SOURCE_INVALID'> {
@@ -74,13 +64,6 @@ export function describeTokenSource(source: TokenSource): string {
   return `${source.kind}:${source.kind === 'header' ? source.name.toLowerCase() : source.name}`;
 }
 
-/** What a token source found: `token` undefined means none was presented. */
-export interface TokenRead {
-  readonly token: string | undefined;
-  /** A value was presented but is not a usable token: another scheme, or several different values. */
-  readonly malformed: boolean;
-}
-
 /** The parts of a REQUEST-type event a token can come from. Any map may be null (console test invoke). */
 export interface RequestParts {
   readonly headers?: unknown;
@@ -89,14 +72,6 @@ export interface RequestParts {
   readonly multiValueQueryStringParameters?: unknown;
   /** HTTP API 2.0 only: the request's cookies, `name=value` each. */
   readonly cookies?: unknown;
-}
-
-const NONE: TokenRead = { token: undefined, malformed: false };
-const MALFORMED: TokenRead = { token: undefined, malformed: true };
-
-/** The token in a TOKEN event's `authorizationToken`: Bearer or bare, as the TOKEN handler reads it. */
-export function readAuthorizationToken(value: unknown): TokenRead {
-  return fromBearer(typeof value === 'string' ? [value] : []);
 }
 
 /** Reads the token from a REQUEST-type event according to `source`. Pure; never throws. */
@@ -152,34 +127,6 @@ function headerValues(parts: RequestParts, name: string): string[] {
     parts.headers,
     (k) => k.length === lower.length && k.toLowerCase() === lower,
   );
-}
-
-const AMBIGUOUS: unique symbol = Symbol('ambiguous');
-
-/**
- * One value, or none. Several different values (a repeated header or parameter, or two spellings of
- * a header name) are refused rather than one picked: which token a request "means" must not depend
- * on which copy a proxy or API Gateway kept.
- */
-function single(values: readonly string[]): string | undefined | typeof AMBIGUOUS {
-  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return AMBIGUOUS;
-  return values[0];
-}
-
-// A compact JWS is base64url segments joined by '.', so it never holds a comma. HTTP API 2.0 joins
-// repeated headers and query parameters with commas (http-api-develop-integrations-lambda,
-// "Duplicate headers are combined with commas"), so a comma means several values: refuse it.
-function checked(token: string): TokenRead {
-  if (token === '') return NONE;
-  return token.includes(',') ? MALFORMED : { token, malformed: false };
-}
-
-function fromBearer(values: readonly string[]): TokenRead {
-  const value = single(values);
-  if (value === AMBIGUOUS) return MALFORMED;
-  if (value === undefined) return NONE;
-  const token = bearerToken(value);
-  return token === undefined ? MALFORMED : checked(token);
 }
 
 function fromRaw(values: readonly string[]): TokenRead {

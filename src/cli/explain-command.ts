@@ -1,3 +1,4 @@
+import { reasonMessage } from '../core/reason-messages.js';
 import { CLAIM_CHECKS } from '../core/claims.js';
 import type { DecisionRules, Verdict } from '../core/decide.js';
 import { ruleFor } from '../core/route-verdict.js';
@@ -124,7 +125,7 @@ function showDecision(verdict: Verdict, route: RouteOption | undefined, out: Out
   out(
     `Decision: ${STATUS[decision.kind]}${decision.kind === 'allow' ? '' : `, reason ${decision.reason.code}`}`,
   );
-  if (decision.kind !== 'allow') out(`  ${decision.reason.message}`);
+  if (decision.kind !== 'allow') out(`  ${reasonMessage(decision.reason)}`);
 }
 
 /** Which rule decided the route, when the rules applied. */

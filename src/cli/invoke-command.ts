@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { createAuthorizer } from '../lambda/authorizer.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import { createHandler } from '../lambda/handler.js';
-import { evaluatePolicy } from '../aws/policy.js';
+import { evaluatePolicy } from '../aws/policy-eval.js';
 import type { AuthorizerResult } from '../aws/shapes/index.js';
 import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
 import { EXIT, UsageError } from '../core/errors.js';

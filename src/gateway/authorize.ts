@@ -1,7 +1,7 @@
 // A REST API's Lambda authorizer step, in API Gateway's order (spec sections 1-4): identity
 // sources, validation expression, result cache, invocation, output checks, policy evaluation.
 import { httpShapedAnswerDetail, looksLikeHttpResponse } from './authorizer-explanations.js';
-import { judgePolicy, type ConditionEvaluator } from '../aws/policy.js';
+import { judgePolicy, type ConditionEvaluator } from '../aws/policy-eval.js';
 import type { AuthorizerCache, AuthorizerOutput, CachedOutput } from './authorizer-cache.js';
 import type { DecisionNote } from './authorizer-header.js';
 import {

@@ -2,6 +2,7 @@
 // deployed API never has it): what was decided and why, the policy in short, and whether the answer
 // came from the result cache. Compact JSON that the sign-in page shows beside status and body.
 // Never the token: only codes, messages without the token, routes and the principal.
+import { reasonMessage } from '../core/reason-messages.js';
 import type { Decision } from '../core/reasons.js';
 import type { AuthReason, AuthResult } from './authorize.js';
 
@@ -151,7 +152,7 @@ export function noteOf(decision: Decision): DecisionNote {
   return {
     decision: decision.kind,
     reason: decision.reason.code,
-    message: decision.reason.message,
+    message: reasonMessage(decision.reason),
     ...(typeof missing === 'string' ? { missing } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // header, bare or after `Bearer `; its `iss` one of the authorizer's pools; its signature from the
 // pool's JWKS; not expired; `token_use` id on a method without OAuth scopes, access with one of the
 // method's scopes otherwise. Every refusal is 401; keys that cannot be had are a 500.
+import { reasonMessage } from '../core/reason-messages.js';
 import { cognitoClaims, hasMethodScope, tokenUseFor, type UserPool } from '../aws/cognito.js';
 import type { Decision } from '../core/reasons.js';
 import { Verifier } from '../core/verifier.js';
@@ -102,8 +103,8 @@ function refusal(decision: Exclude<Decision, { kind: 'allow' }>): JwtOutcome {
   const code = decision.reason.code;
   // Only keys that cannot be had are API Gateway's fault; every token problem is a 401.
   return decision.kind === 'failure' && code !== 'INTERNAL_ERROR'
-    ? refuse(code, decision.reason.message, 500)
-    : refuse(code, decision.reason.message);
+    ? refuse(code, reasonMessage(decision.reason), 500)
+    : refuse(code, reasonMessage(decision.reason));
 }
 
 export function createCognitoAuthorizer(

@@ -3,10 +3,12 @@
 // issuers with their own audiences and claim rules, an RS/ES allow-list: docs/emulation.md). The
 // token bare or after `Bearer `, a signature from the issuer's JWKS (found by discovery, cached up
 // to 1 h, refetched on an unseen kid), iss, aud, exp, nbf, iat, then one of the method's scopes.
+import { reasonMessage } from '../core/reason-messages.js';
 import type { Decision, JwtPayload } from '../core/reasons.js';
 import { checkScopes, grantedScopes } from '../core/scopes.js';
 import { Verifier } from '../core/verifier.js';
-import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
+import { discoverJwksUri } from '../keys/discovery.js';
+import { JwksClient } from '../keys/jwks-client.js';
 import type { JwtAdditionalClaim, JwtAuthorizerSpec, JwtIssuerSpec } from './openapi.js';
 
 export type JwtOutcome =
@@ -196,7 +198,7 @@ function judgeToken(
     return refusal(
       decision.kind === 'failure' && code !== 'INTERNAL_ERROR' ? 500 : 401,
       code,
-      DESCRIPTIONS[code] ?? decision.reason.message,
+      DESCRIPTIONS[code] ?? reasonMessage(decision.reason),
     );
   }
   const ruleFailure = claimRuleFailure(decision.claims, issuer.additionalClaims);

@@ -5,7 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { writeLogLine } from '../lambda/log-line.js';
-import { evaluatePolicy } from '../aws/policy.js';
+import { evaluatePolicy } from '../aws/policy-eval.js';
 import {
   checkOutput,
   DEFAULT_ASSUMPTIONS,

@@ -1,7 +1,6 @@
 import { KeySourceError, type KeySource } from '../core/key-source.js';
 import { KeySet } from '../core/keyset.js';
 import { HttpGetError, httpGet, type HttpResponse } from './http-get.js';
-import { checkKeyUrl } from './key-url.js';
 
 export interface JwksClientOptions {
   /** The JWKS URL, or a function resolving it within a time budget (OpenID discovery), called until it succeeds. */
@@ -22,6 +21,12 @@ export interface JwksClientOptions {
   readonly now?: () => number;
   readonly log?: (entry: Record<string, unknown>) => void;
   readonly get?: typeof httpGet;
+  /**
+   * Keys embedded at bundle time (`npm run bundle -- --embed-keys`): they verify tokens whose kid
+   * they hold from the start, until the first fetch completes. Then only the fetched keys count;
+   * if that fetch fails, none (the embedded keys are a head start, never a fallback).
+   */
+  readonly embedded?: KeySet | undefined;
 }
 
 type Trigger = 'initial' | 'expired' | 'unknown-kid';
@@ -32,43 +37,53 @@ type Trigger = 'initial' | 'expired' | 'unknown-kid';
  * for a bounded time. Every failure is logged; none is a silent deny-all.
  */
 export class JwksClient implements KeySource {
-  private keys: KeySet | undefined;
-  private expiresAt = 0;
-  private inflight: Promise<KeySet> | undefined;
-  private lastKidRefetch = -Infinity;
-  private lastFailure = -Infinity;
-  private lastError: KeySourceError | undefined;
-  private resolvedUri: URL | undefined;
-  private readonly now: () => number;
-  private readonly log: (entry: Record<string, unknown>) => void;
-  private readonly retryAfterFailureMs: number;
+  // Private names (#) are shortened by the minifier: this class is in every cold start.
+  #keys: KeySet | undefined;
+  #expiresAt = 0;
+  /** The keys are the embedded ones, trusted only until the first fetch completes. */
+  #provisional = false;
+  #inflight: Promise<KeySet> | undefined;
+  #lastKidRefetch = -Infinity;
+  #lastFailure = -Infinity;
+  #lastError: KeySourceError | undefined;
+  #resolvedUri: URL | undefined;
+  readonly #now: () => number;
+  readonly #log: (entry: Record<string, unknown>) => void;
+  readonly #retryAfterFailureMs: number;
+  readonly #options: JwksClientOptions;
 
   /** Number of JWKS fetches started, for tests and diagnostics. */
   fetchCount = 0;
 
-  constructor(private readonly options: JwksClientOptions) {
-    this.now = options.now ?? Date.now;
-    this.log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
-    this.retryAfterFailureMs = (options.retryAfterFailureSeconds ?? 5) * 1000;
+  constructor(options: JwksClientOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+    this.#retryAfterFailureMs = (options.retryAfterFailureSeconds ?? 5) * 1000;
+    if (options.embedded !== undefined) {
+      this.#keys = options.embedded;
+      this.#expiresAt = Infinity;
+      this.#provisional = true;
+    }
   }
 
   cached(): KeySet | undefined {
-    return this.keys !== undefined && this.now() < this.expiresAt ? this.keys : undefined;
+    return this.#keys !== undefined && this.#now() < this.#expiresAt ? this.#keys : undefined;
   }
 
   async get(): Promise<KeySet> {
     const fresh = this.cached();
     if (fresh) return fresh;
-    if (this.inflight) return this.inflight;
-    if (this.now() - this.lastFailure < this.retryAfterFailureMs) {
+    if (this.#inflight) return this.#inflight;
+    if (this.#now() - this.#lastFailure < this.#retryAfterFailureMs) {
       // A fetch just failed: answer from stale keys, or fail fast, instead of hammering the provider.
-      const stale = this.staleKeys();
+      const stale = this.#staleKeys();
       if (stale) return stale;
       throw (
-        this.lastError ?? new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched')
+        this.#lastError ?? new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched')
       );
     }
-    return this.fetch(this.keys ? 'expired' : 'initial');
+    return this.#fetch(this.#keys ? 'expired' : 'initial');
   }
 
   /**
@@ -76,51 +91,69 @@ export class JwksClient implements KeySource {
    * the fetch timeout; a failure is logged but sets no backoff: the first request tries again at once.
    */
   async warmUp(): Promise<void> {
-    if (this.keys !== undefined) return;
-    if (this.inflight !== undefined) {
-      await this.inflight.catch(() => {});
+    // Embedded keys answer meanwhile: start the first fetch, and do not wait for it.
+    if (this.#provisional) {
+      if (this.#inflight === undefined)
+        this.#fetch('initial').catch(() => {
+          this.#lastFailure = -Infinity; // as below: the first request tries again at once
+        });
       return;
     }
-    await this.fetch('initial').catch(() => {
-      this.lastFailure = -Infinity;
+    if (this.#keys !== undefined) return;
+    if (this.#inflight !== undefined) {
+      await this.#inflight.catch(() => {});
+      return;
+    }
+    await this.#fetch('initial').catch(() => {
+      this.#lastFailure = -Infinity;
     });
   }
 
   async refreshForUnknownKid(_kid: string): Promise<KeySet> {
-    if (this.inflight) return this.inflight;
-    const now = this.now();
+    if (this.#inflight) return this.#inflight;
+    const now = this.#now();
     // A recent failure waits out its backoff rather than the whole cooldown.
     if (
-      now - this.lastKidRefetch < this.options.cooldownSeconds * 1000 ||
-      now - this.lastFailure < this.retryAfterFailureMs
+      now - this.#lastKidRefetch < this.#options.cooldownSeconds * 1000 ||
+      now - this.#lastFailure < this.#retryAfterFailureMs
     )
       return this.get();
-    const previous = this.lastKidRefetch;
-    this.lastKidRefetch = now;
-    return this.fetch('unknown-kid').finally(() => {
+    const previous = this.#lastKidRefetch;
+    this.#lastKidRefetch = now;
+    return this.#fetch('unknown-kid').finally(() => {
       // A failed refetch does not spend the cooldown: a rotated key is retried after the backoff.
-      if (this.lastFailure >= now) this.lastKidRefetch = previous;
+      if (this.#lastFailure >= now) this.#lastKidRefetch = previous;
     });
   }
 
-  private staleKeys(): KeySet | undefined {
-    return this.keys !== undefined &&
-      this.now() < this.expiresAt + this.options.staleIfErrorSeconds * 1000
-      ? this.keys
+  /** The first fetch completed without keys: the embedded ones stop counting. True if there were any. */
+  #dropEmbedded(): boolean {
+    if (!this.#provisional) return false;
+    this.#provisional = false;
+    this.#keys = undefined;
+    this.#expiresAt = 0;
+    return true;
+  }
+
+  #staleKeys(): KeySet | undefined {
+    return this.#keys !== undefined &&
+      this.#now() < this.#expiresAt + this.#options.staleIfErrorSeconds * 1000
+      ? this.#keys
       : undefined;
   }
 
-  private fetch(trigger: Trigger): Promise<KeySet> {
-    const started = this.now();
+  #fetch(trigger: Trigger): Promise<KeySet> {
+    const started = this.#now();
     this.fetchCount++;
-    const attempt = this.download()
+    const attempt = this.#download()
       .then(
         ({ keys, ttlSeconds, uri }) => {
-          this.keys = keys;
-          this.expiresAt = this.now() + ttlSeconds * 1000;
-          this.lastError = undefined;
-          this.lastFailure = -Infinity;
-          this.log({
+          this.#keys = keys;
+          this.#provisional = false;
+          this.#expiresAt = this.#now() + ttlSeconds * 1000;
+          this.#lastError = undefined;
+          this.#lastFailure = -Infinity;
+          this.#log({
             level: 'info',
             event: 'jwks_fetched',
             trigger,
@@ -128,7 +161,7 @@ export class JwksClient implements KeySource {
             keys: keys.keys.length,
             skipped: keys.skipped.length ? keys.skipped : undefined,
             ttlSeconds,
-            durationMs: this.now() - started,
+            durationMs: this.#now() - started,
           });
           return keys;
         },
@@ -139,21 +172,23 @@ export class JwksClient implements KeySource {
               : new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched', {
                   cause: error,
                 });
-          this.lastFailure = this.now();
-          this.lastError = failure;
-          const stale = trigger === 'unknown-kid' ? this.keys : this.staleKeys();
-          this.log({
+          this.#lastFailure = this.#now();
+          this.#lastError = failure;
+          const embedded = this.#dropEmbedded();
+          const stale = trigger === 'unknown-kid' ? this.#keys : this.#staleKeys();
+          this.#log({
             level: stale ? 'warn' : 'error',
             event: 'jwks_fetch_failed',
             trigger,
             code: failure.code,
             message: failure.message,
-            jwksUri: this.resolvedUri?.href,
+            jwksUri: this.#resolvedUri?.href,
             usingCachedKeys: stale !== undefined,
+            ...(embedded ? { embeddedKeys: 'no longer used' } : {}),
             ...(stale && trigger !== 'unknown-kid'
               ? {
                   staleUntil: new Date(
-                    this.expiresAt + this.options.staleIfErrorSeconds * 1000,
+                    this.#expiresAt + this.#options.staleIfErrorSeconds * 1000,
                   ).toISOString(),
                 }
               : {}),
@@ -163,29 +198,29 @@ export class JwksClient implements KeySource {
         },
       )
       .finally(() => {
-        this.inflight = undefined;
+        this.#inflight = undefined;
       });
-    this.inflight = attempt;
+    this.#inflight = attempt;
     return attempt;
   }
 
-  private async download(): Promise<{ keys: KeySet; ttlSeconds: number; uri: URL }> {
+  async #download(): Promise<{ keys: KeySet; ttlSeconds: number; uri: URL }> {
     // One budget for discovery and the JWKS, so a cold start never waits twice the timeout.
-    const budget = this.options.timeoutMs;
-    const discovering = this.resolvedUri === undefined && !(this.options.jwksUri instanceof URL);
+    const budget = this.#options.timeoutMs;
+    const discovering = this.#resolvedUri === undefined && !(this.#options.jwksUri instanceof URL);
     const started = Date.now();
-    const uri = await this.uri(budget);
+    const uri = await this.#uri(budget);
     const remaining = discovering ? budget - (Date.now() - started) : budget;
     if (remaining <= 0)
       throw new KeySourceError(
         'JWKS_UNAVAILABLE',
-        `discovery used all of the ${this.options.timeoutMs} ms fetch budget; ${uri.href} not fetched`,
+        `discovery used all of the ${this.#options.timeoutMs} ms fetch budget; ${uri.href} not fetched`,
       );
     let response: HttpResponse;
     try {
-      response = await (this.options.get ?? httpGet)(uri, {
+      response = await (this.#options.get ?? httpGet)(uri, {
         timeoutMs: remaining,
-        maxBytes: this.options.maxBytes,
+        maxBytes: this.#options.maxBytes,
       });
     } catch (error) {
       if (error instanceof HttpGetError && error.code === 'HTTP_RESPONSE_TOO_LARGE')
@@ -215,65 +250,23 @@ export class JwksClient implements KeySource {
     const keys = KeySet.parse(document);
     if (typeof keys === 'string')
       throw new KeySourceError('JWKS_INVALID', `JWKS at ${uri.href}: ${keys}`);
-    return { keys, ttlSeconds: this.ttl(response.headers['cache-control']), uri };
+    return { keys, ttlSeconds: this.#ttl(response.headers['cache-control']), uri };
   }
 
-  private async uri(timeoutMs: number): Promise<URL> {
-    if (this.resolvedUri) return this.resolvedUri;
-    const source = this.options.jwksUri;
-    this.resolvedUri = source instanceof URL ? source : await source(timeoutMs);
-    return this.resolvedUri;
+  async #uri(timeoutMs: number): Promise<URL> {
+    if (this.#resolvedUri) return this.#resolvedUri;
+    const source = this.#options.jwksUri;
+    this.#resolvedUri = source instanceof URL ? source : await source(timeoutMs);
+    return this.#resolvedUri;
   }
 
   /** Cache-Control max-age, held within [minAge, maxAge]. */
-  private ttl(cacheControl: string | undefined): number {
-    const { minAgeSeconds: min, maxAgeSeconds: max } = this.options;
+  #ttl(cacheControl: string | undefined): number {
+    const { minAgeSeconds: min, maxAgeSeconds: max } = this.#options;
     if (cacheControl === undefined) return max;
     if (/(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)/i.test(cacheControl)) return min;
     const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cacheControl);
     if (!match) return max;
     return Math.min(max, Math.max(min, Number(match[1])));
   }
-}
-
-/** The OpenID discovery step: the issuer's `jwks_uri`, after checking the document names this issuer. */
-export async function discoverJwksUri(
-  issuer: string,
-  options: { timeoutMs: number; get?: typeof httpGet },
-): Promise<URL> {
-  const base = issuer.endsWith('/') ? issuer : `${issuer}/`;
-  const url = new URL('.well-known/openid-configuration', base);
-  const fail = (message: string, cause?: unknown): KeySourceError =>
-    new KeySourceError('DISCOVERY_FAILED', `OpenID discovery at ${url.href}: ${message}`, {
-      cause,
-    });
-  let response: HttpResponse;
-  try {
-    response = await (options.get ?? httpGet)(url, {
-      timeoutMs: options.timeoutMs,
-      maxBytes: 512 * 1024,
-    });
-  } catch (error) {
-    throw fail(error instanceof Error ? error.message : String(error), error);
-  }
-  if (response.status !== 200) throw fail(`answered HTTP ${response.status}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(response.body.toString('utf8'));
-  } catch {
-    throw fail('the document is not JSON');
-  }
-  const meta = (typeof doc === 'object' && doc !== null ? doc : {}) as {
-    issuer?: unknown;
-    jwks_uri?: unknown;
-  };
-  // OpenID Connect Discovery 1.0 section 4.3: the issuer in the document must match exactly.
-  if (meta.issuer !== issuer)
-    throw fail(
-      `the document names issuer ${JSON.stringify(meta.issuer)}, not ${JSON.stringify(issuer)}`,
-    );
-  if (typeof meta.jwks_uri !== 'string') throw fail('the document has no jwks_uri');
-  const jwks = checkKeyUrl(meta.jwks_uri);
-  if (typeof jwks === 'string') throw fail(`jwks_uri ${jwks}`);
-  return jwks;
 }

@@ -1,12 +1,14 @@
 import type { Settings } from '../settings/authorizer-config.js';
-import { IssuerSet } from '../core/issuers.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { warnUnmatched } from './embedded-keys.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
-/** One authorizer: a runtime per issuer (its own keys), the issuer set that picks among them, the rules. */
+/**
+ * One authorizer: a runtime per issuer (its own keys) and the rules. The issuer set that picks
+ * among the runtimes is built by the general handler (issuersOf): the TOKEN path never needs it.
+ */
 export interface Authorizer {
   readonly config: Settings;
-  readonly issuers: IssuerSet;
   /** By exact issuer. */
   readonly runtimes: ReadonlyMap<string, Runtime>;
   readonly log: LogSink;
@@ -25,9 +27,9 @@ export function createAuthorizer(config: Settings, options: RuntimeOptions = {})
         ] as const,
     ),
   );
+  warnUnmatched(options.embeddedKeys, new Set(runtimes.keys()), log);
   return {
     config,
-    issuers: new IssuerSet(new Map([...runtimes].map(([iss, rt]) => [iss, rt.verifier] as const))),
     runtimes,
     log,
     warmUp: async () => {
@@ -47,7 +49,6 @@ export function singleIssuerAuthorizer(runtime: Runtime): Authorizer {
       tokenSource: { kind: 'header', name: 'Authorization' },
       v2Response: 'simple',
     },
-    issuers: new IssuerSet(new Map([[runtime.config.issuer, runtime.verifier]])),
     runtimes: new Map([[runtime.config.issuer, runtime]]),
     log: runtime.log,
     warmUp: async () => runtime.keys.warmUp?.(),

@@ -1,7 +1,9 @@
+import { reasonMessage } from '../core/reason-messages.js';
 import type { Context } from 'aws-lambda';
 import { credentialRefusal, decide, type DecisionRules, type Verdict } from '../core/decide.js';
 import { reason, refuse, type Decision } from '../core/reasons.js';
 import type { IssuerSettings } from '../settings/settings.js';
+import { IssuerSet } from '../core/issuers.js';
 import type { Authorizer } from './authorizer.js';
 import { logLinesWritten } from './log-line.js';
 import {
@@ -130,8 +132,20 @@ export async function verdictFor(
 ): Promise<Verdict> {
   const verified =
     credentialRefusal(request.token, request.malformedAuth) ??
-    (await authorizer.issuers.verify(request.token!));
+    (await issuersOf(authorizer).verify(request.token!));
   return decide(verified, request, rules);
+}
+
+const issuerSets = new WeakMap<Authorizer, IssuerSet>();
+
+/** The issuer set over the authorizer's runtimes, built once. */
+function issuersOf(authorizer: Authorizer): IssuerSet {
+  let set = issuerSets.get(authorizer);
+  if (set === undefined) {
+    const verifiers = [...authorizer.runtimes].map(([iss, rt]) => [iss, rt.verifier] as const);
+    issuerSets.set(authorizer, (set = new IssuerSet(new Map(verifiers))));
+  }
+  return set;
 }
 
 /** An issuer's settings; the first issuer's for a token whose issuer is none of them. */
@@ -156,7 +170,7 @@ function logDecision(
     level: decision.kind === 'failure' ? 'error' : 'info',
     decision: decision.kind,
     reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
-    message: decision.kind === 'failure' ? decision.reason.message : undefined,
+    message: decision.kind === 'failure' ? reasonMessage(decision.reason) : undefined,
     principal: decision.principal,
     kid: decision.kid,
     issuer: decision.issuer,

@@ -1,5 +1,6 @@
 import { createAuthorizer } from './authorizer.js';
-import { loadLambdaConfig } from './load-config.js';
+import { quickSettings } from '../settings/quick.js';
+import type { EmbeddedJwks } from './embedded-keys.js';
 import { createLambdaHandler } from './lambda-handler.js';
 import { createLogSink, lambdaLogSettings } from './log-line.js';
 
@@ -11,10 +12,20 @@ const embedded = (globalThis as { TOLLGATE_EMBEDDED_CONFIG?: unknown }).TOLLGATE
 const env = { ...process.env };
 // Lambda's advanced logging controls (AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT), as for console.
 const log = createLogSink(lambdaLogSettings(env));
-const authorizer = createAuthorizer(await loadLambdaConfig(env, embedded), { log });
+// The common environment is read here; a config file, rules or any other setting load the full
+// reader (and its messages) as a chunk of its own.
+const settings =
+  (embedded === undefined ? quickSettings(env) : undefined) ??
+  (await (await import('./load-config.js')).loadLambdaConfig(env, embedded));
+// `npm run bundle -- --embed-keys` puts the issuer's keys here: the first requests need not wait
+// for the JWKS fetch, which starts below all the same (embedded-keys.ts).
+const embeddedKeys = (globalThis as { TOLLGATE_EMBEDDED_KEYS?: readonly EmbeddedJwks[] })
+  .TOLLGATE_EMBEDDED_KEYS;
+const authorizer = createAuthorizer(settings, { log, embeddedKeys });
 
 // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart
-// snapshots hold them), and the first request does not wait for them.
+// snapshots hold them), and the first request does not wait for them. With embedded keys the fetch
+// starts here and is not awaited: they answer until it completes.
 await authorizer.warmUp();
 
 /** The Lambda entry point (`index.handler`) for every authorizer shape. */

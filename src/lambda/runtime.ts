@@ -3,7 +3,8 @@ import { staticKeySource, type KeySource } from '../core/key-source.js';
 import { secretKey } from '../core/keys.js';
 import { KeySet } from '../core/keyset.js';
 import { Verifier } from '../core/verifier.js';
-import { discoverJwksUri, JwksClient } from '../keys/jwks-client.js';
+import { JwksClient } from '../keys/jwks-client.js';
+import { embeddedKeySet, type EmbeddedJwks } from './embedded-keys.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
 export interface Runtime {
@@ -17,6 +18,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   readonly now?: () => number;
   readonly log?: LogSink;
+  /** Keys embedded at bundle time, used until the first fetch of the matching issuer completes. */
+  readonly embeddedKeys?: readonly EmbeddedJwks[] | undefined;
 }
 
 /** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
@@ -26,11 +29,15 @@ export function createRuntime(config: VerifierSettings, options: RuntimeOptions 
   const keys = config.secret
     ? staticKeySource(new KeySet([secretKey(config.secret)]))
     : new JwksClient({
+        // Discovery is loaded only by an issuer without JWKS_URI.
         jwksUri:
-          config.jwksUri ?? ((timeoutMs: number) => discoverJwksUri(config.issuer, { timeoutMs })),
+          config.jwksUri ??
+          (async (timeoutMs: number) =>
+            (await import('../keys/discovery.js')).discoverJwksUri(config.issuer, { timeoutMs })),
         ...config.jwks,
         now,
         log,
+        embedded: embeddedKeySet(config, options.embeddedKeys, log),
       });
   const verifier = new Verifier({ ...config, keySource: keys, now });
   return { config, verifier, keys, log };

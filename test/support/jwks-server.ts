@@ -6,6 +6,8 @@ export type JwksMode =
   | { kind: 'keys' }
   | { kind: 'down' }
   | { kind: 'hang' }
+  /** The keys, answered this many milliseconds after the request (a distant issuer). */
+  | { kind: 'delay'; ms: number }
   | { kind: 'status'; status: number }
   | { kind: 'body'; body: string | Buffer; contentType?: string }
   | { kind: 'redirect'; location: string };
@@ -55,6 +57,15 @@ export async function startJwksServer(
       case 'hang':
         hanging.add(res);
         return;
+      case 'delay': {
+        hanging.add(res);
+        const body = JSON.stringify({ keys });
+        setTimeout(() => {
+          hanging.delete(res);
+          if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        }, mode.ms);
+        return;
+      }
       case 'status':
         res.writeHead(mode.status, { 'content-type': 'text/plain' }).end('error');
         return;

@@ -4,7 +4,7 @@
 import type { Statement } from 'aws-lambda';
 import { TollgateError } from '../../core/errors.js';
 import { parseMethodArn, type MethodArn } from '../policy.js';
-import type { TokenSource } from '../token-source.js';
+import type { TokenSource } from '../token-read.js';
 
 /** The authorizer event shapes Tollgate answers (spec sections 1, 2, 6 and 8). */
 export type Shape = 'rest-token' | 'rest-request' | 'http-v1' | 'http-v2' | 'websocket';

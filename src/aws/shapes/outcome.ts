@@ -3,7 +3,8 @@
 import type { Statement } from 'aws-lambda';
 import type { Grant, Verdict } from '../../core/decide.js';
 import type { Reason } from '../../core/reasons.js';
-import { evaluatePolicy, policyResource } from '../policy.js';
+import { policyResource } from '../policy.js';
+import { evaluatePolicy } from '../policy-eval.js';
 import type { AuthRequest, Outcome } from './base.js';
 
 export interface OutcomeOptions {

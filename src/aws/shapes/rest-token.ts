@@ -1,7 +1,7 @@
 // REST API TOKEN authorizer (spec section 1): { type: "TOKEN", authorizationToken, methodArn } and
 // nothing else. The methodArn is the only description of the request, so method and path come from it.
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { readAuthorizationToken } from '../token-source.js';
+import { readAuthorizationToken } from '../token-read.js';
 import { isRecord, parseExecuteApiArn, type ShapeAdapter } from './base.js';
 import { flatIamResult, IAM_RESERVED, type IamResult } from './result.js';
 
