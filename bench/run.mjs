@@ -2,7 +2,7 @@
 // the quantities of shared/docs/performance.md, in one run, printed as ratios to the floor.
 // See bench/README.md for the knobs (BENCH_QUICK=1 and friends) and how to read the table.
 import { build } from 'esbuild';
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,10 +107,11 @@ const JWKS_DELAY_MS = 50;
  * Tollgate built with `--embed-keys` against this run's JWKS (bench/.build/tollgate-embedded): a
  * cold-start-only row, since warm it is the same code as the Tollgate row.
  */
-function embeddedStack(jwksUrl) {
+async function embeddedStack(jwksUrl) {
   if (!stacks.some((s) => s.id === 'tollgate')) return [];
   const outdir = join(OUT, 'tollgate-embedded');
-  const built = spawnSync(
+  // Not spawnSync: this process serves the JWKS the build fetches.
+  const child = spawn(
     process.execPath,
     [
       join(ROOT, 'scripts/bundle.mjs'),
@@ -122,11 +123,14 @@ function embeddedStack(jwksUrl) {
     ],
     {
       cwd: ROOT,
-      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, TOLLGATE_CONFIG: '', TOKEN_ISSUER: ISSUER, JWKS_URI: jwksUrl },
     },
   );
-  if (built.status !== 0) throw new Error(`bundle --embed-keys failed: ${built.stderr}`);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const status = await new Promise((resolve) => child.on('close', resolve));
+  if (status !== 0) throw new Error(`bundle --embed-keys failed: ${stderr}`);
   return [
     {
       id: 'tollgate-embedded',
@@ -494,7 +498,7 @@ async function main() {
     );
 
     const env = stackEnv(jwks.url);
-    const coldStacks = [...stacks, ...embeddedStack(jwks.url)];
+    const coldStacks = [...stacks, ...(await embeddedStack(jwks.url))];
     log('  cold starts...');
     const cold = await coldStarts(env, tokens.rs256.warm[0].token, coldStacks);
     log(`  cold starts, the JWKS answering ${JWKS_DELAY_MS} ms late...`);
