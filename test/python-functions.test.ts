@@ -20,6 +20,7 @@ import type { RuntimeError } from '../src/gateway/lambda-runtime.js';
 import { proxyTo, restTokenApi } from './support/apigw.js';
 import { repoPath } from './support/paths.js';
 import { startServeChild } from './support/serve-child.js';
+import { pythonWithJwt } from './support/python.js';
 
 const FIXTURES = repoPath('test', 'fixtures', 'python');
 let dir: string;
@@ -33,21 +34,6 @@ after(() => {
   else process.env.TOLLGATE_HOME = savedHome;
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** An interpreter that has PyJWT: TOLLGATE_PYTHON, python3 on PATH, or Debian's /usr/bin/python3. Never skipped. */
-function pythonWithJwt(): string {
-  const candidates = [process.env.TOLLGATE_PYTHON, 'python3', '/usr/bin/python3'].filter(
-    (c): c is string => Boolean(c),
-  );
-  const found = candidates.find(
-    (c) => spawnSync(c, ['-c', 'import jwt'], { stdio: 'ignore' }).status === 0,
-  );
-  if (!found)
-    assert.fail(
-      `these tests need PyJWT: none of ${candidates.join(', ')} can import jwt (apt-get install python3-jwt, or pip install pyjwt, or set TOLLGATE_PYTHON)`,
-    );
-  return found;
-}
 
 interface Running {
   readonly url: string;

@@ -33,6 +33,8 @@ export async function loadServedApi(
         envVars: options['env-vars'],
         api: options['template-api'],
         basePath,
+        stage: options.stage ?? inputs.settings.stage,
+        env: inputs.env,
       });
       api = fromTemplate.api;
       for (const line of fromTemplate.lines) err(line);

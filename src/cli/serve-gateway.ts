@@ -47,6 +47,7 @@ export async function startGateway(
         rulesFile: inputs.rulesFile,
         file: inputs.file,
         cognito: [...cognito.values()].includes('dev'),
+        moreRedirectUris: inputs.env.TOLLGATE_DEV_REDIRECT_URIS,
         log: c.log,
       })
     : undefined;

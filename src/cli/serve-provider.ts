@@ -19,6 +19,12 @@ export interface ProviderStart {
   readonly file: FileConfig | undefined;
   /** `--cognito POOL=dev`: the provider also issues the pool's tokens. */
   readonly cognito: boolean;
+  /**
+   * TOLLGATE_DEV_REDIRECT_URIS: more sign-in callbacks for the web client, for a frontend served
+   * from another origin (an identity provider's "Allowed Callback URLs"); the token endpoint then
+   * answers that origin's CORS requests too.
+   */
+  readonly moreRedirectUris: string | undefined;
   readonly log: (entry: Record<string, unknown>) => void;
 }
 
@@ -31,7 +37,11 @@ export async function startDevProvider(
     issuer: devIssuerFor(o.port),
     audience: o.audience?.trim() || DEV_AUDIENCE,
     scopes: o.cognito ? withCognitoScopes(scopes, o.api) : scopes,
-    redirectUris: [`http://localhost:${o.port}/`, `http://127.0.0.1:${o.port}/`],
+    redirectUris: [
+      `http://localhost:${o.port}/`,
+      `http://127.0.0.1:${o.port}/`,
+      ...(o.moreRedirectUris ?? '').split(/[\s,]+/).filter(Boolean),
+    ],
     key: loadDevKey({ create: true })!,
     log: o.log,
     ...(o.cognito ? { cognito: true } : {}),

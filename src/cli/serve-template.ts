@@ -27,6 +27,9 @@ export interface TemplateFlags {
   readonly envVars: string | undefined;
   readonly api: string | undefined;
   readonly basePath: BasePathMode;
+  /** `--stage`: a serverless.yml's stage. */
+  readonly stage?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** `K=V`, several in one argument (`"A=1 B=2"`), or SAM's `ParameterKey=K,ParameterValue=V`. */
@@ -61,6 +64,8 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
         : {}),
       ...(flags.envVars ? { envVarsFile: flags.envVars } : {}),
       ...(flags.api ? { api: flags.api } : {}),
+      ...(flags.stage ? { stage: flags.stage } : {}),
+      ...(flags.env ? { env: flags.env } : {}),
     });
   } catch (error) {
     if (error instanceof TemplateError) throw new UsageError(error.message);
@@ -71,7 +76,8 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
     throw new UsageError(
       `${flags.template}: has no API to serve (an AWS::Serverless::Api or a function's Api event)`,
     );
-  const label = `${flags.template} (${api.logicalId}, the OpenAPI document SAM deploys)`;
+  const deployer = loaded.serverless ? 'the Serverless Framework' : 'SAM';
+  const label = `${flags.template} (${api.logicalId}, the OpenAPI document ${deployer} deploys)`;
   let definition: ApiDefinition;
   try {
     definition = parseApi(stringify(api.document), label, { basePath: flags.basePath });

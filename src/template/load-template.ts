@@ -8,6 +8,8 @@ import { TemplateError } from './errors.js';
 import { gatewayDocument } from './gateway-document.js';
 import { TemplateIssue } from './issue.js';
 import { readCloudFormation, type TemplateApp } from './read-template.js';
+import { compileServerless, serverlessApp } from './serverless-load.js';
+import { isServerlessService, type CompiledService } from './serverless.js';
 
 export interface LoadTemplateOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>>;
@@ -16,12 +18,18 @@ export interface LoadTemplateOptions {
   readonly stackName?: string;
   /** `--env-vars FILE`: SAM's JSON, `{ "FUNCTION": { "VAR": "value" }, "Parameters": {...} }`. */
   readonly envVarsFile?: string;
+  /** `--stage`: a serverless.yml's stage (`${opt:stage}`). */
+  readonly stage?: string;
+  /** `${env:...}` of a serverless.yml; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface LoadedTemplate extends TemplateApp {
   readonly file: string;
   /** `warning: FILE:LINE:COL: Resources.X.Properties.Y ...`, one per warning. */
   readonly warningLines: readonly string[];
+  /** A serverless.yml (compiled as the Serverless Framework would) rather than a template. */
+  readonly serverless: boolean;
 }
 
 function readText(file: string): string {
@@ -45,36 +53,48 @@ export function loadTemplate(file: string, options: LoadTemplateOptions = {}): L
   const parsed = parseCloudFormation(readText(file), file);
   const baseDir = dirname(resolve(file));
   let app: TemplateApp;
+  let service: CompiledService | undefined;
   try {
-    app = readCloudFormation(parsed.value, {
-      baseDir,
-      ...(options.parameterOverrides ? { parameterOverrides: options.parameterOverrides } : {}),
-      ...(options.api ? { api: options.api } : {}),
-      ...(options.stackName ? { stackName: options.stackName } : {}),
-      readDocument: (location, at) => {
-        const full = isAbsolute(location) ? location : resolve(baseDir, location);
-        let text: string;
-        try {
-          text = readFileSync(full, 'utf8');
-        } catch {
-          throw new TemplateIssue(at, `names ${location}, which cannot be read`);
-        }
-        return parseCloudFormation(text, full).value;
-      },
-    });
+    if (isServerlessService(parsed.value)) {
+      const own = {
+        ...(options.stage ? { stage: options.stage } : {}),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.api ? { api: options.api } : {}),
+      };
+      service = compileServerless(parsed.value as Record<string, unknown>, baseDir, own);
+      app = serverlessApp(service, baseDir, own);
+    } else
+      app = readCloudFormation(parsed.value, {
+        baseDir,
+        ...(options.parameterOverrides ? { parameterOverrides: options.parameterOverrides } : {}),
+        ...(options.api ? { api: options.api } : {}),
+        ...(options.stackName ? { stackName: options.stackName } : {}),
+        readDocument: (location, at) => {
+          const full = isAbsolute(location) ? location : resolve(baseDir, location);
+          let text: string;
+          try {
+            text = readFileSync(full, 'utf8');
+          } catch {
+            throw new TemplateIssue(at, `names ${location}, which cannot be read`);
+          }
+          return parseCloudFormation(text, full).value;
+        },
+      });
   } catch (error) {
     if (error instanceof TemplateIssue)
-      throw new TemplateError(place(file, parsed, error.path, error.message));
+      throw new TemplateError(
+        place(file, parsed, service ? service.origin(error.path) : error.path, error.message),
+      );
     throw error;
   }
-  const warningLines = app.warnings.map(
-    (w) => `warning: ${place(file, parsed, w.path, w.message)}`,
+  const warningLines = [...(service?.warnings ?? []), ...app.warnings].map(
+    (w) => `warning: ${place(file, parsed, service ? service.origin(w.path) : w.path, w.message)}`,
   );
   const functions = options.envVarsFile
     ? applyEnvVars(app, options.envVarsFile, warningLines)
     : app.functions;
   const api = app.api && { ...app.api, document: gatewayDocument(app.api.document) };
-  return { ...app, api, functions, file, warningLines };
+  return { ...app, api, functions, file, warningLines, serverless: service !== undefined };
 }
 
 type Obj = Record<string, unknown>;

@@ -1,0 +1,400 @@
+// tollgate serve --template serverless.yml: Serverless Framework services written for these tests
+// (test/fixtures/serverless), compiled as the framework compiles them and served over real HTTP on
+// 127.0.0.1. The Python one has the first seed's shape (aws-python-auth0-custom-authorizers-api):
+// a PyJWT authorizer verifying RS256 tokens against a certificate made here from a key made here.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { serve, type RunningServer } from '../src/cli/serve-command.js';
+import { UsageError } from '../src/core/errors.js';
+import { TemplateError } from '../src/template/errors.js';
+import { loadTemplate } from '../src/template/load-template.js';
+import { repoPath } from './support/paths.js';
+import { certificateFor, pythonWithJwt } from './support/python.js';
+import { generateKey, sign } from './support/keys.js';
+import { startOidcProvider } from './support/jwks-server.js';
+
+const FIXTURES = repoPath('test', 'fixtures', 'serverless');
+const AUDIENCE = 'tollgate-sls-client';
+const SAVED = ['TOLLGATE_HOME', 'TOLLGATE_PYTHON', 'ISSUER_URL'].map(
+  (k) => [k, process.env[k]] as const,
+);
+
+let dir: string;
+const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-serverless-'));
+  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
+  process.env.TOLLGATE_PYTHON = pythonWithJwt();
+});
+after(() => {
+  for (const [k, v] of SAVED)
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The Python service in a folder of its own, with the secrets.json and public_key its variables read. */
+function pythonService(name: string): string {
+  const folder = join(dir, name);
+  cpSync(join(FIXTURES, 'python'), folder, { recursive: true });
+  writeFileSync(join(folder, 'secrets.json'), JSON.stringify({ TOKEN_AUDIENCE: AUDIENCE }));
+  writeFileSync(join(folder, 'public_key'), certificateFor(signing.privateKey));
+  return join(folder, 'serverless.yml');
+}
+
+async function start(
+  options: Record<string, unknown>,
+): Promise<{ running: RunningServer; lines: string[]; log: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  const log: Record<string, unknown>[] = [];
+  const running = await serve(
+    { port: '0', ...options },
+    (line) => lines.push(line),
+    (entry) => log.push(entry),
+  );
+  return { running, lines, log };
+}
+
+const token = (claims: Record<string, unknown> = {}): Promise<string> =>
+  new SignJWT({ aud: AUDIENCE, sub: 'auth0|reader', ...claims })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(signing.privateKey);
+
+test('the seed-shaped Python service: public 200, private 401 with CORS headers, a valid token 200, the seed\'s {"statusCode": 401} answer 500 explained, preflight 200, both URL forms', async () => {
+  const { running, lines, log } = await start({ template: pythonService('seed') });
+  try {
+    const url = running.url;
+    const post = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, { method: 'POST', headers });
+
+    for (const path of ['/dev/api/public', '/api/public']) {
+      const open = await post(path);
+      assert.equal(open.status, 200, path);
+      assert.equal(open.headers.get('access-control-allow-origin'), '*');
+      const body = (await open.json()) as { message: string };
+      assert.equal(body.message, 'Hello from the public endpoint');
+    }
+
+    for (const path of ['/dev/api/private', '/api/private']) {
+      const none = await post(path);
+      assert.equal(none.status, 401, path);
+      assert.equal(none.headers.get('access-control-allow-origin'), '*');
+      assert.equal(none.headers.get('access-control-allow-headers'), '*');
+      assert.deepEqual(await none.json(), { message: 'Unauthorized' });
+
+      const good = await post(path, { authorization: `Bearer ${await token()}` });
+      assert.equal(good.status, 200, path);
+      assert.deepEqual(await good.json(), {
+        message: 'Only signed-in callers see this',
+        principal: 'auth0|reader',
+      });
+    }
+
+    // A token for another audience: the seed's authorizer answers an HTTP-shaped 401 dict.
+    const wrong = await post('/dev/api/private', {
+      authorization: `Bearer ${await token({ aud: 'someone-else' })}`,
+    });
+    assert.equal(wrong.status, 500, 'API Gateway cannot read {"statusCode": 401}: 500');
+    assert.equal(wrong.headers.get('x-amzn-errortype'), 'AuthorizerConfigurationException');
+    assert.equal(
+      wrong.headers.get('access-control-allow-origin'),
+      null,
+      'no gateway response of the service covers a 500',
+    );
+    const why = log.find((l) => l.event === 'authorizer_answer_invalid');
+    assert.ok(why, 'the explanation is logged');
+    assert.match(String(why.explanation), /^500, not 401: .*returned an HTTP response/);
+    assert.match(String(why.explanation), /raise Exception\('Unauthorized'\)/);
+    assert.ok(
+      log.some(
+        (l) => l.event === 'function_output' && /token refused: .*[Aa]udience/.test(String(l.line)),
+      ),
+    );
+
+    for (const path of ['/dev/api/private', '/api/public']) {
+      const preflight = await fetch(`${url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:8000', 'access-control-request-method': 'POST' },
+      });
+      assert.equal(preflight.status, 200, path);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+      assert.equal(preflight.headers.get('access-control-allow-methods'), 'OPTIONS,POST');
+      assert.match(
+        String(preflight.headers.get('access-control-allow-headers')),
+        /^Content-Type,X-Amz-Date,Authorization,X-Api-Key,/,
+      );
+    }
+
+    // What the local gateway does not run is named, with its place in serverless.yml.
+    const text = lines.join('\n');
+    assert.match(text, /serverless\.yml:\d+:\d+: functions\.auth\.cors is not a function setting/);
+    assert.match(text, /serverless\.yml:\d+:\d+: package is not applied/);
+    assert.match(text, /EXPIRED_TOKEN never applies locally/);
+    assert.match(text, /the Serverless Framework deploys/);
+  } finally {
+    await running.close();
+  }
+});
+
+test("--stage names the stage: the URL prefix, ${sls:stage} and the functions' names follow it", async () => {
+  const { running, lines } = await start({ template: pythonService('staged'), stage: 'prod' });
+  try {
+    assert.equal((await fetch(`${running.url}/prod/api/public`, { method: 'POST' })).status, 200);
+    const other = await fetch(`${running.url}/dev/api/public`, { method: 'POST' });
+    assert.notEqual(other.status, 200, 'dev is not the stage now');
+    assert.ok(lines.some((l) => l.includes('tollgate-custom-authorizer-prod-auth')));
+  } finally {
+    await running.close();
+  }
+});
+
+/** A service folder with the given serverless.yml (and files). */
+function project(name: string, files: Record<string, string>): string {
+  const folder = join(dir, name);
+  cpSync(join(FIXTURES, 'node'), folder, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(folder, file), text);
+  return join(folder, 'serverless.yml');
+}
+
+const MINIMAL = (provider: string, extra = ''): string => `service: vars
+provider:
+  name: aws
+  runtime: nodejs22.x
+${provider}
+functions:
+  orders:
+    handler: handler.orders
+    events:
+      - http: GET orders
+${extra}`;
+
+test('variables: env with fallbacks, file keys and whole files, self, opt:stage, nested variables; CloudFormation ${AWS::Region} left alone', () => {
+  const file = project('vars', {
+    'serverless.yml': MINIMAL(
+      `  stage: \${opt:stage, 'qa'}
+  environment:
+    FROM_ENV: \${env:SLS_TEST_SET}
+    FALLBACK: \${env:SLS_TEST_UNSET, 'fallback value'}
+    FROM_FILE: \${file(./config.\${self:provider.stage}.json):db.host}
+    WHOLE: \${file(./note.txt)}
+    MIXED: \${self:service}-\${sls:stage}-\${self:custom.port}
+    ANOTHER: \${env:SLS_TEST_UNSET, self:custom.port}
+    SUB: arn:\${AWS::Region}:x`,
+      'custom:\n  port: 8080\n',
+    ),
+    'config.qa.json': '{ "db": { "host": "db.qa.internal" } }',
+    'note.txt': 'a note',
+  });
+  const loaded = loadTemplate(file, { env: { SLS_TEST_SET: 'set here' } });
+  const env = loaded.functions.get('vars-qa-orders')!.environment;
+  assert.deepEqual(env, {
+    FROM_ENV: 'set here',
+    FALLBACK: 'fallback value',
+    FROM_FILE: 'db.qa.internal',
+    WHOLE: 'a note',
+    MIXED: 'vars-qa-8080',
+    ANOTHER: '8080',
+    SUB: 'arn:${AWS::Region}:x',
+  });
+  assert.equal(loaded.api!.stageName, 'qa');
+  const staged = loadTemplate(file, { stage: 'qa', env: { SLS_TEST_SET: 'x' } });
+  assert.equal(staged.api!.stageName, 'qa');
+});
+
+test('a bad variable is one line naming the file, the line and the key; a remote source needs a fallback', () => {
+  const cases: [string, RegExp][] = [
+    [
+      '  environment:\n    SECRET: ${env:SLS_NOT_SET_ANYWHERE}',
+      /^.*serverless\.yml:6:13: provider\.environment\.SECRET \$\{env:SLS_NOT_SET_ANYWHERE\} has no value \(SLS_NOT_SET_ANYWHERE is not set; give a fallback/,
+    ],
+    [
+      '  environment:\n    KEY: ${file(./missing.json):key}',
+      /serverless\.yml:6:10: provider\.environment\.KEY \$\{file\(\.\/missing\.json\):key\} has no value \(the file cannot be read/,
+    ],
+    [
+      '  environment:\n    KEY: ${ssm:/orders/key}',
+      /provider\.environment\.KEY \$\{ssm:\/orders\/key\} is read from AWS when deployed and cannot be resolved locally: give a fallback/,
+    ],
+    ['  stage: ${self:provider.stage}', /provider\.stage refers to itself/],
+    [
+      '  environment:\n    KEY: ${file(./vars.js):key}',
+      /JavaScript variable files are not run locally/,
+    ],
+  ];
+  cases.forEach(([provider, expected], i) => {
+    const file = project(`bad-${i}`, { 'serverless.yml': MINIMAL(provider) });
+    assert.throws(
+      () => loadTemplate(file, { env: {} }),
+      (e: unknown) =>
+        e instanceof TemplateError && expected.test(e.message) && !e.message.includes('\n'),
+      provider,
+    );
+  });
+  // With a fallback, a remote source is a warning and the fallback is used.
+  const file = project('remote', {
+    'serverless.yml': MINIMAL("  environment:\n    KEY: ${ssm:/orders/key, 'local-key'}"),
+  });
+  const loaded = loadTemplate(file, { env: {} });
+  assert.equal(loaded.functions.get('vars-dev-orders')!.environment.KEY, 'local-key');
+  assert.ok(
+    loaded.warningLines.some((l) =>
+      /\$\{ssm:\/orders\/key\} is read from AWS when deployed; locally its fallback is used/.test(
+        l,
+      ),
+    ),
+  );
+});
+
+test('what the local gateway does not run is a warning naming it: plugins, other events, unknown event keys, provider settings', () => {
+  const file = project('unsupported', {
+    'serverless.yml': `service: odd
+plugins:
+  - serverless-offline
+provider:
+  name: aws
+  runtime: nodejs22.x
+  iam:
+    role:
+      statements: []
+  apiGateway:
+    resourcePolicy: []
+functions:
+  orders:
+    handler: handler.orders
+    layers: [arn:aws:lambda:us-east-1:1:layer:x:1]
+    events:
+      - http:
+          path: orders
+          method: get
+          request:
+            schemas: {}
+      - schedule: rate(1 minute)
+`,
+  });
+  const lines = loadTemplate(file, { env: {} }).warningLines.join('\n');
+  assert.match(lines, /:\d+:\d+: plugins \["serverless-offline"\]: plugins are not run/);
+  assert.match(lines, /provider\.iam is not emulated/);
+  assert.match(lines, /provider\.apiGateway\.resourcePolicy is not emulated/);
+  assert.match(lines, /functions\.orders\.layers is not a function setting/);
+  assert.match(lines, /functions\.orders\.events\[0\]\.http\.request is not emulated/);
+  assert.match(lines, /functions\.orders\.events\[1\] schedule events are not emulated/);
+  const noApi = project('no-events', {
+    'serverless.yml': 'service: quiet\nprovider:\n  name: google\nfunctions: {}\n',
+  });
+  assert.throws(
+    () => loadTemplate(noApi, { env: {} }),
+    /provider\.name is google: only aws services are served/,
+  );
+});
+
+test('the Node service, REST API: an API key of a usage plan with a throttle and a quota: 403 without it, 200 with it, 429 past the limits', async () => {
+  const { running, lines } = await start({
+    template: join(FIXTURES, 'node', 'serverless.yml'),
+  });
+  try {
+    const get = (key?: string): Promise<Response> =>
+      fetch(`${running.url}/dev/orders`, { headers: key ? { 'x-api-key': key } : {} });
+    const none = await get();
+    assert.equal(none.status, 403);
+    assert.equal(none.headers.get('x-amzn-errortype'), 'ForbiddenException');
+    assert.equal((await get('not-a-key-of-the-plan-000')).status, 403);
+    const key = 'partner-key-0123456789abcdef';
+    const ok = await get(key);
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { service: string }).service, 'tollgate-orders');
+    // Burst 2, 1 request/s, 5 a day: in a quick run of calls some are throttled (429), and past
+    // five accepted the quota refuses every one.
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await get(key)).status);
+    assert.ok(statuses.includes(429), statuses.join(','));
+    assert.ok(
+      statuses.filter((s) => s === 200).length <= 4,
+      `quota of 5 a day: ${statuses.join(',')}`,
+    );
+    assert.ok(
+      lines.some((l) =>
+        /HttpApi is not served: one API per gateway \(--template-api HttpApi serves it\)/.test(l),
+      ),
+    );
+  } finally {
+    await running.close();
+  }
+});
+
+test('the Node service, HTTP API (--template-api HttpApi): JWT authorizer 401/403/200 by token and scope, Lambda request authorizer 403/200, an open route', async () => {
+  const key = generateKey('RS256');
+  const idp = await startOidcProvider([key.jwk]);
+  process.env.ISSUER_URL = idp.origin;
+  const { running } = await start({
+    template: join(FIXTURES, 'node', 'serverless.yml'),
+    'template-api': 'HttpApi',
+  });
+  try {
+    const url = running.url;
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = (scope: string, aud = 'https://orders.example.com'): Promise<string> =>
+      sign(key, { iss: idp.origin, aud, sub: 'buyer', scope, exp: now + 600 });
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, { headers });
+
+    assert.equal((await get('/orders')).status, 401);
+    const wrongAudience = await get('/orders', {
+      authorization: `Bearer ${await jwt('orders/read', 'https://elsewhere')}`,
+    });
+    assert.equal(wrongAudience.status, 401);
+    assert.equal(
+      (await get('/orders', { authorization: `Bearer ${await jwt('orders/write')}` })).status,
+      403,
+    );
+    const ok = await get('/orders', { authorization: `Bearer ${await jwt('orders/read')}` });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as {
+      route: string;
+      authorizer: { jwt: { claims: { sub: string } } };
+    };
+    assert.equal(body.route, 'GET /orders');
+    assert.equal(body.authorizer.jwt.claims.sub, 'buyer');
+
+    assert.equal((await get('/partner/orders', { 'x-partner': 'someone' })).status, 403);
+    assert.equal(
+      (await get('/partner/orders')).status,
+      401,
+      'no identity source: 401 before the function',
+    );
+    const partner = await get('/partner/orders', { 'x-partner': 'acme' });
+    assert.equal(partner.status, 200);
+    assert.deepEqual(((await partner.json()) as { authorizer: unknown }).authorizer, {
+      lambda: { partner: 'acme' },
+    });
+
+    const open = await fetch(`${url}/orders`, { method: 'POST' });
+    assert.equal(open.status, 200);
+    const preflight = await fetch(`${url}/orders`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+  } finally {
+    await running.close();
+    await idp.close();
+  }
+});
+
+test('serve --template with a serverless.yml that cannot be served is a usage error of one line', async () => {
+  const file = project('usage', {
+    'serverless.yml': MINIMAL('  environment:\n    A: ${env:SLS_NEVER_SET_X}'),
+  });
+  await assert.rejects(
+    start({ template: file }),
+    (e: unknown) =>
+      e instanceof UsageError && /SLS_NEVER_SET_X/.test(e.message) && !e.message.includes('\n'),
+  );
+});
