@@ -398,3 +398,83 @@ test('serve --template with a serverless.yml that cannot be served is a usage er
       e instanceof UsageError && /SLS_NEVER_SET_X/.test(e.message) && !e.message.includes('\n'),
   );
 });
+
+test('http authorizers as the framework compiles them: by name, by ARN (a Cognito pool), as a mapping with type, TTL, identity source, validation expression and scopes', () => {
+  const file = project('authorizers', {
+    'serverless.yml': `service: auths
+provider:
+  name: aws
+  runtime: nodejs22.x
+functions:
+  partnerAuth:
+    handler: handler.partnerAuth
+  orders:
+    handler: handler.orders
+    events:
+      - http:
+          path: orders/{id}
+          method: get
+          authorizer:
+            name: partnerAuth
+            type: request
+            resultTtlInSeconds: 0
+            identitySource: method.request.header.X-Partner, method.request.querystring.tenant
+      - http:
+          path: orders
+          method: post
+          authorizer:
+            name: partnerAuth
+            resultTtlInSeconds: 60
+            identityValidationExpression: ^Bearer [-0-9a-zA-Z._]+$
+      - http:
+          path: orders
+          method: get
+          authorizer:
+            arn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool
+            scopes: [orders/read]
+      - http:
+          path: orders
+          method: delete
+          authorizer: aws_iam
+`,
+  });
+  const doc = loadTemplate(file, { env: {} }).api!.document as {
+    paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+    components: { securitySchemes: Record<string, Record<string, unknown>> };
+  };
+  const schemes = doc.components.securitySchemes;
+  // One authorizer per name: the POST event's settings are the last written, as _.merge does.
+  assert.deepEqual(schemes.PartnerAuthApiGatewayAuthorizer!['x-amazon-apigateway-authorizer'], {
+    type: 'token',
+    authorizerUri:
+      'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auths-dev-partnerAuth/invocations',
+    identitySource: 'method.request.header.Authorization',
+    identityValidationExpression: '^Bearer [-0-9a-zA-Z._]+$',
+    authorizerResultTtlInSeconds: 60,
+  });
+  // By ARN the name is what follows the ARN's last '-' ("1_Pool"), as the framework names it.
+  assert.deepEqual(schemes['1PoolApiGatewayAuthorizer']!['x-amazon-apigateway-authorizer'], {
+    type: 'cognito_user_pools',
+    identitySource: 'method.request.header.Authorization',
+    authorizerResultTtlInSeconds: 300,
+    providerARNs: ['arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool'],
+  });
+  assert.deepEqual(doc.paths['/orders']!.get!.security, [
+    { '1PoolApiGatewayAuthorizer': ['orders/read'] },
+  ]);
+  assert.deepEqual(doc.paths['/orders']!.delete!.security, [{ sigv4: [] }]);
+  assert.deepEqual(doc.paths['/orders/{id}']!.get!.security, [
+    { PartnerAuthApiGatewayAuthorizer: [] },
+  ]);
+  // A name that is no function of the service stops the start at its place.
+  const bad = project('bad-authorizer', {
+    'serverless.yml': MINIMAL('').replace(
+      '- http: GET orders',
+      '- http: { path: x, method: get, authorizer: nobody }',
+    ),
+  });
+  assert.throws(
+    () => loadTemplate(bad, { env: {} }),
+    /serverless\.yml:\d+:\d+: functions\.orders\.events\[0\]\.http\.authorizer names nobody, which is not a function of this service/,
+  );
+});

@@ -27,5 +27,5 @@ export const authorizerLogicalId = (name: string): string =>
 /** The name an authorizer given by ARN gets: the function's name after its last `-`. */
 export function nameFromArn(arn: string): string {
   const last = arn.split(':').pop() ?? arn;
-  return last.split('/').pop()!.split('-').pop()!;
+  return last.split('-').pop()!;
 }
