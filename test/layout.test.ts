@@ -85,3 +85,18 @@ test('the lint rule fails on a wrong-way import and on the core importing a pack
     [],
   );
 });
+
+test('the lint rule fails on a function in src/ over 80 lines, blank lines and comments not counted', async () => {
+  const eslint = new ESLint({ cwd: ROOT });
+  const fn = (statements: number): string =>
+    `export function steps(): number {\n  let n = 0;\n\n  // a comment\n${'  n += 1;\n'.repeat(statements)}  return n;\n}\n`;
+  const lint = async (statements: number): Promise<string[]> => {
+    const [result] = await eslint.lintText(fn(statements), {
+      filePath: join(SRC, 'core', 'long-function.ts'),
+    });
+    return result!.messages.map((m) => m.ruleId ?? '');
+  };
+  // 4 lines besides the statements: the signature, `let`, `return` and the closing brace.
+  assert.ok((await lint(77)).includes('max-lines-per-function'), '81 lines fail');
+  assert.ok(!(await lint(76)).includes('max-lines-per-function'), '80 lines pass');
+});
