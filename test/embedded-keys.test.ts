@@ -22,7 +22,7 @@ import { ROOT } from './support/paths.js';
 import { buildSettings } from '../src/settings/build-settings.js';
 import { createAuthorizer, type Authorizer } from '../src/lambda/authorizer.js';
 import { createLambdaHandler } from '../src/lambda/lambda-handler.js';
-import type { EmbeddedJwks } from '../src/lambda/embedded-keys.js';
+import { embeddedKeySets, type EmbeddedJwks } from '../src/lambda/embedded-keys.js';
 
 let keyA: TestKey;
 let keyB: TestKey;
@@ -64,10 +64,11 @@ interface Setup {
 async function setup(server: JwksServer, keys: EmbeddedJwks[] | undefined): Promise<Setup> {
   const logs: Record<string, unknown>[] = [];
   const config = buildSettings({ TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url });
+  const log = (entry: Record<string, unknown>) => void logs.push(entry);
   const authorizer = createAuthorizer(config, {
     now: clock().now,
-    log: (entry) => logs.push(entry),
-    embeddedKeys: keys,
+    log,
+    embeddedKeys: keys && embeddedKeySets(config.issuers, keys, log),
   });
   await authorizer.warmUp();
   return { authorizer, handler: createLambdaHandler(authorizer), logs };

@@ -1,6 +1,5 @@
 import type { Settings } from '../settings/authorizer-config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
-import { warnUnmatched } from './embedded-keys.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
 /**
@@ -27,7 +26,6 @@ export function createAuthorizer(config: Settings, options: RuntimeOptions = {})
         ] as const,
     ),
   );
-  warnUnmatched(options.embeddedKeys, new Set(runtimes.keys()), log);
   return {
     config,
     runtimes,

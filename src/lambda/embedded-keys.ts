@@ -3,7 +3,7 @@
 // until its first fetch completes (jwks-client.ts); this module decides whether they belong to
 // the issuer the function is configured with, and says so in the log either way.
 import { KeySet } from '../core/keyset.js';
-import type { VerifierSettings } from '../settings/settings.js';
+import type { IssuerSettings } from '../settings/settings.js';
 import type { LogSink } from './log-line.js';
 
 /** One issuer's keys as the bundle script fetched them. */
@@ -19,12 +19,30 @@ export interface EmbeddedJwks {
 }
 
 /**
+ * The embedded keys of each configured issuer they belong to (embeddedKeySet), by issuer; entries
+ * for an issuer the function is not configured with are named in a warning.
+ */
+export function embeddedKeySets(
+  issuers: readonly IssuerSettings[],
+  embedded: readonly EmbeddedJwks[],
+  log: LogSink,
+): Map<string, KeySet> {
+  const sets = new Map<string, KeySet>();
+  for (const config of issuers) {
+    const keys = embeddedKeySet(config, embedded, log);
+    if (keys !== undefined) sets.set(config.issuer, keys);
+  }
+  warnUnmatched(embedded, new Set(issuers.map((i) => i.issuer)), log);
+  return sets;
+}
+
+/**
  * The embedded keys for this issuer, when they were fetched from where the function fetches its
  * own (the same JWKS_URI, or discovery from the same issuer); undefined otherwise, with a warning
  * naming why, since a setting the user wrote is never ignored silently.
  */
 export function embeddedKeySet(
-  config: VerifierSettings,
+  config: Pick<IssuerSettings, 'issuer' | 'jwksUri' | 'secret'>,
   embedded: readonly EmbeddedJwks[] | undefined,
   log: LogSink,
 ): KeySet | undefined {
@@ -53,7 +71,7 @@ export function embeddedKeySet(
 }
 
 /** Embedded keys of an issuer the function is not configured with: named, not silently ignored. */
-export function warnUnmatched(
+function warnUnmatched(
   embedded: readonly EmbeddedJwks[] | undefined,
   issuers: ReadonlySet<string>,
   log: LogSink,

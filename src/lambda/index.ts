@@ -19,8 +19,12 @@ const settings =
   (await (await import('./load-config.js')).loadLambdaConfig(env, embedded));
 // `npm run bundle -- --embed-keys` puts the issuer's keys here: the first requests need not wait
 // for the JWKS fetch, which starts below all the same (embedded-keys.ts).
-const embeddedKeys = (globalThis as { TOLLGATE_EMBEDDED_KEYS?: readonly EmbeddedJwks[] })
+// Their checks are a chunk of their own, loaded only by a bundle that has them.
+const embeddedJwks = (globalThis as { TOLLGATE_EMBEDDED_KEYS?: readonly EmbeddedJwks[] })
   .TOLLGATE_EMBEDDED_KEYS;
+const embeddedKeys =
+  embeddedJwks &&
+  (await import('./embedded-keys.js')).embeddedKeySets(settings.issuers, embeddedJwks, log);
 const authorizer = createAuthorizer(settings, { log, embeddedKeys });
 
 // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart

@@ -4,7 +4,6 @@ import { secretKey } from '../core/keys.js';
 import { KeySet } from '../core/keyset.js';
 import { Verifier } from '../core/verifier.js';
 import { JwksClient } from '../keys/jwks-client.js';
-import { embeddedKeySet, type EmbeddedJwks } from './embedded-keys.js';
 import { writeLogLine, type LogSink } from './log-line.js';
 
 export interface Runtime {
@@ -18,8 +17,11 @@ export interface Runtime {
 export interface RuntimeOptions {
   readonly now?: () => number;
   readonly log?: LogSink;
-  /** Keys embedded at bundle time, used until the first fetch of the matching issuer completes. */
-  readonly embeddedKeys?: readonly EmbeddedJwks[] | undefined;
+  /**
+   * Keys embedded at bundle time, by issuer (embedded-keys.ts decides which apply), used until the
+   * first fetch of that issuer's JWKS completes.
+   */
+  readonly embeddedKeys?: ReadonlyMap<string, KeySet> | undefined;
 }
 
 /** Wires the verifier to a JWKS client (and OpenID discovery when no JWKS_URI is set). Built once per container. */
@@ -37,7 +39,7 @@ export function createRuntime(config: VerifierSettings, options: RuntimeOptions 
         ...config.jwks,
         now,
         log,
-        embedded: embeddedKeySet(config, options.embeddedKeys, log),
+        embedded: options.embeddedKeys?.get(config.issuer),
       });
   const verifier = new Verifier({ ...config, keySource: keys, now });
   return { config, verifier, keys, log };
