@@ -156,14 +156,7 @@ export function compileService(raw: Obj, options: ServerlessOptions): CompiledSe
       origins,
       warn,
     );
-  const user = isObj(config.resources) ? config.resources : {};
-  for (const key of Object.keys(user))
-    if (!['Resources', 'Outputs', 'Conditions', 'Mappings'].includes(key))
-      warn(['resources', key], 'is not read by the local gateway');
-  for (const [id, r] of Object.entries(isObj(user.Resources) ? user.Resources : {})) {
-    resources[id] = isObj(resources[id]) && isObj(r) ? mergeResource(resources[id] as Obj, r) : r;
-    origins.set(id, ['resources', 'Resources', id]);
-  }
+  const user = mergeUserResources(config, resources, origins, warn);
   return {
     template: {
       AWSTemplateFormatVersion: '2010-09-09',
@@ -175,13 +168,34 @@ export function compileService(raw: Obj, options: ServerlessOptions): CompiledSe
     stage,
     restApiId: resources[REST_API_ID] ? REST_API_ID : undefined,
     warnings,
-    origin: (path) => {
-      if (path[0] !== 'Resources' || typeof path[1] !== 'string') return path;
-      const from = origins.get(path[1]);
-      if (!from) return path;
-      return from[0] === 'resources' ? [...from, ...path.slice(2)] : from;
-    },
+    origin: (path) => originOf(origins, path),
   };
+}
+
+/** The service's own `resources:` merged over the compiled ones; returns them (Conditions, Mappings). */
+function mergeUserResources(
+  config: Obj,
+  resources: Obj,
+  origins: Map<string, KeyPath>,
+  warn: (path: KeyPath, message: string) => void,
+): Obj {
+  const user = isObj(config.resources) ? config.resources : {};
+  for (const key of Object.keys(user))
+    if (!['Resources', 'Outputs', 'Conditions', 'Mappings'].includes(key))
+      warn(['resources', key], 'is not read by the local gateway');
+  for (const [id, r] of Object.entries(isObj(user.Resources) ? user.Resources : {})) {
+    resources[id] = isObj(resources[id]) && isObj(r) ? mergeResource(resources[id] as Obj, r) : r;
+    origins.set(id, ['resources', 'Resources', id]);
+  }
+  return user;
+}
+
+/** Where a compiled template's path came from in serverless.yml. */
+function originOf(origins: ReadonlyMap<string, KeyPath>, path: KeyPath): KeyPath {
+  if (path[0] !== 'Resources' || typeof path[1] !== 'string') return path;
+  const from = origins.get(path[1]);
+  if (!from) return path;
+  return from[0] === 'resources' ? [...from, ...path.slice(2)] : from;
 }
 
 function stageOf(value: unknown): string {
