@@ -3,7 +3,7 @@
 // (serve-listen), then the provider, authorizers, gateway, page and banner (serve-gateway).
 import { UsageError } from '../core/errors.js';
 import type { DevProvider } from '../idp/dev-provider.js';
-import { writeLogLine } from '../lambda/log-line.js';
+import { batchedLogLine } from '../gateway/log-batch.js';
 import { loadServedApi } from './serve-api.js';
 import { functionSpecs, startFunctions, type FunctionPool } from './serve-functions.js';
 import { startGateway } from './serve-gateway.js';
@@ -25,7 +25,7 @@ export interface RunningServer {
 export async function serve(
   options: ServeOptions,
   err: (line: string) => void,
-  log: (entry: Record<string, unknown>) => void = writeLogLine,
+  log: (entry: Record<string, unknown>) => void = batchedLogLine,
 ): Promise<RunningServer> {
   const inputs = readServeInputs(options, err);
   const served = await loadServedApi(options, inputs, err);

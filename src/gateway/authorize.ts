@@ -5,6 +5,7 @@ import { judgePolicy, type ConditionEvaluator } from '../aws/policy-eval.js';
 import type { AuthorizerCache, AuthorizerOutput, CachedOutput } from './authorizer-cache.js';
 import type { DecisionNote } from './authorizer-header.js';
 import {
+  headerValue,
   LOCAL_API,
   httpAuthorizerEventV1,
   httpAuthorizerEventV2,
@@ -118,8 +119,7 @@ export function identityValues(
   const values: string[] = [];
   for (const s of sources) {
     let v: unknown;
-    if (s.kind === 'header')
-      v = Object.entries(view.headers).find(([k]) => k.toLowerCase() === s.name.toLowerCase())?.[1];
+    if (s.kind === 'header') v = headerValue(view.headers, s.name.toLowerCase());
     else if (s.kind === 'query') v = view.queryStringParameters[s.name];
     else if (s.kind === 'stageVariable') v = view.stageVariables[s.name];
     else
@@ -274,13 +274,21 @@ export function invocationFailure(
           response: 'AUTHORIZER_CONFIGURATION_ERROR',
           detail: result.message.slice(0, 300),
         };
-  if (result.bytes > MAX_AUTHORIZER_RESULT_BYTES)
+  if (resultBytes(result) > MAX_AUTHORIZER_RESULT_BYTES)
     return {
       reason: 'RESULT_INVALID',
       response: 'AUTHORIZER_CONFIGURATION_ERROR',
       detail: `the answer is over ${MAX_AUTHORIZER_RESULT_BYTES} bytes of JSON, API Gateway's limit`,
     };
   return undefined;
+}
+
+/**
+ * An answer's size as JSON: counted by invoke() when it had a limit, else counted here (the value
+ * is already a JSON copy, so it always writes).
+ */
+function resultBytes(result: Extract<Invocation, { kind: 'result' }>): number {
+  return result.bytes ?? Buffer.byteLength(JSON.stringify(result.value) ?? 'null');
 }
 
 /** The token matches the TOKEN authorizer's validation expression (or there is none). */
@@ -415,8 +423,8 @@ async function invokeAuthorizer(
 function rawAnswer(result: Invocation): unknown {
   if (result.kind === 'timeout') return { timeout: true };
   if (result.kind === 'error') return { errorMessage: result.message };
-  return result.bytes > MAX_AUTHORIZER_RESULT_BYTES
-    ? { oversized: true, bytes: result.bytes }
+  return resultBytes(result) > MAX_AUTHORIZER_RESULT_BYTES
+    ? { oversized: true, bytes: resultBytes(result) }
     : result.value;
 }
 
@@ -492,16 +500,20 @@ function staleFor(
 
 /** The request's condition keys (aws:SourceIp, aws:UserAgent, ...) for the policy's Condition blocks. */
 function conditionsFor(view: RequestView, nowMs: number): ConditionEvaluator {
-  const header = (name: string): string | undefined =>
-    Object.entries(view.headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  const identity = view.requestContext.identity as { sourceIp?: unknown } | undefined;
-  const request = {
-    sourceIp: String(identity?.sourceIp ?? ''),
-    userAgent: header('user-agent'),
-    referer: header('referer'),
-    nowMs,
+  // Read only when a policy has a Condition block: most have none.
+  let request: Parameters<typeof evaluateCondition>[1] | undefined;
+  return (condition) => {
+    if (request === undefined) {
+      const identity = view.requestContext.identity as { sourceIp?: unknown } | undefined;
+      request = {
+        sourceIp: String(identity?.sourceIp ?? ''),
+        userAgent: headerValue(view.headers, 'user-agent'),
+        referer: headerValue(view.headers, 'referer'),
+        nowMs,
+      };
+    }
+    return evaluateCondition(condition, request);
   };
-  return (condition) => evaluateCondition(condition, request);
 }
 
 /** Whether every Allow in a policy names exact ARNs, with no `*` or `?`: the seed sample's bug. */

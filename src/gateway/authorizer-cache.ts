@@ -73,9 +73,13 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
     bytes -= entry.bytes;
     entries.delete(key);
   };
-  // JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities.
+  // JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities. One value (a
+  // TOKEN authorizer's) is kept apart by the name's length instead, without escaping the token; a
+  // key of that form starts with a digit, one of JSON's with `[`.
   const keyOf = (authorizer: string, identity: readonly string[]): string =>
-    JSON.stringify([authorizer, ...identity]);
+    identity.length === 1
+      ? `${authorizer.length}:${authorizer}${identity[0]}`
+      : JSON.stringify([authorizer, ...identity]);
   return {
     get(authorizer, identity) {
       const key = keyOf(authorizer, identity);

@@ -53,8 +53,8 @@ export function splitValues(
 ): [Record<string, string>, Record<string, string[]>] {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(input)) {
-    const values = list(v);
+  for (const k of Object.keys(input)) {
+    const values = list(input[k]);
     if (values.length === 0) continue;
     single[k] = values[values.length - 1]!;
     multi[k] = values;
@@ -64,10 +64,41 @@ export function splitValues(
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => String(n).padStart(2, '0');
+/** The last second formatted: every request within the same second reuses it. */
+let lastTime = { second: NaN, text: '' };
+
 /** `$context.requestTime`: `09/Apr/2015:12:34:56 +0000`. */
 export function requestTime(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  const second = Math.floor(ms / 1000);
+  if (second === lastTime.second) return lastTime.text;
+  const d = new Date(second * 1000);
+  const text = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  lastTime = { second, text };
+  return text;
+}
+
+/** A header's last value by its lower-case name, whatever case it was sent in. */
+export function headerValue(
+  headers: Record<string, string>,
+  lowerName: string,
+): string | undefined {
+  for (const k in headers) if (k.toLowerCase() === lowerName) return headers[k];
+  return undefined;
+}
+
+// Resource ids by template: a hash per request would cost more than the rest of the view.
+const RESOURCE_IDS = new Map<string, string>();
+const MAX_RESOURCE_IDS = 10_000;
+
+/** A stable resource id per template, as API Gateway gives each resource one. */
+function resourceIdOf(resource: string): string {
+  let id = RESOURCE_IDS.get(resource);
+  if (id === undefined) {
+    id = createHash('sha256').update(resource).digest('hex').slice(0, 6);
+    if (RESOURCE_IDS.size >= MAX_RESOURCE_IDS) RESOURCE_IDS.clear();
+    RESOURCE_IDS.set(resource, id);
+  }
+  return id;
 }
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path without its leading slash}`; the root gives a trailing `/`. */
@@ -78,10 +109,8 @@ export function methodArn(stage: string, method: string, path: string): string {
 export function requestView(input: ViewInput): RequestView {
   const [headers, multiValueHeaders] = splitValues(input.headers);
   const [queryStringParameters, multiValueQueryStringParameters] = splitValues(input.query);
-  const header = (name: string): string | undefined =>
-    Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-  // A stable resource id per template, as API Gateway gives each resource one.
-  const resourceId = createHash('sha256').update(input.resource).digest('hex').slice(0, 6);
+  const header = (name: string): string | undefined => headerValue(headers, name);
+  const resourceId = resourceIdOf(input.resource);
   return {
     requestId: input.requestId,
     method: input.method,
@@ -145,6 +174,12 @@ export function requestEvent(view: RequestView): Record<string, unknown> {
   };
 }
 
+/** Whether an object has no own enumerable property (without listing them). */
+function isEmpty(m: object): boolean {
+  for (const k in m) if (Object.prototype.hasOwnProperty.call(m, k)) return false;
+  return true;
+}
+
 /** What an allowed request carries to a Lambda proxy integration from its authorizer. */
 export interface AuthorizerDelivery {
   readonly principalId: string | undefined;
@@ -167,7 +202,7 @@ export function proxyEvent(
   payload: ProxyBody,
   authorizer: AuthorizerDelivery | undefined,
 ): Record<string, unknown> {
-  const orNull = <T extends object>(m: T): T | null => (Object.keys(m).length ? m : null);
+  const orNull = <T extends object>(m: T): T | null => (isEmpty(m) ? null : m);
   const requestContext: Record<string, unknown> = { ...view.requestContext };
   if (authorizer?.claimsOnly) requestContext.authorizer = { claims: authorizer.claims ?? {} };
   else if (authorizer) {

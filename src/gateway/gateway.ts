@@ -1,12 +1,13 @@
 // A local REST API Gateway as a pure function of the request: route, authorize, integrate, log.
 // server.ts puts node:http around it; tests and benchmarks may call handle() directly.
 import { randomUUID } from 'node:crypto';
-import { writeLogLine } from '../lambda/log-line.js';
+import { batchedLogLine } from './log-batch.js';
 import {
   authorize,
   identityValues,
   DEFAULT_ASSUMPTIONS,
   type Assumptions,
+  type AuthorizeDeps,
   type AuthResult,
 } from './authorize.js';
 import { createAuthorizerCache, type AuthorizerCache } from './authorizer-cache.js';
@@ -21,6 +22,7 @@ import {
   type DecisionNote,
 } from './authorizer-header.js';
 import {
+  headerValue,
   httpView,
   requestView,
   splitValues,
@@ -159,6 +161,8 @@ interface GatewayContext {
   readonly verbose: boolean;
   readonly responder: Responder;
   readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
+  /** Per Lambda authorizer: what each of its runs needs (authorizeDeps). */
+  readonly authorizeDeps: Map<string, AuthorizeDeps>;
 }
 
 /** One request on its way through; the log line and what a gateway response may read grow as it gets further. */
@@ -169,7 +173,10 @@ interface Exchange {
   readonly method: string;
   readonly entry: Record<string, unknown>;
   report: AuthorizerReport | undefined;
-  answerInput: ResponseInput;
+  /** The request's views once routed: what a gateway response may read grows as the request gets further. */
+  view: RequestView | undefined;
+  /** What the authorizer returned, once it ran. */
+  authorizerOutput: ResponseInput['authorizer'];
 }
 
 /** A request matched to an operation, with the event views built for it. */
@@ -229,7 +236,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 function createContext(options: GatewayOptions): GatewayContext {
   const { api } = options;
   const now = options.now ?? Date.now;
-  const log = options.log ?? writeLogLine;
+  const log = options.log ?? batchedLogLine;
   const jwtAuthorizers = new Map<string, JwtAuthorizer>();
   const pools = options.cognitoPools ?? new Map<string, PoolMapping>();
   for (const a of api.authorizers.values())
@@ -252,6 +259,7 @@ function createContext(options: GatewayOptions): GatewayContext {
     verbose: options.verbose ?? false,
     responder: createResponder(api.gatewayResponses, api.flavour),
     jwtAuthorizers,
+    authorizeDeps: new Map(),
   };
 }
 
@@ -272,7 +280,7 @@ function requireFunctions(api: ApiDefinition, functions: ReadonlyMap<string, Lam
 
 /** The whole gateway: route (and CORS), authorize, API key, validate, integrate; each may answer early. */
 async function handle(g: GatewayContext, req: GatewayRequest): Promise<GatewayResponse> {
-  const x = startExchange(g, req);
+  const x = startExchange(req);
   const routed = route(g, x);
   if (isStop(routed)) return routed.stop;
   const authorized = await authorizeRequest(g, x, routed);
@@ -284,7 +292,7 @@ async function handle(g: GatewayContext, req: GatewayRequest): Promise<GatewayRe
   return integrate(g, x, routed, authorized, validated.body);
 }
 
-function startExchange(g: GatewayContext, req: GatewayRequest): Exchange {
+function startExchange(req: GatewayRequest): Exchange {
   const requestId = randomUUID();
   const started = performance.now();
   const method = req.method.toUpperCase();
@@ -295,14 +303,30 @@ function startExchange(g: GatewayContext, req: GatewayRequest): Exchange {
     method,
     entry: { event: 'request', method, path: req.path, requestId },
     report: undefined,
-    // What a gateway response may read: more of it as the request gets further.
-    answerInput: {
-      requestId,
-      headers: splitValues(req.headers)[0],
-      query: splitValues(req.query)[0],
-      stageVariables: g.stageVariables,
-    },
+    view: undefined,
+    authorizerOutput: undefined,
   };
+}
+
+/** What a gateway response may read: more of it as the request got further (built only for a refusal). */
+function answerInput(g: GatewayContext, x: Exchange): ResponseInput {
+  const { view } = x;
+  const base = view
+    ? {
+        requestId: x.requestId,
+        headers: view.headers,
+        query: view.queryStringParameters,
+        stageVariables: g.stageVariables,
+        pathParameters: view.pathParameters,
+        context: view.requestContext,
+      }
+    : {
+        requestId: x.requestId,
+        headers: splitValues(x.req.headers)[0],
+        query: splitValues(x.req.query)[0],
+        stageVariables: g.stageVariables,
+      };
+  return x.authorizerOutput ? { ...base, authorizer: x.authorizerOutput } : base;
 }
 
 /** The gateway's own answer of a type, customised as the API's gateway responses say. */
@@ -312,7 +336,7 @@ function respond(
   type: GatewayResponseType,
   extra: Partial<ResponseInput> = {},
 ): GatewayResponse {
-  return g.responder(type, { ...x.answerInput, ...extra });
+  return g.responder(type, { ...answerInput(g, x), ...extra });
 }
 
 /** Every answer leaves through here: CORS headers, the access log line, the authorizer report. */
@@ -389,13 +413,7 @@ function describeRequest(
     sourceIp,
     nowMs,
   });
-  x.answerInput = {
-    ...x.answerInput,
-    headers: view.headers,
-    query: view.queryStringParameters,
-    pathParameters: view.pathParameters,
-    context: view.requestContext,
-  };
+  x.view = view;
   const http =
     g.api.flavour === 'http'
       ? httpView(view, { routeKey, rawQueryString: x.req.rawQuery ?? '', sourceIp, nowMs })
@@ -474,43 +492,54 @@ async function runLambdaAuthorizer(
   spec: LambdaAuthorizerSpec,
 ): Promise<Authorized | Stop> {
   const { view, http } = routed;
-  const { decisionNotes } = g.options;
-  const auth = await authorize(
-    spec,
-    view,
-    {
-      handler: g.functions.get(spec.functionName)!,
-      cache: g.cache,
-      timeoutMs: g.authorizerTimeoutMs,
-      now: g.now,
-      assumptions: g.assumptions,
-      ...(decisionNotes ? { noteFor: decisionNotes } : {}),
-    },
-    http,
-  );
+  const auth = await authorize(spec, view, authorizeDeps(g, spec), http);
   // What authenticates the caller never reaches a log line, whole or in part (README "Security").
-  const secrets = identityValues(spec.identitySources, view, http) ?? [];
+  let found: readonly string[] | undefined;
+  const secrets = (): readonly string[] =>
+    (found ??= identityValues(spec.identitySources, view, http) ?? []);
   const arn = http ? http.routeArn : view.methodArn;
-  x.report = authorizerReport(spec.name, auth, arn, g.now(), (text) => redactText(text, secrets));
+  // The report is only read for x-tollgate-authorizer: built only when that header is on.
+  if (g.options.authorizerHeader)
+    x.report = authorizerReport(spec.name, auth, arn, g.now(), (text) =>
+      redactText(text, secrets()),
+    );
   const authLog = {
     reason: auth.reason,
     authorizerLatencyMs: auth.latencyMs,
     cache: auth.cache,
     principal: auth.output?.principalId,
-    detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets),
+    detail: auth.detail === undefined ? undefined : redactText(auth.detail, secrets()),
   };
   if (auth.stale) logStalePolicy(g, x, routed, spec, auth.stale);
   const explained = authorizerExplanation(spec.name, auth);
   if (explained)
     g.log({ ...explained, requestId: x.requestId, authorizer: spec.name, status: auth.response });
-  if (g.verbose) logAuthorizerExchange(g, x, spec, auth, secrets);
-  if (auth.output) x.answerInput = { ...x.answerInput, authorizer: auth.output };
+  if (g.verbose) logAuthorizerExchange(g, x, spec, auth, secrets());
+  if (auth.output) x.authorizerOutput = auth.output;
   if (auth.response !== undefined)
     return { stop: finish(g, x, respond(g, x, auth.response), authLog) };
   Object.assign(x.entry, authLog);
   if (!http || !auth.output) return { auth };
   const { principalId, context } = auth.output;
   return { auth, httpDelivery: { kind: 'lambda', principalId, context } };
+}
+
+/** What the authorizer's runs share, built once per authorizer (again only if its function changed). */
+function authorizeDeps(g: GatewayContext, spec: LambdaAuthorizerSpec): AuthorizeDeps {
+  const handler = g.functions.get(spec.functionName)!;
+  const kept = g.authorizeDeps.get(spec.name);
+  if (kept?.handler === handler) return kept;
+  const { decisionNotes } = g.options;
+  const deps: AuthorizeDeps = {
+    handler,
+    cache: g.cache,
+    timeoutMs: g.authorizerTimeoutMs,
+    now: g.now,
+    assumptions: g.assumptions,
+    ...(decisionNotes ? { noteFor: decisionNotes } : {}),
+  };
+  g.authorizeDeps.set(spec.name, deps);
+  return deps;
 }
 
 /** A 403 from a cached policy issued for another route puzzles everyone once: say why. */
@@ -615,9 +644,7 @@ async function validateRequest(
       return { stop: finish(g, x, respond(g, x, refused.type), { reason: refused.reason }) };
     throw error;
   }
-  const contentType = Object.entries(view.headers).find(
-    ([k]) => k.toLowerCase() === 'content-type',
-  )?.[1];
+  const contentType = headerValue(view.headers, 'content-type');
   const problem = validation?.bodies.size
     ? bodyProblem(validation.bodies, contentType, body)
     : undefined;

@@ -9,6 +9,7 @@ import {
   lambdaContext,
   type NodeRuntime,
 } from './lambda-runtime.js';
+import { jsonCopy } from './json-copy.js';
 
 /** The part of Lambda's context handlers use. */
 export interface LambdaContext {
@@ -31,8 +32,11 @@ export type LambdaHandler = (
 ) => unknown;
 
 export type Invocation =
-  /** `bytes`: the size of the answer as JSON, what API Gateway limits (an authorizer's to 8 KB). */
-  | { readonly kind: 'result'; readonly value: unknown; readonly bytes: number }
+  /**
+   * `bytes`: the size of the answer as JSON, what API Gateway limits (an authorizer's to 8 KB);
+   * counted only when the invocation had a `maxResultBytes`.
+   */
+  | { readonly kind: 'result'; readonly value: unknown; readonly bytes?: number }
   /** `message` is what Lambda reports as errorMessage; API Gateway compares it to "Unauthorized". */
   | { readonly kind: 'error'; readonly message: string; readonly errorType?: string }
   | { readonly kind: 'timeout' };
@@ -121,6 +125,17 @@ function throughJson(value: unknown): { ok: true; value: unknown; bytes: number 
   }
 }
 
+/** throughJson without the size: a copy, and the text only for what is not plain data. */
+function copiedAsJson(
+  value: unknown,
+): { ok: true; value: unknown; bytes?: undefined } | { ok: false } {
+  try {
+    return { ok: true, value: jsonCopy(value) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /** Live handles and requests (sockets, timers, file reads), not counting message ports. */
 const activeResources = (): number =>
   process.getActiveResourcesInfo().filter((r) => r !== 'MessagePort').length;
@@ -129,12 +144,10 @@ const activeResources = (): number =>
  * Resolves once the work a handler left behind is done (no more live resources than `baseline`):
  * the runtime's "empty event loop", after which a callback-era handler that never answered gets null.
  */
-function whenIdle(baseline: number, stop: Promise<unknown>): Promise<void> {
-  let stopped = false;
-  void stop.then(() => (stopped = true));
+function whenIdle(baseline: number, stopped: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const poll = (): void => {
-      if (stopped) return;
+      if (stopped()) return;
       if (activeResources() <= baseline) resolve();
       else setTimeout(poll, 5);
     };
@@ -142,73 +155,91 @@ function whenIdle(baseline: number, stop: Promise<unknown>): Promise<void> {
   });
 }
 
-export async function invoke(
+export function invoke(
   handler: LambdaHandler,
   event: unknown,
   options: InvokeOptions,
 ): Promise<Invocation> {
-  const runtime = options.runtime ?? DEFAULT_RUNTIME;
-  const input = throughJson(event);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Invocation>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), options.timeoutMs);
-  });
-  const run = new Promise<Invocation>((resolve) => {
-    // The first answer wins (callback, context.fail, the returned promise), as in the runtime.
-    const settle = (error: unknown, value: unknown): void => {
-      if (error !== undefined && error !== null)
-        return resolve({ kind: 'error', message: errorMessage(error) });
-      const limit = options.maxResultBytes;
-      const rough = limit === undefined ? 0 : jsonBytesUpTo(value, limit);
-      if (limit !== undefined && rough > limit)
-        return resolve({ kind: 'result', value: undefined, bytes: rough });
-      const output = throughJson(value);
-      resolve(
-        output.ok
-          ? { kind: 'result', value: output.value, bytes: output.bytes }
-          : { kind: 'error', message: 'Unable to stringify response body' },
-      );
+  // One promise, settled by the first of the answer and the deadline: the timer is cleared then.
+  return new Promise<Invocation>((resolve) => {
+    let over = false;
+    const end = (outcome: Invocation): void => {
+      if (over) return;
+      over = true;
+      clearTimeout(timer);
+      resolve(outcome);
     };
-    const context = lambdaContext({
-      runtime,
-      functionName: options.functionName,
-      region: options.region,
-      account: options.account,
-      requestId: options.requestId,
-      memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
-      deadline: options.now() + options.timeoutMs,
-      now: options.now,
-      complete: settle,
-      ...(options.onLegacyCall ? { onLegacyCall: options.onLegacyCall } : {}),
-    }) as unknown as LambdaContext;
-    const legacy = hasCallbackContract(runtime);
-    const strict = options.runtime !== undefined;
-    const baseline = activeResources();
-    try {
-      const returned = handler(
-        input.ok ? (input.value as never) : (null as never),
-        context,
-        (error, result) => settle(error, result),
-      );
-      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
-        (returned as PromiseLike<unknown>).then(
-          (value) => settle(undefined, value),
-          (error: unknown) => settle(error ?? new Error('rejected'), undefined),
-        );
-      } else if (!legacy || (!strict && handler.length < 3)) {
-        settle(undefined, returned);
-      } else {
-        // Up to nodejs22.x a handler that returns no promise answers through the callback or
-        // context.succeed/fail/done; its return value is ignored, and with neither it gets null once idle.
-        void whenIdle(baseline, timeout).then(() => settle(undefined, null));
-      }
-    } catch (error) {
-      settle(error ?? new Error('thrown'), undefined);
-    }
+    const timer = setTimeout(() => end({ kind: 'timeout' }), options.timeoutMs);
+    run(handler, copiedAsJson(event), options, end, () => over);
   });
+}
+
+/** Calls the handler once; `end` gets its answer (first one wins) as an Invocation. */
+function run(
+  handler: LambdaHandler,
+  input: ReturnType<typeof copiedAsJson>,
+  options: InvokeOptions,
+  end: (outcome: Invocation) => void,
+  isOver: () => boolean,
+): void {
+  const runtime = options.runtime ?? DEFAULT_RUNTIME;
+  // The first answer wins (callback, context.fail, the returned promise), as in the runtime.
+  const settle = (error: unknown, value: unknown): void => {
+    if (isOver()) return;
+    if (error !== undefined && error !== null)
+      return end({ kind: 'error', message: errorMessage(error) });
+    end(resultOf(value, options.maxResultBytes));
+  };
+  const context = lambdaContext({
+    runtime,
+    functionName: options.functionName,
+    region: options.region,
+    account: options.account,
+    requestId: options.requestId,
+    memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
+    deadline: options.now() + options.timeoutMs,
+    now: options.now,
+    complete: settle,
+    ...(options.onLegacyCall ? { onLegacyCall: options.onLegacyCall } : {}),
+  }) as unknown as LambdaContext;
+  const legacy = hasCallbackContract(runtime);
+  const strict = options.runtime !== undefined;
+  // Whether a plain return is ignored (callback contract): only then is the loop watched for idle.
+  const waitsForIdle = legacy && (strict || handler.length >= 3);
+  const baseline = waitsForIdle ? activeResources() : 0;
   try {
-    return await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
+    const returned = handler(
+      input.ok ? (input.value as never) : (null as never),
+      context,
+      (error, result) => settle(error, result),
+    );
+    if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (returned as PromiseLike<unknown>).then(
+        (value) => settle(undefined, value),
+        (error: unknown) => settle(error ?? new Error('rejected'), undefined),
+      );
+    } else if (!waitsForIdle) {
+      settle(undefined, returned);
+    } else {
+      // Up to nodejs22.x a handler that returns no promise answers through the callback or
+      // context.succeed/fail/done; its return value is ignored, and with neither it gets null once idle.
+      void whenIdle(baseline, isOver).then(() => settle(undefined, null));
+    }
+  } catch (error) {
+    settle(error ?? new Error('thrown'), undefined);
   }
+}
+
+/** An answer as the gateway gets it: a JSON copy, or its size alone when over `limit`. */
+function resultOf(value: unknown, limit: number | undefined): Invocation {
+  const rough = limit === undefined ? 0 : jsonBytesUpTo(value, limit);
+  if (limit !== undefined && rough > limit)
+    return { kind: 'result', value: undefined, bytes: rough };
+  // The size only where a limit needs it: the text is what costs.
+  const output = limit === undefined ? copiedAsJson(value) : throughJson(value);
+  if (!output.ok) return { kind: 'error', message: 'Unable to stringify response body' };
+  const { bytes } = output;
+  return bytes === undefined
+    ? { kind: 'result', value: output.value }
+    : { kind: 'result', value: output.value, bytes };
 }

@@ -98,22 +98,20 @@ export function lambdaContext(input: ContextInput): Record<string, unknown> {
     getRemainingTimeInMillis: () => Math.max(0, input.deadline - input.now()),
   };
   if (!hasCallbackContract(input.runtime)) return context;
-  const legacy =
-    (method: string, run: (...args: unknown[]) => void) =>
-    (...args: unknown[]): void => {
-      input.onLegacyCall?.(method);
-      run(...args);
-    };
+  const legacy = (method: string, error: unknown, result?: unknown): void => {
+    input.onLegacyCall?.(method);
+    input.complete(error, result);
+  };
   let waits = true;
   Object.defineProperty(context, 'callbackWaitsForEmptyEventLoop', {
     get: () => waits,
     set: (v: boolean) => (waits = v),
     enumerable: true,
   });
-  context.succeed = legacy('succeed', (result) => input.complete(null, result));
+  context.succeed = (result?: unknown): void => legacy('succeed', null, result);
   // As the runtime: fail() with nothing reports the error "handled".
-  context.fail = legacy('fail', (error) => input.complete(error ?? 'handled'));
-  context.done = legacy('done', (error, result) => input.complete(error, result));
+  context.fail = (error?: unknown): void => legacy('fail', error ?? 'handled');
+  context.done = (error?: unknown, result?: unknown): void => legacy('done', error, result);
   return context;
 }
 

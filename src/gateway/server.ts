@@ -74,6 +74,8 @@ export function parseTarget(
   url: string | undefined,
 ): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
   if (!url || !url.startsWith('/')) return undefined;
+  const plain = plainTarget(url);
+  if (plain) return plain;
   let parsed: URL;
   try {
     // Prefixing an origin (rather than resolving against a base) keeps a leading `//` in the path.
@@ -84,6 +86,27 @@ export function parseTarget(
   const query: Record<string, string[]> = {};
   for (const [k, v] of parsed.searchParams) (query[k] ??= []).push(v);
   return { path: parsed.pathname, query, rawQuery: parsed.search.replace(/^\?/, '') };
+}
+
+// A path the URL parser leaves as it is: no percent-encoding, no dot segment, no backslash.
+const PLAIN_PATH = /^\/[A-Za-z0-9/_~.-]*$/;
+// A query the URL parser leaves as it is: printable ASCII but space, `"`, `#`, `'`, `<` and `>`.
+const PLAIN_QUERY = /^[\x21\x24-\x26\x28-\x3b\x3d\x3f-\x7e]*$/;
+
+/** parseTarget's answer without a URL object, for a target the URL parser would not change. */
+function plainTarget(
+  url: string,
+): { path: string; query: Record<string, string[]>; rawQuery: string } | undefined {
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  if (!PLAIN_PATH.test(path) || path.includes('/.')) return undefined;
+  const rawQuery = mark < 0 ? '' : url.slice(mark + 1);
+  const query: Record<string, string[]> = {};
+  if (rawQuery === '') return { path, query, rawQuery };
+  if (!PLAIN_QUERY.test(rawQuery)) return undefined;
+  // URLSearchParams drops one leading `?`: given back, a query that starts with `?` keeps it.
+  for (const [k, v] of new URLSearchParams(`?${rawQuery}`)) (query[k] ??= []).push(v);
+  return { path, query, rawQuery };
 }
 
 function send(req: IncomingMessage, res: ServerResponse, response: GatewayResponse): void {
