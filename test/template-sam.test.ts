@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type RunningServer } from '../src/cli/serve-command.js';
 import { UsageError } from '../src/core/errors.js';
 import { parseCloudFormation } from '../src/template/cfn-yaml.js';
 import { loadTemplate } from '../src/template/load-template.js';
 import { readCloudFormation } from '../src/template/read-template.js';
 import { createStack } from '../src/template/stack.js';
+import { serveTemplate } from './support/serve-template.js';
 import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
@@ -37,19 +37,6 @@ const file = (name: string, text: string): string => {
   writeFileSync(path, text);
   return path;
 };
-
-async function serveTemplate(
-  template: string,
-  more: Record<string, unknown> = {},
-): Promise<{ running: RunningServer; lines: string[] }> {
-  const lines: string[] = [];
-  const running = await serve(
-    { template, port: '0', ...more },
-    (line) => lines.push(line),
-    () => {},
-  );
-  return { running, lines };
-}
 
 const templates = (): string[] =>
   readdirSync(SAM_DIR)

@@ -74,7 +74,7 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
   const api = loaded.api;
   if (!api)
     throw new UsageError(
-      `${flags.template}: has no API to serve (an AWS::Serverless::Api or a function's Api event)`,
+      `${flags.template}: has no API to serve (an AWS::Serverless::Api or HttpApi, a function's Api event, an AWS::ApiGateway::RestApi or an AWS::ApiGatewayV2::Api)`,
     );
   const deployer = loaded.serverless ? 'the Serverless Framework' : 'SAM';
   const label = `${flags.template} (${api.logicalId}, the OpenAPI document ${deployer} deploys)`;

@@ -12,6 +12,7 @@ import {
   readApiEvents,
   type ApiEvent,
 } from './sam-events.js';
+import { cfnHttpApi } from './cfn-http.js';
 import { cfnRestApi, planLimits } from './cfn-rest.js';
 import { samHttpBody } from './sam-http.js';
 import { samRestBody } from './sam-rest.js';
@@ -82,7 +83,7 @@ export function readCloudFormation(template: unknown, options: ReadOptions): Tem
   const functions = readFunctions(stack, options.baseDir, warnings);
   unusedParts(stack, warnings);
   const events = sam ? readApiEvents(stack) : [];
-  const kinds = apiIdsOf(stack, events);
+  const kinds = apiIdsOf(stack, events, warnings);
   const apis = [...kinds.keys()];
   const chosen = options.api ?? apis[0];
   if (options.api !== undefined && !apis.includes(options.api))
@@ -95,14 +96,15 @@ export function readCloudFormation(template: unknown, options: ReadOptions): Tem
       path: other.startsWith('Serverless') ? ['Resources'] : ['Resources', other],
       message: `API ${other} is not served: one API per gateway (--template-api ${other} serves it)`,
     });
+  const kind = chosen === undefined ? undefined : kinds.get(chosen);
   const api =
     chosen === undefined
       ? undefined
-      : kinds.get(chosen) === 'RestApi'
-        ? readCfnRestApi(chosen, stack, warnings)
+      : kind === 'RestApi' || kind === 'HttpApiV2'
+        ? readCfnApi(chosen, kind, stack, warnings)
         : readSamApi(
             chosen,
-            kinds.get(chosen) as ApiEvent['kind'],
+            kind as ApiEvent['kind'],
             stack,
             events,
             template.Globals,
@@ -112,19 +114,32 @@ export function readCloudFormation(template: unknown, options: ReadOptions): Tem
   return { api, apiIds: apis, functions, warnings };
 }
 
-type ApiKind = ApiEvent['kind'] | 'RestApi';
+type ApiKind = ApiEvent['kind'] | 'RestApi' | 'HttpApiV2';
 
 const API_TYPES: Readonly<Record<string, ApiKind>> = {
   'AWS::Serverless::Api': 'Api',
   'AWS::Serverless::HttpApi': 'HttpApi',
   'AWS::ApiGateway::RestApi': 'RestApi',
+  'AWS::ApiGatewayV2::Api': 'HttpApiV2',
 };
 
 /** The APIs SAM would create: explicit ones, then the implicit ones events ask for. */
-function apiIdsOf(stack: Stack, events: readonly ApiEvent[]): Map<string, ApiKind> {
+function apiIdsOf(
+  stack: Stack,
+  events: readonly ApiEvent[],
+  warnings: TemplateWarning[],
+): Map<string, ApiKind> {
   const ids = new Map<string, ApiKind>();
-  for (const [id, r] of stack.resources)
-    if (API_TYPES[r.Type] && stack.exists(id)) ids.set(id, API_TYPES[r.Type]!);
+  for (const [id, r] of stack.resources) {
+    if (!API_TYPES[r.Type] || !stack.exists(id)) continue;
+    const protocol = r.Properties.ProtocolType;
+    if (API_TYPES[r.Type] === 'HttpApiV2' && protocol === 'WEBSOCKET')
+      warnings.push({
+        path: ['Resources', id, 'Properties', 'ProtocolType'],
+        message: 'WEBSOCKET APIs are not served from templates (serve.websocket in a config file)',
+      });
+    else ids.set(id, API_TYPES[r.Type]!);
+  }
   for (const e of events) {
     const implicit = e.kind === 'Api' ? IMPLICIT_REST_API : IMPLICIT_HTTP_API;
     if (e.apiId === implicit) ids.set(implicit, e.kind);
@@ -258,11 +273,20 @@ function readDefinition(
   return doc;
 }
 
-function readCfnRestApi(id: string, stack: Stack, warnings: TemplateWarning[]): TemplateApi {
-  const api = cfnRestApi(id, stack, warnings, localApiKey);
+/** Plain CloudFormation: an AWS::ApiGateway::RestApi or an AWS::ApiGatewayV2::Api (HTTP). */
+function readCfnApi(
+  id: string,
+  kind: 'RestApi' | 'HttpApiV2',
+  stack: Stack,
+  warnings: TemplateWarning[],
+): TemplateApi {
+  const api =
+    kind === 'RestApi'
+      ? cfnRestApi(id, stack, warnings, localApiKey)
+      : { ...cfnHttpApi(id, stack, warnings), plans: [] };
   return {
     logicalId: id,
-    flavour: 'rest',
+    flavour: kind === 'RestApi' ? 'rest' : 'http',
     document: api.document,
     stageName: api.stageName,
     stageVariables: api.stageVariables,

@@ -84,7 +84,7 @@ const CORS_KEYS: Readonly<Record<string, string>> = {
   AllowCredentials: 'allowCredentials',
 };
 
-function corsConfiguration(value: unknown): Obj {
+export function corsConfiguration(value: unknown): Obj {
   if (value === true) return { allowOrigins: ['*'] };
   if (!isObj(value)) return {};
   const out: Obj = {};

@@ -75,6 +75,8 @@ export function createStack(template: Obj, options: StackOptions = {}): Stack {
       if (!r) return undefined;
       if (FUNCTION_TYPES.has(r.Type)) return functionName(id);
       if (REST_TYPES.has(r.Type)) return LOCAL_API.apiId;
+      // A user pool's id, as its Arn names it (HttpUserPoolAuthorizer builds the issuer from it).
+      if (r.Type === 'AWS::Cognito::UserPool') return `${region}_${id}`;
       return id;
     },
     getAtt(id, attribute) {

@@ -18,15 +18,27 @@ const HANDLED = new Set([
   'AWS::ApiGateway::UsagePlan',
   'AWS::ApiGateway::UsagePlanKey',
   'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
+  'AWS::ApiGatewayV2::Authorizer',
+  'AWS::ApiGatewayV2::Stage',
   // Deployments, invoke permissions, roles and CDK's metadata decide nothing a request sees locally.
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Account',
+  'AWS::ApiGatewayV2::Deployment',
   'AWS::Lambda::Permission',
   'AWS::IAM::Role',
   'AWS::CDK::Metadata',
 ]);
 
 const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+
+/** What stands in locally for a resource type that is not created, where something does. */
+const INSTEAD: Readonly<Record<string, string>> = {
+  'AWS::Cognito::UserPool':
+    'is not created locally: Cognito authorizers read its tokens with the keys --cognito REGION_LOGICALID=dev|JWKS_URL names, else from Cognito',
+};
 
 /** Resources of other types, function events other than Api/HttpApi, and function timeouts. */
 export function unusedParts(stack: Stack, warnings: TemplateWarning[]): void {
@@ -35,7 +47,7 @@ export function unusedParts(stack: Stack, warnings: TemplateWarning[]): void {
     if (!HANDLED.has(r.Type))
       warnings.push({
         path: ['Resources', id, 'Type'],
-        message: `${r.Type} is not created locally: functions that use it reach the real service or fail`,
+        message: `${r.Type} ${INSTEAD[r.Type] ?? 'is not created locally: functions that use it reach the real service or fail'}`,
       });
     if (!FUNCTION_TYPES.has(r.Type)) continue;
     if (r.Properties.Timeout !== undefined)
