@@ -19,8 +19,9 @@ const README = text('README.md');
 // Paths into the repository as the documents write them: from a top-level folder of the repository.
 const TRACKED =
   /(?<![\w./-])((?:examples|docs|src|deploy|scripts|bench|schema|test|web|bin|\.ci)\/[\w./@-]*[\w/])/g;
-// Built, created by the reader, or spelled with a placeholder: not files of the repository.
-const NOT_A_FILE = /[*{}<>]|^(?:dist|node_modules)\//;
+// Built (dist/, a CDK app's cdk.out/), installed, created by the reader, or spelled with a
+// placeholder: not files of the repository.
+const NOT_A_FILE = /[*{}<>]|^(?:dist|node_modules)\/|\/(?:cdk\.out|node_modules)\//;
 
 // A Lambda handler setting (`src/auth.handler`) names MODULE.EXPORT, not a file: a path counts when
 // it is a folder or its last part has a file extension.
