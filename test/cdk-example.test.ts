@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { spawnSync } from './support/child.js';
-import { startJwksServer, type JwksServer } from './support/jwks-server.js';
+import { startJwksServer, startOidcProvider, type JwksServer } from './support/jwks-server.js';
 import { generateKey, sign, type TestKey } from './support/keys.js';
 import { ROOT, repoPath } from './support/paths.js';
 import { serveTemplate } from './support/serve-template.js';
@@ -26,6 +26,7 @@ const SLOW = { timeout: 600_000, encoding: 'utf8' } as const;
 
 let dir: string;
 let cdkTemplate: string;
+let httpTemplate: string;
 let samTemplate: string;
 const savedHome = process.env.TOLLGATE_HOME;
 
@@ -66,6 +67,7 @@ before(() => {
   );
   assert.equal(synth.status, 0, `cdk synth: ${synth.stderr}`);
   cdkTemplate = join(outdir, `${STACK}.template.json`);
+  httpTemplate = join(outdir, `${STACK}Http.template.json`);
   // The SAM version, its CodeUri paths pointing at the same code.
   samTemplate = join(dir, 'sam-template.yaml');
   writeFileSync(
@@ -94,6 +96,7 @@ test("the synthesized template passes cfn-lint; the SAM version passes AWS's SAM
   for (const f of functions) assert.match(String(f.Metadata?.['aws:asset:path']), /^asset\./);
   // W3005: CDK itself writes a DependsOn on each function's role beside the GetAtt of its Arn.
   assert.equal(cfnLint(cdkTemplate, ['W3005']), '');
+  assert.equal(cfnLint(httpTemplate, ['W3005']), '');
   const packaged = readFileSync(SAM_TEMPLATE, 'utf8').replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k');
   const out = samTransformText(packaged);
   assert.ok(out.ok, JSON.stringify(out));
@@ -180,5 +183,40 @@ test('tollgate serve on cdk.out answers as on the SAM version of the same API: 4
     await cdk.running.close();
     await sam.running.close();
     await jwks.close();
+  }
+});
+
+test('the HTTP API stack (HttpApi, HttpJwtAuthorizer, HttpLambdaIntegration): an open route, 401 without a token, 403 without the route scope, 200 and 201 with it', async () => {
+  const key = generateKey('RS256');
+  const idp = await startOidcProvider([key.jwk]);
+  const { running, lines } = await serveTemplate(httpTemplate, {
+    'parameter-overrides': [`TokenIssuer=${idp.origin} Audience=${AUDIENCE}`],
+  });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const bearer = async (scope: string, exp = now + 600): Promise<Record<string, string>> => ({
+      authorization: `Bearer ${await sign(key, { iss: idp.origin, aud: AUDIENCE, sub: 'ada', scope, exp })}`,
+    });
+    const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+      fetch(`${running.url}${path}`, {
+        method,
+        headers: { ...headers, 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{"type":"hamster"}' } : {}),
+      });
+    assert.equal((await call('GET', '/pets')).status, 200);
+    const missing = await call('GET', '/pets/1');
+    assert.equal(missing.status, 401);
+    assert.deepEqual(await missing.json(), { message: 'Unauthorized' });
+    const ok = await call('GET', '/pets/1', await bearer('read:pets'));
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { pet: { id: string } }).pet.id, '1');
+    assert.equal((await call('GET', '/pets/1', await bearer('write:pets'))).status, 403);
+    assert.equal((await call('GET', '/pets/1', await bearer('read:pets', now - 60))).status, 401);
+    assert.equal((await call('POST', '/pets', await bearer('write:pets'))).status, 201);
+    assert.equal((await call('POST', '/pets', await bearer('read:pets'))).status, 403);
+    assert.ok(!lines.some((l) => /warning/.test(l)), lines.join('\n'));
+  } finally {
+    await running.close();
+    await idp.close();
   }
 });

@@ -10,8 +10,12 @@
 //   GET  /pets/{petId}   Tollgate's TOKEN authorizer (the bundle, a 300 s result cache)
 //   POST /pets           a Cognito user pool authorizer (ID tokens of PetsUserPool)
 // The issuer, audience and required scopes are stack parameters, as in deploy/template.yaml.
+// A second stack, TollgatePetStoreHttp, is the same backend as an HTTP API with a JWT authorizer.
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +23,17 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
+
+/** examples/pets.mjs imports nothing: that one file is the function's code. */
+function petsBackend(scope) {
+  return new lambda.Function(scope, 'PetsFunction', {
+    description: 'PetStore backend (examples/pets.mjs)',
+    code: lambda.Code.fromAsset(join(ROOT, 'examples'), { exclude: ['**', '!pets.mjs'] }),
+    handler: 'pets.handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    memorySize: 128,
+  });
+}
 
 export class PetStoreStack extends Stack {
   /**
@@ -51,14 +66,7 @@ export class PetStoreStack extends Stack {
       timeout: Duration.seconds(5),
       environment,
     });
-    // examples/pets.mjs imports nothing: that one file is the function's code.
-    const petsFunction = new lambda.Function(this, 'PetsFunction', {
-      description: 'PetStore backend (examples/pets.mjs)',
-      code: lambda.Code.fromAsset(join(ROOT, 'examples'), { exclude: ['**', '!pets.mjs'] }),
-      handler: 'pets.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      memorySize: 128,
-    });
+    const petsFunction = petsBackend(this);
     const pool = new cognito.UserPool(this, 'PetsUserPool');
     // A stable logical id: the pool id locally is REGION_PetsUserPool (--cognito maps it).
     /** @type {cognito.CfnUserPool} */ (pool.node.defaultChild).overrideLogicalId('PetsUserPool');
@@ -89,6 +97,44 @@ export class PetStoreStack extends Stack {
 }
 
 /**
+ * The PetStore as an HTTP API (aws-apigatewayv2's HttpApi) behind API Gateway's own JWT
+ * authorizer: GET /pets open, GET /pets/{petId} with read:pets, POST /pets with write:pets.
+ */
+export class PetStoreHttpStack extends Stack {
+  constructor(scope, id, props = {}) {
+    super(scope, id, props);
+    const param = (name, description) =>
+      new CfnParameter(this, name, { type: 'String', minLength: 1, description }).valueAsString;
+    const authorizer = new HttpJwtAuthorizer(
+      'JwtAuthorizer',
+      param('TokenIssuer', 'The issuer: API Gateway reads its OpenID discovery document'),
+      { jwtAudience: [param('Audience', 'The accepted aud (or client_id)')] },
+    );
+    // pets.mjs reads the REST event's fields (httpMethod, resource): payload 1.0.
+    const pets = new HttpLambdaIntegration('Pets', petsBackend(this), {
+      payloadFormatVersion: apigatewayv2.PayloadFormatVersion.VERSION_1_0,
+    });
+    const api = new apigatewayv2.HttpApi(this, 'PetStoreHttpApi', { apiName: 'petstore-http' });
+    const { GET, POST } = apigatewayv2.HttpMethod;
+    api.addRoutes({ path: '/pets', methods: [GET], integration: pets });
+    api.addRoutes({
+      path: '/pets/{petId}',
+      methods: [GET],
+      integration: pets,
+      authorizer,
+      authorizationScopes: ['read:pets'],
+    });
+    api.addRoutes({
+      path: '/pets',
+      methods: [POST],
+      integration: pets,
+      authorizer,
+      authorizationScopes: ['write:pets'],
+    });
+  }
+}
+
+/**
  * The app; `outdir` and `authorizerCode` for synthesizing elsewhere (tests). The asset metadata
  * (aws:asset:path) is what `cdk synth` writes by default and what `tollgate serve` reads.
  * @param {{ outdir?: string, authorizerCode?: string }} [options]
@@ -102,6 +148,7 @@ export function createApp(options = {}) {
   new PetStoreStack(app, 'TollgatePetStore', {
     ...(options.authorizerCode ? { authorizerCode: options.authorizerCode } : {}),
   });
+  new PetStoreHttpStack(app, 'TollgatePetStoreHttp');
   return app;
 }
 
