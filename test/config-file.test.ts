@@ -486,7 +486,7 @@ tokenSoruce: header:Authorization
 context: {}
 `),
       [
-        'tollgate.config.yaml:2:5: issuers[0].issuer is required (the exact iss of the tokens)',
+        'tollgate.config.yaml:2:5: issuers[0].issuer is required (the exact iss of the tokens, e.g. https://YOUR_TENANT.auth0.com/)',
         'tollgate.config.yaml:2:5: issuers[0].audience is required (the aud values accepted, or the app client ids for Cognito)',
         'tollgate.config.yaml:5:5: issuers[1].audience must be a string or a list of strings, got nothing',
         'tollgate.config.yaml:6:10: context.claims is required (the claims copied into the authorizer context; [] for none)',
@@ -568,10 +568,10 @@ context:
     audience: a
 `),
       [
-        'tollgate.config.yaml:2:13: issuers[0].issuer cannot be used for OpenID discovery (set jwksUri, or fix the issuer): "http://idp.example.com" must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials',
+        'tollgate.config.yaml:2:13: issuers[0].issuer cannot be used for OpenID discovery (set jwksUri, or fix the issuer): "http://idp.example.com/" must use https (plain http is allowed only for localhost, 127.0.0.1 and [::1])',
         'tollgate.config.yaml:4:13: issuers[1].issuer "https://tenant.auth0.com" does not fit preset auth0: an Auth0 issuer is https://YOUR_DOMAIN/ with the trailing slash, as in its tokens',
         'tollgate.config.yaml:7:13: issuers[2].issuer "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/" does not fit preset cognito: a Cognito issuer is https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID, without a trailing slash',
-        'tollgate.config.yaml:11:14: issuers[3].jwksUri "https://user:pw@idp.example.com/jwks" must use https (plain http only for localhost, 127.0.0.1 and [::1]) and carry no credentials',
+        'tollgate.config.yaml:11:14: issuers[3].jwksUri "https://idp.example.com" must not carry credentials',
         'tollgate.config.yaml:13:13: issuers[4].issuer "https://idp.example.com" is already configured by issuers[3]: the token\'s iss must choose one issuer',
       ],
     );
@@ -606,8 +606,8 @@ describe('secrets, HMAC and presets', () => {
     secret: { file: ./secret.txt }
 `),
       [
-        'tollgate.config.yaml:4:25: issuers[0].algorithms[1] "HS256" needs a secret: HMAC cannot be used with keys from a JWKS (add secret: { env: NAME } for an HMAC issuer)',
-        'tollgate.config.yaml:7:25: issuers[1].algorithms[1] "ES256" cannot be used with secret: an issuer with a secret verifies only HS256, HS384, HS512',
+        'tollgate.config.yaml:4:25: issuers[0].algorithms[1] "HS256" needs secret: HMAC cannot be used with keys from a JWKS',
+        'tollgate.config.yaml:7:25: issuers[1].algorithms[1] "ES256" cannot be used with secret: an issuer with a secret verifies only HS256, HS384 or HS512',
       ],
     );
   });

@@ -152,7 +152,7 @@ test('Amazon Cognito: access tokens by client_id and token_use, cognito:groups; 
   assert.throws(
     () =>
       configFromEnv({ TOKEN_USE: 'id', TOKEN_ISSUER: POOL, AUDIENCE: 'x', JWKS_URI: server.url }),
-    /only to PRESET=cognito/,
+    /only to PRESET cognito/,
   );
 });
 

@@ -11,6 +11,7 @@ import { ConfigError } from './config-error.js';
 import { issuerFromEnv, sharedFromEnv } from './env.js';
 import type { RulesSource } from './file-validate.js';
 import {
+  choose,
   overlay,
   resolveIssuer,
   resolveShared,
@@ -131,9 +132,10 @@ function readV2Response(
   file: FileInput | undefined,
   anyRules: boolean,
 ): 'simple' | 'iam' {
-  const v2 = (given.response ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple')).trim();
-  if (v2 !== 'simple' && v2 !== 'iam')
-    throw new ConfigError('V2_RESPONSE', `must be simple or iam, got ${JSON.stringify(v2)}`);
+  const v2 = choose<'simple' | 'iam'>(
+    'V2_RESPONSE',
+    given.response ?? file?.v2Response ?? (anyRules ? 'iam' : 'simple'),
+  );
   if (v2 === 'simple' && anyRules) {
     const cache = given.simpleCache?.trim();
     if (cache !== 'per-route' && cache !== 'off') {

@@ -10,9 +10,11 @@ import {
   PATTERNS,
   PRESET_ISSUER_PATTERNS,
   RESERVED_CONTEXT_NAMES,
+  SETTING_PATTERNS,
   type FileLevel,
 } from './file-forms.js';
 import { checkPresetIssuer, PRESETS } from './presets.js';
+import { fileKey, PROBLEMS } from './problems.js';
 import { SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
 
 type Node = Record<string, unknown>;
@@ -53,11 +55,6 @@ const NOTES: { readonly [K in SettingName]?: SchemaNote } = {
       'Route rules: the path of a rules file (YAML or JSON, relative to this file) or the rules written here. They apply to requests without a token and to tokens of issuers without rules of their own.',
   },
   TOKEN_SOURCE: {
-    form: {
-      type: 'string',
-      pattern: PATTERNS.tokenSource,
-      patternErrorMessage: hint(PATTERN_PROBLEMS.tokenSource),
-    },
     examples: ['header:Authorization', 'query:token', 'cookie:access_token'],
     description:
       'Where REQUEST, HTTP API and WebSocket events carry the token: header:NAME (Bearer scheme), query:NAME or cookie:NAME.',
@@ -67,11 +64,6 @@ const NOTES: { readonly [K in SettingName]?: SchemaNote } = {
       "Answer to HTTP API payload 2.0 events: the simple response { isAuthorized, context } or an IAM policy. Must match the API's authorizer setting.",
   },
   JWKS_URI: {
-    form: {
-      type: 'string',
-      pattern: PATTERNS.keyUrl,
-      patternErrorMessage: hint(PATTERN_PROBLEMS.keyUrl),
-    },
     description:
       'Where the signing keys are. Left out: OpenID discovery from the issuer. Never with secret.',
   },
@@ -113,13 +105,6 @@ const NOTES: { readonly [K in SettingName]?: SchemaNote } = {
   },
   CLOCK_TOLERANCE: { description: 'Seconds of leeway on exp, nbf and iat (CLOCK_TOLERANCE).' },
   REQUIRED_SCOPES: {
-    extra: {
-      items: {
-        type: 'string',
-        pattern: PATTERNS.scope,
-        patternErrorMessage: hint(PATTERN_PROBLEMS.scope),
-      },
-    },
     description: "Scopes every request needs from this issuer's tokens.",
   },
   SCOPE_MATCH: { description: 'all: every required scope; any: at least one.' },
@@ -172,24 +157,36 @@ function secretForm(key: string, node: Node): Node {
   };
 }
 
-/** The node the table's type gives: type, bounds or choices, the default. */
-function typeNode(spec: SettingSpec): Node {
+/** A text node: non-empty, or matching the setting's pattern. */
+function textNode(name: string): Node {
+  const pattern = SETTING_PATTERNS[name as SettingName];
+  return pattern
+    ? {
+        type: 'string',
+        pattern: PATTERNS[pattern],
+        patternErrorMessage: hint(PATTERN_PROBLEMS[pattern]),
+      }
+    : TEXT;
+}
+
+/** The node the table's type gives: type, bounds or choices (the default is added by the caller). */
+function typeNode(name: string, spec: SettingSpec): Node {
   switch (spec.type) {
     case 'integer':
       return { type: 'integer', minimum: spec.min, maximum: spec.max };
     case 'choice':
       return { type: 'string', enum: spec.values };
     case 'list':
-      return { type: 'array', ...(spec.min > 0 && { minItems: spec.min }), items: TEXT };
+      return { type: 'array', ...(spec.min > 0 && { minItems: spec.min }), items: textNode(name) };
     case 'text':
-      return { ...TEXT };
+      return textNode(name);
   }
 }
 
 function settingNode(name: string, spec: SettingSpec): Node {
   const note: SchemaNote = NOTES[name as SettingName] ?? {};
   return {
-    ...(note.form ?? typeNode(spec)),
+    ...(note.form ?? typeNode(name, spec)),
     ...note.extra,
     ...(spec.default !== undefined && { default: spec.default }),
     ...(note.examples && { examples: note.examples }),
@@ -274,8 +271,7 @@ function issuerConditions(): Node[] {
           properties: {
             jwksUri: {
               not: {},
-              errorMessage:
-                'jwksUri cannot be used with secret: an issuer signs with a shared secret or with published keys, never both.',
+              errorMessage: `jwksUri ${PROBLEMS.keysAndSecret(fileKey, 'TOKEN_SECRET')}.`,
             },
             ...(onlyAlgorithms(
               HMAC_ALGORITHMS,

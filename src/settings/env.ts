@@ -11,6 +11,7 @@ import {
   type SharedInput,
   type VerifierSettings,
 } from './settings.js';
+import { PROBLEMS } from './problems.js';
 import { boundsProblem, SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
 
 export { ConfigError };
@@ -62,7 +63,7 @@ function integer(env: Env, name: SettingName): number | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw))
-    throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(name, `${PROBLEMS.wholeNumber}, got ${JSON.stringify(raw)}`);
   const n = Number(raw);
   const problem = spec.type === 'integer' ? boundsProblem(n, spec) : undefined;
   if (problem) throw new ConfigError(name, problem);
@@ -84,7 +85,10 @@ function contextClaims(raw: string): ContextClaim[] {
         `entry ${JSON.stringify(entry)} must be CLAIM or CLAIM=NAME`,
       );
     if (name === 'principalId' || name === 'claims')
-      throw new ConfigError('CONTEXT_CLAIMS', `contains ${name}, a name API Gateway reserves`);
+      throw new ConfigError(
+        'CONTEXT_CLAIMS',
+        `${PROBLEMS.reservedContextName(name)}: copy it under another name (CLAIM=NAME)`,
+      );
     return { claim, name };
   });
 }

@@ -72,6 +72,13 @@ export const PATTERN_PROBLEMS = {
   tokenSource: 'must be header:NAME, query:NAME or cookie:NAME',
 } as const;
 
+/** The settings whose text (for a list, each item) must match one of PATTERNS. */
+export const SETTING_PATTERNS: { readonly [K in SettingName]?: keyof typeof PATTERN_PROBLEMS } = {
+  TOKEN_SOURCE: 'tokenSource',
+  JWKS_URI: 'keyUrl',
+  REQUIRED_SCOPES: 'scope',
+};
+
 /**
  * The issuer forms checkPresetIssuer (presets.ts) accepts, as JSON Schema patterns for editors. The
  * validator calls checkPresetIssuer itself, as configFromEnv does; a test keeps these in step.

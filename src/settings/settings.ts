@@ -2,19 +2,13 @@
 // `serve`'s overrides), merged, then checked together and completed with their defaults once,
 // here. Problems are ConfigErrors naming the setting by its environment name (table.ts).
 import { readFileSync } from 'node:fs';
-import {
-  ALGORITHM_SPECS,
-  ALGORITHMS,
-  HMAC_ALGORITHMS,
-  isAlgorithm,
-  isHmac,
-  type Algorithm,
-} from '../core/algorithms.js';
+import { ALGORITHM_SPECS, type Algorithm } from '../core/algorithms.js';
 import type { ContextClaim } from '../core/context.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkKeyUrl } from '../keys/key-url.js';
 import { ConfigError } from './config-error.js';
 import { checkPresetIssuer, presetClaims, type PresetName } from './presets.js';
+import { algorithmProblem, envName, PROBLEMS } from './problems.js';
 import { choiceProblem, SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
 
 /** One issuer's own settings, validated and complete. */
@@ -126,10 +120,7 @@ export function resolveShared(input: SharedInput): SharedSettings {
   const maxAgeSeconds = int('JWKS_MAX_AGE');
   const minAgeSeconds = int('JWKS_MIN_AGE');
   if (minAgeSeconds > maxAgeSeconds)
-    throw new ConfigError(
-      'JWKS_MIN_AGE',
-      `(${minAgeSeconds}) must not exceed JWKS_MAX_AGE (${maxAgeSeconds})`,
-    );
+    throw new ConfigError('JWKS_MIN_AGE', PROBLEMS.minAge(envName, minAgeSeconds, maxAgeSeconds));
   const contextDefault = SETTING_TABLE.CONTEXT_CLAIMS.default as readonly string[];
   return {
     clockTolerance: int('CLOCK_TOLERANCE'),
@@ -157,28 +148,23 @@ export function resolveShared(input: SharedInput): SharedSettings {
  */
 export function resolveIssuer(input: IssuerInput): IssuerSettings {
   const issuer = input.issuer?.trim();
-  if (!issuer)
-    throw new ConfigError(
-      'TOKEN_ISSUER',
-      'is required (the exact iss of your tokens, e.g. https://YOUR_TENANT.auth0.com/)',
-    );
+  if (!issuer) throw new ConfigError('TOKEN_ISSUER', PROBLEMS.issuerRequired);
   const secret = input.secret && readSecret(input.secret);
-  const jwksUri = keyUrl(input.jwksUri?.trim(), issuer, secret);
+  const jwksUri = keyUrl(input.jwksUri?.trim(), issuer, secret && input.secret!.setting);
   const audiences = input.audiences ?? [];
-  if (audiences.length === 0)
-    throw new ConfigError('AUDIENCE', 'is required (the API identifier your tokens carry in aud)');
+  if (audiences.length === 0) throw new ConfigError('AUDIENCE', PROBLEMS.audienceRequired);
   const algorithms = checkAlgorithms(
     input.algorithms ??
       (secret ? ['HS256'] : (SETTING_TABLE.ALGORITHMS.default as readonly string[])),
+    secret && input.secret!.setting,
     secret,
-    input.secret?.setting,
   );
   const preset = choose<PresetName>('PRESET', input.preset);
   const presetProblem = checkPresetIssuer(preset, issuer);
   if (presetProblem)
     throw new ConfigError(
       'TOKEN_ISSUER',
-      `${JSON.stringify(issuer)} does not fit PRESET=${preset}: ${presetProblem}`,
+      PROBLEMS.presetIssuer(envName, issuer, preset, presetProblem),
     );
   const claims = presetClaims(preset, checkTokenUse(input.tokenUse?.trim(), preset));
   return {
@@ -201,13 +187,9 @@ export function resolveIssuer(input: IssuerInput): IssuerSettings {
 function keyUrl(
   raw: string | undefined,
   issuer: string,
-  secret: Buffer | undefined,
+  secret: SecretInput['setting'] | undefined,
 ): URL | undefined {
-  if (secret && raw)
-    throw new ConfigError(
-      'JWKS_URI',
-      'must not be set with TOKEN_SECRET: an issuer signs with a shared secret or with published keys, never both',
-    );
+  if (secret && raw) throw new ConfigError('JWKS_URI', PROBLEMS.keysAndSecret(envName, secret));
   if (raw) {
     const checked = checkKeyUrl(raw);
     if (typeof checked === 'string') throw new ConfigError('JWKS_URI', checked);
@@ -218,7 +200,7 @@ function keyUrl(
     if (typeof checked === 'string')
       throw new ConfigError(
         'JWKS_URI',
-        `is unset and TOKEN_ISSUER cannot be used for OpenID discovery: ${checked}`,
+        `is unset and TOKEN_ISSUER ${PROBLEMS.discovery(envName, checked)}`,
       );
   }
   return undefined;
@@ -226,14 +208,13 @@ function keyUrl(
 
 function checkAlgorithms(
   algorithms: readonly string[],
+  secretSetting: SecretInput['setting'] | undefined,
   secret: Buffer | undefined,
-  secretSetting: string | undefined,
 ): Algorithm[] {
-  if (algorithms.length === 0)
-    throw new ConfigError('ALGORITHMS', 'must name at least one algorithm');
+  if (algorithms.length === 0) throw new ConfigError('ALGORITHMS', PROBLEMS.emptyList);
   for (const alg of algorithms) {
-    const problem = algorithmProblem(alg, secret !== undefined);
-    if (problem) throw new ConfigError('ALGORITHMS', `contains ${JSON.stringify(alg)}: ${problem}`);
+    const problem = algorithmProblem(alg, secretSetting, envName);
+    if (problem) throw new ConfigError('ALGORITHMS', problem);
     const need = ALGORITHM_SPECS[alg as Algorithm].signatureLength!;
     if (secret && secret.length < need)
       throw new ConfigError(
@@ -244,26 +225,10 @@ function checkAlgorithms(
   return algorithms as Algorithm[];
 }
 
-function algorithmProblem(alg: string, hasSecret: boolean): string | undefined {
-  if (!isAlgorithm(alg))
-    return /^none$/i.test(alg)
-      ? 'unsigned tokens are never accepted'
-      : /^hs/i.test(alg)
-        ? 'names are case-sensitive: HMAC is HS256, HS384 or HS512, and only with TOKEN_SECRET'
-        : `supported: ${[...ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}`;
-  if (isHmac(alg) && !hasSecret)
-    return 'HMAC cannot be used with keys from a JWKS (set TOKEN_SECRET for an HMAC issuer)';
-  if (!isHmac(alg) && hasSecret)
-    return 'an issuer with TOKEN_SECRET verifies only HS256, HS384 or HS512';
-  return undefined;
-}
-
 function checkTokenUse(raw: string | undefined, preset: PresetName): 'access' | 'id' {
   if (raw && preset !== 'cognito')
-    throw new ConfigError('TOKEN_USE', 'applies only to PRESET=cognito');
-  if (raw && raw !== 'access' && raw !== 'id')
-    throw new ConfigError('TOKEN_USE', `must be access or id, got ${JSON.stringify(raw)}`);
-  return (raw as 'access' | 'id' | undefined) || 'access';
+    throw new ConfigError('TOKEN_USE', PROBLEMS.tokenUseNotCognito(envName, preset));
+  return raw ? choose('TOKEN_USE', raw) : 'access';
 }
 
 /**
