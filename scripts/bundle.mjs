@@ -97,7 +97,7 @@ function coldStart(entry, seen = new Set()) {
  * the CLI does and returned as the JSON document the function reads, its rules file inlined.
  */
 async function embeddedConfig() {
-  const { configFilePath, lambdaConfigDocument } = await import('../dist/cli/load-config.js');
+  const { configFilePath, lambdaConfigDocument } = await import('../dist/settings/config-file.js');
   const path = configFilePath(
     process.env.TOLLGATE_CONFIG === undefined ? args.config : undefined,
     process.env,

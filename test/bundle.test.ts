@@ -93,7 +93,7 @@ test('a cold TOKEN call loads only the TOKEN path: no other shape, no settings v
       JSON.stringify(call.answer) + call.stderr,
     );
     assert.equal(call.loaded[0], 'index.mjs');
-    const lazy = /handler|load-config|file-validate|rules-engine|discovery/;
+    const lazy = /handler|deployed-config|file-validate|rules-engine|discovery/;
     assert.deepEqual(
       call.loaded.filter((f) => lazy.test(f)),
       [],
@@ -116,7 +116,7 @@ test('a cold TOKEN call loads only the TOKEN path: no other shape, no settings v
       { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'x' },
     );
     assert.ok(
-      full.loaded.some((f) => /load-config/.test(f)),
+      full.loaded.some((f) => /deployed-config/.test(f)),
       full.loaded.join(', '),
     );
     assert.match(full.stderr + JSON.stringify(full.answer), /CLOCK_TOLERANCE/);

@@ -16,7 +16,7 @@ import {
   loadConfigSource,
   type ConfigFileError,
   type LoadConfigResult,
-} from '../src/settings/file.js';
+} from '../src/settings/config-file.js';
 import {
   INTEGER_SETTINGS,
   JWKS_SETTINGS,
@@ -697,17 +697,17 @@ describe('files that cannot be read or parsed', () => {
       line: 0,
       column: 0,
       path: [],
-      message: 'cannot read the config file: no such file',
+      message: 'cannot read the config file: there is no such file',
     });
     assert.equal(
       formatConfigError(result.errors[0]!),
-      `${join(dir, 'nope/tollgate.config.yaml')}: cannot read the config file: no such file`,
+      `${join(dir, 'nope/tollgate.config.yaml')}: cannot read the config file: there is no such file`,
     );
     const relative = loadConfigFile('no-such-dir/tollgate.config.yaml', { env: {} });
     assert.ok(!relative.ok);
     assert.equal(
       formatConfigError(relative.errors[0]!),
-      `no-such-dir/tollgate.config.yaml: cannot read the config file: no such file (${join(process.cwd(), 'no-such-dir/tollgate.config.yaml')})`,
+      `no-such-dir/tollgate.config.yaml: cannot read the config file: there is no such file (${join(process.cwd(), 'no-such-dir/tollgate.config.yaml')})`,
     );
     const folder = loadConfigFile(dir, { env: {} });
     assert.ok(!folder.ok);

@@ -16,8 +16,11 @@ import { parse, type CollectionTag, type ScalarTag } from 'yaml';
 import { parseApi } from '../src/gateway/openapi.js';
 import { exportApi, ExportError } from '../src/gateway/export.js';
 import { PRESETS } from '../src/settings/presets.js';
-import { formatConfigError, loadConfigSource } from '../src/settings/file.js';
-import { lambdaConfigDocument } from '../src/cli/load-config.js';
+import {
+  formatConfigError,
+  lambdaConfigDocument,
+  loadConfigSource,
+} from '../src/settings/config-file.js';
 import { startJwksServer } from './support/jwks-server.js';
 import { generateKey, ISSUER } from './support/keys.js';
 

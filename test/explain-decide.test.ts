@@ -13,7 +13,7 @@ import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { evaluate } from './support/iam.js';
 import { createAuthorizer } from '../src/lambda/authorizer.js';
 import { createHandler } from '../src/lambda/handler.js';
-import { cliAuthorizerConfig } from '../src/cli/load-config.js';
+import { cliAuthorizerConfig } from '../src/settings/config-file.js';
 import type { Decision } from '../src/core/reasons.js';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 

@@ -21,7 +21,7 @@ import {
 } from '../src/core/rules.js';
 import { REASON_KIND, type JwtPayload } from '../src/core/reasons.js';
 import { patternWork } from '../src/core/rules-pattern.js';
-import { loadRulesFile, loadRulesSource } from '../src/cli/rules-command.js';
+import { loadRulesFile, loadRulesSource } from '../src/settings/rules-file.js';
 import { parseMethodArn } from '../src/aws/policy.js';
 import { evaluate } from './support/iam.js';
 

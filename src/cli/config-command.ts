@@ -2,7 +2,7 @@ import type { FileConfig } from '../settings/file-validate.js';
 import type { SettingsOverrides } from '../settings/authorizer-config.js';
 import { DEV_ISSUER } from '../idp/dev-issuer.js';
 import { devIssuerSettings } from './resolve-env.js';
-import { cliAuthorizerConfig, configFilePath, readConfigFile } from './load-config.js';
+import { cliAuthorizerConfig, configFilePath, readConfigFile } from '../settings/config-file.js';
 import { EXIT, UsageError } from '../core/errors.js';
 
 export const CONFIG_HELP = `Usage: tollgate config check [FILE]

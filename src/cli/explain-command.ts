@@ -12,7 +12,7 @@ import { checkSignature, worthRefetch } from '../core/verifier.js';
 import { createAuthorizer, type Authorizer } from '../lambda/authorizer.js';
 import { decisionRules, verdictFor } from '../lambda/handler.js';
 import type { Runtime } from '../lambda/runtime.js';
-import { cliAuthorizerConfig } from './load-config.js';
+import { cliAuthorizerConfig } from '../settings/config-file.js';
 import { bearerToken } from '../aws/bearer.js';
 import { EXIT, UsageError } from '../core/errors.js';
 import { resolveEnv } from './resolve-env.js';

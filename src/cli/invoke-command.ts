@@ -9,7 +9,11 @@ import { UNAUTHORIZED } from '../aws/bearer.js';
 import { createHandler } from '../lambda/handler.js';
 import { evaluatePolicy } from '../aws/policy-eval.js';
 import type { AuthorizerResult } from '../aws/shapes/index.js';
-import { cliAuthorizerConfig, configFilePath, lambdaConfigDocument } from './load-config.js';
+import {
+  cliAuthorizerConfig,
+  configFilePath,
+  lambdaConfigDocument,
+} from '../settings/config-file.js';
 import { EXIT, UsageError } from '../core/errors.js';
 import { resolveEnv, type ResolvedEnv } from './resolve-env.js';
 import type { SettingsOverrides } from '../settings/authorizer-config.js';

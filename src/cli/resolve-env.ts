@@ -10,7 +10,7 @@ import {
   serveDevJwks,
 } from '../idp/dev-issuer.js';
 import { commandEnv } from './env-file.js';
-import { configFilePath, readConfigFile } from './load-config.js';
+import { configFilePath, readConfigFile } from '../settings/config-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

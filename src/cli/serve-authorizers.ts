@@ -9,7 +9,7 @@ import { createAuthorizer } from '../lambda/authorizer.js';
 import { createHandler } from '../lambda/handler.js';
 import type { SettingsOverrides } from '../settings/authorizer-config.js';
 import type { FileConfig } from '../settings/file-validate.js';
-import { cliAuthorizerConfig } from './load-config.js';
+import { cliAuthorizerConfig } from '../settings/config-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -4,10 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { validateUsagePlans, type UsagePlan } from '../gateway/usage-plans.js';
 import { devIssuerFor, refuseHalfIssuer } from '../idp/dev-issuer.js';
-import { formatConfigError, loadConfigFile } from '../settings/file.js';
+import { configFilePath, formatConfigError, loadConfigFile } from '../settings/config-file.js';
 import type { FileConfig } from '../settings/file-validate.js';
 import { commandEnv } from './env-file.js';
-import { configFilePath } from './load-config.js';
 import { readServeSettings, type ServeSettings } from './serve-settings.js';
 import type { ServeOptions } from './serve-options.js';
 

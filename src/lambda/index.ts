@@ -16,7 +16,7 @@ const log = createLogSink(lambdaLogSettings(env));
 // reader (and its messages) as a chunk of its own.
 const settings =
   (embedded === undefined ? quickSettings(env) : undefined) ??
-  (await (await import('./load-config.js')).loadLambdaConfig(env, embedded));
+  (await (await import('../settings/deployed-config.js')).loadLambdaConfig(env, embedded));
 // `npm run bundle -- --embed-keys` puts the issuer's keys here: the first requests need not wait
 // for the JWKS fetch, which starts below all the same (embedded-keys.ts).
 // Their checks are a chunk of their own, loaded only by a bundle that has them.

@@ -1,7 +1,7 @@
 // The checks a config document's values go through, each with its one wording: a mapping with
 // known keys (an unknown key gets a suggestion), text, a choice, a whole number in bounds, a list
 // of text; `setting` checks a value by its row of the settings table. Problems are collected,
-// each with the path of the key it concerns; file.ts gives them a line and column.
+// each with the path of the key it concerns; config-file.ts gives them a line and column.
 import type { KeyPath } from '../core/key-path.js';
 import { PROBLEMS } from './problems.js';
 import {

@@ -1,6 +1,6 @@
 // Validation of a tollgate.config document that is already parsed (from YAML or JSON): pure, no
-// I/O and no YAML parser, so the Lambda can check a bundled JSON document with it. file.ts parses
-// files and turns each issue's path into a line and column.
+// I/O and no YAML parser, so the Lambda can check a bundled JSON document with it (its
+// fileInputFromDocument). config-file.ts parses files and gives each issue a line and column.
 //
 // Each key is checked by its row of the settings table (table.ts: type, bounds, choices, fewest
 // items, defaults inside an issuer) at the key the table gives it (file-forms.ts); the rules an
@@ -18,6 +18,10 @@ import {
   type FileIssuer,
   type RulesSource,
 } from './file-issuer.js';
+import type { FileInput } from './build-settings.js';
+import { ConfigError } from './config-error.js';
+import { fileInput } from './file-input.js';
+import { formatKeyPath } from '../core/key-path.js';
 import { fileKey, PROBLEMS } from './problems.js';
 import { integerSettings, SETTING_TABLE } from './table.js';
 
@@ -26,7 +30,6 @@ export type { FileIssuer, RulesSource, SecretSource, TokenUse } from './file-iss
 export { PATTERNS, PRESET_ISSUER_PATTERNS, RESERVED_CONTEXT_NAMES } from './file-forms.js';
 export { PRESETS, type PresetName as Preset } from './presets.js';
 export { formatKeyPath as formatConfigPath } from '../core/key-path.js';
-export { fileInput } from './file-input.js';
 
 /** Algorithms for issuers whose keys come from a JWKS, and for issuers with a shared secret. */
 export const KEY_ALGORITHMS: readonly Algorithm[] = ALGORITHMS;
@@ -106,6 +109,7 @@ export const VALIDATOR_ONLY_CHECKS = [
 ] as const;
 
 type Doc = Record<string, unknown>;
+type Env = Readonly<Record<string, string | undefined>>;
 type TopSettings = Omit<FileConfig, 'issuers' | 'context' | 'jwks' | 'serve'>;
 
 /** The issuers, each unique by its exact iss; required unless TOKEN_ISSUER is set. */
@@ -265,4 +269,27 @@ export function validateConfigDocument(
         );
   if (c.issues.length > 0) return { ok: false, errors: c.issues };
   return { ok: true, config: { issuers, ...settings, context, jwks, serve } };
+}
+
+/**
+ * A parsed document without positions (the deployed function's JSON file, or the config the
+ * bundle embedded) as typed partial settings; `where` names it in the ConfigError of its first
+ * problem. Relative paths are resolved against its folder.
+ */
+export function fileInputFromDocument(document: unknown, where: string, env: Env): FileInput {
+  const slash = where.lastIndexOf('/');
+  const result = validateConfigDocument(document, {
+    baseDir: slash > 0 ? where.slice(0, slash) : '.',
+    env,
+  });
+  if (result.ok) return fileInput(result.config, env);
+  const first = result.errors[0]!;
+  const more =
+    result.errors.length > 1
+      ? ` (and ${result.errors.length - 1} more; run tollgate config check)`
+      : '';
+  throw new ConfigError(
+    'TOLLGATE_CONFIG',
+    `${where}: ${formatKeyPath(first.path)} ${first.message}${more}`,
+  );
 }

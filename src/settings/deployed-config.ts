@@ -1,11 +1,11 @@
+// The deployed function's full settings reader (a chunk of its own, loaded when quick.ts cannot
+// answer): environment variables and a JSON config file (or the one `npm run bundle` embedded),
+// read at cold start. Unlike config-file.ts (the CLI's: YAML or JSON,
+// every problem at its line and column), it carries no YAML parser, and the file validator and
+// the rules engine are chunks loaded only when a config file or rules are used.
 import { readFileSync } from 'node:fs';
-import {
-  buildSettings,
-  rulesConfigured,
-  type FileInput,
-  type Settings,
-} from '../settings/build-settings.js';
-import { ConfigError } from '../settings/config-error.js';
+import { buildSettings, rulesConfigured, type FileInput, type Settings } from './build-settings.js';
+import { ConfigError } from './config-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -52,17 +52,6 @@ function readJson(path: string, setting: string): unknown {
 }
 
 async function validated(document: unknown, path: string, env: Env): Promise<FileInput> {
-  const { fileInput, formatConfigPath, validateConfigDocument } =
-    await import('../settings/file-validate.js');
-  const slash = path.lastIndexOf('/');
-  const result = validateConfigDocument(document, {
-    baseDir: slash > 0 ? path.slice(0, slash) : '.',
-    env,
-  });
-  if (result.ok) return fileInput(result.config, env);
-  const first = result.errors[0]!;
-  throw new ConfigError(
-    'TOLLGATE_CONFIG',
-    `${path}: ${formatConfigPath(first.path)} ${first.message}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more; run tollgate config check)` : ''}`,
-  );
+  const { fileInputFromDocument } = await import('./file-validate.js');
+  return fileInputFromDocument(document, path, env);
 }
