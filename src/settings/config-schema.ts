@@ -14,7 +14,8 @@ import {
   type FileLevel,
 } from './file-forms.js';
 import { checkPresetIssuer, PRESETS } from './presets.js';
-import { fileKey, PROBLEMS } from './problems.js';
+import { fileKey } from './file-forms.js';
+import { PROBLEMS } from './problems.js';
 import { SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
 
 type Node = Record<string, unknown>;

@@ -3,6 +3,7 @@
 // regular expressions here are shared by the validator (file-validate.ts) and the JSON Schema
 // (config-schema.ts), so each is written once.
 import type { PresetName } from './presets.js';
+import type { Namer } from './problems.js';
 import { SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
 
 type Table = Readonly<Record<string, SettingSpec>>;
@@ -94,3 +95,10 @@ export const PRESET_ISSUER_PATTERNS: Readonly<Partial<Record<PresetName, string>
 
 /** Context names API Gateway reserves (as CONTEXT_CLAIMS refuses them). */
 export const RESERVED_CONTEXT_NAMES = ['principalId', 'claims'] as const;
+
+/**
+ * How the file names a setting in problems.ts's rules: its key, without `issuers[].` (an
+ * issuer's problems name keys of the same mapping). Here, not in problems.ts: off the cold path.
+ */
+export const fileKey: Namer = (setting) =>
+  (SETTING_TABLE[setting].file ?? setting).replace('issuers[].', '');

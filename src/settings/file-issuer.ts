@@ -23,7 +23,8 @@ import {
   settingsAt,
 } from './file-forms.js';
 import { checkPresetIssuer, type PresetName } from './presets.js';
-import { algorithmProblem, fileKey, PROBLEMS } from './problems.js';
+import { fileKey } from './file-forms.js';
+import { algorithmProblem, PROBLEMS } from './problems.js';
 import { SETTING_TABLE, type SettingName } from './table.js';
 
 export type TokenUse = 'access' | 'id';

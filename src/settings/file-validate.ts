@@ -22,7 +22,8 @@ import type { FileInput } from './build-settings.js';
 import { ConfigError } from './config-error.js';
 import { fileInput } from './file-input.js';
 import { formatKeyPath } from '../core/key-path.js';
-import { fileKey, PROBLEMS } from './problems.js';
+import { fileKey } from './file-forms.js';
+import { PROBLEMS } from './problems.js';
 import { integerSettings, SETTING_TABLE } from './table.js';
 
 export type { ConfigIssue, ConfigPath } from './file-check.js';

@@ -1,17 +1,14 @@
 // The one wording of each rule that the environment (settings.ts) and the config file
 // (file-validate.ts) both apply. A message names settings as its source spells them: the
-// environment as TOKEN_SECRET, the file as `secret` (its key in the same mapping, from the table).
+// environment as TOKEN_SECRET, the file as `secret` (fileKey in file-forms.ts). In the Lambda
+// bundle: only what the environment's checks need is here.
 import { ALGORITHMS, HMAC_ALGORITHMS, isAlgorithm, isHmac } from '../core/algorithms.js';
-import { SETTING_TABLE, type SettingName } from './table.js';
+import type { SettingName } from './table.js';
 
 /** How a source names a setting in its messages. */
 export type Namer = (setting: SettingName) => string;
 
 export const envName: Namer = (setting) => setting;
-
-/** The file key, without `issuers[].`: problems of an issuer name keys of the same mapping. */
-export const fileKey: Namer = (setting) =>
-  (SETTING_TABLE[setting].file ?? setting).replace('issuers[].', '');
 
 const q = JSON.stringify;
 /** `HS256, HS384 or HS512`. */
