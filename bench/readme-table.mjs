@@ -24,7 +24,7 @@ const x = (n) => n.toFixed(2);
 const README_LABELS = {
   floor: 'node:crypto floor',
   tollgate: 'Tollgate',
-  'tollgate-refusals': 'Tollgate, `LOG_DECISIONS=refusals`',
+  'tollgate-all': 'Tollgate, `LOG_DECISIONS=all`',
   auth0: 'jsonwebtoken + jwks-rsa (Auth0 sample)',
   'aws-jwt-verify': 'aws-jwt-verify',
   jose: 'jose',
@@ -39,7 +39,7 @@ export function readmeTable(rows, meta) {
     `${load(meta.loadAtStart)} at the start and ${load(meta.loadAtEnd)} at the end (other work`,
     'shared the machine: the ratios are paired in one process each, absolute figures are not).',
     "Handlers' stdout is a pipe the bench drains, as in Lambda; default settings (a log line per",
-    'decision).',
+    'refusal, every decision counted in metric lines every few seconds).',
     '',
     '| Stack | Cold start × floor | RS256 distinct × floor | p99 × floor | Repeated token × floor | ES256 distinct × floor | KB loaded at cold start |',
     '|---|---:|---:|---:|---:|---:|---:|',

@@ -207,8 +207,8 @@ test('an event that is not a TOKEN event with a methodArn is a failure (500), ne
   }
 });
 
-test('one JSON log line per decision with decision, reason, principal, kid, issuer and duration, never the token', async () => {
-  const { handle, logs } = handlerFor();
+test('LOG_DECISIONS=all: one JSON log line per decision with decision, reason, principal, kid, issuer and duration, never the token', async () => {
+  const { handle, logs } = handlerFor({ LOG_DECISIONS: 'all' });
   const token = await sign(key);
   await handle(event(token));
   await rejection(handle(event(token.slice(0, -4) + 'AAAA')));
@@ -249,10 +249,12 @@ test('the deployed module refuses to start without configuration, naming the set
   assert.match(badUrl.stderr, /JWKS_URI .* must use https/);
 });
 
-test('LOG_DECISIONS=refusals leaves Allow lines out and still logs every refusal', async () => {
-  const { handle, logs } = handlerFor({ LOG_DECISIONS: 'refusals' });
-  await handle(event(await sign(key)));
-  assert.equal(logs.filter((l) => 'decision' in l).length, 0);
-  await rejection(handle(event('not.a.jwt')));
-  assert.equal(logs.filter((l) => l.decision === 'unauthorized').length, 1);
+test('LOG_DECISIONS=refusals, the default, leaves Allow lines out and still logs every refusal', async () => {
+  for (const env of [{ LOG_DECISIONS: 'refusals' }, {}] as Record<string, string>[]) {
+    const { handle, logs } = handlerFor(env);
+    await handle(event(await sign(key)));
+    assert.equal(logs.filter((l) => 'decision' in l).length, 0);
+    await rejection(handle(event('not.a.jwt')));
+    assert.equal(logs.filter((l) => l.decision === 'unauthorized').length, 1);
+  }
 });

@@ -38,8 +38,12 @@ interface Run {
   answers: { allow?: string; error?: { name: string; constructorName: string; message: string } }[];
 }
 
-/** Runs the bundle in a fresh process on each event in turn; its stdout is a pipe, as in Lambda. */
-async function run(env: Record<string, string>, events: unknown[]): Promise<Run> {
+/**
+ * Runs the bundle in a fresh process on each event in turn; its stdout is a pipe, as in Lambda.
+ * `stay`: the process then waits, as a Lambda sandbox does between invocations, until it is sent
+ * SIGTERM (Lambda's shutdown signal), and must end by that signal.
+ */
+async function run(env: Record<string, string>, events: unknown[], stay = false): Promise<Run> {
   const script = `
     const { handler } = await import(${JSON.stringify(bundle)});
     const answers = [];
@@ -51,7 +55,8 @@ async function run(env: Record<string, string>, events: unknown[]): Promise<Run>
         answers.push({ error: { name: e.name, constructorName: e.constructor.name, message: e.message } });
       }
     }
-    process.stderr.write(JSON.stringify(answers));
+    process.stderr.write(JSON.stringify(answers) + '\\n');
+    if (${stay}) setInterval(() => {}, 60_000);
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: {
@@ -66,9 +71,15 @@ async function run(env: Record<string, string>, events: unknown[]): Promise<Run>
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(code, 0, stderr);
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    if (stay && stderr.endsWith('\n')) child.kill('SIGTERM');
+  });
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
+  if (stay) assert.equal(signal, 'SIGTERM', stderr);
+  else assert.equal(code, 0, stderr);
   const lines = stdout
     .split('\n')
     .filter(Boolean)
@@ -88,14 +99,71 @@ async function events(): Promise<unknown[]> {
 
 const decisions = (r: Run) => r.lines.filter((l) => 'decision' in l).map((l) => l.decision);
 
-test('without logging controls: a line per decision, as before', async () => {
-  const r = await run({}, await events());
+/** The embedded-metric-format lines' counts, summed by `Decision Reason`. */
+function counts(lines: Record<string, unknown>[]): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const line of lines.filter((l) => '_aws' in l)) {
+    const key = `${String(line.Decision)} ${String(line.Reason)}`;
+    sums[key] = (sums[key] ?? 0) + (line.Decisions as number);
+  }
+  return sums;
+}
+
+test('LOG_DECISIONS=all without logging controls: a line per decision', async () => {
+  const r = await run({ LOG_DECISIONS: 'all' }, await events());
   assert.deepEqual(decisions(r), ['allow', 'unauthorized', 'failure']);
   assert.equal(r.answers[0]!.allow, 'ann');
 });
 
-test('AWS_LAMBDA_LOG_LEVEL=WARN drops the info lines (Allow, Unauthorized) and keeps the error line', async () => {
-  const r = await run({ AWS_LAMBDA_LOG_LEVEL: 'warn' }, await events());
+test('by default a line per refusal; Allows are counted in the metric lines', async () => {
+  const r = await run({}, await events());
+  assert.deepEqual(decisions(r), ['unauthorized', 'failure']);
+  assert.equal(r.answers[0]!.allow, 'ann');
+  assert.deepEqual(counts(r.lines), {
+    'allow OK': 1,
+    'unauthorized TOKEN_MALFORMED': 1,
+    'failure EVENT_INVALID': 1,
+  });
+});
+
+test('a sandbox sent SIGTERM (Lambda shutdown) writes its counts in CloudWatch embedded metric format, after every log line, and ends by the signal', async () => {
+  const list = await events();
+  const r = await run(
+    { AWS_LAMBDA_FUNCTION_NAME: 'my-authorizer' },
+    [...list, list[0], list[1]],
+    true,
+  );
+  assert.deepEqual(counts(r.lines), {
+    'allow OK': 2,
+    'unauthorized TOKEN_MALFORMED': 2,
+    'failure EVENT_INVALID': 1,
+  });
+  // The metric lines come last, once: written at shutdown, behind the decision lines.
+  const firstMetric = r.lines.findIndex((l) => '_aws' in l);
+  assert.deepEqual(
+    r.lines.slice(firstMetric).filter((l) => 'decision' in l),
+    [],
+  );
+  assert.equal(r.lines.length - firstMetric, 3);
+  const allow = r.lines.find((l) => l.Decision === 'allow')!;
+  const aws = allow._aws as { Timestamp: number; CloudWatchMetrics: unknown[] };
+  assert.ok(Math.abs(aws.Timestamp - Date.now()) < 60_000, 'a millisecond timestamp');
+  assert.deepEqual(aws.CloudWatchMetrics, [
+    {
+      Namespace: 'Tollgate',
+      Dimensions: [
+        ['FunctionName', 'Decision', 'Reason'],
+        ['FunctionName', 'Decision'],
+      ],
+      Metrics: [{ Name: 'Decisions', Unit: 'Count' }],
+    },
+  ]);
+  assert.equal(allow.FunctionName, 'my-authorizer');
+});
+
+test('AWS_LAMBDA_LOG_LEVEL=WARN drops the info lines (Allow, Unauthorized, metrics) and keeps the error line', async () => {
+  const r = await run({ AWS_LAMBDA_LOG_LEVEL: 'warn', LOG_DECISIONS: 'all' }, await events());
+  assert.deepEqual(counts(r.lines), {});
   assert.deepEqual(decisions(r), ['failure']);
   // Filtering lines never changes an answer.
   assert.equal(r.answers[0]!.allow, 'ann');
@@ -103,10 +171,12 @@ test('AWS_LAMBDA_LOG_LEVEL=WARN drops the info lines (Allow, Unauthorized) and k
 });
 
 test('AWS_LAMBDA_LOG_LEVEL=ERROR keeps errors only; an unknown level keeps everything, as the runtime does', async () => {
-  assert.deepEqual(decisions(await run({ AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, await events())), [
-    'failure',
-  ]);
-  assert.deepEqual(decisions(await run({ AWS_LAMBDA_LOG_LEVEL: 'LOUD' }, await events())), [
+  const all = { LOG_DECISIONS: 'all' };
+  assert.deepEqual(
+    decisions(await run({ AWS_LAMBDA_LOG_LEVEL: 'ERROR', ...all }, await events())),
+    ['failure'],
+  );
+  assert.deepEqual(decisions(await run({ AWS_LAMBDA_LOG_LEVEL: 'LOUD', ...all }, await events())), [
     'allow',
     'unauthorized',
     'failure',
@@ -114,7 +184,7 @@ test('AWS_LAMBDA_LOG_LEVEL=ERROR keeps errors only; an unknown level keeps every
 });
 
 test("AWS_LAMBDA_LOG_FORMAT=JSON: one JSON object per line with the runtime's timestamp, level and requestId first", async () => {
-  const r = await run({ AWS_LAMBDA_LOG_FORMAT: 'JSON' }, await events());
+  const r = await run({ AWS_LAMBDA_LOG_FORMAT: 'JSON', LOG_DECISIONS: 'all' }, await events());
   assert.deepEqual(decisions(r), ['allow', 'unauthorized', 'failure']);
   const byDecision = Object.fromEntries(r.lines.map((l) => [l.decision, l]));
   for (const [decision, level, requestId] of [

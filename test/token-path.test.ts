@@ -32,6 +32,7 @@ const ARNS = [
 
 const SETTINGS: Record<string, string>[] = [
   {},
+  { LOG_DECISIONS: 'all' },
   { CONTEXT_CLAIMS: 'scope,email,groups,n' },
   { REQUIRED_SCOPES: 'read:pets' },
   { USAGE_IDENTIFIER_CLAIM: 'client_id', POLICY_RESOURCE: 'api' },
@@ -173,7 +174,7 @@ test('the TOKEN path is used only where it applies: one issuer, no route rules',
 });
 
 test("the TOKEN path's prebuilt log line is the text JSON.stringify writes for the general handler's entry", async () => {
-  const settings = { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url };
+  const settings = { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url, LOG_DECISIONS: 'all' };
   const entries: Record<string, unknown>[] = [];
   const lines: string[] = [];
   let prebuiltLines = 0;

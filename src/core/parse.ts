@@ -94,6 +94,25 @@ function keyCount(value: unknown): number {
   return count;
 }
 
+/**
+ * Decoded headers by exact segment: an issuer signs every token with the same few headers (one per
+ * key), so decoding them again is wasted work. A pure memo of decodeJsonObject, bounded in entries
+ * and segment length, frozen because tokens share them.
+ */
+const HEADERS = new Map<string, Record<string, unknown> | JsonProblem>();
+const MAX_HEADERS = 64;
+const MAX_HEADER_SEGMENT = 1024;
+
+function decodeHeader(segment: string): Record<string, unknown> | JsonProblem {
+  let header = HEADERS.get(segment);
+  if (header !== undefined) return header;
+  header = decodeJsonObject(segment);
+  if (segment.length > MAX_HEADER_SEGMENT) return header;
+  if (HEADERS.size >= MAX_HEADERS) HEADERS.delete(HEADERS.keys().next().value!);
+  HEADERS.set(segment, typeof header === 'string' ? header : Object.freeze(header));
+  return header;
+}
+
 const asObject = (v: Record<string, unknown> | JsonProblem): Record<string, unknown> | undefined =>
   typeof v === 'string' ? undefined : v;
 
@@ -132,7 +151,7 @@ export function parseJwt(
       ? reason('TOKEN_IS_JWE')
       : reason('TOKEN_MALFORMED', { problem: 'not three segments' });
   }
-  const header = decodeJsonObject(token.slice(0, dot1));
+  const header = decodeHeader(token.slice(0, dot1));
   if (header === 'not-object')
     return reason('TOKEN_MALFORMED', { problem: 'header is not base64url JSON object' });
   if (header === 'duplicate')

@@ -65,13 +65,14 @@ export class Verifier {
   /**
    * The decision without waiting, when no key fetch is needed: keys in memory and, for a kid they
    * do not hold, no refetch worth making. Undefined otherwise (then verify() fetches). The
-   * synchronous TOKEN path of the Lambda handler calls this; verify() calls it first.
+   * synchronous TOKEN path of the Lambda handler calls this with `cache` false (it keeps finished
+   * answers itself, so a lookup here would hash every new token twice); verify() calls it first.
    */
-  verifyNow(token: string): Decision | undefined {
+  verifyNow(token: string, cache = true): Decision | undefined {
     const keys = this.options.keySource.cached();
     if (keys === undefined) return undefined;
     try {
-      const hit = this.cache.get(token);
+      const hit = cache ? this.cache.get(token) : undefined;
       if (hit !== undefined && hit.keys === keys) return this.recheck(hit);
       const parsed = parseJwt(token, this.algorithms, this.options.maxTokenLength);
       if (!('signature' in parsed)) return refuse(parsed);
@@ -79,7 +80,7 @@ export class Verifier {
       if (foreign) return foreign;
       const candidates = keys.candidates(parsed.header.alg, parsed.header.kid);
       if (candidates.length === 0 && worthRefetch(parsed, keys)) return undefined;
-      return this.signedDecision(token, parsed, candidates, keys);
+      return this.signedDecision(token, parsed, candidates, cache ? keys : undefined);
     } catch (error) {
       return failure(error);
     }
@@ -155,7 +156,8 @@ export class Verifier {
     token: string,
     parsed: ParsedJwt,
     candidates: readonly VerificationKey[],
-    keys: KeySet,
+    /** Where an Allow is remembered; undefined: not at all. */
+    keys: KeySet | undefined,
   ): Decision {
     const unsigned = checkSignature(parsed, candidates);
     if (unsigned)
@@ -164,7 +166,8 @@ export class Verifier {
         issuer: stringOrUndefined(parsed.payload.iss),
       });
     const decision = this.decide(parsed);
-    if (decision.kind === 'allow' && this.cacheSize > 0) this.remember(token, decision, keys);
+    if (decision.kind === 'allow' && this.cacheSize > 0 && keys !== undefined)
+      this.remember(token, decision, keys);
     return decision;
   }
 

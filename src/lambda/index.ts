@@ -3,6 +3,7 @@ import { quickSettings } from '../settings/quick.js';
 import type { EmbeddedJwks } from './embedded-keys.js';
 import { createLambdaHandler } from './lambda-handler.js';
 import { createLogSink, lambdaLogSettings } from './log-line.js';
+import { createDecisionMetrics } from './decision-metrics.js';
 
 // Built once per container: configuration errors stop the cold start with a message naming the
 // setting (API Gateway answers 500), and warm invocations reuse the verifiers and their key caches.
@@ -32,5 +33,13 @@ const authorizer = createAuthorizer(settings, { log, embeddedKeys });
 // starts here and is not awaited: they answer until it completes.
 await authorizer.warmUp();
 
+// Counts per decision and reason, as CloudWatch embedded-metric-format lines every few seconds and
+// at shutdown: every Allow stays visible when Allow lines are off (LOG_DECISIONS=refusals, the
+// default). INFO lines, as Lambda ranks a JSON line without a level: AWS_LAMBDA_LOG_LEVEL=WARN drops them.
+const metrics = log.enabled?.('info')
+  ? createDecisionMetrics({ functionName: env.AWS_LAMBDA_FUNCTION_NAME })
+  : undefined;
+metrics?.flushAtShutdown();
+
 /** The Lambda entry point (`index.handler`) for every authorizer shape. */
-export const handler = createLambdaHandler(authorizer);
+export const handler = createLambdaHandler(authorizer, { onDecision: metrics?.count });

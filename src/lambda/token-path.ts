@@ -1,13 +1,15 @@
 import type { Context } from 'aws-lambda';
-import type { Decision } from '../core/reasons.js';
+import type { Allow, Decision } from '../core/reasons.js';
 import type { KeySet } from '../core/keyset.js';
-import { policyResource } from '../aws/policy.js';
+import type { Verifier } from '../core/verifier.js';
 import type { IamResult } from '../aws/shapes/result.js';
-import { restToken } from '../aws/shapes/rest-token.js';
+import { readAuthorizationToken } from '../aws/token-source.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import type { Authorizer } from './authorizer.js';
 import type { HandlerOptions } from './handler.js';
-import { jsonString, logLinesWritten } from './log-line.js';
+import { logLinesWritten } from './log-line.js';
+import { decisionLogger, type DecisionLogger } from './token-log.js';
+import { allowResult, methodTargets, type MethodTarget } from './token-result.js';
 
 /**
  * The common case in one synchronous step: a TOKEN event, one issuer, no route rules, keys in
@@ -21,16 +23,27 @@ export type TokenPath = (
   context?: Pick<Context, 'awsRequestId'>,
 ) => IamResult | Promise<IamResult> | undefined;
 
-/** A finished Allow for one token on one methodArn, with the seconds its times hold. */
+/** An allowed token: its decision, the seconds its times hold, and the last answer built for it. */
 interface Answer {
-  readonly arn: string;
-  readonly result: IamResult;
-  readonly decision: Extract<Decision, { kind: 'allow' }>;
-  readonly route: string;
+  readonly decision: Allow;
   readonly from: number;
   readonly until: number;
-  /** The key set that verified it: a refetch makes a new set, and the answer is not used again. */
+  /** The key set that verified it: a refetch makes a new set, and the entry is not used again. */
   readonly keys: KeySet;
+  /** The methodArn of `result`: another route's answer is built again from the decision. */
+  arn: string;
+  result: IamResult;
+}
+
+/** What every request on the path shares, built once. */
+interface PathParts {
+  readonly verifier: Verifier;
+  readonly keys: { cached(): KeySet | undefined };
+  readonly usageClaim: string | undefined;
+  readonly onDecision: HandlerOptions['onDecision'];
+  readonly log: DecisionLogger;
+  readonly targets: (arn: string) => MethodTarget | undefined;
+  readonly answers: AnswerCache;
 }
 
 /** The TOKEN path for this authorizer, or undefined when its settings need the general handler. */
@@ -39,166 +52,150 @@ export function createTokenPath(
   authorizer: Authorizer,
   options: HandlerOptions = {},
 ): TokenPath | undefined {
-  const { config, log } = authorizer;
+  const parts = pathParts(authorizer, options);
+  if (parts === undefined) return undefined;
+  const { verifier, keys, log, answers, targets } = parts;
+  return (event, context) => {
+    if (typeof event !== 'object' || event === null) return undefined;
+    const e = event as { type?: unknown; authorizationToken?: unknown; methodArn?: unknown };
+    const header = e.authorizationToken;
+    const arn = e.methodArn;
+    if (e.type !== 'TOKEN' || typeof header !== 'string' || typeof arn !== 'string')
+      return undefined;
+    const started = log.timed ? performance.now() : 0;
+    const requestId = context?.awsRequestId;
+    const keySet = keys.cached();
+    const hit = answers.get(header, keySet, Math.floor(verifier.clock() / 1000));
+    const target = hit !== undefined && hit.arn === arn ? undefined : targets(arn);
+    if (hit !== undefined) return reuse(parts, hit, arn, target, started, requestId);
+    if (target === undefined) return undefined;
+    const read = readAuthorizationToken(header);
+    if (!read.token || read.malformed) return undefined;
+    const decision = verifier.verifyNow(read.token, false);
+    if (decision?.kind === 'unauthorized')
+      return refuse(parts, decision, target, started, requestId);
+    if (decision?.kind !== 'allow') return undefined;
+    const result = allowResult(decision, target, usageOf(parts, decision));
+    if (result === undefined) return undefined;
+    if (keySet !== undefined) answers.set(header, decision, keySet, verifier, arn, result);
+    return answer(parts, decision, arn, target, result, started, requestId);
+  };
+}
+
+/** The parts, or undefined when this authorizer's settings are not the common case. */
+function pathParts(authorizer: Authorizer, options: HandlerOptions): PathParts | undefined {
+  const { config } = authorizer;
   if (config.issuers.length !== 1 || config.rules !== undefined || config.issuerRules.size > 0)
     return undefined;
   const issuer = config.issuers[0]!;
   const { verifier, keys } = authorizer.runtimes.get(issuer.issuer)!;
-  const infoLogged = log.enabled?.('info') ?? true;
-  const allowsLogged = infoLogged && config.shared.logDecisions === 'all';
-  const answers = new Map<string, Answer>();
-  const size = config.shared.tokenCacheSize;
-
-  /** The decision line, field for field the general handler's. */
-  const logDecision = (
-    decision: Decision,
-    route: string,
-    arn: string,
-    started: number,
-    requestId: string | undefined,
-  ): void => {
-    if (log.line === undefined) return logEntry(decision, route, arn, started, requestId);
-    // The same text JSON.stringify would write for logEntry's object, without building it.
-    const reason = decision.kind === 'allow' ? 'OK' : decision.reason.code;
-    log.line(
-      'info',
-      `{"level":"info","decision":"${decision.kind}","reason":"${reason}"${field('principal', decision.principal)}${field('kid', decision.kid)}${field('issuer', decision.issuer)},"shape":"rest-token","route":${jsonString(route)},"methodArn":${jsonString(arn.slice(0, 1600))}${field('requestId', requestId)},"durationMs":${performance.now() - started}}`,
-    );
+  return {
+    verifier,
+    keys,
+    usageClaim: config.shared.usageIdentifierClaim,
+    onDecision: options.onDecision,
+    log: decisionLogger(authorizer),
+    targets: methodTargets(config.shared.policyResource, config.shared.contextClaims),
+    answers: answerCache(config.shared.tokenCacheSize),
   };
+}
 
-  const logEntry = (
-    decision: Decision,
-    route: string,
-    arn: string,
-    started: number,
-    requestId: string | undefined,
-  ): void =>
-    log({
-      level: 'info',
-      decision: decision.kind,
-      reason: decision.kind === 'allow' ? 'OK' : decision.reason.code,
-      message: undefined,
-      principal: decision.principal,
-      kid: decision.kid,
-      issuer: decision.issuer,
-      shape: 'rest-token',
-      route,
-      methodArn: arn.slice(0, 1600),
-      note: undefined,
-      requestId,
-      durationMs: performance.now() - started,
+/** A token allowed before, on this route or (built again from its decision) another. */
+function reuse(
+  parts: PathParts,
+  hit: Answer,
+  arn: string,
+  target: MethodTarget | undefined,
+  started: number,
+  requestId: string | undefined,
+): IamResult | Promise<IamResult> | undefined {
+  if (hit.arn !== arn) {
+    if (target === undefined) return undefined;
+    const result = allowResult(hit.decision, target, usageOf(parts, hit.decision));
+    if (result === undefined) return undefined;
+    hit.arn = arn;
+    hit.result = result;
+  }
+  return answer(parts, hit.decision, arn, target, hit.result, started, requestId);
+}
+
+function answer(
+  parts: PathParts,
+  decision: Allow,
+  arn: string,
+  target: MethodTarget | undefined,
+  result: IamResult,
+  started: number,
+  requestId: string | undefined,
+): IamResult | Promise<IamResult> {
+  parts.onDecision?.(decision, requestId);
+  if (parts.log.allows) parts.log.line(decision, target ?? parts.targets(arn)!, started, requestId);
+  // A line queued behind a full stdout pipe is written before the invocation ends.
+  const backlog = logLinesWritten();
+  return backlog ? backlog.then(() => result) : result;
+}
+
+function refuse(
+  parts: PathParts,
+  decision: Decision,
+  target: MethodTarget,
+  started: number,
+  requestId: string | undefined,
+): never | Promise<never> {
+  parts.onDecision?.(decision, requestId);
+  if (parts.log.refusals) parts.log.line(decision, target, started, requestId);
+  const backlog = logLinesWritten();
+  if (backlog)
+    return backlog.then(() => {
+      throw new Error(UNAUTHORIZED);
     });
+  throw new Error(UNAUTHORIZED);
+}
 
-  /** An answer given before: still right while its key set is current and its times hold. */
-  const cached = (
-    token: string,
-    arn: string,
-    started: number,
-    requestId: string | undefined,
-  ): IamResult | Promise<IamResult> | undefined => {
-    const hit = answers.get(token);
-    if (hit === undefined || hit.arn !== arn || hit.keys !== keys.cached()) return undefined;
-    const now = Math.floor(verifier.clock() / 1000);
-    if (now < hit.from || now >= hit.until) return void answers.delete(token);
-    return answer(hit.decision, hit.route, arn, hit.result, started, requestId);
-  };
+/** USAGE_IDENTIFIER_CLAIM's value, when it is a non-empty string. */
+function usageOf(parts: PathParts, decision: Allow): string | undefined {
+  if (parts.usageClaim === undefined) return undefined;
+  const usage = decision.claims[parts.usageClaim];
+  return typeof usage === 'string' && usage ? usage : undefined;
+}
 
-  const answer = (
-    decision: Extract<Decision, { kind: 'allow' }>,
-    route: string,
+interface AnswerCache {
+  /** The entry for this Authorization value, if verified under `keys` and its times hold `now`. */
+  get(header: string, keys: KeySet | undefined, now: number): Answer | undefined;
+  set(
+    header: string,
+    decision: Allow,
+    keys: KeySet,
+    verifier: Verifier,
     arn: string,
     result: IamResult,
-    started: number,
-    requestId: string | undefined,
-  ): IamResult | Promise<IamResult> => {
-    options.onDecision?.(decision, requestId);
-    if (allowsLogged) logDecision(decision, route, arn, started, requestId);
-    // A line queued behind a full stdout pipe is written before the invocation ends.
-    const backlog = logLinesWritten();
-    return backlog ? backlog.then(() => result) : result;
-  };
+  ): void;
+}
 
-  const remember = (token: string, entry: Answer): void => {
-    if (size === 0) return;
-    if (answers.size >= size) answers.delete(answers.keys().next().value!);
-    answers.set(token, entry);
-  };
-
-  return (event, context) => {
-    const e = event as { type?: unknown; authorizationToken?: unknown; methodArn?: unknown };
-    if (typeof e !== 'object' || e === null || e.type !== 'TOKEN') return undefined;
-    const started = performance.now();
-    const requestId = context?.awsRequestId;
-    const token = e.authorizationToken;
-    const arn = e.methodArn;
-    if (typeof token === 'string' && typeof arn === 'string') {
-      const again = cached(token, arn, started, requestId);
-      if (again !== undefined) return again;
-    }
-    const arnParts = restToken.check(event);
-    if (arnParts === undefined) return undefined;
-    const request = restToken.extract(event as never, arnParts, config.tokenSource);
-    if (!request.token || request.malformedAuth) return undefined;
-    const decision = verifier.verifyNow(request.token);
-    const route = `${request.method} ${request.path ?? ''}`;
-    if (decision?.kind === 'unauthorized') {
-      options.onDecision?.(decision, requestId);
-      if (infoLogged) logDecision(decision, route, request.arn, started, requestId);
-      const backlog = logLinesWritten();
-      if (backlog)
-        return backlog.then(() => {
-          throw new Error(UNAUTHORIZED);
-        });
-      throw new Error(UNAUTHORIZED);
-    }
-    if (decision?.kind !== 'allow') return undefined;
-    const claim = config.shared.usageIdentifierClaim;
-    const usage = claim === undefined ? undefined : decision.claims[claim];
-    const formatted = restToken.format(
-      {
-        kind: 'allow',
-        principalId: decision.principal,
-        context: decision.context,
-        statements: [
-          {
-            Action: 'execute-api:Invoke',
-            Effect: 'Allow',
-            Resource: policyResource(arnParts, config.shared.policyResource),
-          },
-        ],
-      },
-      {
-        v2Response: config.v2Response,
-        usageIdentifierKey: typeof usage === 'string' && usage ? usage : undefined,
-      },
-    );
-    // Trimmed or too large: the general handler logs why and narrows the policy.
-    if (!formatted.ok || formatted.info.droppedForSize.length > 0) return undefined;
-    const result = deepFreeze(formatted.result);
-    const keySet = keys.cached();
-    if (keySet !== undefined && typeof token === 'string')
-      remember(token, {
-        arn: request.arn,
-        result,
+/**
+ * Allowed tokens by exact Authorization value, oldest out first, at most `size` (0: none). Never a
+ * refusal: an entry out of its times is dropped, and the token is verified again (and refused).
+ */
+function answerCache(size: number): AnswerCache {
+  const answers = new Map<string, Answer>();
+  return {
+    get(header, keys, now) {
+      const hit = answers.get(header);
+      if (hit === undefined || hit.keys !== keys) return undefined;
+      if (now >= hit.from && now < hit.until) return hit;
+      answers.delete(header);
+      return undefined;
+    },
+    set(header, decision, keys, verifier, arn, result) {
+      if (size === 0) return;
+      if (answers.size >= size) answers.delete(answers.keys().next().value!);
+      answers.set(header, {
         decision,
-        route,
-        keys: keySet,
+        keys,
+        arn,
+        result,
         ...verifier.validSeconds(decision.claims),
       });
-    return answer(decision, route, request.arn, result, started, requestId);
+    },
   };
-}
-
-/** A cached answer is handed out again and again: nobody may change it in between. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/** `,"name":value` as JSON.stringify writes a string field; nothing for undefined. */
-function field(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${name}":${jsonString(value)}`;
 }

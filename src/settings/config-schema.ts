@@ -128,7 +128,7 @@ const NOTES: { readonly [K in SettingName]?: SchemaNote } = {
   },
   LOG_DECISIONS: {
     description:
-      'all: one JSON line per decision; refusals: Allow decisions are not logged (LOG_DECISIONS).',
+      'refusals (the default): Allow decisions are not logged one by one but counted in CloudWatch embedded-metric-format lines (docs/logging.md); all: one JSON line per decision (LOG_DECISIONS).',
   },
   JWKS_TIMEOUT_MS: {
     description:

@@ -89,7 +89,7 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     doc: 'Allowed tokens remembered per container, by exact token, to skip parsing and the signature on repeats. `exp`, `nbf` and `iat` are re-checked on every request; entries verified under an older key set are never used; `0` disables. Larger caches keep entries alive long enough to be promoted by the garbage collector, which costs distinct tokens about 4% throughput at 1000.',
   },
   LOG_DECISIONS: {
-    doc: '`all`: one JSON line per decision. `refusals`: Allow decisions are not logged (each line costs about 7% of RS256 throughput, and CloudWatch ingestion at high volume); Deny, Unauthorized and failures always are.',
+    doc: "`refusals` (the default): Deny, Unauthorized and failures get a JSON line each; Allow decisions are not logged one by one (on Lambda's stdout pipe a line costs several microseconds, more than a cached answer, and CloudWatch ingestion at high volume) but counted: the deployed function writes counts per decision and reason as CloudWatch embedded-metric-format lines every few seconds (docs/logging.md). `all`: a line per decision, Allows included.",
   },
   JWKS_TIMEOUT_MS: {
     doc: "Bound on one key fetch in milliseconds, OpenID discovery included (API Gateway gives an authorizer 10 s). Keep it under the Lambda function's timeout.",

@@ -100,7 +100,7 @@ export const SETTING_TABLE = {
   POLICY_RESOURCE: choice('policyResource', ['stage', 'api'], 'stage'),
   TOKEN_MAX_LENGTH: integer('tokenMaxLength', 256, 65536, 10240),
   TOKEN_CACHE_SIZE: integer('tokenCacheSize', 0, 100000, 200),
-  LOG_DECISIONS: choice('logDecisions', ['all', 'refusals'], 'all'),
+  LOG_DECISIONS: choice('logDecisions', ['all', 'refusals'], 'refusals'),
   JWKS_TIMEOUT_MS: integer('jwks.timeoutMs', 100, 8000, 2500),
   JWKS_MAX_AGE: integer('jwks.maxAge', 1, 86400, 600),
   // Minimums of 1 s: a zero would let `no-store` or a flood of unknown kids turn requests into fetches.

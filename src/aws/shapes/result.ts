@@ -13,11 +13,9 @@ import {
   type Formatted,
 } from './base.js';
 
-/** API Gateway's limit on an authorizer result (spec section 3, from the WebSocket quota table [doc S2]). */
-export const MAX_RESULT_BYTES = 8192;
+import { IAM_RESERVED, MAX_RESOURCE_LENGTH, MAX_RESULT_BYTES } from './limits.js';
 
-/** The longest policy `Resource` API Gateway accepts (spec section 3 [doc S3]). */
-export const MAX_RESOURCE_LENGTH = 512;
+export { IAM_RESERVED, MAX_RESOURCE_LENGTH, MAX_RESULT_BYTES };
 
 export type SimpleResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
 
@@ -277,10 +275,3 @@ export function simpleResult(
 }
 
 export const NO_RESERVED: ReadonlySet<string> = new Set();
-
-/**
- * REST proxy integrations receive `requestContext.authorizer = { principalId, integrationLatency,
- * ...context }` (spec section 5, types S12): a context key with either name would shadow or be
- * shadowed by API Gateway's own, so the backend could read a claim as the principal. [infer]
- */
-export const IAM_RESERVED: ReadonlySet<string> = new Set(['principalId', 'integrationLatency']);
