@@ -67,7 +67,10 @@ async function awsJwtVerifyHandler() {
   const { SimpleJwksCache } = await import('aws-jwt-verify/jwk');
   const fetcher = {
     fetch: (uri) =>
-      fetchJson(uri).then((json) => new TextEncoder().encode(JSON.stringify(json)).buffer),
+      fetchJson(uri).then((json) => {
+        const bytes = Buffer.from(JSON.stringify(json));
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      }),
   };
   const verifier = JwtVerifier.create(
     { issuer, audience, jwksUri },
