@@ -66,7 +66,7 @@ export function quickSettings(env: Env): Settings | undefined {
       maxTokenLength: 10240,
       policyResource: 'stage',
       tokenCacheSize: 200,
-      logDecisions: 'all',
+      logDecisions: 'refusals',
       jwks: {
         timeoutMs: 2500,
         maxBytes: 256 * 1024,

@@ -62,7 +62,13 @@ export async function coldCall(
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
     await new Promise((resolve) => child.on('close', resolve));
-    const last = stdout.trim().split('\n').at(-1) ?? '';
+    // The answer is the last line but the metric lines the bundle writes as the process exits.
+    const last =
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('{"_aws":'))
+        .at(-1) ?? '';
     const answer = last.startsWith('{') ? JSON.parse(last) : { error: `no answer: ${stderr}` };
     const loaded = readFileSync(log, 'utf8')
       .split('\n')
