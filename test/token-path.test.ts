@@ -38,6 +38,10 @@ const SETTINGS: Record<string, string>[] = [
   { USAGE_IDENTIFIER_CLAIM: 'client_id', POLICY_RESOURCE: 'api' },
   { LOG_DECISIONS: 'refusals', TOKEN_CACHE_SIZE: '2' },
   { TOKEN_CACHE_SIZE: '0', CLOCK_TOLERANCE: '5' },
+  // Large contexts: over the TOKEN path's size bound, so the general formatter fits them.
+  { CONTEXT_CLAIMS: 'scope,blob,blob2,sub', USAGE_IDENTIFIER_CLAIM: 'blob' },
+  // A context name the TOKEN path leaves to the general formatter.
+  { CONTEXT_CLAIMS: '__proto__,email' },
 ];
 
 let key: TestKey;
@@ -63,6 +67,12 @@ before(async () => {
     await sign(other, claims({ sub: 'hal' })),
     await sign(key, claims({ sub: 'ivy' }), { alg: 'none' }).catch(() => 'a.b.c'),
     'not.a.jwt',
+    // Long claims with characters JSON escapes: near API Gateway's 8 KB once in the context.
+    await t({
+      sub: 'joy"\\\u0001é😀'.repeat(40),
+      blob: 'x"\u2028\u0002'.repeat(400),
+      blob2: ['a', 'b"c'.repeat(300)],
+    }),
   ];
 });
 after(() => server.close());
@@ -130,7 +140,7 @@ for (const env of SETTINGS) {
             methodArn: ARNS[s.arn],
           };
           const [a, b] = [await outcome(p.general, event), await outcome(p.lambda, event)];
-          assert.deepEqual(b, a, JSON.stringify(event));
+          assert.deepEqual(b, a, JSON.stringify(event) + JSON.stringify([a, b]));
           assert.deepEqual(withoutDuration(p.lambdaLogs), withoutDuration(p.generalLogs));
         }
       }),

@@ -62,11 +62,22 @@ export function createTokenPath(
     const arn = e.methodArn;
     if (e.type !== 'TOKEN' || typeof header !== 'string' || typeof arn !== 'string')
       return undefined;
-    const started = log.timed ? performance.now() : 0;
     const requestId = context?.awsRequestId;
     const keySet = keys.cached();
     const hit = answers.get(header, keySet, Math.floor(verifier.clock() / 1000));
-    const target = hit !== undefined && hit.arn === arn ? undefined : targets(arn);
+    // A hit is an Allow: the clock is read only when its line is written (LOG_DECISIONS=all).
+    if (hit !== undefined && hit.arn === arn)
+      return answer(
+        parts,
+        hit.decision,
+        arn,
+        undefined,
+        hit.result,
+        log.allows ? performance.now() : 0,
+        requestId,
+      );
+    const started = log.timed ? performance.now() : 0;
+    const target = targets(arn);
     if (hit !== undefined) return reuse(parts, hit, arn, target, started, requestId);
     if (target === undefined) return undefined;
     const read = readAuthorizationToken(header);
@@ -100,7 +111,7 @@ function pathParts(authorizer: Authorizer, options: HandlerOptions): PathParts |
   };
 }
 
-/** A token allowed before, on this route or (built again from its decision) another. */
+/** A token allowed before, on another route: its answer there, built again from its decision. */
 function reuse(
   parts: PathParts,
   hit: Answer,
@@ -109,14 +120,12 @@ function reuse(
   started: number,
   requestId: string | undefined,
 ): IamResult | Promise<IamResult> | undefined {
-  if (hit.arn !== arn) {
-    if (target === undefined) return undefined;
-    const result = allowResult(hit.decision, target, usageOf(parts, hit.decision));
-    if (result === undefined) return undefined;
-    hit.arn = arn;
-    hit.result = result;
-  }
-  return answer(parts, hit.decision, arn, target, hit.result, started, requestId);
+  if (target === undefined) return undefined;
+  const result = allowResult(hit.decision, target, usageOf(parts, hit.decision));
+  if (result === undefined) return undefined;
+  hit.arn = arn;
+  hit.result = result;
+  return answer(parts, hit.decision, arn, target, result, started, requestId);
 }
 
 function answer(
