@@ -47,7 +47,6 @@ interface PathParts {
 }
 
 /** The TOKEN path for this authorizer, or undefined when its settings need the general handler. */
-// eslint-disable-next-line max-lines-per-function -- being split (issue 11)
 export function createTokenPath(
   authorizer: Authorizer,
   options: HandlerOptions = {},
