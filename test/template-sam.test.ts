@@ -38,6 +38,10 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
+/** As `sam package` leaves a template: local code and definition files become S3 locations. */
+const packagedText = (text: string): string =>
+  text.replace(/(CodeUri|DefinitionUri): \S+/g, '$1: s3://b/k');
+
 const templates = (): string[] =>
   readdirSync(SAM_DIR)
     .filter((f) => /\.(ya?ml|json)$/.test(f))
@@ -46,7 +50,7 @@ const templates = (): string[] =>
 test("every test template passes AWS's SAM transform and cfn-lint", () => {
   assert.ok(templates().length >= 1);
   for (const path of templates()) {
-    const packaged = readFileSync(path, 'utf8').replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k');
+    const packaged = packagedText(readFileSync(path, 'utf8'));
     const out = samTransformText(packaged);
     assert.ok(out.ok, `${path}: ${JSON.stringify(out)}`);
     assert.equal(cfnLint(path), '', path);
@@ -59,7 +63,7 @@ test("for every test template, the document Tollgate serves is the Body SAM's tr
   for (const path of templates()) {
     const text = readFileSync(path, 'utf8');
     if (!text.includes('AWS::Serverless-2016-10-31')) continue;
-    const out = samTransformText(text.replace(/CodeUri: \S+/g, 'CodeUri: s3://b/k'));
+    const out = samTransformText(packagedText(text));
     assert.ok(out.ok, JSON.stringify(out));
     const stack = createStack(out.template as unknown as Record<string, unknown>);
     const app = readCloudFormation(parseCloudFormation(text, path).value, {
@@ -70,6 +74,9 @@ test("for every test template, the document Tollgate serves is the Body SAM's tr
     const [id, api] = Object.entries(out.template.Resources).find(([, r]) =>
       API_TYPES.has(r.Type),
     )!;
+    // CloudFormation, not SAM, reads an AWS::Include or a DefinitionUri: no Body to compare.
+    if (!api.Properties!.Body || JSON.stringify(api.Properties!.Body).includes('Fn::Transform'))
+      continue;
     assert.equal(app.api!.logicalId, id, path);
     assert.deepEqual(app.api!.document, stack.resolve(api.Properties!.Body, ['Body']), path);
   }
@@ -343,13 +350,14 @@ test('plain CloudFormation as cdk synth writes it: RestApi from Resource/Method/
   }
 });
 
-test('what the local gateway does not run is named in a warning at start: other resource types, other event types, a function Timeout', () => {
+test('what the local gateway does not run is named in a warning at start: other resource types, other event types', () => {
   const path = join(SAM_DIR, 'unused-parts.yaml');
   const said = loadTemplate(path, {}).warningLines.join('\n');
   assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::DynamoDB::Table is not created locally/);
   assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::SQS::Queue is not created locally/);
   assert.match(said, /Events\.Jobs\.Type.*SQS events are not emulated/);
-  assert.match(said, /HelloFunction\.Properties\.Timeout.*is not applied locally/);
+  // The function's Timeout is honoured (test below), so no warning names it.
+  assert.doesNotMatch(said, /Timeout/);
   // The Api event and the function itself are served: no warning names them.
   assert.doesNotMatch(said, /Events\.Hello/);
 });
@@ -381,5 +389,135 @@ test("a usage plan's ApiStages entry: another Stage resource does not apply, a p
       (w) => w.path.join('.') === 'Resources.PetsUsagePlan.Properties.ApiStages.0.Throttle',
     ),
     JSON.stringify(perMethod.warnings),
+  );
+});
+
+test("a function's Timeout (from Globals) is honoured: past it the proxy integration answers 502 and the authorizer 500, as Lambda's timeout makes API Gateway answer, and the sandbox starts afresh; MemorySize reaches the context", async () => {
+  const { running, lines } = await serveTemplate(join(SAM_DIR, 'timeouts.yaml'));
+  try {
+    assert.ok(!lines.some((l) => /Timeout/.test(l)), lines.join('\n'));
+    const slow = (ms: number, token = 'fast'): Promise<Response> =>
+      fetch(`${running.url}/slow?ms=${ms}`, { headers: { authorization: `Bearer ${token}` } });
+    const first = await slow(0);
+    assert.equal(first.status, 200);
+    const body = (await first.json()) as Record<string, unknown>;
+    assert.equal(body.calls, 1);
+    assert.equal(body.memoryLimitInMB, '512', "the function's own MemorySize wins over Globals");
+    assert.equal(body.memoryVariable, '512');
+    assert.ok(
+      Number(body.remainingMs) <= 2000,
+      `Timeout 2 s, not the gateway's 29: ${body.remainingMs}`,
+    );
+
+    const started = Date.now();
+    const timedOut = await slow(3000);
+    const waited = Date.now() - started;
+    assert.equal(timedOut.status, 502);
+    assert.deepEqual(await timedOut.json(), { message: 'Internal server error' });
+    assert.ok(waited >= 1900 && waited < 2900, `answered at the function's Timeout: ${waited} ms`);
+
+    // Lambda resets the execution environment after a timeout: module state starts again.
+    const after = await slow(0);
+    assert.equal(after.status, 200);
+    assert.equal(((await after.json()) as { calls: number }).calls, 1);
+
+    const authorizerTimedOut = await slow(0, 'slow');
+    assert.equal(authorizerTimedOut.status, 500);
+    assert.equal(
+      authorizerTimedOut.headers.get('x-amzn-errortype'),
+      'AuthorizerConfigurationException',
+    );
+    assert.deepEqual(await authorizerTimedOut.json(), { message: null });
+  } finally {
+    await running.close();
+  }
+});
+
+test("a Timeout or MemorySize outside Lambda's bounds is an error naming the property", () => {
+  const text = readFileSync(join(SAM_DIR, 'timeouts.yaml'), 'utf8');
+  const path = file('timeouts.yaml', text.replace('Timeout: 2', 'Timeout: 901'));
+  assert.throws(
+    () => loadTemplate(path),
+    /timeouts\.yaml:\d+:\d+: .*Function\.Properties\.Timeout must be a whole number from 1 to 900, got 901/,
+  );
+  const memory = file('memory.yaml', text.replace('MemorySize: 512', 'MemorySize: 64'));
+  assert.throws(() => loadTemplate(memory), /MemorySize must be a whole number from 128 to 10240/);
+});
+
+const INCLUDES = join(SAM_DIR, 'includes.yaml');
+
+test('DefinitionBody as Fn::Transform AWS::Include of a local file (its Fn::Sub resolved) and DefinitionUri of a local file (read as written) are served', async () => {
+  for (const [api, path, stage] of [
+    ['IncludedApi', '/included', 'inc'],
+    ['UriApi', '/plain', 'uri'],
+  ] as const) {
+    const { running, lines } = await serveTemplate(INCLUDES, { 'template-api': api });
+    try {
+      const answer = await fetch(`${running.url}${path}`);
+      assert.equal(answer.status, 200, api);
+      const body = (await answer.json()) as { path: string; stage: string; env: unknown };
+      assert.equal(body.path, path);
+      assert.equal(body.stage, stage);
+      assert.deepEqual(body.env, {
+        GREETING: 'hello',
+        STAGE_LABEL: null,
+        OWN: 'echo',
+        MODE: 'template',
+      });
+      const other = api === 'IncludedApi' ? 'UriApi' : 'IncludedApi';
+      assert.ok(
+        lines.some((l) => l.includes(`API ${other} is not served`)),
+        lines.join('\n'),
+      );
+    } finally {
+      await running.close();
+    }
+  }
+  // An included file that is missing is an error at the Location, with line and column.
+  const text = readFileSync(INCLUDES, 'utf8').replace('definitions/included.yaml', 'nowhere.yaml');
+  const copy = file('includes-missing.yaml', text);
+  assert.throws(
+    () => loadTemplate(copy),
+    /includes-missing\.yaml:\d+:\d+: .*Location names nowhere\.yaml, which cannot be read/,
+  );
+});
+
+test("--env-vars FILE in SAM's JSON: a function's own values, Parameters for every function, only variables its Environment declares, unknown names warned about", async () => {
+  const envVars = file(
+    'env.json',
+    JSON.stringify({
+      EchoFunction: { GREETING: 'from-file', UNDECLARED: 'x' },
+      Parameters: { MODE: 'everyone', GREETING: 'overridden-by-own' },
+      Ghost: { A: '1' },
+    }),
+  );
+  const { running, lines } = await serveTemplate(INCLUDES, {
+    'template-api': 'IncludedApi',
+    'env-vars': envVars,
+  });
+  try {
+    const body = (await (await fetch(`${running.url}/included`)).json()) as { env: unknown };
+    assert.deepEqual(body.env, {
+      GREETING: 'from-file',
+      STAGE_LABEL: null,
+      OWN: 'echo',
+      MODE: 'everyone',
+    });
+    const said = lines.join('\n');
+    assert.match(said, /env\.json: EchoFunction\.UNDECLARED is not in the function's Environment/);
+    assert.match(said, /env\.json: Ghost is not a function of the template/);
+  } finally {
+    await running.close();
+  }
+  const bad = file('bad-env.json', '{"EchoFunction": ');
+  await assert.rejects(
+    serveTemplate(INCLUDES, { 'env-vars': bad }),
+    (e: Error) => e instanceof UsageError && /bad-env\.json: is not valid JSON/.test(e.message),
+  );
+  await assert.rejects(
+    serveTemplate(INCLUDES, { 'env-vars': join(dir, 'absent.json') }),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /absent\.json: cannot be read: there is no such file/.test(e.message),
   );
 });

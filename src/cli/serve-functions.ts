@@ -71,6 +71,7 @@ export async function startFunctions(
         ...(spec.runtime !== undefined ? { runtime: spec.runtime } : {}),
         ...(options.python ? { python: options.python } : {}),
         memoryMb: spec.memoryMb,
+        ...(spec.timeoutSeconds !== undefined ? { timeoutMs: spec.timeoutSeconds * 1000 } : {}),
         environment: spec.environment,
         log: options.log,
       });

@@ -21,8 +21,8 @@ Options:
                              TOLLGATE_PYTHON (default python3 on PATH).
   --template FILE            an AWS SAM or CloudFormation template (YAML or JSON), or a Serverless
                              Framework serverless.yml, instead of --api: its API, functions
-                             (CodeUri, Handler, Runtime, Environment, MemorySize), stage, usage
-                             plans and authorizers, as deployed (--stage: a serverless.yml's stage)
+                             (CodeUri, Handler, Runtime, Environment, MemorySize, Timeout), stage,
+                             usage plans and authorizers, as deployed (--stage: a serverless.yml's stage)
   --parameter-overrides K=V  the template's parameters (repeatable, or "K1=V1 K2=V2")
   --env-vars FILE            functions' variables in SAM's JSON ({"Function": {"VAR": "value"}})
   --template-api ID          the API to serve when the template has several (its logical id)

@@ -38,6 +38,8 @@ export interface FunctionSetting {
   readonly runtime: LambdaRuntime | undefined;
   /** memorySize in MB, as Lambda's (128 to 10240). */
   readonly memoryMb: number;
+  /** The function's own Timeout in seconds (templates); unset: only the gateway's deadline. */
+  readonly timeoutSeconds?: number;
 }
 
 export interface PageSetting {

@@ -11,6 +11,9 @@ import { loadTemplate } from '../template/load-template.js';
 import type { TemplateUsagePlan } from '../template/read-template.js';
 import { functionSpec, type FunctionSetting } from './serve-settings.js';
 
+/** Lambda's Timeout when a function sets none (docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html). */
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
+
 export interface TemplateServe {
   readonly api: ApiDefinition;
   readonly functions: Map<string, FunctionSetting>;
@@ -102,14 +105,16 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
       continue;
     }
     try {
-      functions.set(
-        name,
-        functionSpec(fn.handler, fn.codePath, {
-          environment: fn.environment,
-          runtime,
-          ...(fn.memorySize !== undefined ? { memoryMb: fn.memorySize } : {}),
-        }),
-      );
+      const spec = functionSpec(fn.handler, fn.codePath, {
+        environment: fn.environment,
+        runtime,
+        ...(fn.memorySize !== undefined ? { memoryMb: fn.memorySize } : {}),
+      });
+      // Lambda's default Timeout is 3 s (SAM's and CloudFormation's alike).
+      functions.set(name, {
+        ...spec,
+        timeoutSeconds: fn.timeout ?? LAMBDA_DEFAULT_TIMEOUT_SECONDS,
+      });
     } catch (error) {
       if (error instanceof RuntimeError)
         throw new UsageError(`${flags.template}: function ${fn.logicalId}: ${error.message}`);

@@ -17,6 +17,7 @@ import {
   FunctionError,
   lambdaEnvironment,
   settleCall,
+  withFunctionTimeout,
   type FunctionWorker,
   type FunctionWorkerOptions,
 } from './sandbox.js';
@@ -50,8 +51,13 @@ interface WorkerMessage {
 /** Starts the function's sandbox: a Python process for a Python handler, a worker thread otherwise. */
 export function startFunctionWorker(options: FunctionWorkerOptions): FunctionWorker {
   const handler = options.handler;
-  if (handler?.kind === 'python') return startPythonWorker({ ...options, handler });
-  return new NodeWorker(options, handler);
+  const worker =
+    handler?.kind === 'python'
+      ? startPythonWorker({ ...options, handler })
+      : new NodeWorker(options, handler);
+  return options.timeoutMs === undefined
+    ? worker
+    : withFunctionTimeout(worker, options.timeoutMs, options.name, options.log);
 }
 
 class NodeWorker implements FunctionWorker {

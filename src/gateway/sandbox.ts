@@ -2,7 +2,7 @@
 // the gateway gets, the environment Lambda sets, how an invocation's outcome settles the
 // gateway's call, and the function's own output turned into log lines without the caller's token.
 import { TollgateError } from '../core/errors.js';
-import type { Invocation, LambdaHandler } from './invoke.js';
+import type { Invocation, LambdaContext, LambdaHandler } from './invoke.js';
 import { LOCAL_API } from './events.js';
 import type { HandlerName, NodeRuntime } from './lambda-runtime.js';
 import type { PythonHandler, PythonRuntime } from './python-runtime.js';
@@ -27,6 +27,11 @@ export interface FunctionWorkerOptions {
   readonly pingTimeoutMs?: number;
   /** Python functions: the interpreter (default TOLLGATE_PYTHON, else python3 on PATH). */
   readonly python?: string;
+  /**
+   * The function's own Timeout (Lambda's, in ms): past it the invocation fails with "Task timed
+   * out" and the sandbox is replaced. Unset: only the gateway's deadline applies.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface FunctionWorker {
@@ -79,6 +84,54 @@ export const settleCall =
     if (outcome.kind === 'result') resolve(outcome.value);
     else if (outcome.kind === 'error') reject(new FunctionError(outcome.message));
   };
+
+type Call = (event: unknown, context: LambdaContext, callback: () => void) => unknown;
+
+/**
+ * Lambda's function Timeout around a sandbox. When it ends before the gateway's deadline, the
+ * invocation fails as Lambda's does ("Task timed out after N.00 seconds": API Gateway then answers
+ * a proxy integration 502 and an authorizer 500) and the sandbox is reset, as Lambda resets the
+ * execution environment after a timeout; otherwise the gateway's own deadline answers (504, 500).
+ */
+export function withFunctionTimeout(
+  worker: FunctionWorker,
+  timeoutMs: number,
+  name: string,
+  log?: (entry: Record<string, unknown>) => void,
+): FunctionWorker {
+  const inner = worker.handler as unknown as Call;
+  const handler = (event: unknown, context: LambdaContext): unknown => {
+    if (context.getRemainingTimeInMillis() <= timeoutMs) return inner(event, context, () => {});
+    const deadline = Date.now() + timeoutMs;
+    const own = Object.assign(Object.create(context) as LambdaContext, {
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const seconds = (timeoutMs / 1000).toFixed(2);
+        log?.({
+          event: 'function_timeout',
+          function: name,
+          message: `${name} did not answer within its Timeout (${seconds} s): a new sandbox is started`,
+        });
+        worker.reload().catch(() => {});
+        reject(
+          new FunctionError(`${context.awsRequestId} Task timed out after ${seconds} seconds`),
+        );
+      }, timeoutMs);
+      Promise.resolve(inner(event, own, () => {}))
+        .finally(() => clearTimeout(timer))
+        .then(resolve, reject);
+    });
+  };
+  return {
+    handler: handler as unknown as LambdaHandler,
+    ready: () => worker.ready(),
+    warnings: () => worker.warnings(),
+    reload: () => worker.reload(),
+    close: () => worker.close(),
+  };
+}
 
 /** What authenticates the caller in an event: the TOKEN, the identity sources, credential headers. */
 export function eventSecrets(event: unknown): string[] {

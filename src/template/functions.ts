@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { KeyPath } from '../core/key-path.js';
+import { TemplateIssue } from './issue.js';
 import type { Resource, Stack } from './stack.js';
 
 export interface TemplateFunction {
@@ -62,8 +63,8 @@ function readFunction(
   // Every property is resolved first: an unresolvable one is an error even when the code is missing.
   const handler = prop('Handler');
   const runtime = prop('Runtime');
-  const memory = prop('MemorySize');
-  const timeout = prop('Timeout');
+  const memorySize = wholeNumber(prop('MemorySize'), at('MemorySize'), 128, 10240);
+  const timeout = wholeNumber(prop('Timeout'), at('Timeout'), 1, 900);
   const env = prop('Environment');
   const codePath = codeLocation(id, r, stack, baseDir, warnings);
   if (codePath === undefined) return undefined;
@@ -87,10 +88,22 @@ function readFunction(
     codePath,
     handler,
     runtime,
-    memorySize: typeof memory === 'number' ? memory : undefined,
-    timeout: typeof timeout === 'number' ? timeout : undefined,
+    memorySize,
+    timeout,
     environment,
   };
+}
+
+/** A number property (a Ref to a Number parameter may give "5"), within Lambda's bounds. */
+function wholeNumber(value: unknown, path: KeyPath, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    throw new TemplateIssue(
+      path,
+      `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  return n;
 }
 
 /** The local folder or zip of the code: SAM's CodeUri, or a CDK asset (`aws:asset:path`). */

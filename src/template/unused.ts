@@ -40,7 +40,7 @@ const INSTEAD: Readonly<Record<string, string>> = {
     'is not created locally: Cognito authorizers read its tokens with the keys --cognito REGION_LOGICALID=dev|JWKS_URL names, else from Cognito',
 };
 
-/** Resources of other types, function events other than Api/HttpApi, and function timeouts. */
+/** Resources of other types, and function events other than Api/HttpApi. */
 export function unusedParts(stack: Stack, warnings: TemplateWarning[]): void {
   for (const [id, r] of stack.resources) {
     if (!stack.exists(id)) continue;
@@ -50,11 +50,6 @@ export function unusedParts(stack: Stack, warnings: TemplateWarning[]): void {
         message: `${r.Type} ${INSTEAD[r.Type] ?? 'is not created locally: functions that use it reach the real service or fail'}`,
       });
     if (!FUNCTION_TYPES.has(r.Type)) continue;
-    if (r.Properties.Timeout !== undefined)
-      warnings.push({
-        path: ['Resources', id, 'Properties', 'Timeout'],
-        message: "is not applied locally: the gateway's own integration deadline applies",
-      });
     const events = r.Properties.Events;
     if (typeof events !== 'object' || events === null) continue;
     for (const [eventId, e] of Object.entries(events as Record<string, { Type?: unknown }>))
