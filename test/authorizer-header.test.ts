@@ -149,7 +149,7 @@ test("a user's own authorizer: what the gateway knows (the IAM evaluation, cache
     {
       config: repoPath('examples', 'serve.config.yaml'),
       port: '0',
-      function: [`tollgate=${module}#handler`],
+      function: [`TollgateAuthorizerFunction=${module}#handler`],
     },
     () => {},
     () => {},

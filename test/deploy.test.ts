@@ -1,12 +1,13 @@
 // deploy/template.yaml and `tollgate export`: the template parses as CloudFormation reads it, every
-// reference in it and in the exported document resolves, each function's Handler is a module and
-// export its package really has, and the exported document is what API Gateway imports.
+// reference in it resolves, each function's Handler is a module and export its package really has,
+// its API is examples/petstore.openapi.yaml as `tollgate export` writes it (the OpenAPI form of the
+// same API), and an exported document is what API Gateway imports.
 import { ROOT } from './support/paths.js';
 import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from './support/child.js';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -259,8 +260,9 @@ function run(args: string[], env: Record<string, string>, cwd: string): Promise<
 let exportRun: Run;
 
 before(() => {
-  // The bundle (test/bundle.test.ts builds it too; build only if it is missing), then the export,
-  // as docs/deploy.md does them before `sam deploy`.
+  // The bundle (test/bundle.test.ts builds it too; build only if it is missing), as docs/deploy.md
+  // builds it before `sam deploy`; then the export of the OpenAPI example, which the template's
+  // API document must equal.
   if (!existsSync(join(ROOT, 'dist/tollgate-authorizer.zip'))) {
     const r = spawnSync(process.execPath, ['scripts/bundle.mjs'], {
       cwd: ROOT,
@@ -330,7 +332,7 @@ test('the template is a SAM template with the authorizer, the backend, the API a
   );
 });
 
-test('every Ref, Fn::GetAtt and Fn::Sub variable resolves: in the template, and in the exported document against the template', () => {
+test('every Ref, Fn::GetAtt and Fn::Sub variable resolves: in the template, its API document included', () => {
   const t = loadTemplate();
   const inTemplate = referencesIn(t, 'template');
   assert.ok(inTemplate.length > 10, `found ${inTemplate.length} references`);
@@ -348,10 +350,9 @@ test('every Ref, Fn::GetAtt and Fn::Sub variable resolves: in the template, and 
     );
   }
 
-  const exported = parse(readFileSync(EXPORTED, 'utf8')) as unknown;
-  const inDocument = referencesIn(exported, 'exported');
-  assert.ok(inDocument.length >= 2, 'the exported document names the functions');
-  assert.deepEqual(unresolved(inDocument, t), []);
+  const body = t.Resources.PetStoreApi!.Properties!.DefinitionBody;
+  const inDocument = referencesIn(body, 'DefinitionBody');
+  assert.ok(inDocument.length >= 2, 'the API document names the functions');
   for (const r of inDocument.filter((x) => x.attribute !== undefined)) {
     assert.equal(
       t.Resources[r.name]!.Type,
@@ -370,21 +371,24 @@ test('every Ref, Fn::GetAtt and Fn::Sub variable resolves: in the template, and 
   );
 });
 
-test("the API is the exported document, with the authorizer, its result TTL and (in the document) CORS headers on API Gateway's own 401 and 403", () => {
+test("the API is examples/petstore.openapi.yaml as tollgate export writes it (one API, two forms), with the authorizer, its result TTL and CORS headers on API Gateway's own 401 and 403", () => {
   const t = loadTemplate();
   const api = t.Resources.PetStoreApi!.Properties!;
-  const include = (
-    api.DefinitionBody as { 'Fn::Transform': { Name: string; Parameters: { Location: string } } }
-  )['Fn::Transform'];
-  assert.equal(include.Name, 'AWS::Include');
-  assert.equal(resolve(dirname(TEMPLATE), include.Parameters.Location), EXPORTED);
   assert.deepEqual(api.StageName, { Ref: 'StageName' });
+  // The document users who start from OpenAPI serve and export is the template's own body.
+  assert.deepEqual(api.DefinitionBody, parse(readFileSync(EXPORTED, 'utf8')));
+  // The comparison can fail: another TTL in the source document is another body.
+  const changed = exportApi(
+    readFileSync(SOURCE_API, 'utf8').replace(
+      'authorizerResultTtlInSeconds: 300',
+      'authorizerResultTtlInSeconds: 30',
+    ),
+    SOURCE_API,
+  ).text;
+  assert.notDeepEqual(api.DefinitionBody, parse(changed));
 
-  // SAM cannot add gateway responses to an included body: they travel in the document itself.
-  assert.equal(api.GatewayResponses, undefined);
-  assert.equal(api.Auth, undefined);
-  const exported = parse(readFileSync(EXPORTED, 'utf8')) as Obj;
-  const responses = exported['x-amazon-apigateway-gateway-responses'] as Record<
+  const body = api.DefinitionBody as Obj;
+  const responses = body['x-amazon-apigateway-gateway-responses'] as Record<
     string,
     { responseParameters: Obj }
   >;
@@ -398,19 +402,12 @@ test("the API is the exported document, with the authorizer, its result TTL and 
       /^'.*Authorization.*'$/,
     );
   }
-
-  // The TTL is the document's: the same in the exported document as in the one served locally.
-  const source = parseApi(readFileSync(SOURCE_API, 'utf8'), SOURCE_API);
-  const deployed = parseApi(
-    JSON.stringify(substituteSamples(parse(readFileSync(EXPORTED, 'utf8')))),
-    EXPORTED,
-  );
-  for (const [name, a] of source.authorizers)
-    assert.equal(deployed.authorizers.get(name)?.ttlSeconds, a.ttlSeconds, name);
+  const deployed = parseApi(JSON.stringify(substituteSamples(body)), TEMPLATE);
   const tollgate = [...deployed.authorizers.values()].find(
     (a) => 'functionName' in a && a.functionName === 'TollgateAuthorizerFunction',
   );
-  assert.ok(tollgate, 'an authorizer of the exported document invokes TollgateAuthorizerFunction');
+  assert.ok(tollgate, "the API's authorizer invokes TollgateAuthorizerFunction");
+  assert.equal(tollgate.ttlSeconds, 300);
 });
 
 test("the functions' settings: a Node.js runtime Lambda still creates, an authorizer timeout API Gateway waits for, the issuer settings from parameters", () => {
@@ -451,14 +448,13 @@ test("the functions' settings: a Node.js runtime Lambda still creates, an author
   );
 });
 
-test('CodeUri and the included document exist beside the template after the build', () => {
+test('CodeUri exists beside the template after the build', () => {
   const t = loadTemplate();
   const paths = Object.entries(t.Resources)
     .filter(([, r]) => r.Type === 'AWS::Serverless::Function')
     .map(([id, r]) => [id, resolve(dirname(TEMPLATE), String(r.Properties!.CodeUri))] as const);
   assert.equal(paths.length, 2);
   for (const [id, path] of paths) assert.ok(existsSync(path), `${id}: ${path}`);
-  assert.ok(statSync(EXPORTED).isFile());
 });
 
 test("each function's Handler is a module at its package's root exporting that function, loadable as Lambda loads it", async () => {
@@ -773,18 +769,9 @@ function packaged(): Template {
   return t;
 }
 
-test("AWS's SAM translator transforms the template, with the AWS::Include as written and with the document it includes", () => {
-  const raw = samTransform(packaged());
-  assert.ok(raw.ok, `as written: ${JSON.stringify(raw)}`);
-
-  // CloudFormation resolves AWS::Include before the SAM transform sees the body: inline the
-  // exported document there, as the transform then reads it.
-  const resolved = packaged();
-  resolved.Resources.PetStoreApi!.Properties!.DefinitionBody = parse(
-    readFileSync(EXPORTED, 'utf8'),
-  );
-  const out = samTransform(resolved);
-  assert.ok(out.ok, `with the document included: ${JSON.stringify(out)}`);
+test("AWS's SAM translator transforms the template: the authorizer and the gateway responses reach API Gateway in the body", () => {
+  const out = samTransform(packaged());
+  assert.ok(out.ok, JSON.stringify(out));
   const resources = Object.values(out.template.Resources);
   const restApi = resources.find((r) => r.Type === 'AWS::ApiGateway::RestApi')!;
   const body = restApi.Properties!.Body as Obj;
@@ -803,18 +790,10 @@ test("AWS's SAM translator transforms the template, with the AWS::Include as wri
         JSON.stringify(r.Properties!.StageName) === '{"Ref":"StageName"}',
     ),
   );
-
-  // The check can fail: SAM's own GatewayResponses beside an included body is the reported error.
+  // The check can fail: a body that is no OpenAPI document is refused.
   const broken = packaged();
-  broken.Resources.PetStoreApi!.Properties!.GatewayResponses = {
-    UNAUTHORIZED: { ResponseParameters: { Headers: { 'Access-Control-Allow-Origin': "'*'" } } },
-  };
-  const refused = samTransform(broken);
-  assert.ok(
-    !refused.ok &&
-      refused.errors.some((e) => /does not contain a valid Swagger definition/.test(e)),
-    JSON.stringify(refused),
-  );
+  broken.Resources.PetStoreApi!.Properties!.DefinitionBody = 'not a document';
+  assert.ok(!samTransform(broken).ok);
 });
 
 test('cfn-lint finds nothing wrong with the template', () => {

@@ -10,6 +10,8 @@ import { serveTemplate, type TemplateServe } from './serve-template.js';
 
 export interface ServedApi {
   readonly api: ApiDefinition;
+  /** The issuer a template's .zip authorizer function names in its Environment (as deployed). */
+  readonly templateIssuer: string | undefined;
   /** Set when the API comes from --template: its functions, stage and stage variables. */
   readonly fromTemplate: TemplateServe | undefined;
   /** The usage plans of the config file and the template; undefined when there are none. */
@@ -26,9 +28,9 @@ export async function loadServedApi(
   let fromTemplate: TemplateServe | undefined;
   try {
     const basePath = basePathMode(options.basepath ?? inputs.settings.basePath ?? 'ignore');
-    if (options.template) {
+    if (inputs.templatePath) {
       fromTemplate = serveTemplate({
-        template: options.template,
+        template: inputs.templatePath,
         parameterOverrides: options['parameter-overrides'],
         envVars: options['env-vars'],
         api: options['template-api'],
@@ -46,7 +48,15 @@ export async function loadServedApi(
   for (const warning of api.warnings ?? []) err(`tollgate: ${warning.text}`);
   if (api.basePath !== undefined) err(basePathLine(api));
   const plans = [...inputs.plans, ...templatePlans(fromTemplate)];
-  return { api, fromTemplate, usage: plans.length ? createUsagePlans(plans) : undefined };
+  const templateIssuer = [...(fromTemplate?.ownEnvironments.values() ?? [])]
+    .map((e) => e.TOKEN_ISSUER?.trim())
+    .find(Boolean);
+  return {
+    api,
+    fromTemplate,
+    templateIssuer,
+    usage: plans.length ? createUsagePlans(plans) : undefined,
+  };
 }
 
 function basePathMode(value: string): BasePathMode {

@@ -21,6 +21,8 @@ export interface OwnAuthorizerSources {
   readonly file: FileConfig | undefined;
   /** The development issuer and --rules: over the environment and the file. */
   readonly overrides: SettingsOverrides;
+  /** A template's .zip functions' Environment, by name: over `env` for the authorizer standing for one. */
+  readonly templateEnvironments?: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined;
 }
 
 /** The answer form API Gateway expects from an authorizer, as typed settings. */
@@ -45,11 +47,12 @@ export function addOwnAuthorizers(
 ): ReturnType<typeof createDecisionNotes> {
   const notes = createDecisionNotes();
   const handlers = new Map<string, LambdaHandler>();
-  const own = (form: SettingsOverrides): LambdaHandler => {
-    const key = `${form.v2Response ?? ''}/${form.v2SimpleCache ?? ''}`;
+  const own = (form: SettingsOverrides, functionName?: string): LambdaHandler => {
+    const fnEnv = functionName ? sources.templateEnvironments?.get(functionName) : undefined;
+    const key = `${form.v2Response ?? ''}/${form.v2SimpleCache ?? ''}/${JSON.stringify(fnEnv ?? {})}`;
     let handler = handlers.get(key);
     if (!handler) {
-      const settings = cliAuthorizerConfig(sources.env, sources.file, {
+      const settings = cliAuthorizerConfig({ ...sources.env, ...fnEnv }, sources.file, {
         ...sources.overrides,
         ...form,
       });
@@ -64,7 +67,7 @@ export function addOwnAuthorizers(
     if (spec.type === 'jwt' || spec.type === 'cognito' || functions.has(spec.functionName))
       continue;
     try {
-      functions.set(spec.functionName, own(answerForm(spec)));
+      functions.set(spec.functionName, own(answerForm(spec), spec.functionName));
     } catch (error) {
       throw new UsageError(`authorizer ${spec.name}: ${(error as Error).message}`);
     }

@@ -27,8 +27,10 @@ export async function serve(
   err: (line: string) => void,
   log: (entry: Record<string, unknown>) => void = batchedLogLine,
 ): Promise<RunningServer> {
-  const inputs = readServeInputs(options, err);
-  const served = await loadServedApi(options, inputs, err);
+  const read = readServeInputs(options, err);
+  const served = await loadServedApi(options, read, err);
+  // A template's authorizer function that names its issuer needs no development provider.
+  const inputs = served.templateIssuer ? { ...read, devMode: false } : read;
   const specs = functionSpecs(
     served.fromTemplate,
     inputs.settings.functions,

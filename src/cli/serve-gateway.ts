@@ -56,7 +56,12 @@ export async function startGateway(
   const overrides = { issuer: dev?.issuer, rulesFile: c.options.rules };
   const ownWebSocket =
     settings.websocket !== undefined && settings.websocket.authorizer === undefined;
-  const notes = addOwnAuthorizers(api, functions, { ...inputs, overrides }, ownWebSocket);
+  const notes = addOwnAuthorizers(
+    api,
+    functions,
+    { ...inputs, overrides, templateEnvironments: c.served.fromTemplate?.ownEnvironments },
+    ownWebSocket,
+  );
   if (dev) warnProviderShadows(dev.provider, api, err);
   const gateway = createGateway({
     api,
@@ -131,7 +136,7 @@ async function printBanner(
     url: `http://localhost:${port}`,
     page: shown.page,
     dev,
-    trusting: c.inputs.env.TOKEN_ISSUER,
+    trusting: c.served.templateIssuer ?? c.inputs.env.TOKEN_ISSUER,
     webSocketUrl: shown.ws && `ws://localhost:${port}${shown.ws.path}`,
   });
   for (const line of lines) c.err(line);

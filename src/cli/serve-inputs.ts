@@ -26,7 +26,9 @@ export interface ServeInputs {
   /** No issuer anywhere: the development provider is the issuer. */
   readonly devMode: boolean;
   readonly port: number;
+  /** The API: a document (--api, else serve.api) or a template (--template, else serve.template); a flag wins over the file's either. */
   readonly apiPath: string | undefined;
+  readonly templatePath: string | undefined;
 }
 
 const NO_SETTINGS: ServeSettings = { functions: {}, stageVariables: {}, assumptions: {} };
@@ -50,10 +52,11 @@ export function readServeInputs(options: ServeOptions, err: (line: string) => vo
     throw new UsageError(
       'no issuer: set TOKEN_ISSUER (and AUDIENCE), or issuers in the config file, or leave serve.devProvider on',
     );
-  const apiPath = options.api ?? settings.api;
   if (options.template && options.api)
     throw new UsageError('--template and --api name two APIs: give one');
-  if (!apiPath && !options.template)
+  const apiPath = options.api ?? (options.template ? undefined : settings.api);
+  const templatePath = options.template ?? (options.api ? undefined : settings.template);
+  if (!apiPath && !templatePath)
     throw new UsageError(
       '--api FILE is required (or serve.api in the config file, or --template FILE)',
     );
@@ -66,6 +69,7 @@ export function readServeInputs(options: ServeOptions, err: (line: string) => vo
     devMode,
     port: servePort(options.port, env.PORT, settings.port),
     apiPath,
+    templatePath,
   };
 }
 

@@ -32,6 +32,12 @@ export const SERVE_SCHEMA: Readonly<Record<string, unknown>> = {
       minLength: 1,
       description: "The OpenAPI document with API Gateway's extensions, relative to this file.",
     },
+    template: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'An AWS SAM or CloudFormation template to serve instead of api (as --template), relative to this file.',
+    },
     port: {
       type: 'integer',
       minimum: 0,

@@ -63,6 +63,8 @@ export interface WebSocketSetting {
 
 export interface ServeSettings {
   readonly api?: string;
+  /** An AWS SAM or CloudFormation template to serve instead of `api` (as --template). */
+  readonly template?: string;
   readonly port?: number;
   readonly stage?: string;
   /** How the document's basePath is applied, as API Gateway's import `basepath` parameter. */
@@ -94,6 +96,7 @@ const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !
 /** The section's keys; the schema (serve-schema.ts) lists the same ones. */
 export const SERVE_KEYS = [
   'api',
+  'template',
   'port',
   'stage',
   'basePath',
@@ -280,6 +283,10 @@ function check(value: unknown, baseDir: string): ServeSettings {
     assumptions: {},
   };
   if (doc.api !== undefined) out.api = resolve(baseDir, text(doc.api, ['api']));
+  if (doc.template !== undefined) {
+    if (doc.api !== undefined) fail(['template'], 'names a second API beside serve.api: give one');
+    out.template = resolve(baseDir, text(doc.template, ['template']));
+  }
   if (doc.port !== undefined) {
     if (
       typeof doc.port !== 'number' ||

@@ -18,6 +18,11 @@ export interface TemplateServe {
   readonly api: ApiDefinition;
   readonly functions: Map<string, FunctionSetting>;
   readonly usagePlans: readonly TemplateUsagePlan[];
+  /**
+   * Functions whose code is a .zip (not run locally), by name: their Environment, which Tollgate's
+   * own authorizer standing for one of them reads (TOKEN_ISSUER, AUDIENCE... as deployed).
+   */
+  readonly ownEnvironments: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly stage: string | undefined;
   readonly stageVariables: Readonly<Record<string, string>>;
   /** Lines for the start-up output: warnings, and the local API keys of usage plans. */
@@ -90,6 +95,7 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
   }
   const lines = loaded.warningLines.map((w) => `tollgate: ${w}`);
   const functions = new Map<string, FunctionSetting>();
+  const ownEnvironments = new Map<string, Readonly<Record<string, string>>>();
   for (const [name, fn] of loaded.functions) {
     const runtime = fn.runtime;
     if (!isNodeRuntime(runtime) && !isPythonRuntime(runtime)) {
@@ -99,8 +105,12 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
       continue;
     }
     if (fn.codePath.endsWith('.zip')) {
+      ownEnvironments.set(name, fn.environment);
+      const unset = fn.unsetVariables?.length
+        ? ` (${fn.unsetVariables.join(', ')} unset: their parameters have no value; --parameter-overrides sets them)`
+        : '';
       lines.push(
-        `tollgate: function ${fn.logicalId}: its code is a .zip, not run locally; as an authorizer it is Tollgate's own (configured by --config and the environment)`,
+        `tollgate: function ${fn.logicalId}: a .zip, not run locally: as an authorizer, Tollgate's own stands for it, with its Environment${unset}`,
       );
       continue;
     }
@@ -128,6 +138,7 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
     api: definition,
     functions,
     usagePlans: api.usagePlans,
+    ownEnvironments,
     stage: api.stageName,
     stageVariables: api.stageVariables,
     lines,

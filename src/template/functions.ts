@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { KeyPath } from '../core/key-path.js';
-import { TemplateIssue } from './issue.js';
+import { TemplateIssue, UnsetParameterIssue } from './issue.js';
 import type { Resource, Stack } from './stack.js';
 
 export interface TemplateFunction {
@@ -19,6 +19,8 @@ export interface TemplateFunction {
   readonly memorySize: number | undefined;
   readonly timeout: number | undefined;
   readonly environment: Readonly<Record<string, string>>;
+  /** Code not run locally: variables left out because a parameter they need has no value. */
+  readonly unsetVariables?: readonly string[];
 }
 
 export interface TemplateWarning {
@@ -65,7 +67,12 @@ function readFunction(
   const runtime = prop('Runtime');
   const memorySize = wholeNumber(prop('MemorySize'), at('MemorySize'), 128, 10240);
   const timeout = wholeNumber(prop('Timeout'), at('Timeout'), 1, 900);
-  const env = prop('Environment');
+  const { environment, unset } = readEnvironment(
+    r,
+    stack,
+    at('Environment'),
+    isZipCode(r, stack, at),
+  );
   const codePath = codeLocation(id, r, stack, baseDir, warnings);
   if (codePath === undefined) return undefined;
   if (typeof handler !== 'string' || typeof runtime !== 'string') {
@@ -76,9 +83,6 @@ function readFunction(
     return undefined;
   }
   const name = stack.context.ref(id)!;
-  const variables = isObj(env) && isObj(env.Variables) ? env.Variables : {};
-  const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries(variables)) environment[k] = String(v);
   for (const key of ['Layers', 'VpcConfig', 'FileSystemConfigs', 'SnapStart'])
     if (r.Properties[key] !== undefined)
       warn(key, 'is not emulated locally: the function runs without it');
@@ -91,7 +95,52 @@ function readFunction(
     memorySize,
     timeout,
     environment,
+    ...(unset.length ? { unsetVariables: unset } : {}),
   };
+}
+
+/** Is the function's code a .zip (never run locally: Tollgate's own authorizer stands for it)? */
+function isZipCode(r: Resource, stack: Stack, at: (key: string) => KeyPath): boolean {
+  if (r.Type !== 'AWS::Serverless::Function') return false;
+  const uri = stack.resolve(r.Properties.CodeUri, at('CodeUri'));
+  return typeof uri === 'string' && !uri.startsWith('s3://') && uri.endsWith('.zip');
+}
+
+/**
+ * Environment.Variables as strings. For code that is not run locally (a .zip), a variable whose
+ * value needs a parameter without a value is left out (named in `unset`) rather than an error:
+ * Tollgate's own authorizer stands for that function, and without the issuer parameters the
+ * development provider does.
+ */
+function readEnvironment(
+  r: Resource,
+  stack: Stack,
+  path: KeyPath,
+  lenient: boolean,
+): { environment: Record<string, string>; unset: string[] } {
+  const raw = r.Properties.Environment;
+  const environment: Record<string, string> = {};
+  const unset: string[] = [];
+  const strict = (): unknown => stack.resolve(raw, path);
+  let env: unknown;
+  try {
+    env = strict();
+  } catch (error) {
+    if (!lenient || !(error instanceof UnsetParameterIssue) || !isObj(raw) || !isObj(raw.Variables))
+      throw error;
+    for (const [k, v] of Object.entries(raw.Variables))
+      try {
+        const value = stack.resolve(v, [...path, 'Variables', k]);
+        if (value !== undefined) environment[k] = String(value);
+      } catch (inner) {
+        if (!(inner instanceof UnsetParameterIssue)) throw inner;
+        unset.push(k);
+      }
+    return { environment, unset };
+  }
+  const variables = isObj(env) && isObj(env.Variables) ? env.Variables : {};
+  for (const [k, v] of Object.entries(variables)) environment[k] = String(v);
+  return { environment, unset };
 }
 
 /** A number property (a Ref to a Number parameter may give "5"), within Lambda's bounds. */
@@ -116,8 +165,9 @@ function codeLocation(
 ): string | undefined {
   const local = (p: string, key: KeyPath): string | undefined => {
     const full = isAbsolute(p) ? p : resolve(baseDir, p);
-    if (existsSync(full) && (statSync(full).isDirectory() || full.endsWith('.zip'))) return full;
-    warnings.push({ path: key, message: `names ${p}, which is not a folder or .zip here` });
+    // A .zip is never run locally (built or not yet): Tollgate's own authorizer stands for it.
+    if (full.endsWith('.zip') || (existsSync(full) && statSync(full).isDirectory())) return full;
+    warnings.push({ path: key, message: `names ${p}, which is not a folder here` });
     return undefined;
   };
   const props = ['Resources', id, 'Properties'];

@@ -3,7 +3,7 @@
 // Pure: the caller says what each Ref and Fn::GetAtt is. Anything that cannot be known locally is
 // a ResolveIssue at its key path, which the reader turns into FILE:LINE:COL naming the property.
 import type { KeyPath } from '../core/key-path.js';
-import { TemplateIssue } from './issue.js';
+import { TemplateIssue, UnsetParameterIssue } from './issue.js';
 
 export interface ResolveContext {
   /** Parameters (with overrides applied) and pseudo parameters (`AWS::Region`...). */
@@ -93,8 +93,9 @@ function resolveRef(arg: unknown, ctx: ResolveContext, path: KeyPath): unknown {
   const parameter = ctx.parameters.get(name);
   if (parameter !== undefined) return parameter;
   if (ctx.unsetParameters.has(name))
-    return fail(
+    throw new UnsetParameterIssue(
       path,
+      name,
       `Ref ${name}: the parameter has no Default; give it with --parameter-overrides ${name}=VALUE`,
     );
   if (name.startsWith('AWS::'))

@@ -10,3 +10,14 @@ export class TemplateIssue extends TollgateError<'TEMPLATE_INVALID'> {
     super('TEMPLATE_INVALID', message);
   }
 }
+
+/** A Ref (or Fn::Sub variable) naming a parameter with neither a Default nor an override. */
+export class UnsetParameterIssue extends TemplateIssue {
+  constructor(
+    path: KeyPath,
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(path, message);
+  }
+}
