@@ -1,34 +1,20 @@
 // `tollgate serve` with a Cognito user pool authorizer, end to end over real HTTP on 127.0.0.1:
 // `--cognito POOL_ID=dev` (and serve.cognito) makes the development provider stand for the pool,
 // `tollgate token --cognito` mints its ID and access tokens; nothing reaches Cognito.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../src/cli/serve-command.js';
 import { mintDevToken } from '../src/cli/token-command.js';
 import { UsageError } from '../src/core/errors.js';
 import { lambdaUri } from './support/apigw.js';
+import { fileIn, useTempHome } from './support/temp-home.js';
 
 const POOL = 'eu-west-1_Pw7Kx2mQa';
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-cognito-serve-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempHome('tollgate-cognito-serve-', (path) => (dir = path));
 
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const file = fileIn(() => dir);
 
 const proxy = `x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: '${lambdaUri('echo')}' }`;
 const API = `openapi: 3.0.1

@@ -1,33 +1,19 @@
 // Every x-amazon-apigateway-* setting is emulated or named in a start-up warning: `tollgate serve`
 // prints one line per setting not emulated (with file:line:col), and still serves the API.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { serve } from '../src/cli/serve-command.js';
 import { EXTENSIONS, scanExtensions } from '../src/gateway/extensions.js';
 import { parseApi } from '../src/gateway/openapi.js';
 import { lambdaUri } from './support/apigw.js';
 import { repoPath } from './support/paths.js';
+import { fileIn, useTempHome } from './support/temp-home.js';
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-extensions-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempHome('tollgate-extensions-', (path) => (dir = path));
 
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const file = fileIn(() => dir);
 
 const DOC = `openapi: 3.0.1
 info: { title: ext, version: '1' }

@@ -5,32 +5,22 @@
 // template gives it; and `npm start`'s gateway, where Tollgate's own authorizer stands for that
 // function, serves the same template with the same stack parameters. Both answer the same
 // requests identically: what is allowed locally is what the deployed authorizer allows.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type RunningServer } from '../src/cli/serve-command.js';
 import { spawnSync } from './support/child.js';
 import { startJwksServer } from './support/jwks-server.js';
 import { generateKey, sign } from './support/keys.js';
 import { ROOT, repoPath } from './support/paths.js';
+import { useTempHome } from './support/temp-home.js';
 
 const ISSUER = 'https://tenant.example.com/';
 const AUDIENCE = 'https://petstore.example.com';
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-one-source-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
+useTempHome('tollgate-one-source-', (path) => (dir = path));
 /** deploy:build's bundle step, into the test's folder (the repository's dist/ is left alone). */
 function buildBundle(): string {
   const out = join(dir, 'authorizer');

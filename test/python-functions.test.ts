@@ -2,11 +2,10 @@
 // (runtime/python/tollgate_bootstrap.py) in real Python processes, behind a real gateway on
 // 127.0.0.1, and through the CLI (`tollgate serve --function auth=auth.py#lambda_handler`,
 // `tollgate invoke --handler ...`) as child processes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from './support/child.js';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { createGateway } from '../src/gateway/gateway.js';
@@ -21,20 +20,11 @@ import { proxyTo, restTokenApi } from './support/apigw.js';
 import { repoPath } from './support/paths.js';
 import { startServeChild } from './support/serve-child.js';
 import { pythonWithJwt } from './support/python.js';
+import { useTempHome } from './support/temp-home.js';
 
 const FIXTURES = repoPath('test', 'fixtures', 'python');
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-python-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
+useTempHome('tollgate-python-', (path) => (dir = path));
 interface Running {
   readonly url: string;
   readonly lines: Record<string, unknown>[];

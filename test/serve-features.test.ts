@@ -1,10 +1,9 @@
 // tollgate serve beyond the PetStore: functions in their own sandboxes (environment, busy loops,
 // --watch), the serve: section of the config file (usage plans, positions of its errors),
 // --verbose, and an HTTP API served with Tollgate's own authorizer.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGateway } from '../src/gateway/gateway.js';
 import { createGatewayServer } from '../src/gateway/server.js';
@@ -14,19 +13,10 @@ import { serve } from '../src/cli/serve-command.js';
 import { UsageError } from '../src/core/errors.js';
 import { mintDevToken } from '../src/cli/token-command.js';
 import { lambdaUri } from './support/apigw.js';
+import { useTempHome } from './support/temp-home.js';
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-serve-features-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
+useTempHome('tollgate-serve-features-', (path) => (dir = path));
 const fn = lambdaUri;
 const file = (name: string, text: string): string => {
   const path = join(dir, name);

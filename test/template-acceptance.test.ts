@@ -4,10 +4,9 @@
 // throttle, quota and API key, and an HTTP API JWT authorizer, served over real HTTP: each route
 // answers 401/403/200/429 with API Gateway's bodies, and the authorizers' results are cached for
 // their TTL (the function's own counter file shows when it ran).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serve, type RunningServer } from '../src/cli/serve-command.js';
@@ -15,6 +14,7 @@ import { mintDevToken } from '../src/cli/token-command.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
 import { startOidcProvider } from './support/jwks-server.js';
+import { useTempHome } from './support/temp-home.js';
 
 const TEMPLATE = repoPath('test/fixtures/sam/acceptance.yaml');
 // Fn::GetAtt UserPool.Arn with the local stack's region: the pool id is REGION_LOGICALID.
@@ -25,17 +25,7 @@ const EXPLICIT_DENY = {
 };
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-acceptance-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
+useTempHome('tollgate-acceptance-', (path) => (dir = path));
 async function answer(
   running: RunningServer,
   path: string,

@@ -1,10 +1,9 @@
 // tollgate serve --template on HTTP APIs as plain CloudFormation (AWS::ApiGatewayV2::*, the shape
 // `cdk synth` writes for aws-apigatewayv2's HttpApi): served and called over real HTTP. Every
 // template here passes cfn-lint (test/fixtures/sam ones in template-sam.test.ts).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCloudFormation } from '../src/template/cfn-yaml.js';
 import { loadTemplate } from '../src/template/load-template.js';
@@ -14,6 +13,7 @@ import { cfnLint } from './support/aws-tools.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
 import { startOidcProvider } from './support/jwks-server.js';
+import { useTempHome } from './support/temp-home.js';
 
 const SAM_DIR = repoPath('test/fixtures/sam');
 const HTTP = join(SAM_DIR, 'cdk-http.template.json');
@@ -26,17 +26,7 @@ type Template = {
 };
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-cdk-http-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
-
+useTempHome('tollgate-cdk-http-', (path) => (dir = path));
 const fixture = (): Template =>
   parseCloudFormation(readFileSync(HTTP, 'utf8'), HTTP).value as unknown as Template;
 

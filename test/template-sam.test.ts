@@ -1,10 +1,9 @@
 // tollgate serve --template: SAM templates written for these tests (test/fixtures/sam), served and
 // called over real HTTP; each also passes AWS's SAM transform and cfn-lint, and the document
 // Tollgate builds from it is the Body SAM's translator deploys.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../src/core/errors.js';
 import { parseCloudFormation } from '../src/template/cfn-yaml.js';
@@ -16,27 +15,15 @@ import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
 import { startOidcProvider } from './support/jwks-server.js';
+import { fileIn, useTempHome } from './support/temp-home.js';
 
 const SAM_DIR = repoPath('test/fixtures/sam');
 const REST = join(SAM_DIR, 'rest-api.yaml');
 
 let dir: string;
-const savedHome = process.env.TOLLGATE_HOME;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-template-'));
-  process.env.TOLLGATE_HOME = join(dir, '.tollgate');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.TOLLGATE_HOME;
-  else process.env.TOLLGATE_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempHome('tollgate-template-', (path) => (dir = path));
 
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const file = fileIn(() => dir);
 
 /** As `sam package` leaves a template: local code and definition files become S3 locations. */
 const packagedText = (text: string): string =>
