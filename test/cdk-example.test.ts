@@ -74,7 +74,7 @@ before(() => {
     samTemplate,
     readFileSync(SAM_TEMPLATE, 'utf8')
       .replace('CodeUri: ../../dist/authorizer/', `CodeUri: ${bundle}`)
-      .replace('CodeUri: ../\n', `CodeUri: ${repoPath('examples')}\n`),
+      .replace('CodeUri: ../pets/\n', `CodeUri: ${repoPath('examples/pets')}\n`),
   );
 });
 

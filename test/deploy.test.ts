@@ -7,7 +7,15 @@ import { cfnLint, samTransformText } from './support/aws-tools.js';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from './support/child.js';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -455,6 +463,14 @@ test('CodeUri exists beside the template after the build', () => {
     .map(([id, r]) => [id, resolve(dirname(TEMPLATE), String(r.Properties!.CodeUri))] as const);
   assert.equal(paths.length, 2);
   for (const [id, path] of paths) assert.ok(existsSync(path), `${id}: ${path}`);
+  // `sam deploy` uploads a folder CodeUri whole: only the function's own files, never another
+  // example's node_modules (examples/cdk) beside it.
+  for (const [id, path] of paths.filter(([, p]) => statSync(p).isDirectory())) {
+    const files = readdirSync(path, { recursive: true }).map(String);
+    assert.ok(!files.some((f) => f.split(/[\\/]/).includes('node_modules')), `${id}: ${path}`);
+    const bytes = files.reduce((sum, f) => sum + statSync(join(path, f)).size, 0);
+    assert.ok(bytes < 100_000, `${id}: ${path} holds ${bytes} bytes`);
+  }
 });
 
 test("each function's Handler is a module at its package's root exporting that function, loadable as Lambda loads it", async () => {

@@ -46,7 +46,7 @@ function templateWithBundle(bundle: string): string {
   const text = readFileSync(repoPath('deploy/template.yaml'), 'utf8');
   const withBundle = text
     .replace('CodeUri: ../dist/tollgate-authorizer.zip', `CodeUri: ${bundle}`)
-    .replace('CodeUri: ../examples/', `CodeUri: ${repoPath('examples')}`);
+    .replace('CodeUri: ../examples/pets/', `CodeUri: ${repoPath('examples/pets')}`);
   assert.notEqual(withBundle, text);
   const path = join(dir, 'template.yaml');
   writeFileSync(path, withBundle);

@@ -24,11 +24,11 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 
-/** examples/pets.mjs imports nothing: that one file is the function's code. */
+/** examples/pets/ holds only pets.mjs, which imports nothing: that folder is the function's code. */
 function petsBackend(scope) {
   return new lambda.Function(scope, 'PetsFunction', {
-    description: 'PetStore backend (examples/pets.mjs)',
-    code: lambda.Code.fromAsset(join(ROOT, 'examples'), { exclude: ['**', '!pets.mjs'] }),
+    description: 'PetStore backend (examples/pets/pets.mjs)',
+    code: lambda.Code.fromAsset(join(ROOT, 'examples', 'pets')),
     handler: 'pets.handler',
     runtime: lambda.Runtime.NODEJS_22_X,
     memorySize: 128,

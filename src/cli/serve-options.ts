@@ -41,7 +41,7 @@ Options:
   --verbose                  log every authorizer event and result
   -h, --help                 this help
 
-Example: tollgate serve --api examples/petstore.openapi.yaml --function pets=examples/pets.mjs --rules examples/petstore.rules.yaml`;
+Example: tollgate serve --api examples/petstore.openapi.yaml --function pets=examples/pets/pets.mjs --rules examples/petstore.rules.yaml`;
 
 export interface ServeOptions {
   api?: string | undefined;
