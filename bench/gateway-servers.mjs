@@ -13,7 +13,9 @@ const { authorizerConfig, createAuthorizer, createHandler } = await dist('index.
 const { createGateway } = await dist('gateway/gateway.js');
 const { createGatewayServer } = await dist('gateway/server.js');
 const { parseApi } = await dist('gateway/openapi.js');
-const { handler: pets } = await import(pathToFileURL(join(ROOT, 'examples', 'pets', 'pets.mjs')).href);
+const { handler: pets } = await import(
+  pathToFileURL(join(ROOT, 'examples', 'pets', 'pets.mjs')).href
+);
 
 const { env } = JSON.parse(process.env.BENCH_GATEWAY_SERVERS);
 

@@ -3,13 +3,17 @@
 // template here passes cfn-lint (test/fixtures/sam ones in template-sam.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCloudFormation } from '../src/template/cfn-yaml.js';
 import { loadTemplate } from '../src/template/load-template.js';
 import { readCloudFormation } from '../src/template/read-template.js';
 import { serveTemplate } from './support/serve-template.js';
-import { cfnLint } from './support/aws-tools.js';
+import {
+  httpApiPart,
+  integrationTarget,
+  readTemplate,
+  templateVariant,
+  type Template,
+} from './support/template-variant.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
 import { startOidcProvider } from './support/jwks-server.js';
@@ -19,29 +23,11 @@ const SAM_DIR = repoPath('test/fixtures/sam');
 const HTTP = join(SAM_DIR, 'cdk-http.template.json');
 const AUDIENCE = 'https://api.example.com';
 
-type Obj = Record<string, unknown>;
-type Template = {
-  Parameters: Obj;
-  Resources: Record<string, { Type: string; Properties: Obj; Metadata?: Obj }>;
-};
-
 let dir: string;
 useTempHome('tollgate-cdk-http-', (path) => (dir = path));
-const fixture = (): Template =>
-  parseCloudFormation(readFileSync(HTTP, 'utf8'), HTTP).value as unknown as Template;
-
-/** A variant of the fixture beside it (its assets are `src`), checked by cfn-lint. */
-function variant(name: string, edit: (t: Template) => void): string {
-  const t = fixture();
-  // Written elsewhere: the assets are the fixture's.
-  for (const r of Object.values(t.Resources))
-    if (r.Metadata?.['aws:asset:path']) r.Metadata['aws:asset:path'] = join(SAM_DIR, 'src');
-  edit(t);
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(t, null, 1));
-  assert.equal(cfnLint(path), '', name);
-  return path;
-}
+const fixture = (): Template => readTemplate(HTTP);
+const variant = (name: string, edit: (t: Template) => void): string =>
+  templateVariant(HTTP, dir, name, edit);
 
 test('an HTTP API as cdk synth writes it: JWT routes with scopes, simple and IAM-policy Lambda authorizers (payload 2.0 and 1.0, a cache), NONE, $default, CORS, stage variables', async () => {
   const key = generateKey('RS256');
@@ -144,16 +130,12 @@ test('an HTTP API from its Body (OpenAPI) with Route resources beside it, a name
     const stage = t.Resources.PetsHttpApiDefaultStage!.Properties;
     stage.StageName = 'v1';
     stage.StageVariables = { tier: 'gold' };
-    t.Resources.DefaultRoute = {
-      Type: 'AWS::ApiGatewayV2::Route',
-      Properties: {
-        ApiId: { Ref: 'PetsHttpApi' },
-        RouteKey: '$default',
-        AuthorizationType: 'JWT',
-        AuthorizerId: { Ref: 'JwtAuthorizer' },
-        Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'PetsIntegration' }]] },
-      },
-    };
+    t.Resources.DefaultRoute = httpApiPart('Route', {
+      RouteKey: '$default',
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: 'JwtAuthorizer' },
+      Target: integrationTarget('PetsIntegration'),
+    });
   });
   const { running } = await serveTemplate(body, {
     'parameter-overrides': [`IssuerUrl=${idp.origin}`],
@@ -216,10 +198,7 @@ test('what an HTTP API template sets that the local gateway does not run is a wa
       'Fn::GetAtt': ['LambdaRole', 'Arn'],
     };
     r.GetHealthRoute!.Properties.AuthorizationType = 'AWS_IAM';
-    r.SecondStage = {
-      Type: 'AWS::ApiGatewayV2::Stage',
-      Properties: { ApiId: { Ref: 'PetsHttpApi' }, StageName: 'beta' },
-    };
+    r.SecondStage = httpApiPart('Stage', { StageName: 'beta' });
   });
   const said = loadTemplate(path, { parameterOverrides: {} }).warningLines.join('\n');
   for (const where of [

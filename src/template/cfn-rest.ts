@@ -68,14 +68,71 @@ export function cfnRestApi(
   }
   const responses = resourcesOf(stack, 'AWS::ApiGateway::GatewayResponse', apiId);
   if (responses.length) doc['x-amazon-apigateway-gateway-responses'] = gatewayResponses(responses);
-  const [stageId, stage] = resourcesOf(stack, 'AWS::ApiGateway::Stage', apiId)[0] ?? [];
-  const variables = isObj(stage?.Variables) ? stage.Variables : {};
+  const stage = servedStage(stack, apiId, warnings);
   return {
     document: doc,
-    stageName: typeof stage?.StageName === 'string' ? stage.StageName : undefined,
-    stageVariables: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
-    plans: usagePlans(stack, apiId, stageId, localKey, warnings),
+    stageName: stage?.name,
+    stageVariables: stage?.variables ?? {},
+    plans: usagePlans(stack, apiId, stage?.stageId, localKey, warnings),
   };
+}
+
+interface RestStage {
+  /** The AWS::ApiGateway::Stage's logical id (usage plans name it); undefined for a Deployment's. */
+  readonly stageId: string | undefined;
+  readonly name: string | undefined;
+  readonly variables: Record<string, string>;
+  readonly at: KeyPath;
+}
+
+/** Stage settings that change what a request gets, and that the local gateway does not run. */
+const STAGE_UNEMULATED = [
+  'MethodSettings',
+  'CacheClusterEnabled',
+  'CanarySetting',
+  'ClientCertificateId',
+];
+
+/**
+ * The API's stages: AWS::ApiGateway::Stage resources, and a Deployment's own StageName (with its
+ * StageDescription's Variables). The gateway serves one, the first; each other is named in a
+ * warning, so a template with a beta and a prod stage never serves one of them silently.
+ */
+function servedStage(
+  stack: Stack,
+  apiId: string,
+  warnings: TemplateWarning[],
+): RestStage | undefined {
+  const strings = (v: unknown): Record<string, string> =>
+    Object.fromEntries(Object.entries(isObj(v) ? v : {}).map(([k, x]) => [k, String(x)]));
+  const name = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const stages: RestStage[] = [
+    ...resourcesOf(stack, 'AWS::ApiGateway::Stage', apiId).map(([id, p]) => {
+      const at: KeyPath = ['Resources', id];
+      for (const key of STAGE_UNEMULATED)
+        if (p[key] !== undefined)
+          warnings.push({
+            path: [...at, 'Properties', key],
+            message: 'is not emulated by the local gateway',
+          });
+      return { stageId: id, name: name(p.StageName), variables: strings(p.Variables), at };
+    }),
+    ...resourcesOf(stack, 'AWS::ApiGateway::Deployment', apiId)
+      .filter(([, p]) => p.StageName !== undefined)
+      .map(([id, p]) => ({
+        stageId: undefined,
+        name: name(p.StageName),
+        variables: strings(isObj(p.StageDescription) ? p.StageDescription.Variables : undefined),
+        at: ['Resources', id, 'Properties', 'StageName'] as KeyPath,
+      })),
+  ];
+  const [served, ...others] = stages;
+  for (const other of others)
+    warnings.push({
+      path: other.at,
+      message: `(stage ${other.name}) is not served: the local gateway serves one stage, ${served!.name} (${served!.at.slice(0, 2).join('.')}); usage plans of ${other.name} do not apply`,
+    });
+  return served;
 }
 
 /** The path of each AWS::ApiGateway::Resource, from its parents (the root is RootResourceId). */
