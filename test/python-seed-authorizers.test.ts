@@ -1,4 +1,4 @@
-// The third seed's RS256 authorizers (the chat's JWKS step and its Cognito step), written in its
+// The third seed's authorizers (the chat's static token step, as written, and its JWKS and Cognito steps), written in its
 // style in test/fixtures/python/, served as `tollgate serve --api doc.yaml --function
 // auth=auth.py#lambda_handler` in front of a real Python function, with a JWKS served on 127.0.0.1
 // by the test. They run as written, and Tollgate answers and explains their mistakes as API
@@ -77,6 +77,50 @@ async function serveAuthorizer(
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
+
+test("the chat's static-token authorizer, named in serve.functions as auth.py#lambda_handler: allow-token 200; its exact-ARN policy refuses the next route from the cache (403, explained); another token is its Deny (403, explained)", async () => {
+  const work = mkdtempSync(join(dir, 'static-'));
+  copyFileSync(join(FIXTURES, 'auth_static.py'), join(work, 'auth.py'));
+  writeFileSync(
+    join(work, 'api.yaml'),
+    restTokenApi(
+      ['/hello', '/other'].map((p) => `  ${p}:\n    get: { ${proxyTo('hello')} }`).join('\n'),
+    ),
+  );
+  // The config file's functions: a .py path, relative to the file's folder, selects Python.
+  writeFileSync(
+    join(work, 'tollgate.config.yaml'),
+    `serve:\n  api: api.yaml\n  page: false\n  functions:\n    auth: auth.py#lambda_handler\n    hello: ${join(FIXTURES, 'bridge.py')}#contract\n`,
+  );
+  const log: Record<string, unknown>[] = [];
+  const running = await serve(
+    { config: join(work, 'tollgate.config.yaml'), port: '0' },
+    () => {},
+    (entry) => log.push(entry),
+  );
+  try {
+    const get = (path: string, authorization: string): Promise<Response> =>
+      fetch(`${running.url}${path}`, { headers: { authorization } });
+    const ok = await get('/hello', 'allow-token');
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { path: string }).path, '/hello');
+    const other = await get('/other', 'allow-token');
+    assert.equal(other.status, 403, 'the cached policy names /hello only');
+    assert.ok(log.some((l) => l.event === 'stale_cached_policy'));
+    const denied = await get('/hello', 'Bearer allow-token');
+    assert.equal(denied.status, 403);
+    assert.deepEqual(await denied.json(), {
+      Message: 'User is not authorized to access this resource with an explicit deny',
+    });
+    const why = log.find((l) => l.event === 'authorizer_denied');
+    assert.match(
+      String(why?.explanation),
+      /^403, not 401: the authorizer "auth" returned a Deny policy/,
+    );
+  } finally {
+    await running.close();
+  }
+});
 
 test("the chat's RS256-with-JWKS authorizer: a raw token 200; its exact-ARN policy refuses the next route from the cache (403, explained); a Bearer-prefixed, foreign or expired token is its Deny (403, explained)", async () => {
   process.env.JWKS_URL = jwks.url;

@@ -4,7 +4,7 @@
 // a PyJWT authorizer verifying RS256 tokens against a certificate made here from a key made here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +155,114 @@ test("--stage names the stage: the URL prefix, ${sls:stage} and the functions' n
   }
 });
 
+const LIMITS = `service: limits
+provider:
+  name: aws
+  runtime: python3.12
+  region: eu-west-1
+functions:
+  defaults:
+    handler: fns.info
+    events:
+      - http: GET defaults
+  sized:
+    handler: fns.info
+    memorySize: 256
+    timeout: 2
+    events:
+      - http: GET sized
+  slow:
+    handler: fns.slow
+    timeout: 1
+    events:
+      - http: GET slow
+  slowAuth:
+    handler: fns.slow
+    timeout: 1
+  guarded:
+    handler: fns.info
+    events:
+      - http: { path: guarded, method: get, authorizer: { name: slowAuth, resultTtlInSeconds: 0 } }
+  legacy:
+    handler: fns.info
+    runtime: python3.6
+    events:
+      - http: GET legacy
+  legacyAuth:
+    handler: fns.info
+    runtime: python3.6
+  legacyGuarded:
+    handler: fns.info
+    events:
+      - http: { path: legacy-guarded, method: get, authorizer: legacyAuth }
+`;
+const LIMITS_PY = `import json, time
+def info(event, context):
+    body = {"remaining": context.get_remaining_time_in_millis(), "memory": context.memory_limit_in_mb}
+    return {"statusCode": 200, "body": json.dumps(body)}
+def slow(event, context):
+    time.sleep(5)
+    return {"statusCode": 200, "body": "late"}
+`;
+
+test("timeout and memorySize as deployed (the framework's 6 s and 1024 MB when unset): past its timeout a route answers 502 and an authorizer 500; a runtime not run locally answers 502 (500 as an authorizer) naming the function", async () => {
+  const folder = join(dir, 'limits');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'serverless.yml'), LIMITS);
+  writeFileSync(join(folder, 'fns.py'), LIMITS_PY);
+  const { running, lines, log } = await start({ template: join(folder, 'serverless.yml') });
+  try {
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${running.url}/dev/${path}`, { headers });
+    const info = async (path: string): Promise<{ remaining: number; memory: string }> => {
+      const response = await get(path);
+      assert.equal(response.status, 200, path);
+      return (await response.json()) as { remaining: number; memory: string };
+    };
+    const defaults = await info('defaults');
+    assert.equal(defaults.memory, '1024');
+    assert.ok(defaults.remaining <= 6000 && defaults.remaining > 5000, String(defaults.remaining));
+    const sized = await info('sized');
+    assert.equal(sized.memory, '256');
+    assert.ok(sized.remaining <= 2000 && sized.remaining > 1000, String(sized.remaining));
+
+    const started = Date.now();
+    const slow = await get('slow');
+    assert.equal(slow.status, 502, "Lambda's 'Task timed out' is a failed invocation: 502");
+    assert.deepEqual(await slow.json(), { message: 'Internal server error' });
+    assert.ok(Date.now() - started < 4500, 'answered at its 1 s timeout, not after the sleep');
+    assert.ok(log.some((l) => l.event === 'function_timeout' && l.function === 'limits-dev-slow'));
+    const guarded = await get('guarded', { authorization: 'Bearer anything' });
+    assert.equal(guarded.status, 500, 'an authorizer past its timeout: 500');
+    assert.equal(guarded.headers.get('x-amzn-errortype'), 'AuthorizerConfigurationException');
+
+    const legacy = await get('legacy');
+    assert.equal(legacy.status, 502);
+    const why = log.find((l) => l.event === 'function_not_run');
+    assert.equal(why?.function, 'limits-dev-legacy');
+    assert.match(
+      String(why?.message),
+      /^function limits-dev-legacy: runtime python3\.6 is not run locally \(python3\.9, .*python3\.14 are\): set runtime python3\.12 to run it here$/,
+    );
+    const legacyGuarded = await get('legacy-guarded', { authorization: 'Bearer anything' });
+    assert.equal(legacyGuarded.status, 500, "the authorizer's code is not run: no stand-in allows");
+    assert.ok(
+      log.some((l) => l.event === 'function_not_run' && l.function === 'limits-dev-legacyAuth'),
+    );
+    const text = lines.join('\n');
+    assert.match(
+      text,
+      /warning: function limits-dev-legacy: runtime python3\.6 is not run locally .*: its routes answer 502 \(500 as an authorizer\)/,
+    );
+    assert.match(
+      text,
+      /serverless\.yml:5:11: provider\.region eu-west-1: locally the ARNs, AWS_REGION and \$\{aws:region\} say us-east-1/,
+    );
+  } finally {
+    await running.close();
+  }
+});
+
 /** A service folder with the given serverless.yml (and files). */
 function project(name: string, files: Record<string, string>): string {
   const folder = join(dir, name);
@@ -220,7 +328,15 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     ],
     [
       '  environment:\n    KEY: ${ssm:/orders/key}',
-      /provider\.environment\.KEY \$\{ssm:\/orders\/key\} is read from AWS when deployed and cannot be resolved locally: give a fallback/,
+      /provider\.environment\.KEY \$\{ssm:\/orders\/key\} is read from AWS when deployed and is not fetched locally: give its local value as a fallback, from the environment \(\$\{ssm:\/orders\/key, env:NAME\}\) or written out/,
+    ],
+    [
+      '  environment:\n    KEY: ${cf:orders-stack.TableName}',
+      /provider\.environment\.KEY \$\{cf:orders-stack\.TableName\} is read from AWS when deployed and is not fetched locally/,
+    ],
+    [
+      '  environment:\n    KEY: ${param:tableName}',
+      /provider\.environment\.KEY \$\{param:tableName\} has no value \(set tableName under params\.STAGE or params\.default in serverless\.yml/,
     ],
     ['  stage: ${self:provider.stage}', /provider\.stage refers to itself/],
     [
@@ -243,6 +359,19 @@ test('a bad variable is one line naming the file, the line and the key; a remote
   });
   const loaded = loadTemplate(file, { env: {} });
   assert.equal(loaded.functions.get('vars-dev-orders')!.environment.KEY, 'local-key');
+  // A fallback from the environment; ${param:} from the service's own params, stage first.
+  const fromEnv = project('remote-env', {
+    'serverless.yml': MINIMAL(
+      '  environment:\n    KEY: ${ssm:/orders/key, env:SLS_ORDERS_KEY}\n    TABLE: ${param:table}\n    REGION: ${param:region}',
+      'params:\n  default:\n    table: orders-default\n    region: eu-west-1\n  qa:\n    table: orders-qa\n',
+    ),
+  });
+  const qa = loadTemplate(fromEnv, { stage: 'qa', env: { SLS_ORDERS_KEY: 'from-env' } });
+  assert.deepEqual(qa.functions.get('vars-qa-orders')!.environment, {
+    KEY: 'from-env',
+    TABLE: 'orders-qa',
+    REGION: 'eu-west-1',
+  });
   assert.ok(
     loaded.warningLines.some((l) =>
       /\$\{ssm:\/orders\/key\} is read from AWS when deployed; locally its fallback is used/.test(

@@ -100,3 +100,23 @@ function watchFunction(name: string, file: string, worker: FunctionWorker, log: 
     }, 100);
   });
 }
+
+/**
+ * A handler for each template function whose runtime is not run locally (unless the config file
+ * or --function gives it code): every invocation fails, as an invocation error that API Gateway
+ * answers 502 (proxy) or 500 (authorizer), and the log says why.
+ */
+export function addNotRunFunctions(
+  functions: Map<string, LambdaHandler>,
+  notRun: ReadonlyMap<string, string> | undefined,
+  log: Log,
+): void {
+  for (const [name, reason] of notRun ?? []) {
+    if (functions.has(name)) continue;
+    const handler = (): Promise<never> => {
+      log({ event: 'function_not_run', function: name, message: reason });
+      return Promise.reject(new Error(reason));
+    };
+    functions.set(name, handler as unknown as LambdaHandler);
+  }
+}

@@ -11,7 +11,7 @@ import { mintDevToken } from './token-command.js';
 import type { ServedApi } from './serve-api.js';
 import { addOwnAuthorizers } from './serve-authorizers.js';
 import { bannerLines } from './serve-banner.js';
-import type { FunctionPool } from './serve-functions.js';
+import { addNotRunFunctions, type FunctionPool } from './serve-functions.js';
 import type { ServeInputs } from './serve-inputs.js';
 import type { Listening } from './serve-listen.js';
 import type { ServeOptions } from './serve-options.js';
@@ -53,6 +53,7 @@ export async function startGateway(
     : undefined;
   if (dev) listening.mounts.push(dev.provider);
   const functions = c.pool.handlers();
+  addNotRunFunctions(functions, c.served.fromTemplate?.notRun, c.log);
   const overrides = { issuer: dev?.issuer, rulesFile: c.options.rules };
   const ownWebSocket =
     settings.websocket !== undefined && settings.websocket.authorizer === undefined;

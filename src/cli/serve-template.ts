@@ -3,8 +3,17 @@
 import { stringify } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { ApiDocumentError, parseApi, type ApiDefinition } from '../gateway/openapi.js';
-import { isNodeRuntime, RuntimeError } from '../gateway/lambda-runtime.js';
-import { isPythonRuntime } from '../gateway/python-runtime.js';
+import {
+  DEFAULT_RUNTIME,
+  isNodeRuntime,
+  NODE_RUNTIMES,
+  RuntimeError,
+} from '../gateway/lambda-runtime.js';
+import {
+  DEFAULT_PYTHON_RUNTIME,
+  isPythonRuntime,
+  PYTHON_RUNTIMES,
+} from '../gateway/python-runtime.js';
 import type { BasePathMode } from '../gateway/base-path.js';
 import { TemplateError } from '../template/errors.js';
 import { loadTemplate } from '../template/load-template.js';
@@ -23,6 +32,11 @@ export interface TemplateServe {
    * own authorizer standing for one of them reads (TOKEN_ISSUER, AUDIENCE... as deployed).
    */
   readonly ownEnvironments: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /**
+   * Functions whose runtime is not run locally, by name: why, and what to change. Their invocations
+   * fail (a proxy route 502, an authorizer 500) with that reason in the log.
+   */
+  readonly notRun: ReadonlyMap<string, string>;
   readonly stage: string | undefined;
   readonly stageVariables: Readonly<Record<string, string>>;
   /** Lines for the start-up output: warnings, and the local API keys of usage plans. */
@@ -94,14 +108,41 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
     throw error;
   }
   const lines = loaded.warningLines.map((w) => `tollgate: ${w}`);
+  const { functions, ownEnvironments, notRun } = templateFunctions(loaded, flags.template, lines);
+  for (const plan of api.usagePlans)
+    for (const key of plan.apiKeys)
+      lines.push(`tollgate: usage plan ${plan.name}: local API key ${key.name} = ${key.value}`);
+  return {
+    api: definition,
+    functions,
+    usagePlans: api.usagePlans,
+    ownEnvironments,
+    notRun,
+    stage: api.stageName,
+    stageVariables: api.stageVariables,
+    lines,
+  };
+}
+
+type Loaded = ReturnType<typeof loadTemplate>;
+
+/** The template's functions as serve runs them; what cannot run is named in `lines`. */
+function templateFunctions(
+  loaded: Loaded,
+  template: string,
+  lines: string[],
+): Pick<TemplateServe, 'functions' | 'ownEnvironments' | 'notRun'> {
   const functions = new Map<string, FunctionSetting>();
   const ownEnvironments = new Map<string, Readonly<Record<string, string>>>();
+  const notRun = new Map<string, string>();
   for (const [name, fn] of loaded.functions) {
+    // A Serverless Framework user knows the deployed name (service-stage-function).
+    const label = loaded.serverless ? name : fn.logicalId;
     const runtime = fn.runtime;
     if (!isNodeRuntime(runtime) && !isPythonRuntime(runtime)) {
-      lines.push(
-        `tollgate: warning: function ${fn.logicalId}: runtime ${runtime} is not run locally (Node.js and Python runtimes only); its routes answer 502`,
-      );
+      const reason = unsupportedRuntime(label, runtime);
+      notRun.set(name, reason);
+      lines.push(`tollgate: warning: ${reason}: its routes answer 502 (500 as an authorizer)`);
       continue;
     }
     if (fn.codePath.endsWith('.zip')) {
@@ -127,20 +168,21 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
       });
     } catch (error) {
       if (error instanceof RuntimeError)
-        throw new UsageError(`${flags.template}: function ${fn.logicalId}: ${error.message}`);
+        throw new UsageError(`${template}: function ${label}: ${error.message}`);
       throw error;
     }
   }
-  for (const plan of api.usagePlans)
-    for (const key of plan.apiKeys)
-      lines.push(`tollgate: usage plan ${plan.name}: local API key ${key.name} = ${key.value}`);
-  return {
-    api: definition,
-    functions,
-    usagePlans: api.usagePlans,
-    ownEnvironments,
-    stage: api.stageName,
-    stageVariables: api.stageVariables,
-    lines,
-  };
+  return { functions, ownEnvironments, notRun };
+}
+
+/** Why a runtime is not run, and the runtime of its language to write instead. */
+function unsupportedRuntime(label: string, runtime: string): string {
+  const family = runtime.startsWith('python')
+    ? { runs: PYTHON_RUNTIMES, instead: DEFAULT_PYTHON_RUNTIME }
+    : runtime.startsWith('nodejs')
+      ? { runs: NODE_RUNTIMES, instead: DEFAULT_RUNTIME }
+      : undefined;
+  const head = `function ${label}: runtime ${runtime} is not run locally`;
+  if (!family) return `${head} (Node.js and Python runtimes only)`;
+  return `${head} (${family.runs.join(', ')} are): set runtime ${family.instead} to run it here`;
 }

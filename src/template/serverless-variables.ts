@@ -1,7 +1,7 @@
 // The Serverless Framework's variables in serverless.yml, resolved as `serverless package` does
 // before it compiles anything: `${self:a.b}`, `${opt:stage}`, `${sls:stage}`, `${env:NAME}`,
 // `${file(./x.json):a.b}` (JSON or YAML read and walked; another file is its text),
-// `${aws:region}`, with fallbacks after a comma (`${env:X, 'd'}`, `${opt:stage, self:provider.stage}`)
+// `${param:key}` (the service's own `params`), `${aws:region}`, with fallbacks after a comma (`${env:X, 'd'}`, `${opt:stage, self:provider.stage}`)
 // and variables inside variables (`${file(./config.${opt:stage}.json):key}`). CloudFormation's own
 // `${AWS::Region}` and `${Res.Arn}` (Fn::Sub) are left as they are, as the framework leaves them.
 // A variable with no value and no fallback is a TemplateIssue at its key: the framework stops too.
@@ -31,7 +31,7 @@ export interface VariableSources {
 const INNERMOST = /\$\{([^{}]*)\}/g;
 /** A framework variable starts with a lower-case source name: `self:`, `env:`, `file(`. */
 const FRAMEWORK = /^\s*[a-z][A-Za-z0-9]*\s*(?:\(|:)/;
-const REMOTE = new Set(['ssm', 'cf', 's3', 'param', 'secretsmanager', 'terraform', 'vault']);
+const REMOTE = new Set(['ssm', 'cf', 's3', 'secretsmanager', 'terraform', 'vault']);
 const MISSING = Symbol('missing');
 
 export class VariableResolver {
@@ -143,6 +143,8 @@ export class VariableResolver {
             : MISSING;
       case 'file':
         return this.file((param ?? '').trim(), address, path);
+      case 'param':
+        return this.param(address);
       default:
         if (REMOTE.has(name!) && hasFallback) {
           this.sources.warn(
@@ -154,10 +156,16 @@ export class VariableResolver {
         throw new TemplateIssue(
           path,
           REMOTE.has(name!)
-            ? `\${${expression.trim()}} is read from AWS when deployed and cannot be resolved locally: give a fallback (\${${expression.trim()}, 'local value'})`
-            : `\${${expression.trim()}}: the ${name} source is not supported locally (self, opt, sls, env, file, aws are)`,
+            ? `\${${expression.trim()}} is read from AWS when deployed and is not fetched locally: give its local value as a fallback, from the environment (\${${expression.trim()}, env:NAME}) or written out (\${${expression.trim()}, 'value'})`
+            : `\${${expression.trim()}}: the ${name} source is not supported locally (self, opt, sls, env, file, param, aws are)`,
         );
     }
+  }
+
+  /** `${param:key}`: the service's `params` for the stage, then `params.default` (the framework's order). */
+  private param(address: string): unknown {
+    const own = this.at(['params', this.sources.stage(), address]);
+    return orMissing(own ?? this.at(['params', 'default', address]));
   }
 
   private self(address: string): unknown {
@@ -235,5 +243,7 @@ function missingHint(expression: string): string {
   if (e.startsWith('env:')) return `(${e.slice(4)} is not set; give a fallback: \${${e}, 'value'})`;
   if (e.startsWith('opt:')) return `(give --${e.slice(4)} or a fallback: \${${e}, 'value'})`;
   if (e.startsWith('file(')) return '(the file cannot be read, or has no such key)';
+  if (e.startsWith('param:'))
+    return `(set ${e.slice(6).trim()} under params.STAGE or params.default in serverless.yml; parameters of the Serverless Dashboard are not fetched)`;
   return '(no such key)';
 }

@@ -120,6 +120,11 @@ export function compileService(raw: Obj, options: ServerlessOptions): CompiledSe
   if (typeof config.service !== 'string' || !config.service)
     throw new TemplateIssue(['service'], 'must be the service name');
   checkKeys(config, provider, warn);
+  if (provider.region !== undefined && provider.region !== options.sources.region)
+    warn(
+      ['provider', 'region'],
+      `${String(provider.region)}: locally the ARNs, AWS_REGION and \${aws:region} say ${options.sources.region}`,
+    );
   const functions = isObj(config.functions) ? config.functions : {};
   const resources: Obj = {};
   const origins = new Map<string, KeyPath>();
@@ -282,8 +287,9 @@ function addFunction(
     ...(isObj(ctx.provider.environment) ? ctx.provider.environment : {}),
     ...(isObj(fn.environment) ? fn.environment : {}),
   };
+  // The framework's defaults (package/compile/functions.js): 1024 MB and 6 s, not Lambda's 128 and 3.
   const memory = fn.memorySize ?? ctx.provider.memorySize ?? 1024;
-  const timeout = fn.timeout ?? ctx.provider.timeout;
+  const timeout = fn.timeout ?? ctx.provider.timeout ?? 6;
   const id = functionLogicalId(name);
   resources[id] = {
     Type: 'AWS::Serverless::Function',
@@ -293,8 +299,8 @@ function addFunction(
       Handler: fn.handler,
       // The framework's default runtime (v3: nodejs14.x, no longer run; v4: nodejs20.x).
       Runtime: fn.runtime ?? ctx.provider.runtime ?? 'nodejs20.x',
-      MemorySize: Number(memory),
-      ...(timeout !== undefined ? { Timeout: Number(timeout) } : {}),
+      MemorySize: memory,
+      Timeout: timeout,
       Environment: {
         Variables: Object.fromEntries(
           Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
