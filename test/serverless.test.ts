@@ -517,6 +517,93 @@ test('the Node service, HTTP API (--template-api HttpApi): JWT authorizer 401/40
   }
 });
 
+const AUTHORIZERS_JS = `let calls = 0;
+const policy = (effect, context) => ({
+  principalId: 'caller',
+  policyDocument: {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: '*' }],
+  },
+  context,
+});
+export const tokenAuth = async (event) =>
+  policy(event.authorizationToken === 'Bearer good-token' ? 'Allow' : 'Deny', { calls: ++calls });
+export const requestAuth = async (event) => {
+  const header = Object.entries(event.headers).find(([k]) => k.toLowerCase() === 'x-partner');
+  const tenant = event.queryStringParameters.tenant;
+  return policy(header[1] === 'acme' ? 'Allow' : 'Deny', { calls: ++calls, tenant });
+};
+export const orders = async (event) => ({
+  statusCode: 200,
+  body: JSON.stringify(event.requestContext.authorizer),
+});
+`;
+
+test('http authorizers over HTTP: by name with resultTtlInSeconds and identityValidationExpression (401 before the function, cached Allow, Deny 403), type request with two identity sources (401 when one is missing, cached per pair)', async () => {
+  const folder = join(dir, 'rest-authorizers');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'auth.mjs'), AUTHORIZERS_JS);
+  writeFileSync(
+    join(folder, 'serverless.yml'),
+    `service: auths
+provider:
+  name: aws
+  runtime: nodejs22.x
+functions:
+  tokenAuth:
+    handler: auth.tokenAuth
+  requestAuth:
+    handler: auth.requestAuth
+  orders:
+    handler: auth.orders
+    events:
+      - http:
+          path: orders
+          method: get
+          authorizer:
+            name: tokenAuth
+            resultTtlInSeconds: 60
+            identityValidationExpression: ^Bearer [-0-9a-zA-Z._]+$
+      - http:
+          path: partner/{id}
+          method: get
+          authorizer:
+            name: requestAuth
+            type: request
+            resultTtlInSeconds: 60
+            identitySource: method.request.header.X-Partner, method.request.querystring.tenant
+`,
+  );
+  const { running } = await start({ template: join(folder, 'serverless.yml') });
+  try {
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${running.url}/dev/${path}`, { headers });
+    const calls = async (response: Response): Promise<number> => {
+      assert.equal(response.status, 200);
+      // API Gateway gives the proxy the authorizer's context values as strings.
+      return Number(((await response.json()) as { calls: string }).calls);
+    };
+    assert.equal((await get('orders')).status, 401, 'no token: 401, the authorizer not called');
+    assert.equal((await get('orders', { authorization: 'Basic abc' })).status, 401);
+    const bearer = { authorization: 'Bearer good-token' };
+    assert.equal(await calls(await get('orders', bearer)), 1, 'the first call of the authorizer');
+    assert.equal(await calls(await get('orders', bearer)), 1, 'the cached Allow (TTL 60)');
+    const denied = await get('orders', { authorization: 'Bearer other-token' });
+    assert.equal(denied.status, 403);
+
+    // Each function has its own sandbox, and so its own count.
+    const partner = { 'x-partner': 'acme' };
+    assert.equal((await get('partner/1', partner)).status, 401, 'tenant missing: 401');
+    assert.equal((await get('partner/1?tenant=t1')).status, 401, 'X-Partner missing: 401');
+    assert.equal(await calls(await get('partner/1?tenant=t1', partner)), 1);
+    assert.equal(await calls(await get('partner/2?tenant=t1', partner)), 1, 'same sources: cached');
+    assert.equal(await calls(await get('partner/1?tenant=t2', partner)), 2, 'another tenant');
+    assert.equal((await get('partner/1?tenant=t1', { 'x-partner': 'else' })).status, 403);
+  } finally {
+    await running.close();
+  }
+});
+
 test('serve --template with a serverless.yml that cannot be served is a usage error of one line', async () => {
   const file = project('usage', {
     'serverless.yml': MINIMAL('  environment:\n    A: ${env:SLS_NEVER_SET_X}'),
