@@ -16,7 +16,8 @@ import {
 } from './support/template-variant.js';
 import { repoPath } from './support/paths.js';
 import { generateKey, sign } from './support/keys.js';
-import { startOidcProvider } from './support/jwks-server.js';
+import { startJwksServer, startOidcProvider } from './support/jwks-server.js';
+import { mintDevToken } from '../src/cli/token-command.js';
 import { useTempHome } from './support/temp-home.js';
 
 const SAM_DIR = repoPath('test/fixtures/sam');
@@ -242,4 +243,124 @@ test('what an HTTP API template sets that the local gateway does not run is a wa
   );
   assert.equal(ws.api, undefined);
   assert.match(JSON.stringify(ws.warnings), /WEBSOCKET APIs are not served/);
+});
+
+const POOL = 'us-east-1_UserPool';
+
+/** The fixture with a user pool authorizer as CDK's HttpUserPoolAuthorizer writes it. */
+const poolVariant = (): string =>
+  variant('cdk-http-pool.template.json', (t) => {
+    t.Resources.UserPool = { Type: 'AWS::Cognito::UserPool', Properties: {} };
+    t.Resources.UserPoolClient = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      Properties: { UserPoolId: { Ref: 'UserPool' } },
+    };
+    t.Resources.PoolAuthorizer = httpApiPart('Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      Name: 'PoolAuthorizer',
+      JwtConfiguration: {
+        Audience: [{ Ref: 'UserPoolClient' }],
+        Issuer: {
+          'Fn::Join': [
+            '',
+            [
+              'https://cognito-idp.',
+              { Ref: 'AWS::Region' },
+              '.amazonaws.com/',
+              { Ref: 'UserPool' },
+            ],
+          ],
+        },
+      },
+    });
+    const route = (key: string, scopes: string[]) =>
+      httpApiPart('Route', {
+        RouteKey: key,
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: 'PoolAuthorizer' },
+        ...(scopes.length ? { AuthorizationScopes: scopes } : {}),
+        Target: integrationTarget('PetsIntegration'),
+      });
+    t.Resources.MembersRoute = route('GET /members', []);
+    t.Resources.OrdersRoute = route('GET /members/orders', ['pets/read']);
+  });
+
+type Claims = { authorizer: { jwt: { claims: Record<string, string> } } };
+
+test("an HTTP API's user pool authorizer as CDK's HttpUserPoolAuthorizer writes it (a JWT authorizer with the pool's issuer, the app client as audience): --cognito POOL=dev gives its keys and tokens", async () => {
+  const path = poolVariant();
+  const { running, lines } = await serveTemplate(path, { cognito: [`${POOL}=dev`] });
+  try {
+    const said = lines.join('\n');
+    assert.match(said, new RegExp(`Cognito user pool ${POOL}: the development provider`));
+    assert.match(
+      said,
+      /UserPoolClient\.Type AWS::Cognito::UserPoolClient is not created locally: its Ref/,
+    );
+    assert.doesNotMatch(said, /no authorizer of the API trusts this pool/);
+    const get = async (p: string, token?: string) => {
+      const r = await fetch(`${running.url}${p}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return { status: r.status, body: (await r.json()) as Claims };
+    };
+    const mint = async (o: Parameters<typeof mintDevToken>[0]) => (await mintDevToken(o)).token;
+    assert.equal((await get('/members')).status, 401);
+    // Access tokens carry client_id, no aud: an HTTP API checks client_id against the audience.
+    const access = await mint({ cognito: 'access', pool: POOL, aud: ['UserPoolClient'] });
+    const ok = await get('/members', access);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.authorizer.jwt.claims.client_id, 'UserPoolClient');
+    assert.equal(ok.body.authorizer.jwt.claims.token_use, 'access');
+    const id = await mint({ cognito: 'id', pool: POOL, aud: ['UserPoolClient'], groups: 'admins' });
+    assert.equal((await get('/members', id)).status, 200);
+    const otherClient = await mint({ cognito: 'access', pool: POOL, aud: ['SomeOtherClient'] });
+    assert.equal((await get('/members', otherClient)).status, 401);
+    // The development provider's own issuer stands for the pool's; the route's scope is checked.
+    const iss = running.devProvider!.issuer;
+    const scoped = await mint({
+      cognito: 'access',
+      iss,
+      aud: ['UserPoolClient'],
+      scope: 'pets/read',
+    });
+    assert.equal((await get('/members/orders', scoped)).status, 200);
+    assert.equal((await get('/members/orders', access)).status, 403, 'no pets/read scope');
+    const stranger = await mint({
+      cognito: 'access',
+      iss: 'https://elsewhere.example.com',
+      aud: ['UserPoolClient'],
+    });
+    assert.equal((await get('/members', stranger)).status, 401);
+  } finally {
+    await running.close();
+  }
+});
+
+test("the same authorizer with --cognito POOL=JWKS_URL: the pool's tokens are checked against that key set, not the development key", async () => {
+  const key = generateKey('RS256');
+  const jwks = await startJwksServer([key.jwk]);
+  const { running } = await serveTemplate(poolVariant(), { cognito: [`${POOL}=${jwks.url}`] });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(key, {
+      iss: `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`,
+      client_id: 'UserPoolClient',
+      token_use: 'access',
+      sub: 'u3',
+      exp: now + 600,
+    });
+    const call = (t: string) =>
+      fetch(`${running.url}/members`, { headers: { authorization: `Bearer ${t}` } });
+    assert.equal((await call(token)).status, 200);
+    assert.ok(jwks.hits() >= 1);
+    const devSigned = (
+      await mintDevToken({ cognito: 'access', pool: POOL, aud: ['UserPoolClient'] })
+    ).token;
+    assert.equal((await call(devSigned)).status, 401);
+  } finally {
+    await running.close();
+    await jwks.close();
+  }
 });

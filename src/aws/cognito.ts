@@ -24,6 +24,18 @@ export function poolIssuer(poolId: string): string {
   return `https://cognito-idp.${region}.amazonaws.com/${poolId}`;
 }
 
+/**
+ * The pool whose issuer this is (an HTTP API's JWT authorizer trusting a pool, as CDK's
+ * HttpUserPoolAuthorizer writes it: https://cognito-idp.REGION.amazonaws.com/POOL_ID), or undefined.
+ */
+export function issuerPoolId(issuer: string): string | undefined {
+  const m =
+    /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)\/?$/.exec(
+      issuer,
+    );
+  return m && m[2]!.startsWith(`${m[1]}_`) && isPoolId(m[2]!) ? m[2] : undefined;
+}
+
 /** The pool an ARN names, or why it names none. */
 export function parseUserPoolArn(arn: string): UserPool | { readonly problem: string } {
   if (arn.includes('${'))

@@ -1,7 +1,7 @@
 // `tollgate serve --cognito POOL_ID=dev|URL` and `serve.cognito`: where a Cognito user pool's keys
 // are read locally. `dev`: the development provider stands for the pool; a URL: a JWKS served
 // elsewhere (a local key server); unmapped pools are read from Cognito itself.
-import { isPoolId } from '../aws/cognito.js';
+import { isPoolId, issuerPoolId } from '../aws/cognito.js';
 import { UsageError } from '../core/errors.js';
 import type { PoolMapping } from '../gateway/cognito-authorizer.js';
 import type { ApiDefinition } from '../gateway/openapi.js';
@@ -52,14 +52,12 @@ export function resolveCognitoPools(
   dev: DevStandIn | undefined,
   err: (line: string) => void,
 ): Map<string, PoolMapping> {
-  const named = new Map<string, string>();
-  for (const spec of api.authorizers.values())
-    if (spec.type === 'cognito') for (const p of spec.pools) named.set(p.poolId, p.jwksUri);
+  const named = namedPools(api);
   const pools = new Map<string, PoolMapping>();
   for (const [poolId, value] of targets) {
     if (!named.has(poolId)) {
       err(
-        `tollgate: warning: --cognito ${poolId}: no cognito_user_pools authorizer of the API names this pool`,
+        `tollgate: warning: --cognito ${poolId}: no authorizer of the API trusts this pool (a cognito_user_pools authorizer, or a JWT authorizer with the pool's issuer)`,
       );
       continue;
     }
@@ -85,12 +83,32 @@ export function resolveCognitoPools(
   return pools;
 }
 
+/**
+ * The pools the API's authorizers trust, with the JWKS URL Cognito serves each from: a
+ * cognito_user_pools authorizer's providerARNs, and a JWT authorizer's issuer that is a pool's (an
+ * HTTP API's user pool authorizer, as CDK's HttpUserPoolAuthorizer writes it).
+ */
+function namedPools(api: ApiDefinition): Map<string, string> {
+  const named = new Map<string, string>();
+  for (const spec of api.authorizers.values())
+    if (spec.type === 'cognito') for (const p of spec.pools) named.set(p.poolId, p.jwksUri);
+    else if (spec.type === 'jwt')
+      for (const { issuer } of spec.issuers) {
+        const poolId = issuerPoolId(issuer);
+        if (poolId) named.set(poolId, `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`);
+      }
+  return named;
+}
+
 /** The provider's scopes plus those the API's Cognito methods ask for, so it can grant them. */
 export function withCognitoScopes(scopes: readonly string[], api: ApiDefinition): string[] {
   const out = new Set(scopes);
   for (const op of api.routes.operations) {
     const spec = op.authorizer === undefined ? undefined : api.authorizers.get(op.authorizer);
-    if (spec?.type === 'cognito') for (const s of op.scopes) out.add(s);
+    const trustsPool =
+      spec?.type === 'cognito' ||
+      (spec?.type === 'jwt' && spec.issuers.some((i) => issuerPoolId(i.issuer) !== undefined));
+    if (trustsPool) for (const s of op.scopes) out.add(s);
   }
   return [...out];
 }

@@ -240,7 +240,7 @@ function createContext(options: GatewayOptions): GatewayContext {
   const jwtAuthorizers = new Map<string, JwtAuthorizer>();
   const pools = options.cognitoPools ?? new Map<string, PoolMapping>();
   for (const a of api.authorizers.values())
-    if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log }));
+    if (a.type === 'jwt') jwtAuthorizers.set(a.name, createJwtAuthorizer(a, { now, log, pools }));
     else if (a.type === 'cognito')
       jwtAuthorizers.set(a.name, createCognitoAuthorizer(a, { now, log, pools }));
   requireFunctions(api, options.functions);

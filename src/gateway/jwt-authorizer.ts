@@ -9,6 +9,8 @@ import { checkScopes, grantedScopes } from '../core/scopes.js';
 import { Verifier } from '../core/verifier.js';
 import { discoverJwksUri } from '../keys/discovery.js';
 import { JwksClient } from '../keys/jwks-client.js';
+import { issuerPoolId } from '../aws/cognito.js';
+import type { PoolMapping } from './cognito-authorizer.js';
 import type { JwtAdditionalClaim, JwtAuthorizerSpec, JwtIssuerSpec } from './openapi.js';
 
 export type JwtOutcome =
@@ -42,6 +44,11 @@ export interface JwtAuthorizerOptions {
   readonly log?: (entry: Record<string, unknown>) => void;
   /** Bound on discovery plus the JWKS fetch. */
   readonly timeoutMs?: number;
+  /**
+   * Cognito user pools whose keys are elsewhere (`--cognito POOL_ID=URL|dev`): an issuer that is a
+   * pool's takes its keys from the mapping, and a `dev` mapping's issuer is accepted besides it.
+   */
+  readonly pools?: ReadonlyMap<string, PoolMapping>;
 }
 
 // What AWS says in error_description for the common failures (http-api-troubleshooting-jwt).
@@ -124,7 +131,16 @@ export function createJwtAuthorizer(
   spec: JwtAuthorizerSpec,
   options: JwtAuthorizerOptions = {},
 ): JwtAuthorizer {
-  const issuers = new Map(spec.issuers.map((i) => [i.issuer, issuerVerifiers(spec, i, options)]));
+  const issuers = new Map<string, IssuerVerifiers>();
+  for (const issuer of spec.issuers) {
+    const mapping = options.pools?.get(issuerPoolId(issuer.issuer) ?? '');
+    const keySource = issuerKeySource(issuer.issuer, mapping?.jwksUri, options);
+    issuers.set(issuer.issuer, issuerVerifiers(spec, issuer, options, keySource));
+    // `--cognito POOL=dev`: the development provider's own tokens stand for the pool's.
+    const dev = mapping?.devIssuer;
+    if (dev !== undefined && !issuers.has(dev))
+      issuers.set(dev, issuerVerifiers(spec, { ...issuer, issuer: dev }, options, keySource));
+  }
   const first = issuers.values().next().value!;
   return {
     async authorize(identity, routeScopes) {
@@ -151,19 +167,31 @@ export const GATEWAY_KEY_CACHE = {
   retryAfterFailureSeconds: 5,
 } as const;
 
+/** The issuer's keys: by OpenID discovery, or from a mapped pool's JWKS URL. */
+function issuerKeySource(
+  issuer: string,
+  jwksUri: string | undefined,
+  options: JwtAuthorizerOptions,
+): JwksClient {
+  return new JwksClient({
+    jwksUri:
+      jwksUri !== undefined
+        ? new URL(jwksUri)
+        : (budget: number) => discoverJwksUri(issuer, { timeoutMs: budget }),
+    timeoutMs: options.timeoutMs ?? 5000,
+    ...GATEWAY_KEY_CACHE,
+    now: options.now ?? Date.now,
+    ...(options.log ? { log: options.log } : {}),
+  });
+}
+
 function issuerVerifiers(
   spec: JwtAuthorizerSpec,
   issuer: JwtIssuerSpec,
   options: JwtAuthorizerOptions,
+  keySource: JwksClient,
 ): IssuerVerifiers {
   const now = options.now ?? Date.now;
-  const keySource = new JwksClient({
-    jwksUri: (budget: number) => discoverJwksUri(issuer.issuer, { timeoutMs: budget }),
-    timeoutMs: options.timeoutMs ?? 5000,
-    ...GATEWAY_KEY_CACHE,
-    now,
-    ...(options.log ? { log: options.log } : {}),
-  });
   const verifier = (audienceClaim: 'aud' | 'client_id'): Verifier =>
     new Verifier({
       issuer: issuer.issuer,

@@ -38,6 +38,8 @@ const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Funct
 const INSTEAD: Readonly<Record<string, string>> = {
   'AWS::Cognito::UserPool':
     'is not created locally: Cognito authorizers read its tokens with the keys --cognito REGION_LOGICALID=dev|JWKS_URL names, else from Cognito',
+  'AWS::Cognito::UserPoolClient':
+    'is not created locally: its Ref, the app client id a JWT authorizer takes as audience, is its logical id (tollgate token --cognito access --aud LOGICALID)',
 };
 
 /** Resources of other types, and function events other than Api/HttpApi. */
