@@ -345,10 +345,22 @@ test('what the local gateway does not run is named in a warning at start: other 
   assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::DynamoDB::Table is not created locally/);
   assert.match(said, /unused-parts\.yaml:\d+:\d+.*AWS::SQS::Queue is not created locally/);
   assert.match(said, /Events\.Jobs\.Type.*SQS events are not emulated/);
+  // An event's own settings the gateway does not run: a cache key, timeouts, route settings.
+  assert.match(
+    said,
+    /Events\.Hello\.Properties\.RequestParameters\[1\]\["method\.request\.querystring\.page"\]\.Caching is not emulated: the API cache/,
+  );
+  assert.match(
+    said,
+    /Events\.Hello\.Properties\.TimeoutInMillis is not emulated: the gateway's 29 s/,
+  );
+  // The implicit HTTP API's event, when that API is the one served.
+  const http = loadTemplate(path, { api: 'ServerlessHttpApi' }).warningLines.join('\n');
+  assert.match(http, /Events\.Routed\.Properties\.RouteSettings is not emulated/);
   // The function's Timeout is honoured (test below), so no warning names it.
-  assert.doesNotMatch(said, /Timeout/);
-  // The Api event and the function itself are served: no warning names them.
-  assert.doesNotMatch(said, /Events\.Hello/);
+  assert.doesNotMatch(said, /Properties\.Timeout\b/);
+  // The Api event's route and the function itself are served: no other warning names them.
+  assert.equal(said.match(/Events\.Hello\b/g)?.length, 2, said);
 });
 
 test("a usage plan's ApiStages entry: another Stage resource does not apply, a per-method Throttle is named in a warning", () => {

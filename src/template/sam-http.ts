@@ -40,6 +40,8 @@ export function samHttpBody(input: HttpApiInput): Obj {
   return doc;
 }
 
+const EVENT_READ = new Set(['ApiId', 'Path', 'Method', 'Auth', 'PayloadFormatVersion']);
+
 function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: HttpApiInput): void {
   const region = input.stack.context.parameters.get('AWS::Region') as string;
   const arn = input.stack.context.getAtt(event.functionId, 'Arn') as string;
@@ -56,11 +58,17 @@ function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: HttpApiInput):
     responses: {},
   };
   item[METHOD_KEY(isDefault ? 'any' : event.method)] = method;
-  if (event.properties.TimeoutInMillis !== undefined)
-    input.warnings.push({
-      path: [...event.at, 'TimeoutInMillis'],
-      message: "is not emulated: the gateway's 30 s integration timeout applies",
-    });
+  for (const key of Object.keys(event.properties))
+    if (!EVENT_READ.has(key))
+      input.warnings.push({
+        path: [...event.at, key],
+        message:
+          key === 'TimeoutInMillis'
+            ? "is not emulated: the gateway's 30 s integration timeout applies"
+            : key === 'RouteSettings'
+              ? 'is not emulated: route throttling and logging settings do not apply locally'
+              : 'is not an HttpApi event setting the local gateway runs',
+      });
   const auth = event.auth;
   if (!auth) return;
   const scopes = Array.isArray(auth.AuthorizationScopes) ? auth.AuthorizationScopes : [];

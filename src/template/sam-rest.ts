@@ -54,7 +54,22 @@ function integrationUri(functionArn: string, stack: Stack): string {
   return `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
+/** What an Api event sets beyond its route and Auth, and why the local gateway does not run it. */
+const EVENT_UNREAD: Readonly<Record<string, string>> = {
+  RequestModel: 'is not emulated: the request body is not validated against the model',
+  TimeoutInMillis: "is not emulated: the gateway's 29 s integration timeout applies",
+};
+// RequestParameters are declared in the document as SAM does (API Gateway checks them only
+// with a request validator, which SAM does not add for them).
+const EVENT_READ = new Set(['RestApiId', 'Path', 'Method', 'Auth', 'RequestParameters']);
+
 function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: RestApiInput): void {
+  for (const key of Object.keys(event.properties))
+    if (!EVENT_READ.has(key))
+      input.warnings.push({
+        path: [...event.at, key],
+        message: EVENT_UNREAD[key] ?? 'is not an Api event setting the local gateway runs',
+      });
   if (event.path === undefined)
     throw new TemplateIssue([...event.at, 'Path'], 'is required for an Api event');
   const paths = doc.paths as Obj;
@@ -69,6 +84,12 @@ function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: RestApiInput):
     responses: {},
   };
   item[METHOD_KEY(event.method)] = method;
+  // As SAM writes them (a warning names TimeoutInMillis: the gateway-wide timeout applies).
+  if (event.properties.TimeoutInMillis !== undefined)
+    (method['x-amazon-apigateway-integration'] as Obj).timeoutInMillis =
+      event.properties.TimeoutInMillis;
+  if (Array.isArray(event.properties.RequestParameters))
+    addRequestParameters(method, event.properties.RequestParameters, event, input);
   const auth = event.auth;
   if (!auth) return;
   const security: Obj[] = [];
@@ -92,6 +113,36 @@ function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: RestApiInput):
         message: 'is not emulated by the local gateway',
       });
   if (security.length) method.security = security;
+}
+
+/** An Api event's RequestParameters as SAM declares them in the method (swagger.py). */
+function addRequestParameters(
+  method: Obj,
+  list: unknown[],
+  event: ApiEvent,
+  input: RestApiInput,
+): void {
+  const parameters: Obj[] = [];
+  const cacheKeys: string[] = [];
+  list.forEach((entry, i) => {
+    const [name, options] = isObj(entry) ? (Object.entries(entry)[0] ?? []) : [entry, {}];
+    const at: KeyPath = [...event.at, 'RequestParameters', i];
+    const m = /^method\.request\.(header|querystring|path)\.(.+)$/.exec(String(name));
+    if (!m) throw new TemplateIssue(at, 'must be method.request.header|querystring|path.NAME');
+    const o = isObj(options) ? options : {};
+    if (o.Caching === true) {
+      cacheKeys.push(String(name));
+      input.warnings.push({
+        path: [...at, String(name), 'Caching'],
+        message: 'is not emulated: the API cache is not run locally',
+      });
+    }
+    const location = m[1] === 'querystring' ? 'query' : m[1];
+    parameters.push({ in: location, name: m[2], required: o.Required === true, type: 'string' });
+  });
+  method.parameters = parameters;
+  if (cacheKeys.length)
+    (method['x-amazon-apigateway-integration'] as Obj).cacheKeyParameters = cacheKeys;
 }
 
 function addCors(doc: Obj, cors: unknown, path: KeyPath): void {
