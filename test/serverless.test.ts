@@ -4,12 +4,13 @@
 // a PyJWT authorizer verifying RS256 tokens against a certificate made here from a key made here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { serve, type RunningServer } from '../src/cli/serve-command.js';
+import { mintDevToken } from '../src/cli/token-command.js';
 import { UsageError } from '../src/core/errors.js';
 import { TemplateError } from '../src/template/errors.js';
 import { loadTemplate } from '../src/template/load-template.js';
@@ -206,11 +207,8 @@ def slow(event, context):
 `;
 
 test("timeout and memorySize as deployed (the framework's 6 s and 1024 MB when unset): past its timeout a route answers 502 and an authorizer 500; a runtime not run locally answers 502 (500 as an authorizer) naming the function", async () => {
-  const folder = join(dir, 'limits');
-  mkdirSync(folder);
-  writeFileSync(join(folder, 'serverless.yml'), LIMITS);
-  writeFileSync(join(folder, 'fns.py'), LIMITS_PY);
-  const { running, lines, log } = await start({ template: join(folder, 'serverless.yml') });
+  const file = project('limits', { 'serverless.yml': LIMITS, 'fns.py': LIMITS_PY });
+  const { running, lines, log } = await start({ template: file });
   try {
     const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
       fetch(`${running.url}/dev/${path}`, { headers });
@@ -340,6 +338,10 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     ],
     ['  stage: ${self:provider.stage}', /provider\.stage refers to itself/],
     [
+      '  timeout: 1000',
+      /serverless\.yml:5:12: provider\.timeout must be a whole number from 1 to 900, got 1000$/,
+    ],
+    [
       '  environment:\n    KEY: ${file(./vars.js):key}',
       /JavaScript variable files are not run locally/,
     ],
@@ -353,6 +355,13 @@ test('a bad variable is one line naming the file, the line and the key; a remote
       provider,
     );
   });
+  const badTimeout = project('bad-timeout', {
+    'serverless.yml': MINIMAL('').replace('handler.orders', 'handler.orders\n    memorySize: lots'),
+  });
+  assert.throws(
+    () => loadTemplate(badTimeout, { env: {} }),
+    /serverless\.yml:9:17: functions\.orders\.memorySize must be a whole number from 128 to 10240, got "lots"$/,
+  );
   // With a fallback, a remote source is a warning and the fallback is used.
   const file = project('remote', {
     'serverless.yml': MINIMAL("  environment:\n    KEY: ${ssm:/orders/key, 'local-key'}"),
@@ -540,12 +549,9 @@ export const orders = async (event) => ({
 `;
 
 test('http authorizers over HTTP: by name with resultTtlInSeconds and identityValidationExpression (401 before the function, cached Allow, Deny 403), type request with two identity sources (401 when one is missing, cached per pair)', async () => {
-  const folder = join(dir, 'rest-authorizers');
-  mkdirSync(folder);
-  writeFileSync(join(folder, 'auth.mjs'), AUTHORIZERS_JS);
-  writeFileSync(
-    join(folder, 'serverless.yml'),
-    `service: auths
+  const file = project('rest-authorizers', {
+    'auth.mjs': AUTHORIZERS_JS,
+    'serverless.yml': `service: auths
 provider:
   name: aws
   runtime: nodejs22.x
@@ -573,8 +579,8 @@ functions:
             resultTtlInSeconds: 60
             identitySource: method.request.header.X-Partner, method.request.querystring.tenant
 `,
-  );
-  const { running } = await start({ template: join(folder, 'serverless.yml') });
+  });
+  const { running } = await start({ template: file });
   try {
     const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
       fetch(`${running.url}/dev/${path}`, { headers });
@@ -599,6 +605,45 @@ functions:
     assert.equal(await calls(await get('partner/2?tenant=t1', partner)), 1, 'same sources: cached');
     assert.equal(await calls(await get('partner/1?tenant=t2', partner)), 2, 'another tenant');
     assert.equal((await get('partner/1?tenant=t1', { 'x-partner': 'else' })).status, 403);
+  } finally {
+    await running.close();
+  }
+});
+
+test("an http authorizer given by the ARN of a function outside the service: Tollgate's own authorizer stands in, named at start (a development provider token 200, none 401)", async () => {
+  const file = project('arn-authorizer', {
+    'auth.mjs': AUTHORIZERS_JS,
+    'serverless.yml': `service: shared
+provider:
+  name: aws
+  runtime: nodejs22.x
+functions:
+  orders:
+    handler: auth.orders
+    events:
+      - http:
+          path: orders
+          method: get
+          authorizer: arn:aws:lambda:us-east-1:123456789012:function:platform-auth
+`,
+  });
+  const { running, lines } = await start({ template: file });
+  try {
+    assert.match(
+      lines.join('\n'),
+      /serverless\.yml:\d+:\d+: functions\.orders\.events\[0\]\.http\.authorizer names arn:aws:lambda:us-east-1:123456789012:function:platform-auth, a function outside this service: .*Tollgate's own authorizer/,
+    );
+    const get = (headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${running.url}/dev/orders`, { headers });
+    assert.equal((await get()).status, 401);
+    const { token: dev } = await mintDevToken({
+      iss: running.devProvider!.issuer,
+      aud: [running.devProvider!.audience],
+      sub: 'platform-user',
+    });
+    const ok = await get({ authorization: `Bearer ${dev}` });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { principalId: string }).principalId, 'platform-user');
   } finally {
     await running.close();
   }

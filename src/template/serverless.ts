@@ -198,6 +198,9 @@ function mergeUserResources(
 /** Where a compiled template's path came from in serverless.yml. */
 function originOf(origins: ReadonlyMap<string, KeyPath>, path: KeyPath): KeyPath {
   if (path[0] !== 'Resources' || typeof path[1] !== 'string') return path;
+  const property =
+    path[2] === 'Properties' ? origins.get(`${path[1]}.${String(path[3])}`) : undefined;
+  if (property) return [...property, ...path.slice(4)];
   const from = origins.get(path[1]);
   if (!from) return path;
   return from[0] === 'resources' ? [...from, ...path.slice(2)] : from;
@@ -310,7 +313,24 @@ function addFunction(
     },
   };
   origins.set(id, at);
+  // A function setting's own place, or the provider's it inherits (for messages about its value).
+  for (const [property, key] of PROPERTY_KEYS)
+    origins.set(
+      `${id}.${property}`,
+      fn[key] !== undefined
+        ? [...at, key]
+        : ctx.provider[key] !== undefined
+          ? ['provider', key]
+          : at,
+    );
 }
+
+const PROPERTY_KEYS = [
+  ['Handler', 'handler'],
+  ['Runtime', 'runtime'],
+  ['MemorySize', 'memorySize'],
+  ['Timeout', 'timeout'],
+] as const;
 
 /** `resources:` may extend a compiled resource (the framework merges them, the user's values last). */
 function mergeResource(compiled: Obj, user: Obj): Obj {
