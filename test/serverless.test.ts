@@ -449,13 +449,22 @@ test('the Node service, REST API: an API key of a usage plan with a throttle and
     assert.equal(((await ok.json()) as { service: string }).service, 'tollgate-orders');
     // Burst 2, 1 request/s, 5 a day: in a quick run of calls some are throttled (429), and past
     // five accepted the quota refuses every one.
-    const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await get(key)).status);
-    assert.ok(statuses.includes(429), statuses.join(','));
-    assert.ok(
-      statuses.filter((s) => s === 200).length <= 4,
-      `quota of 5 a day: ${statuses.join(',')}`,
-    );
+    const answer = async (): Promise<string> => {
+      const response = await get(key);
+      const body = (await response.json()) as { message?: string };
+      return response.status === 429 ? `429 ${body.message}` : String(response.status);
+    };
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await answer());
+    assert.ok(answers.includes('429 Too Many Requests'), answers.join(','));
+    // Once the throttle's bucket refills (1 a second), the quota still refuses: at most five
+    // accepted in the day, then 429 Limit Exceeded.
+    for (let i = 0; i < 8 && !answers.includes('429 Limit Exceeded'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      answers.push(await answer());
+    }
+    assert.ok(answers.includes('429 Limit Exceeded'), answers.join(','));
+    assert.ok(answers.filter((a) => a === '200').length <= 4, `quota of 5: ${answers.join(',')}`);
     assert.ok(
       lines.some((l) =>
         /HttpApi is not served: one API per gateway \(--template-api HttpApi serves it\)/.test(l),
