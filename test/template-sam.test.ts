@@ -522,3 +522,32 @@ test("--env-vars FILE in SAM's JSON: a function's own values, Parameters for eve
       /absent\.json: cannot be read: there is no such file/.test(e.message),
   );
 });
+
+test('Conditions decide what exists: a function with a Condition (and its route) only when it holds, a stage variable by Fn::If, Fn::Join and Fn::Sub in the environment, as --parameter-overrides choose', async () => {
+  const template = join(SAM_DIR, 'conditions.yaml');
+  const prod = await serveTemplate(template);
+  try {
+    const debug = await fetch(`${prod.running.url}/prod/debug`);
+    assert.equal(debug.status, 403);
+    assert.deepEqual(await debug.json(), { message: 'Missing Authentication Token' });
+    const pets = await fetch(`${prod.running.url}/prod/pets`, {
+      headers: { authorization: 'Bearer allow' },
+    });
+    assert.equal(pets.status, 200);
+    const body = (await pets.json()) as { stageVariables: unknown; env: Record<string, unknown> };
+    assert.deepEqual(body.stageVariables, { tier: 'paid' });
+    assert.equal(body.env.GREETING, 'hello-prod');
+    assert.equal(body.env.STAGE_LABEL, 'local:prod');
+  } finally {
+    await prod.running.close();
+  }
+  const dev = await serveTemplate(template, { 'parameter-overrides': ['Env=dev'] });
+  try {
+    const debug = await fetch(`${dev.running.url}/dev/debug`);
+    assert.equal(debug.status, 200, 'DebugFunction exists, its route has Authorizer NONE');
+    const body = (await debug.json()) as { stageVariables: unknown; env: Record<string, unknown> };
+    assert.deepEqual(body.stageVariables, { tier: 'free' });
+  } finally {
+    await dev.running.close();
+  }
+});
