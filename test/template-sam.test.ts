@@ -357,6 +357,10 @@ test('what the local gateway does not run is named in a warning at start: other 
   // The implicit HTTP API's event, when that API is the one served.
   const http = loadTemplate(path, { api: 'ServerlessHttpApi' }).warningLines.join('\n');
   assert.match(http, /Events\.Routed\.Properties\.RouteSettings is not emulated/);
+  assert.match(
+    said,
+    /HelloFunction\.Properties\.ReservedConcurrentExecutions is not emulated locally: invocations are not limited/,
+  );
   // The function's Timeout is honoured (test below), so no warning names it.
   assert.doesNotMatch(said, /Properties\.Timeout\b/);
   // The Api event's route and the function itself are served: no other warning names them.

@@ -83,9 +83,7 @@ function readFunction(
     return undefined;
   }
   const name = stack.context.ref(id)!;
-  for (const key of ['Layers', 'VpcConfig', 'FileSystemConfigs', 'SnapStart'])
-    if (r.Properties[key] !== undefined)
-      warn(key, 'is not emulated locally: the function runs without it');
+  for (const [key, message] of UNEMULATED) if (r.Properties[key] !== undefined) warn(key, message);
   return {
     logicalId: id,
     name,
@@ -98,6 +96,22 @@ function readFunction(
     ...(unset.length ? { unsetVariables: unset } : {}),
   };
 }
+
+const WITHOUT_IT = 'is not emulated locally: the function runs without it';
+
+/** Function settings that change what a request could see, and that the local gateway does not run. */
+const UNEMULATED: readonly (readonly [string, string])[] = [
+  ['Layers', WITHOUT_IT],
+  ['VpcConfig', WITHOUT_IT],
+  ['FileSystemConfigs', WITHOUT_IT],
+  ['SnapStart', WITHOUT_IT],
+  [
+    'ReservedConcurrentExecutions',
+    'is not emulated locally: invocations are not limited (nor throttled at 0)',
+  ],
+  ['ProvisionedConcurrencyConfig', 'is not emulated locally: the first invocation starts cold'],
+  ['FunctionUrlConfig', 'is not served locally: only the API routes reach the function'],
+];
 
 /** Is the function's code a .zip (never run locally: Tollgate's own authorizer stands for it)? */
 function isZipCode(r: Resource, stack: Stack, at: (key: string) => KeyPath): boolean {
