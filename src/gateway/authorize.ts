@@ -329,7 +329,8 @@ export async function authorize(
       cache: 'hit',
       invoked: false,
       latencyMs: 0,
-      cacheEntry: { issuedFor: cached.issuedFor, expiresAt: cached.expiresAt },
+      // The entry itself: it has issuedFor and expiresAt (and is not changed once stored).
+      cacheEntry: cached,
     });
   const fresh = await invokeAuthorizer(spec, view, deps, identity, http);
   if (!fresh.ok) return fresh.refusal;
@@ -441,42 +442,83 @@ function judge(
     'cache' | 'invoked' | 'latencyMs' | 'cacheEntry' | 'event' | 'raw' | 'note'
   >,
 ): AuthResult {
-  const base = { output, stale: undefined, detail: undefined, ...how } as const;
+  // One object per verdict, every field written out: spreading a base and then the verdict made two.
+  const verdictOf = (
+    reason: AuthReason,
+    response: GatewayResponseType | undefined,
+    detail: string | undefined = undefined,
+    stale: AuthResult['stale'] = undefined,
+  ): AuthResult => ({
+    reason,
+    response,
+    output,
+    cache: how.cache,
+    invoked: how.invoked,
+    latencyMs: how.latencyMs,
+    stale,
+    detail,
+    cacheEntry: how.cacheEntry,
+    note: how.note,
+    event: how.event,
+    raw: how.raw,
+  });
   const denied: GatewayResponseType =
     http && deps.assumptions.httpDeny === 'unauthorized' ? 'UNAUTHORIZED' : 'ACCESS_DENIED';
   if (output.isAuthorized !== undefined) {
     // A simple response decides for every route that presents the same identity, cached or not.
-    return output.isAuthorized
-      ? { ...base, reason: 'ALLOW', response: undefined }
-      : { ...base, reason: 'EXPLICIT_DENY', response: denied };
+    return output.isAuthorized ? verdictOf('ALLOW', undefined) : verdictOf('EXPLICIT_DENY', denied);
   }
   // Conditions are evaluated per request, cached policy or not: the cache holds the policy, not the decision.
   const conditions = conditionsFor(view, deps.now());
-  const { verdict, unevaluated } = judgePolicy(output.policyDocument, arn, conditions);
+  const { verdict, unevaluated } = judgeFor(output.policyDocument, arn, conditions);
   const why =
     unevaluated === undefined
       ? undefined
       : `refused: a policy condition cannot be evaluated (${unevaluated})`;
   if (verdict === 'explicit-deny')
-    return {
-      ...base,
-      reason: 'EXPLICIT_DENY',
-      response: http ? denied : 'ACCESS_DENIED_EXPLICIT',
-      detail: why,
-    };
+    return verdictOf('EXPLICIT_DENY', http ? denied : 'ACCESS_DENIED_EXPLICIT', why);
   if (verdict === 'implicit-deny') {
     const stale = staleFor(output, arn, cached, conditions, deps.now());
-    return { ...base, reason: 'IMPLICIT_DENY', response: denied, stale, detail: why };
+    return verdictOf('IMPLICIT_DENY', denied, why, stale);
   }
-  if (deps.assumptions.requirePrincipalId && output.principalId === undefined) {
-    return {
-      ...base,
-      reason: 'RESULT_INVALID',
-      response: 'AUTHORIZER_CONFIGURATION_ERROR',
-      detail: 'an Allow without principalId',
-    };
-  }
-  return { ...base, reason: 'ALLOW', response: undefined };
+  if (deps.assumptions.requirePrincipalId && output.principalId === undefined)
+    return verdictOf(
+      'RESULT_INVALID',
+      'AUTHORIZER_CONFIGURATION_ERROR',
+      'an Allow without principalId',
+    );
+  return verdictOf('ALLOW', undefined);
+}
+
+type Judged = ReturnType<typeof judgePolicy>;
+
+// A cached policy is judged again for every request; without a Condition its verdict for an ARN
+// never changes (the document is the gateway's own JSON copy, never changed), so the last one is kept.
+const LAST_JUDGED = new WeakMap<object, { readonly arn: string; readonly judged: Judged }>();
+
+/** judgePolicy, remembered per document for its last ARN when no statement has a Condition. */
+function judgeFor(document: unknown, arn: string, conditions: ConditionEvaluator): Judged {
+  if (typeof document !== 'object' || document === null)
+    return judgePolicy(document, arn, conditions);
+  const last = LAST_JUDGED.get(document);
+  if (last !== undefined && last.arn === arn) return last.judged;
+  const judged = judgePolicy(document, arn, conditions);
+  if (!hasCondition(document)) LAST_JUDGED.set(document, { arn, judged });
+  return judged;
+}
+
+/** Whether any statement of a policy has a Condition (conditions are evaluated per request). */
+function hasCondition(document: object): boolean {
+  const statements = (document as { Statement?: unknown }).Statement;
+  if (!Array.isArray(statements)) return false;
+  for (const st of statements)
+    if (
+      typeof st === 'object' &&
+      st !== null &&
+      (st as { Condition?: unknown }).Condition !== undefined
+    )
+      return true;
+  return false;
 }
 
 /**

@@ -206,15 +206,16 @@ export function proxyEvent(
   const requestContext: Record<string, unknown> = { ...view.requestContext };
   if (authorizer?.claimsOnly) requestContext.authorizer = { claims: authorizer.claims ?? {} };
   else if (authorizer) {
-    const context = Object.fromEntries(
-      Object.entries(authorizer.context).map(([k, v]) => [k, String(v)]),
-    );
-    requestContext.authorizer = {
+    const delivered: Record<string, unknown> = {
       principalId: authorizer.principalId,
       integrationLatency: authorizer.integrationLatency,
-      ...context,
-      ...(authorizer.claims ? { claims: authorizer.claims } : {}),
     };
+    // The context was checked (checkContext): own keys, none of them `__proto__`.
+    const { context } = authorizer;
+    for (const k in context)
+      if (Object.prototype.hasOwnProperty.call(context, k)) delivered[k] = String(context[k]);
+    if (authorizer.claims) delivered.claims = authorizer.claims;
+    requestContext.authorizer = delivered;
   }
   return {
     resource: view.resource,

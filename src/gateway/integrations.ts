@@ -50,7 +50,7 @@ export type IntegrationFailure =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'BAD_REQUEST_BODY';
 
-export async function runIntegration(
+export function runIntegration(
   integration: Integration,
   view: RequestView,
   body: Buffer | undefined,
@@ -177,6 +177,9 @@ function proxyResponseV2(
   };
 }
 
+const scalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
 /** A Lambda proxy answer: `{ statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded? }`; anything else is a 502. */
 function proxyResponse(
   value: unknown,
@@ -198,12 +201,13 @@ function proxyResponse(
   )
     return bad('statusCode is not an HTTP status');
   const headers: Record<string, string | string[]> = {};
-  const scalar = (v: unknown): v is string | number | boolean =>
-    ['string', 'number', 'boolean'].includes(typeof v);
   if (r.headers !== undefined && r.headers !== null) {
     if (typeof r.headers !== 'object' || Array.isArray(r.headers))
       return bad('headers is not an object');
-    for (const [k, v] of Object.entries(r.headers)) {
+    const given = r.headers as Record<string, unknown>;
+    for (const k in given) {
+      if (!Object.prototype.hasOwnProperty.call(given, k)) continue;
+      const v = given[k];
       if (!scalar(v)) return bad(`headers.${k} is not a string`);
       headers[k] = String(v);
     }
@@ -220,22 +224,19 @@ function proxyResponse(
   if (r.body !== undefined && r.body !== null && typeof r.body !== 'string')
     return bad('body is not a string');
   const text = (r.body as string | null | undefined) ?? '';
-  const contentType = Object.entries(headers).find(
-    ([k]) => k.toLowerCase() === 'content-type',
-  )?.[1];
+  let contentType: string | string[] | undefined;
+  for (const k in headers)
+    if (k.toLowerCase() === 'content-type') {
+      contentType = headers[k];
+      break;
+    }
   const body =
     r.isBase64Encoded === true &&
     decode(Array.isArray(contentType) ? contentType[0] : (contentType as string | undefined))
       ? Buffer.from(text, 'base64')
       : text;
-  return {
-    response: {
-      status: r.statusCode,
-      headers: { ...headers, 'x-amzn-RequestId': view.requestId },
-      body,
-    },
-    error: undefined,
-  };
+  headers['x-amzn-RequestId'] = view.requestId;
+  return { response: { status: r.statusCode, headers, body }, error: undefined };
 }
 
 // Hop-by-hop headers are the connection's, not the request's.

@@ -208,11 +208,7 @@ function run(
   const waitsForIdle = legacy && (strict || handler.length >= 3);
   const baseline = waitsForIdle ? activeResources() : 0;
   try {
-    const returned = handler(
-      input.ok ? (input.value as never) : (null as never),
-      context,
-      (error, result) => settle(error, result),
-    );
+    const returned = handler(input.ok ? (input.value as never) : (null as never), context, settle);
     if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
       (returned as PromiseLike<unknown>).then(
         (value) => settle(undefined, value),

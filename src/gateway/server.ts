@@ -116,7 +116,10 @@ function send(req: IncomingMessage, res: ServerResponse, response: GatewayRespon
   const body =
     typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.statusCode = response.status;
-  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v as string | string[]);
+  const { headers } = response;
+  for (const k in headers)
+    if (Object.prototype.hasOwnProperty.call(headers, k))
+      res.setHeader(k, headers[k] as string | string[]);
   res.setHeader('content-length', body.length);
   res.end(body);
 }
