@@ -57,6 +57,25 @@ function sizeOf(key: string, output: AuthorizerOutput, issuedFor: string): numbe
   return 2 * (key.length + issuedFor.length + JSON.stringify(output).length) + 256;
 }
 
+/** A stored answer, with where it is kept. */
+interface Entry extends CachedOutput {
+  readonly bytes: number;
+  readonly authorizer: string;
+  readonly identityKey: string;
+}
+
+// JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities. One value (a
+// TOKEN authorizer's) is the key as it is; a JSON key starts with `[`, so a one-value key that
+// starts with `[` is made JSON too, and cannot be taken for a JSON key of several values.
+const identityKeyOf = (identity: readonly string[]): string =>
+  identity.length === 1 && !identity[0]!.startsWith('[') ? identity[0]! : JSON.stringify(identity);
+
+/** The key an entry's size is counted with (the size estimate predates the per-authorizer maps). */
+const keyOf = (authorizer: string, identity: readonly string[]): string =>
+  identity.length === 1
+    ? `${authorizer.length}:${authorizer}${identity[0]}`
+    : JSON.stringify([authorizer, ...identity]);
+
 /**
  * The cache key is the identity: for TOKEN the token value, for REQUEST the values of all identity
  * sources in order (a change to any of them is a new invocation). Entries are per authorizer.
@@ -65,54 +84,58 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? CACHE_LIMITS.maxEntries;
   const maxBytes = options.maxBytes ?? CACHE_LIMITS.maxBytes;
-  const entries = new Map<string, CachedOutput & { readonly bytes: number }>();
+  // Looked up per authorizer, then by identity: a TOKEN authorizer's key is the token itself, not
+  // a longer string made from it on every request. `order` is every entry, oldest first.
+  const byAuthorizer = new Map<string, Map<string, Entry>>();
+  const order = new Set<Entry>();
   let bytes = 0;
-  const drop = (key: string): void => {
-    const entry = entries.get(key);
+  const drop = (entry: Entry | undefined): void => {
     if (entry === undefined) return;
     bytes -= entry.bytes;
-    entries.delete(key);
+    order.delete(entry);
+    byAuthorizer.get(entry.authorizer)?.delete(entry.identityKey);
   };
-  // JSON keeps the parts apart: ['a,b'] and ['a', 'b'] are different identities. One value (a
-  // TOKEN authorizer's) is kept apart by the name's length instead, without escaping the token; a
-  // key of that form starts with a digit, one of JSON's with `[`.
-  const keyOf = (authorizer: string, identity: readonly string[]): string =>
-    identity.length === 1
-      ? `${authorizer.length}:${authorizer}${identity[0]}`
-      : JSON.stringify([authorizer, ...identity]);
+  const find = (authorizer: string, identity: readonly string[]): Entry | undefined =>
+    byAuthorizer.get(authorizer)?.get(identityKeyOf(identity));
   return {
     get(authorizer, identity) {
-      const key = keyOf(authorizer, identity);
-      const entry = entries.get(key);
+      const entry = find(authorizer, identity);
       if (entry === undefined) return undefined;
       if (now() >= entry.expiresAt) {
-        drop(key);
+        drop(entry);
         return undefined;
       }
       return entry;
     },
     set(authorizer, identity, ttlSeconds, output, issuedFor) {
       if (ttlSeconds <= 0) return;
-      const key = keyOf(authorizer, identity);
-      const size = sizeOf(key, output, issuedFor);
-      drop(key);
+      const size = sizeOf(keyOf(authorizer, identity), output, issuedFor);
+      drop(find(authorizer, identity));
       // An entry larger than the whole cache is not kept (it would evict everything else).
       if (size > maxBytes) return;
       const storedAt = now();
-      entries.set(key, {
+      const identityKey = identityKeyOf(identity);
+      const entry: Entry = {
         output,
         issuedFor,
         storedAt,
         expiresAt: storedAt + ttlSeconds * 1000,
         bytes: size,
-      });
+        authorizer,
+        identityKey,
+      };
+      let entries = byAuthorizer.get(authorizer);
+      if (entries === undefined) byAuthorizer.set(authorizer, (entries = new Map()));
+      entries.set(identityKey, entry);
+      order.add(entry);
       bytes += size;
-      while (entries.size > maxEntries || bytes > maxBytes) drop(entries.keys().next().value!);
+      while (order.size > maxEntries || bytes > maxBytes) drop(order.values().next().value);
     },
     clear: () => {
-      entries.clear();
+      byAuthorizer.clear();
+      order.clear();
       bytes = 0;
     },
-    size: () => ({ entries: entries.size, bytes }),
+    size: () => ({ entries: order.size, bytes }),
   };
 }

@@ -33,7 +33,7 @@ import {
   type Query,
   type RequestView,
 } from './events.js';
-import { runIntegration } from './integrations.js';
+import { runIntegration, type IntegrationDeps } from './integrations.js';
 import { routeWithStage } from './stage-prefix.js';
 import type { LambdaHandler } from './invoke.js';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.js';
@@ -158,6 +158,8 @@ interface GatewayContext {
   readonly assumptions: Assumptions;
   readonly authorizerTimeoutMs: number;
   readonly integrationTimeoutMs: number;
+  /** What every integration run reads, built once. */
+  readonly integrationDeps: IntegrationDeps;
   readonly verbose: boolean;
   readonly responder: Responder;
   readonly jwtAuthorizers: ReadonlyMap<string, JwtAuthorizer>;
@@ -256,6 +258,13 @@ function createContext(options: GatewayOptions): GatewayContext {
     assumptions: { ...DEFAULT_ASSUMPTIONS, ...options.assumptions },
     authorizerTimeoutMs: options.authorizerTimeoutMs ?? 10_000,
     integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
+    integrationDeps: {
+      functions: options.functions,
+      timeoutMs: options.integrationTimeoutMs ?? 29_000,
+      now,
+      flavour: api.flavour,
+      binaryMediaTypes: api.binaryMediaTypes,
+    },
     verbose: options.verbose ?? false,
     responder: createResponder(api.gatewayResponses, api.flavour),
     jwtAuthorizers,
@@ -673,13 +682,7 @@ async function integrate(
     view,
     body,
     http ? { http, authorizer: httpDelivery } : { authorizer: delivery },
-    {
-      functions: g.functions,
-      timeoutMs: g.integrationTimeoutMs,
-      now: g.now,
-      flavour: g.api.flavour,
-      binaryMediaTypes: g.api.binaryMediaTypes,
-    },
+    g.integrationDeps,
   );
   const answer = result.failure
     ? respond(g, x, result.failure, result.message === undefined ? {} : { message: result.message })

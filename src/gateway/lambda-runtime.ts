@@ -85,6 +85,19 @@ export interface ContextInput {
   readonly onLegacyCall?: (method: string) => void;
 }
 
+// callbackWaitsForEmptyEventLoop's value per context (true until set). One getter and setter for
+// every context: accessors of their own would give each context a hidden class of its own.
+const WAITS = new WeakMap<object, boolean>();
+const WAITS_PROPERTY: PropertyDescriptor = {
+  get(this: object): boolean {
+    return WAITS.get(this) ?? true;
+  },
+  set(this: object, v: boolean) {
+    WAITS.set(this, v);
+  },
+  enumerable: true,
+};
+
 /** The context object the runtime passes to a handler. */
 export function lambdaContext(input: ContextInput): Record<string, unknown> {
   const context: Record<string, unknown> = {
@@ -102,12 +115,7 @@ export function lambdaContext(input: ContextInput): Record<string, unknown> {
     input.onLegacyCall?.(method);
     input.complete(error, result);
   };
-  let waits = true;
-  Object.defineProperty(context, 'callbackWaitsForEmptyEventLoop', {
-    get: () => waits,
-    set: (v: boolean) => (waits = v),
-    enumerable: true,
-  });
+  Object.defineProperty(context, 'callbackWaitsForEmptyEventLoop', WAITS_PROPERTY);
   context.succeed = (result?: unknown): void => legacy('succeed', null, result);
   // As the runtime: fail() with nothing reports the error "handled".
   context.fail = (error?: unknown): void => legacy('fail', error ?? 'handled');
