@@ -144,3 +144,30 @@ test("the result cache keeps one authorizer's identities apart from another's, h
   assert.equal(cache.get('a', ['b']), undefined);
   assert.equal(cache.size().entries, 5);
 });
+
+test('result cache: a one-value identity that looks like JSON is not another identity, and the oldest entry of any authorizer goes first', () => {
+  const cache = createAuthorizerCache({ maxEntries: 3 });
+  const output = (principalId: string) => ({
+    principalId,
+    policyDocument: undefined,
+    context: {},
+    usageIdentifierKey: undefined,
+    isAuthorized: true,
+  });
+  cache.set('a', ['["b","c"]'], 60, output('one value'), 'arn');
+  cache.set('a', ['b', 'c'], 60, output('two values'), 'arn');
+  assert.equal(cache.get('a', ['["b","c"]'])?.output.principalId, 'one value');
+  assert.equal(cache.get('a', ['b', 'c'])?.output.principalId, 'two values');
+  cache.set('b', ['t'], 60, output('b|t'), 'arn');
+  // Stored again: now the newest, so the first entry of 'a' is the one evicted by the fourth.
+  cache.set('a', ['["b","c"]'], 60, output('one value again'), 'arn');
+  cache.set('c', ['t'], 60, output('c|t'), 'arn');
+  assert.equal(cache.get('a', ['b', 'c']), undefined);
+  assert.equal(cache.get('a', ['["b","c"]'])?.output.principalId, 'one value again');
+  assert.equal(cache.get('b', ['t'])?.output.principalId, 'b|t');
+  assert.equal(cache.get('c', ['t'])?.output.principalId, 'c|t');
+  assert.equal(cache.size().entries, 3);
+  cache.clear();
+  assert.deepEqual(cache.size(), { entries: 0, bytes: 0 });
+  assert.equal(cache.get('b', ['t']), undefined);
+});
