@@ -82,7 +82,9 @@ export function headerValue(
   headers: Record<string, string>,
   lowerName: string,
 ): string | undefined {
-  for (const k in headers) if (k.toLowerCase() === lowerName) return headers[k];
+  // Names of another length cannot match: most are not lower-cased at all.
+  for (const k in headers)
+    if (k.length === lowerName.length && k.toLowerCase() === lowerName) return headers[k];
   return undefined;
 }
 
@@ -103,7 +105,7 @@ function resourceIdOf(resource: string): string {
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path without its leading slash}`; the root gives a trailing `/`. */
 export function methodArn(stage: string, method: string, path: string): string {
-  return `arn:aws:execute-api:${LOCAL_API.region}:${LOCAL_API.account}:${LOCAL_API.apiId}/${stage}/${method}/${path.replace(/^\//, '')}`;
+  return `arn:aws:execute-api:${LOCAL_API.region}:${LOCAL_API.account}:${LOCAL_API.apiId}/${stage}/${method}/${path.startsWith('/') ? path.slice(1) : path}`;
 }
 
 export function requestView(input: ViewInput): RequestView {

@@ -158,6 +158,8 @@ interface GatewayContext {
   readonly assumptions: Assumptions;
   readonly authorizerTimeoutMs: number;
   readonly integrationTimeoutMs: number;
+  /** Each operation's request validation, once looked up. */
+  readonly validations: Map<Operation, { readonly validation: Validation | undefined }>;
   /** What every integration run reads, built once. */
   readonly integrationDeps: IntegrationDeps;
   readonly verbose: boolean;
@@ -258,6 +260,7 @@ function createContext(options: GatewayOptions): GatewayContext {
     assumptions: { ...DEFAULT_ASSUMPTIONS, ...options.assumptions },
     authorizerTimeoutMs: options.authorizerTimeoutMs ?? 10_000,
     integrationTimeoutMs: options.integrationTimeoutMs ?? 29_000,
+    validations: new Map(),
     integrationDeps: {
       functions: options.functions,
       timeoutMs: options.integrationTimeoutMs ?? 29_000,
@@ -625,13 +628,27 @@ function checkApiKey(
   return undefined;
 }
 
+type Validation = NonNullable<ReturnType<NonNullable<ApiDefinition['validations']>['get']>>;
+
+/** An operation's validation, looked up once per gateway (the key was a string built on every request). */
+function validationOf(g: GatewayContext, operation: Operation): Validation | undefined {
+  const { validations } = g.api;
+  if (validations === undefined) return undefined;
+  let found = g.validations.get(operation);
+  if (found === undefined) {
+    found = { validation: validations.get(`${operation.method} ${operation.template}`) };
+    g.validations.set(operation, found);
+  }
+  return found.validation;
+}
+
 /** Request validation, as API Gateway does it: after authorization, parameters before the body. */
 async function validateRequest(
   g: GatewayContext,
   x: Exchange,
   { operation, view }: RoutedRequest,
 ): Promise<{ readonly body: Buffer | undefined } | Stop> {
-  const validation = g.api.validations?.get(`${operation.method} ${operation.template}`);
+  const validation = validationOf(g, operation);
   const missing = validation
     ? missingParameters(validation.parameters, {
         headers: view.headers,
