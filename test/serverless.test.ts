@@ -619,10 +619,8 @@ functions:
   }
 });
 
-test("an http authorizer given by the ARN of a function outside the service: Tollgate's own authorizer stands in, named at start (a development provider token 200, none 401)", async () => {
-  const file = project('arn-authorizer', {
-    'auth.mjs': AUTHORIZERS_JS,
-    'serverless.yml': `service: shared
+/** A service whose one route, GET /orders, is behind the given `authorizer:` setting. */
+const ordersBehind = (authorizer: string): string => `service: orders
 provider:
   name: aws
   runtime: nodejs22.x
@@ -633,8 +631,15 @@ functions:
       - http:
           path: orders
           method: get
-          authorizer: arn:aws:lambda:us-east-1:123456789012:function:platform-auth
-`,
+          ${authorizer}
+`;
+
+test("an http authorizer given by the ARN of a function outside the service: Tollgate's own authorizer stands in, named at start (a development provider token 200, none 401)", async () => {
+  const file = project('arn-authorizer', {
+    'auth.mjs': AUTHORIZERS_JS,
+    'serverless.yml': ordersBehind(
+      'authorizer: arn:aws:lambda:us-east-1:123456789012:function:platform-auth',
+    ),
   });
   const { running, lines } = await start({ template: file });
   try {
@@ -653,6 +658,33 @@ functions:
     const ok = await get({ authorization: `Bearer ${dev}` });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { principalId: string }).principalId, 'platform-user');
+  } finally {
+    await running.close();
+  }
+});
+
+test('an http authorizer given by a Cognito user pool ARN with scopes, the pool mapped to the development provider (--cognito POOL=dev): an access token with the scope 200, an ID token 401 (scopes need an access token), none 401', async () => {
+  const file = project('cognito-authorizer', {
+    'auth.mjs': AUTHORIZERS_JS,
+    'serverless.yml': ordersBehind(
+      'authorizer:\n            arn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_OrdersPool\n            scopes: [orders/read]',
+    ),
+  });
+  const { running } = await start({ template: file, cognito: ['us-east-1_OrdersPool=dev'] });
+  try {
+    const iss = running.devProvider!.issuer;
+    const get = (token?: string): Promise<Response> =>
+      fetch(`${running.url}/dev/orders`, token ? { headers: { authorization: token } } : {});
+    const access = (await mintDevToken({ cognito: 'access', iss, scope: 'orders/read' })).token;
+    const ok = await get(access);
+    assert.equal(ok.status, 200);
+    const claims = ((await ok.json()) as { claims: Record<string, string> }).claims;
+    assert.equal(claims.token_use, 'access');
+    const other = (await mintDevToken({ cognito: 'access', iss, scope: 'orders/write' })).token;
+    assert.equal((await get(other)).status, 401, 'without the scope');
+    const id = (await mintDevToken({ cognito: 'id', iss, sub: 'alice' })).token;
+    assert.equal((await get(id)).status, 401, 'a method with scopes takes access tokens only');
+    assert.equal((await get()).status, 401);
   } finally {
     await running.close();
   }
