@@ -1,7 +1,8 @@
-// Builds the deployable Lambda: dist/authorizer/index.mjs, what every cold start loads with the
-// chunks it imports statically (the TOKEN path, settings, keys); dist/authorizer/chunks/*.mjs,
-// loaded only when needed (the general handler with every other event shape, the route-rules
-// engine, the config-file validator); and a zip with index.mjs at its root.
+// Builds the deployable Lambda from tsc's output (dist/lambda): dist/authorizer/index.mjs and the
+// one chunk it imports, what every cold start loads (the TOKEN path, settings, keys);
+// dist/authorizer/chunks/*.mjs, loaded only when needed (the general handler with every other
+// event shape, the route-rules engine, the config-file validator); and a zip with index.mjs at its
+// root.
 //
 //   node scripts/bundle.mjs [--config FILE] [--outdir DIR] [--zip FILE] [--embed-keys]
 //
@@ -12,10 +13,11 @@
 //
 // --config names the config file to embed when TOLLGATE_CONFIG is not set (TOLLGATE_CONFIG, even
 // empty, wins: `TOLLGATE_CONFIG=my.config.yaml npm run deploy:build` embeds your own rules).
-import { build } from 'esbuild';
+import { transform } from 'esbuild';
+import { rollup } from 'rollup';
 import { zipSync } from 'fflate';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
@@ -35,36 +37,40 @@ mkdirSync(outdir, { recursive: true });
 const embedded = await embeddedConfig();
 const embeddedKeys = args['embed-keys'] ? await keysToEmbed(embedded) : undefined;
 
-// Code splitting: every dynamic import() becomes a chunk loaded on first need, and code shared
-// with a lazy chunk lands in a chunk the entry imports statically, so nothing is loaded twice.
-const { metafile } = await build({
-  entryPoints: ['src/lambda/index.ts'],
-  outdir,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  splitting: true,
-  metafile: true,
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  legalComments: 'none',
-  logLevel: 'warning',
-  // The config file, if one was found, goes into the code: a cold start reads no file for it.
-  define: {
-    'globalThis.TOLLGATE_EMBEDDED_CONFIG':
-      embedded === undefined ? 'undefined' : JSON.stringify(embedded),
-    'globalThis.TOLLGATE_EMBEDDED_KEYS':
-      embeddedKeys === undefined ? 'undefined' : JSON.stringify(embeddedKeys),
+// Two files at a cold start: index.mjs (the entry, a top-level await of coldStart) and one chunk
+// holding every module a cold TOKEN call needs. Each file Node's ESM loader opens costs about a
+// millisecond, so Rollup's manualChunks puts that whole static graph in one chunk, which esbuild's
+// splitting cannot do (it makes a chunk per set of importers: ten files). Every dynamic import()
+// (other shapes, rules, config-file validation, discovery, embedded keys) stays a chunk of its own
+// that imports what it shares from that chunk; the chunk has no top-level await, so one loaded
+// during init imports it without waiting on index.mjs. esbuild then minifies each chunk.
+const entry = resolve('dist/lambda/index.js');
+const define = {
+  'globalThis.TOLLGATE_EMBEDDED_CONFIG':
+    embedded === undefined ? 'undefined' : JSON.stringify(embedded),
+  'globalThis.TOLLGATE_EMBEDDED_KEYS':
+    embeddedKeys === undefined ? 'undefined' : JSON.stringify(embeddedKeys),
+};
+const bundle = await rollup({
+  input: entry,
+  external: (id) => id.startsWith('node:'),
+  plugins: [{ name: 'esbuild-minify', renderChunk: minified }],
+  onwarn: (warning) => {
+    console.error(`bundle: ${warning.message}`);
+    process.exit(2);
   },
 });
+const { output } = await bundle.write({
+  dir: outdir,
+  format: 'es',
+  entryFileNames: '[name].mjs',
+  chunkFileNames: 'chunks/[name]-[hash].mjs',
+  manualChunks: coldChunk(),
+});
+await bundle.close();
 
-// The metafile names outputs relative to the working directory; the zip, relative to outdir.
-const inOutdir = (path) => relative(resolve(outdir), resolve(path));
-const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [inOutdir(path), o]));
-const built = [...outputs.keys()].sort();
+const chunks = new Map(output.map((o) => [o.fileName, o]));
+const built = [...chunks.keys()].sort();
 // A fixed timestamp keeps the zip byte-identical across builds of the same code.
 const mtime = new Date('2020-01-01T00:00:00Z');
 const zip = zipSync(
@@ -82,13 +88,40 @@ console.log(
 );
 console.log(`${zipFile} ${kb(statSync(zipFile).size)} KB (handler: index.handler)`);
 
+/** Rollup's manualChunks: the modules the entry imports statically, transitively, as one chunk. */
+function coldChunk() {
+  let cold;
+  return (id, { getModuleInfo }) => {
+    cold ??= staticGraph(entry, getModuleInfo);
+    return cold.has(id) && id !== entry ? 'tollgate' : undefined;
+  };
+}
+
+function staticGraph(id, getModuleInfo, seen = new Set()) {
+  const info = getModuleInfo(id);
+  if (seen.has(id) || !info || info.isExternal) return seen;
+  seen.add(id);
+  for (const imported of info.importedIds) staticGraph(imported, getModuleInfo, seen);
+  return seen;
+}
+
+async function minified(code) {
+  const result = await transform(code, {
+    minify: true,
+    format: 'esm',
+    target: 'node20',
+    legalComments: 'none',
+    define,
+  });
+  return { code: result.code, map: null };
+}
+
 /** index.mjs and the chunks it imports statically, transitively (paths relative to outdir). */
-function coldStart(entry, seen = new Set()) {
-  if (seen.has(entry)) return seen;
-  seen.add(entry);
-  for (const imported of outputs.get(entry).imports)
-    if (imported.kind === 'import-statement' && !imported.external)
-      coldStart(inOutdir(imported.path), seen);
+function coldStart(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const imported of chunks.get(file).imports)
+    if (chunks.has(imported)) coldStart(imported, seen);
   return seen;
 }
 

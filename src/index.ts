@@ -12,7 +12,8 @@ export {
 } from './core/errors.js';
 export { importJwk, secretKey, verifySignature, type VerificationKey } from './core/keys.js';
 export { KeySet } from './core/keyset.js';
-export { decodeUnverified, parseJwt, type ParsedJwt } from './core/parse.js';
+export { parseJwt, type ParsedJwt } from './core/parse.js';
+export { decodeUnverified } from './core/decode-unverified.js';
 export { REASONS, reasonMessage } from './core/reason-messages.js';
 export { REASON_KIND, type Decision, type Reason, type ReasonCode } from './core/reasons.js';
 export {
@@ -31,7 +32,8 @@ export { PRESETS, presetClaims, type PresetName } from './settings/presets.js';
 export { JwksClient, type JwksClientOptions } from './keys/jwks-client.js';
 export { discoverJwksUri } from './keys/discovery.js';
 export { createAuthorizer, type Authorizer } from './lambda/authorizer.js';
-export { AuthorizerFailure, bearerToken, UNAUTHORIZED } from './aws/bearer.js';
+export { bearerToken, UNAUTHORIZED } from './aws/bearer.js';
+export { AuthorizerFailure } from './aws/authorizer-failure.js';
 export { createHandler, type AuthorizerHandler } from './lambda/handler.js';
 export { parseMethodArn, policyResource } from './aws/policy.js';
 export { evaluatePolicy } from './aws/policy-eval.js';

@@ -13,7 +13,7 @@ import type { TollgateErrorCode } from '../src/core/errors.js';
 import { ERROR_CODES, errorsTable } from '../src/core/error-codes.js';
 import { KeySourceError } from '../src/core/key-source.js';
 import { PatternRefused } from '../src/core/rules-regex-parse.js';
-import { AuthorizerFailure } from '../src/aws/bearer.js';
+import { AuthorizerFailure } from '../src/aws/authorizer-failure.js';
 import { EventShapeError, ResultError } from '../src/aws/shapes/index.js';
 import { TokenSourceError } from '../src/aws/token-source.js';
 import { HttpGetError } from '../src/keys/http-get.js';

@@ -23,7 +23,8 @@ import {
 import { compileClaimPattern, patternWork, MAX_PATTERN_INPUT } from '../src/core/rules-pattern.js';
 import { createAuthorizer } from '../src/lambda/authorizer.js';
 import { createHandler } from '../src/lambda/handler.js';
-import { AuthorizerFailure, UNAUTHORIZED } from '../src/aws/bearer.js';
+import { AuthorizerFailure } from '../src/aws/authorizer-failure.js';
+import { UNAUTHORIZED } from '../src/aws/bearer.js';
 import { parseMethodArn } from '../src/aws/policy.js';
 import { AUDIENCE, ISSUER, NOW_MS, NOW_S } from './support/keys.js';
 import { evaluate } from './support/iam.js';

@@ -1,25 +1,8 @@
-// The pieces every shape shares: reading a bearer token, and the two errors API Gateway tells apart.
-import { FAILURE_CODES, TollgateError, type FailureCode } from '../core/errors.js';
+// The pieces every shape shares: reading a bearer token, and the message API Gateway answers 401 for.
+// AuthorizerFailure (500) is in authorizer-failure.ts: the TOKEN path never throws one.
 
 /** API Gateway answers 401 only for this exact message; any other error message gives 500. */
 export const UNAUTHORIZED = 'Unauthorized';
-
-/** Thrown when Tollgate cannot decide (identity provider down, bad event): API Gateway answers 500. */
-export class AuthorizerFailure extends TollgateError<FailureCode> {
-  /** `reason` is the failure's reason code; one that is not a FailureCode is reported as INTERNAL_ERROR. */
-  constructor(reason: string) {
-    super(
-      (FAILURE_CODES as readonly string[]).includes(reason)
-        ? (reason as FailureCode)
-        : 'INTERNAL_ERROR',
-      `Authorizer failure: ${reason}`,
-    );
-    this.name = 'AuthorizerFailure';
-  }
-}
-// The minified bundle renames the class; the runtime's JSON logger reports a thrown error's type
-// from its constructor's name (errorType), so the name is set where minifying cannot reach it.
-Object.defineProperty(AuthorizerFailure, 'name', { value: 'AuthorizerFailure' });
 
 /**
  * The token in an Authorization value: `Bearer <token>` (scheme case-insensitive) or a bare token.

@@ -1,4 +1,4 @@
-import { decodeUnverified } from './parse.js';
+import { decodeUnverified } from './decode-unverified.js';
 import { reason, refuse, type Decision } from './reasons.js';
 import type { Verifier } from './verifier.js';
 

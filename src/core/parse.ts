@@ -34,9 +34,9 @@ export function isCanonicalBase64url(segment: string): boolean {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Why a segment is not a usable JSON object: not one at all, or one with a repeated member name. */
-type JsonProblem = 'not-object' | 'duplicate';
+export type JsonProblem = 'not-object' | 'duplicate';
 
-function decodeJsonObject(segment: string): Record<string, unknown> | JsonProblem {
+export function decodeJsonObject(segment: string): Record<string, unknown> | JsonProblem {
   const bytes = decodeBase64url(segment);
   if (bytes === undefined) return 'not-object';
   let text: string;
@@ -113,23 +113,8 @@ function decodeHeader(segment: string): Record<string, unknown> | JsonProblem {
   return header;
 }
 
-const asObject = (v: Record<string, unknown> | JsonProblem): Record<string, unknown> | undefined =>
-  typeof v === 'string' ? undefined : v;
-
 /** Header parameters only a JWE has (RFC 7516 sections 4.1.2 and 4.1.3): this is no plain JWS. */
 const JWE_ONLY = ['enc', 'zip'] as const;
-
-/** Decodes header and payload without checking anything but their form: for `tollgate explain`. */
-export function decodeUnverified(token: string): {
-  header?: Record<string, unknown>;
-  payload?: Record<string, unknown>;
-} {
-  const parts = token.split('.');
-  const header = parts[0] !== undefined ? asObject(decodeJsonObject(parts[0])) : undefined;
-  const payload =
-    parts.length === 3 && parts[1] !== undefined ? asObject(decodeJsonObject(parts[1])) : undefined;
-  return { ...(header ? { header } : {}), ...(payload ? { payload } : {}) };
-}
 
 /**
  * Splits and decodes a compact JWS, refusing anything that is not exactly three canonical

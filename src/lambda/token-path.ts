@@ -3,7 +3,7 @@ import type { Allow, Decision } from '../core/reasons.js';
 import type { KeySet } from '../core/keyset.js';
 import type { Verifier } from '../core/verifier.js';
 import type { IamResult } from '../aws/shapes/result.js';
-import { readAuthorizationToken } from '../aws/token-source.js';
+import { readAuthorizationToken } from '../aws/token-read.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import type { Authorizer } from './authorizer.js';
 import type { HandlerOptions } from './handler.js';

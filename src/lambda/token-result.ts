@@ -4,7 +4,7 @@
 import type { Allow } from '../core/reasons.js';
 import type { ContextClaim } from '../core/context.js';
 import { policyResource } from '../aws/policy.js';
-import { parseExecuteApiArn, type ExecuteApiArn } from '../aws/shapes/base.js';
+import { parseExecuteApiArn, type ExecuteApiArn } from '../aws/execute-api-arn.js';
 import { IAM_RESERVED, MAX_RESOURCE_LENGTH, MAX_RESULT_BYTES } from '../aws/shapes/limits.js';
 import type { IamResult } from '../aws/shapes/result.js';
 import { jsonString } from './log-line.js';

@@ -3,8 +3,12 @@
 // never decide.
 import type { Statement } from 'aws-lambda';
 import { TollgateError } from '../../core/errors.js';
-import { parseMethodArn, type MethodArn } from '../policy.js';
+import type { ExecuteApiArn } from '../execute-api-arn.js';
 import type { TokenSource } from '../token-read.js';
+
+// The TOKEN path needs only the ARN parser: it lives in a module of its own, so a cold start does
+// not load the shapes' shared types and errors with it.
+export { parseExecuteApiArn, type ExecuteApiArn } from '../execute-api-arn.js';
 
 /** The authorizer event shapes Tollgate answers (spec sections 1, 2, 6 and 8). */
 export type Shape = 'rest-token' | 'rest-request' | 'http-v1' | 'http-v2' | 'websocket';
@@ -16,14 +20,6 @@ export const SHAPES: readonly Shape[] = [
   'http-v2',
   'websocket',
 ];
-
-/** The parts of an execute-api ARN, with what follows the stage. */
-export interface ExecuteApiArn extends MethodArn {
-  /** The HTTP verb (`GET`); for a WebSocket ARN, the route key (`$connect`). */
-  readonly verb: string;
-  /** The request path after the verb, with a leading `/` (the root is `/`); undefined for WebSocket ARNs. */
-  readonly path: string | undefined;
-}
 
 /** What a shape extracts from its event for the decision. Never holds anything but the token itself as secret. */
 export interface AuthRequest {
@@ -130,46 +126,6 @@ export interface ShapeAdapter<E, R = unknown> {
   extract(event: E, arnParts: ExecuteApiArn, source: TokenSource): AuthRequest;
   /** Formats an Allow or Deny; Unauthorized and failures are thrown by the caller (see formatResponse). */
   format(outcome: DecidedOutcome, options: FormatOptions): Formatted<R>;
-}
-
-// An HTTP verb as it appears in an execute-api ARN: the request's method, upper case.
-const VERB = /^[A-Z]+$/;
-
-/**
- * Parses `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{verb}/{path}` (REST,
- * HTTP API) or `…/{stage}/{routeKey}` (WebSocket). The path is everything after the verb, so
- * path-parameter values with `:` or `/` stay whole; the root (`…/GET/`) gives `/`.
- */
-export function parseExecuteApiArn(
-  arn: unknown,
-  kind: 'http' | 'websocket',
-): ExecuteApiArn | undefined {
-  const p = parseMethodArn(arn);
-  if (p === undefined || typeof arn !== 'string') return undefined;
-  // The prefix rebuilt from the parsed fields has exactly the length of the ARN's prefix.
-  const rest = arn.slice(
-    `arn:${p.partition}:execute-api:${p.region}:${p.account}:${p.apiId}/${p.stage}`.length + 1,
-  );
-  let verb = rest;
-  let path: string | undefined;
-  if (kind === 'websocket') {
-    if (rest === '' || rest.includes('/')) return undefined;
-  } else {
-    const slash = rest.indexOf('/');
-    if (slash >= 0) verb = rest.slice(0, slash);
-    if (!VERB.test(verb)) return undefined;
-    path = slash < 0 ? '/' : `/${rest.slice(slash + 1)}`;
-  }
-  // Written out rather than spread: a spread of the parsed object costs over a microsecond here.
-  return {
-    partition: p.partition,
-    region: p.region,
-    account: p.account,
-    apiId: p.apiId,
-    stage: p.stage,
-    verb,
-    path,
-  };
 }
 
 export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -1,5 +1,6 @@
 // The three operations the handler uses: detect the shape, extract the request, format the answer.
-import { AuthorizerFailure, UNAUTHORIZED } from '../bearer.js';
+import { AuthorizerFailure } from '../authorizer-failure.js';
+import { UNAUTHORIZED } from '../bearer.js';
 import { DEFAULT_TOKEN_SOURCE, type TokenSource } from '../token-source.js';
 import {
   EventShapeError,
