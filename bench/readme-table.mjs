@@ -64,8 +64,8 @@ function whyFigures(text, rows) {
     );
   if (own)
     out = out.replace(
-      /its cold start loads one \d+ KB file/,
-      `its cold start loads one ${Math.round(own.stack.bundleKb)} KB file`,
+      /its cold start loads (?:one )?\d+ KB (?:file|in two files)/,
+      `its cold start loads ${Math.round(own.stack.bundleKb)} KB in two files`,
     );
   return out;
 }

@@ -108,7 +108,7 @@ test('the figures "Why" gives are the ones the Performance table measured', () =
     Math.round(sample[column('KB loaded')]!),
     "the Auth0 sample's size",
   );
-  const [, ownKb] = /its cold start loads one (\d+) KB file/.exec(why) ?? [];
+  const [, ownKb] = /its cold start loads (\d+) KB in two files/.exec(why) ?? [];
   assert.equal(Number(ownKb), Math.round(tollgate[column('KB loaded')]!), "Tollgate's own size");
 });
 
