@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { TollgateError } from '../core/errors.js';
 
 export interface HttpGetOptions {
@@ -69,8 +69,8 @@ async function once(
 ): Promise<HttpResponse> {
   if (remainingMs <= 0)
     throw new HttpGetError('HTTP_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`);
-  const { request } =
-    url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // node:http is loaded at once (every https fetch needs it too); https, with tls, only for https.
+  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
     const fail = (error: HttpGetError): void => {
