@@ -122,15 +122,17 @@ test('requestTime formatted once a second is the time formatted afresh, across s
   );
 });
 
+/** An authorizer's Allow answer for the result cache tests, told apart by its principal. */
+const output = (principalId: string) => ({
+  principalId,
+  policyDocument: undefined,
+  context: {},
+  usageIdentifierKey: undefined,
+  isAuthorized: true,
+});
+
 test("the result cache keeps one authorizer's identities apart from another's, however the names and values run together", () => {
   const cache = createAuthorizerCache();
-  const output = (principalId: string) => ({
-    principalId,
-    policyDocument: undefined,
-    context: {},
-    usageIdentifierKey: undefined,
-    isAuthorized: true,
-  });
   cache.set('a', ['bc'], 60, output('a|bc'), 'arn');
   cache.set('ab', ['c'], 60, output('ab|c'), 'arn');
   cache.set('1:a', ['bc'], 60, output('1:a|bc'), 'arn');
@@ -147,13 +149,6 @@ test("the result cache keeps one authorizer's identities apart from another's, h
 
 test('result cache: a one-value identity that looks like JSON is not another identity, and the oldest entry of any authorizer goes first', () => {
   const cache = createAuthorizerCache({ maxEntries: 3 });
-  const output = (principalId: string) => ({
-    principalId,
-    policyDocument: undefined,
-    context: {},
-    usageIdentifierKey: undefined,
-    isAuthorized: true,
-  });
   cache.set('a', ['["b","c"]'], 60, output('one value'), 'arn');
   cache.set('a', ['b', 'c'], 60, output('two values'), 'arn');
   assert.equal(cache.get('a', ['["b","c"]'])?.output.principalId, 'one value');

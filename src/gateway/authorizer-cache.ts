@@ -110,11 +110,11 @@ export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): Aut
     set(authorizer, identity, ttlSeconds, output, issuedFor) {
       if (ttlSeconds <= 0) return;
       const size = sizeOf(keyOf(authorizer, identity), output, issuedFor);
-      drop(find(authorizer, identity));
+      const identityKey = identityKeyOf(identity);
+      drop(byAuthorizer.get(authorizer)?.get(identityKey));
       // An entry larger than the whole cache is not kept (it would evict everything else).
       if (size > maxBytes) return;
       const storedAt = now();
-      const identityKey = identityKeyOf(identity);
       const entry: Entry = {
         output,
         issuedFor,
