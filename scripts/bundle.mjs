@@ -66,6 +66,8 @@ const { output } = await bundle.write({
   entryFileNames: '[name].mjs',
   chunkFileNames: 'chunks/[name]-[hash].mjs',
   manualChunks: coldChunk(),
+  // index.mjs imports only the chunk; the builtins are imported where they are used.
+  hoistTransitiveImports: false,
 });
 await bundle.close();
 

@@ -1,4 +1,5 @@
-import { FAILURE_CODES, TollgateError, type FailureCode } from '../core/errors.js';
+import { TollgateError } from '../core/errors.js';
+import { FAILURE_CODES, type FailureCode } from '../core/failure-codes.js';
 
 /** Thrown when Tollgate cannot decide (identity provider down, bad event): API Gateway answers 500. */
 export class AuthorizerFailure extends TollgateError<FailureCode> {

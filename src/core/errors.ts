@@ -3,6 +3,7 @@
 // the CLI) maps codes to its answer in one place. What each code means, and the HTTP status and
 // CLI exit code it leads to, is the table in error-codes.ts (kept out of the Lambda's cold start).
 import type { DecisionKind } from './reasons.js';
+import type { FailureCode } from './failure-codes.js';
 
 /** Exit codes, one per outcome, documented in the README. */
 export const EXIT = {
@@ -15,17 +16,6 @@ export const EXIT = {
 } as const satisfies Record<DecisionKind | 'internal' | 'usage', number>;
 
 export type ExitKind = keyof typeof EXIT;
-
-/** The reason codes an authorizer failure (500) carries; each is also an error code. */
-export const FAILURE_CODES = [
-  'JWKS_UNAVAILABLE',
-  'JWKS_INVALID',
-  'DISCOVERY_FAILED',
-  'EVENT_INVALID',
-  'RESULT_INVALID',
-  'INTERNAL_ERROR',
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
 
 /** Every error code, grouped by the folder that raises it. Stable: callers and logs key off them. */
 export type TollgateErrorCode =

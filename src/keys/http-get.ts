@@ -36,32 +36,18 @@ export class HttpGetError extends TollgateError<HttpErrorCode> {
  */
 export async function httpGet(url: URL, options: HttpGetOptions): Promise<HttpResponse> {
   const deadline = Date.now() + options.timeoutMs;
-  let current = url;
-  for (let redirects = 0; ; redirects++) {
-    const response = await once(
-      current,
-      options.maxBytes,
-      deadline - Date.now(),
-      options.timeoutMs,
-    );
-    const location = response.headers.location;
-    if (response.status < 300 || response.status >= 400 || location === undefined) return response;
-    const next = new URL(location, current);
-    if (next.origin !== url.origin)
-      throw new HttpGetError(
-        'HTTP_REDIRECT_REFUSED',
-        `${url.origin} redirected to another origin (${next.origin}); not followed`,
-      );
-    if (redirects >= (options.maxRedirects ?? 3))
-      throw new HttpGetError(
-        'HTTP_REDIRECT_REFUSED',
-        `${url.origin} redirected more than ${options.maxRedirects ?? 3} times`,
-      );
-    current = next;
-  }
+  const response = await once(url, options.maxBytes, options.timeoutMs, options.timeoutMs);
+  if (!isRedirect(response)) return response;
+  // An identity provider rarely redirects its JWKS: the rules for following load only when one does.
+  return (await import('./http-redirect.js')).followRedirects(url, response, options, deadline);
 }
 
-async function once(
+export function isRedirect(response: HttpResponse): boolean {
+  return response.status >= 300 && response.status < 400 && response.headers.location !== undefined;
+}
+
+/** One GET within `remainingMs` (the fetch's budget, `timeoutMs`, named in the timeout error). */
+export async function once(
   url: URL,
   maxBytes: number,
   remainingMs: number,

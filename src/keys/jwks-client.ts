@@ -165,34 +165,26 @@ export class JwksClient implements KeySource {
           });
           return keys;
         },
-        (error: unknown) => {
-          const failure =
-            error instanceof KeySourceError
-              ? error
-              : new KeySourceError('JWKS_UNAVAILABLE', 'the JWKS could not be fetched', {
-                  cause: error,
-                });
+        async (error: unknown) => {
           this.#lastFailure = this.#now();
-          this.#lastError = failure;
+          // The embedded keys stop counting now, not once the line below is written.
           const embedded = this.#dropEmbedded();
           const stale = trigger === 'unknown-kid' ? this.#keys : this.#staleKeys();
-          this.#log({
-            level: stale ? 'warn' : 'error',
-            event: 'jwks_fetch_failed',
-            trigger,
-            code: failure.code,
-            message: failure.message,
-            jwksUri: this.#resolvedUri?.href,
-            usingCachedKeys: stale !== undefined,
-            ...(embedded ? { embeddedKeys: 'no longer used' } : {}),
-            ...(stale && trigger !== 'unknown-kid'
-              ? {
-                  staleUntil: new Date(
-                    this.#expiresAt + this.#options.staleIfErrorSeconds * 1000,
-                  ).toISOString(),
-                }
-              : {}),
-          });
+          const staleUntil = this.#expiresAt + this.#options.staleIfErrorSeconds * 1000;
+          // A failed fetch is rare: its error and its log line load only when one happens.
+          const { fetchFailure, fetchFailedLine } = await import('./jwks-failure.js');
+          const failure = fetchFailure(error);
+          this.#lastError = failure;
+          this.#log(
+            fetchFailedLine(
+              trigger,
+              failure,
+              this.#resolvedUri,
+              stale !== undefined,
+              embedded,
+              staleUntil,
+            ),
+          );
           if (stale) return stale;
           throw failure;
         },
