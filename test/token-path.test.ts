@@ -171,6 +171,26 @@ test('a repeated token is answered from the cache until exp passes, then refused
   );
 });
 
+test("a token ending as a cached one does (the cached token's signature on another payload) is verified, not answered from the cache; the cached one still is", async () => {
+  const p = await pair({});
+  const event = { type: 'TOKEN', authorizationToken: `Bearer ${tokens[2]}`, methodArn: ARNS[0] };
+  const first = await p.lambda(event);
+  const [, , signature] = tokens[2]!.split('.');
+  const [header, payload] = tokens[1]!.split('.');
+  const spliced = { ...event, authorizationToken: `Bearer ${header}.${payload}.${signature}` };
+  await assert.rejects(p.lambda(spliced), { message: 'Unauthorized' });
+  assert.equal(p.lambdaLogs.at(-1)!.reason, 'SIGNATURE_INVALID');
+  assert.equal(await p.lambda(event), first, 'the first token is still answered from the cache');
+  assert.equal(
+    (
+      (await p.lambda({ ...event, authorizationToken: `Bearer ${tokens[1]}` })) as {
+        principalId: string;
+      }
+    ).principalId,
+    'bob',
+  );
+});
+
 test('the TOKEN path is used only where it applies: one issuer, no route rules', async () => {
   const settings = { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url };
   assert.ok(createTokenPath(createAuthorizer(authorizerConfig(settings))));
