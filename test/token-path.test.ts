@@ -191,6 +191,18 @@ test("a token ending as a cached one does (the cached token's signature on anoth
   );
 });
 
+test('the answer cache holds at most TOKEN_CACHE_SIZE tokens, dropping the oldest first', async () => {
+  const p = await pair({ TOKEN_CACHE_SIZE: '2' });
+  const call = (i: number) =>
+    p.lambda({ type: 'TOKEN', authorizationToken: `Bearer ${tokens[i]}`, methodArn: ARNS[0] });
+  const first = [await call(0), await call(1)];
+  assert.equal(await call(0), first[0], 'both answered from the cache');
+  assert.equal(await call(1), first[1]);
+  const third = await call(2);
+  assert.notEqual(await call(0), first[0], 'the oldest was dropped: verified and built again');
+  assert.equal(await call(2), third, 'the newest is still held');
+});
+
 test('the TOKEN path is used only where it applies: one issuer, no route rules', async () => {
   const settings = { TOKEN_ISSUER: ISSUER, AUDIENCE, JWKS_URI: server.url };
   assert.ok(createTokenPath(createAuthorizer(authorizerConfig(settings))));

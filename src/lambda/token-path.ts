@@ -196,6 +196,10 @@ const KEY_CHARS = 32;
 
 function answerCache(size: number): AnswerCache {
   const answers = new Map<string, Answer>();
+  // Insertion order, as a ring: the slot about to be written holds the oldest key, dropped first.
+  // Cheaper than answers.keys().next(), which allocates an iterator on every insert of a full cache.
+  const order: string[] = [];
+  let next = 0;
   const keyOf = (header: string): string =>
     header.length > KEY_CHARS ? header.slice(-KEY_CHARS) : header;
   return {
@@ -209,15 +213,13 @@ function answerCache(size: number): AnswerCache {
     },
     set(header, decision, keys, verifier, arn, result) {
       if (size === 0) return;
-      if (answers.size >= size) answers.delete(answers.keys().next().value!);
-      answers.set(keyOf(header), {
-        header,
-        decision,
-        keys,
-        arn,
-        result,
-        ...verifier.validSeconds(decision.claims),
-      });
+      const key = keyOf(header);
+      // A key still in the ring may since have been dropped or stored again: at most size entries.
+      if (order.length === size) answers.delete(order[next]!);
+      order[next] = key;
+      next = (next + 1) % size;
+      const { from, until } = verifier.validSeconds(decision.claims);
+      answers.set(key, { header, decision, keys, arn, result, from, until });
     },
   };
 }
