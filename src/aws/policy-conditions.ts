@@ -3,6 +3,7 @@
 // authorization type. A condition this module cannot establish is reported, never guessed: the
 // caller refuses the request (an Allow is not applied; a Deny is).
 import { isIP } from 'node:net';
+import { iamWildcard } from './iam-wildcard.js';
 
 /** What a request offers to conditions: the keys API Gateway documents for all authorization types. */
 export interface ConditionRequest {
@@ -40,13 +41,7 @@ const plainIp = (ip: string): string =>
 type Compare = (actual: string, expected: string) => boolean | undefined;
 
 const like = (pattern: string, value: string, flags = ''): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    `s${flags}`,
-  ).test(value);
+  iamWildcard(pattern, flags).test(value);
 
 const num = (s: string): number | undefined =>
   /^\s*-?\d+(\.\d+)?\s*$/.test(s) ? Number(s) : undefined;

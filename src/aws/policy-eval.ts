@@ -1,6 +1,8 @@
 // How API Gateway evaluates an authorizer's policy: for the local gateway, the CLI and the general
 // handler's route policies. Not in policy.ts, which every cold start loads for policyResource.
-/** An IAM wildcard as API Gateway matches it: case-sensitive, `*` any run (across `/`), `?` one character. */
+import { iamWildcard } from './iam-wildcard.js';
+
+/** Each policy pattern compiled once (iam-wildcard.ts), as API Gateway matches it. */
 // Built once per pattern: route policies are judged on every request, from a small set of patterns.
 const IAM_PATTERNS = new Map<string, RegExp>();
 function iamPattern(pattern: string): RegExp {
@@ -8,17 +10,8 @@ function iamPattern(pattern: string): RegExp {
   if (re !== undefined) return re;
   // Bounded: an authorizer may answer with new resources on every call.
   if (IAM_PATTERNS.size >= 1000) IAM_PATTERNS.clear();
-  IAM_PATTERNS.set(pattern, (re = compileIamPattern(pattern)));
+  IAM_PATTERNS.set(pattern, (re = iamWildcard(pattern)));
   return re;
-}
-
-function compileIamPattern(pattern: string): RegExp {
-  return new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
 }
 
 const asList = (v: unknown): string[] =>
