@@ -367,6 +367,31 @@ test('what the local gateway does not run is named in a warning at start: other 
   assert.equal(said.match(/Events\.Hello\b/g)?.length, 2, said);
 });
 
+test("serve names an Api event's TimeoutInMillis and a cached RequestParameter once, at the template line, not again in the generated document", async () => {
+  const path = join(SAM_DIR, 'unused-parts.yaml');
+  const { running, lines } = await serveTemplate(path);
+  try {
+    const said = lines.join('\n');
+    assert.equal(said.match(/TimeoutInMillis|timeoutInMillis/g)?.length, 1, said);
+    assert.equal(said.match(/Caching|cacheKeyParameters/g)?.length, 1, said);
+    assert.match(
+      said,
+      /unused-parts\.yaml:\d+:\d+: .*Events\.Hello\.Properties\.TimeoutInMillis is not emulated/,
+    );
+  } finally {
+    await running.close();
+  }
+  // The document SAM deploys keeps both, as AWS's translator writes them.
+  const sam = JSON.stringify(
+    readCloudFormation(parseCloudFormation(readFileSync(path, 'utf8'), path).value, {
+      baseDir: SAM_DIR,
+      readDocument: () => assert.fail(),
+    }).api!.document,
+  );
+  assert.match(sam, /"timeoutInMillis"/);
+  assert.match(sam, /"cacheKeyParameters"/);
+});
+
 test("a usage plan's ApiStages entry: another Stage resource does not apply, a per-method Throttle is named in a warning", () => {
   const path = join(SAM_DIR, 'cdk-rest.template.json');
   const template = parseCloudFormation(readFileSync(path, 'utf8'), path).value as {

@@ -93,7 +93,10 @@ export function loadTemplate(file: string, options: LoadTemplateOptions = {}): L
   const functions = options.envVarsFile
     ? applyEnvVars(app, options.envVarsFile, warningLines)
     : app.functions;
-  const api = app.api && { ...app.api, document: gatewayDocument(app.api.document) };
+  const api = app.api && {
+    ...app.api,
+    document: gatewayDocument(app.api.document, app.api.warned),
+  };
   return { ...app, api, functions, file, warningLines, serverless: service !== undefined };
 }
 

@@ -38,6 +38,8 @@ export interface TemplateApi {
   readonly stageVariables: Readonly<Record<string, string>>;
   /** In the `serve.usagePlans` shape. */
   readonly usagePlans: readonly TemplateUsagePlan[];
+  /** Fields of `document` a template warning already names (an Api event's TimeoutInMillis). */
+  readonly warned?: readonly KeyPath[];
 }
 
 export interface ReadOptions {
@@ -212,6 +214,7 @@ function readSamApi(
     events: events.filter((e) => e.kind === kind && e.apiId === id),
     stack,
     warnings,
+    warned: [] as KeyPath[],
   };
   const variables = properties[kind === 'Api' ? 'Variables' : 'StageVariables'];
   return {
@@ -223,6 +226,7 @@ function readSamApi(
       Object.entries(isObj(variables) ? variables : {}).map(([k, v]) => [k, String(v)]),
     ),
     usagePlans: kind === 'Api' ? usagePlansOf(id, properties, at) : [],
+    warned: input.warned,
   };
 }
 

@@ -21,6 +21,8 @@ export interface RestApiInput {
   readonly events: readonly ApiEvent[];
   readonly stack: Stack;
   readonly warnings: TemplateWarning[];
+  /** Where the document holds a setting one of `warnings` names (see gateway-document.ts). */
+  readonly warned?: KeyPath[];
 }
 
 const METHOD_KEY = (m: string): string => (m === 'any' ? 'x-amazon-apigateway-any-method' : m);
@@ -85,9 +87,17 @@ function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: RestApiInput):
   };
   item[METHOD_KEY(event.method)] = method;
   // As SAM writes them (a warning names TimeoutInMillis: the gateway-wide timeout applies).
-  if (event.properties.TimeoutInMillis !== undefined)
+  const integrationAt = [
+    'paths',
+    event.path,
+    METHOD_KEY(event.method),
+    'x-amazon-apigateway-integration',
+  ];
+  if (event.properties.TimeoutInMillis !== undefined) {
     (method['x-amazon-apigateway-integration'] as Obj).timeoutInMillis =
       event.properties.TimeoutInMillis;
+    input.warned?.push([...integrationAt, 'timeoutInMillis']);
+  }
   if (Array.isArray(event.properties.RequestParameters))
     addRequestParameters(method, event.properties.RequestParameters, event, input);
   const auth = event.auth;
@@ -141,8 +151,16 @@ function addRequestParameters(
     parameters.push({ in: location, name: m[2], required: o.Required === true, type: 'string' });
   });
   method.parameters = parameters;
-  if (cacheKeys.length)
+  if (cacheKeys.length) {
     (method['x-amazon-apigateway-integration'] as Obj).cacheKeyParameters = cacheKeys;
+    input.warned?.push([
+      'paths',
+      event.path!,
+      METHOD_KEY(event.method),
+      'x-amazon-apigateway-integration',
+      'cacheKeyParameters',
+    ]);
+  }
 }
 
 function addCors(doc: Obj, cors: unknown, path: KeyPath): void {
