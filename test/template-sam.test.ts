@@ -211,6 +211,39 @@ test('template errors: a syntax error with line and column; an unresolvable Ref 
   );
 });
 
+test("Auth.DefaultAuthorizer as SAM's transform takes it: a name or a parameter; Fn::If is refused at its line, as sam deploy refuses it", () => {
+  const rest = readFileSync(REST, 'utf8');
+  const viaIf = file(
+    'default-if.yaml',
+    rest.replace(
+      'DefaultAuthorizer: TokenAuthorizer',
+      'DefaultAuthorizer: !If [Strict, TokenAuthorizer, NONE]',
+    ),
+  );
+  assert.throws(
+    () => loadTemplate(viaIf, {}),
+    /default-if\.yaml:\d+:\d+: .*Auth\.DefaultAuthorizer must be an authorizer's name, or a Ref to a parameter: .*Fn::If/,
+  );
+  const viaRef = file(
+    'default-ref.yaml',
+    rest
+      .replace('DefaultAuthorizer: TokenAuthorizer', 'DefaultAuthorizer: !Ref AuthName')
+      .replace(
+        'Parameters:\n',
+        'Parameters:\n  AuthName:\n    Type: String\n    Default: TokenAuthorizer\n',
+      ),
+  );
+  const served = loadTemplate(viaRef, {}).api!.document;
+  assert.deepEqual(served, loadTemplate(REST, {}).api!.document);
+  // AWS's own transform agrees on both (it also wants s3:// CodeUris, which sam package writes).
+  const complaints = (path: string) => {
+    const out = samTransformText(readFileSync(path, 'utf8'));
+    return out.ok ? '' : out.errors.filter((e) => /DefaultAuthorizer/.test(e)).join();
+  };
+  assert.match(complaints(viaIf), /DefaultAuthorizer is not a string/);
+  assert.equal(complaints(viaRef), '');
+});
+
 test('serve --template refuses a template without an API, and --api with --template, in one line', async () => {
   const noApi = file(
     'no-api.yaml',

@@ -202,6 +202,7 @@ function readSamApi(
       ? { ...implicit, ...globals[section] }
       : implicit;
   const at: KeyPath = resource ? ['Resources', id, 'Properties'] : ['Globals', section];
+  checkDefaultAuthorizer(raw, at, stack);
   const { DefinitionBody: body, ...rest } = raw;
   const properties = (stack.resolve(rest, at) ?? {}) as Obj;
   for (const key of Object.keys(properties))
@@ -228,6 +229,22 @@ function readSamApi(
     usagePlans: kind === 'Api' ? usagePlansOf(id, properties, at) : [],
     warned: input.warned,
   };
+}
+
+/**
+ * SAM resolves only parameters in Auth.DefaultAuthorizer (a Ref, a Fn::Sub); its transform refuses
+ * anything else, Fn::If included ("DefaultAuthorizer is not a string"), so sam deploy fails.
+ */
+function checkDefaultAuthorizer(raw: Obj, at: KeyPath, stack: Stack): void {
+  const value = isObj(raw.Auth) ? raw.Auth.DefaultAuthorizer : undefined;
+  if (value === undefined || typeof value === 'string') return;
+  const [intrinsic, arg] = isObj(value) ? (Object.entries(value)[0] ?? []) : [];
+  if (intrinsic === 'Fn::Sub' && Object.keys(value as Obj).length === 1) return;
+  if (intrinsic === 'Ref' && typeof arg === 'string' && stack.context.parameters.has(arg)) return;
+  throw new TemplateIssue(
+    [...at, 'Auth', 'DefaultAuthorizer'],
+    "must be an authorizer's name, or a Ref to a parameter: SAM's transform refuses anything else, Fn::If included, and sam deploy fails",
+  );
 }
 
 function readDefinition(
