@@ -239,3 +239,18 @@ test('a REST API with several stages (Stage resources, a Deployment with its own
   assert.deepEqual([app.api!.stageName, app.api!.stageVariables], ['old', { tier: 'copper' }]);
   assert.doesNotMatch(app.warningLines.join('\n'), /stage/);
 });
+
+test('a REST Method with a non-proxy HTTP integration is refused at its own line, naming what the local gateway runs instead', () => {
+  const path = templateVariant(REST, dir, 'rest-http.template.json', (t) => {
+    t.Resources.PetsApipetsIdGET!.Properties.Integration = {
+      Type: 'HTTP',
+      IntegrationHttpMethod: 'GET',
+      Uri: 'https://upstream.example/pets/{id}',
+      IntegrationResponses: [{ StatusCode: '200' }],
+    };
+  });
+  assert.throws(
+    () => loadTemplate(path, {}),
+    /rest-http\.template\.json:\d+:\d+: Resources\.PetsApipetsIdGET\.Properties\.Integration\.Type HTTP \(an HTTP integration with mapping templates\) is not supported by the local gateway yet: HTTP_PROXY, AWS_PROXY, AWS and MOCK are/,
+  );
+});

@@ -224,6 +224,12 @@ const INTEGRATION_TYPES: Readonly<Record<string, string>> = {
 /** CloudFormation's Integration property as the x-amazon-apigateway-integration extension. */
 function integration(value: unknown, at: KeyPath): Obj {
   if (!isObj(value)) throw new TemplateIssue(at, 'is required');
+  // Named here, at the Method's line, rather than by the gateway at a line of the generated document.
+  if (value.Type === 'HTTP')
+    throw new TemplateIssue(
+      [...at, 'Type'],
+      'HTTP (an HTTP integration with mapping templates) is not supported by the local gateway yet: HTTP_PROXY, AWS_PROXY, AWS and MOCK are',
+    );
   const out: Obj = {
     type: INTEGRATION_TYPES[String(value.Type)] ?? String(value.Type).toLowerCase(),
   };
