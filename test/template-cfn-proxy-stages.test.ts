@@ -254,3 +254,62 @@ test('a REST Method with a non-proxy HTTP integration is refused at its own line
     /rest-http\.template\.json:\d+:\d+: Resources\.PetsApipetsIdGET\.Properties\.Integration\.Type HTTP \(an HTTP integration with mapping templates\) is not supported by the local gateway yet: HTTP_PROXY, AWS_PROXY, AWS and MOCK are/,
   );
 });
+
+test('a REST API given by its Body alone (Swagger with x-amazon-apigateway-* as CloudFormation imports it): its TOKEN authorizer, an open route and the stage are served', async () => {
+  const lambdaUri = (fn: string) => ({
+    'Fn::Sub': `arn:aws:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${fn}.Arn}/invocations`,
+  });
+  const proxy = { type: 'aws_proxy', httpMethod: 'POST', uri: lambdaUri('PetsFunction') };
+  const path = templateVariant(REST, dir, 'rest-body.template.json', (t) => {
+    const parts = /^AWS::ApiGateway::(Resource|Method|Authorizer|UsagePlan|UsagePlanKey|ApiKey)$/;
+    for (const [id, r] of Object.entries(t.Resources))
+      if (parts.test(r.Type)) delete t.Resources[id];
+    // What named the removed parts (cfn-lint checks every variant); a Body leaves responses to itself.
+    delete t.Resources.UnauthorizedResponse;
+    delete t.Resources.AuthorizerPermission;
+    delete (t.Resources.PetsApiDeployment as { DependsOn?: unknown }).DependsOn;
+    t.Resources.PetsApi!.Properties = {
+      Name: 'pets-body',
+      Body: {
+        swagger: '2.0',
+        info: { title: 'pets-body', version: '1' },
+        securityDefinitions: {
+          tok: {
+            type: 'apiKey',
+            name: 'Authorization',
+            in: 'header',
+            'x-amazon-apigateway-authtype': 'custom',
+            'x-amazon-apigateway-authorizer': {
+              type: 'token',
+              authorizerUri: lambdaUri('AuthorizerFunction'),
+              authorizerResultTtlInSeconds: 0,
+            },
+          },
+        },
+        paths: {
+          '/pets': { get: { security: [{ tok: [] }], 'x-amazon-apigateway-integration': proxy } },
+          '/open': { get: { 'x-amazon-apigateway-integration': proxy } },
+        },
+      },
+    };
+  });
+  const { running, lines } = await serveTemplate(path);
+  try {
+    const get = (p: string, headers: Record<string, string> = {}) =>
+      fetch(`${running.url}${p}`, { headers });
+    const open = await get('/open');
+    assert.equal(open.status, 200);
+    assert.equal(((await open.json()) as { stage: string }).stage, 'prod');
+    assert.equal((await get('/pets')).status, 401);
+    assert.equal((await get('/pets', { authorization: 'Bearer deny' })).status, 403);
+    assert.equal((await get('/pets', { authorization: 'Bearer allow' })).status, 200);
+    assert.equal(
+      (await get('/pets/1')).status,
+      403,
+      'no such route in the Body: Missing Authentication Token',
+    );
+    assert.ok(!lines.some((l) => /error/i.test(l)), lines.join('\n'));
+  } finally {
+    await running.close();
+  }
+});
