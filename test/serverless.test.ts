@@ -334,7 +334,7 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     ],
     [
       '  environment:\n    KEY: ${param:tableName}',
-      /provider\.environment\.KEY \$\{param:tableName\} has no value \(set tableName under params\.STAGE or params\.default in serverless\.yml/,
+      /provider\.environment\.KEY \$\{param:tableName\} has no value \(give --param tableName=VALUE, or set it under params\.STAGE or params\.default in serverless\.yml/,
     ],
     ['  stage: ${self:provider.stage}', /provider\.stage refers to itself/],
     [
@@ -381,6 +381,14 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     TABLE: 'orders-qa',
     REGION: 'eu-west-1',
   });
+  // --param, as the framework's CLI: before the stage's params and the default.
+  const cli = loadTemplate(fromEnv, {
+    stage: 'qa',
+    params: { table: 'orders-cli' },
+    env: { SLS_ORDERS_KEY: 'k' },
+  });
+  assert.equal(cli.functions.get('vars-qa-orders')!.environment.TABLE, 'orders-cli');
+  assert.equal(cli.functions.get('vars-qa-orders')!.environment.REGION, 'eu-west-1');
   assert.ok(
     loaded.warningLines.some((l) =>
       /\$\{ssm:\/orders\/key\} is read from AWS when deployed; locally its fallback is used/.test(
@@ -698,6 +706,39 @@ test('serve --template with a serverless.yml that cannot be served is a usage er
     start({ template: file }),
     (e: unknown) =>
       e instanceof UsageError && /SLS_NEVER_SET_X/.test(e.message) && !e.message.includes('\n'),
+  );
+});
+
+test("serve --param KEY=VALUE sets a serverless.yml's ${param:} over its params; a value without a key, or --param with a SAM template, is a usage error of one line", async () => {
+  const file = project('cli-param', {
+    'serverless.yml': MINIMAL(
+      '  environment:\n    SERVICE_NAME: ${param:table}',
+      'params:\n  default:\n    table: orders-default\n',
+    ),
+  });
+  // As the framework reads it: the key up to the first =, trailing spaces cut.
+  const { running } = await start({ template: file, param: ['table=orders-cli=v2 '] });
+  try {
+    const answer = await fetch(`${running.url}/dev/orders`);
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { service: string }).service, 'orders-cli=v2');
+  } finally {
+    await running.close();
+  }
+  const oneLine = (pattern: RegExp) => (e: unknown) =>
+    e instanceof UsageError && pattern.test(e.message) && !e.message.includes('\n');
+  await assert.rejects(
+    start({ template: file, param: ['=s3cr3t'] }),
+    (e: unknown) =>
+      oneLine(/--param must be KEY=VALUE/)(e) && !(e as Error).message.includes('s3cr3t'),
+  );
+  await assert.rejects(
+    start({ template: file, param: ['table'] }),
+    oneLine(/--param must be KEY=VALUE/),
+  );
+  await assert.rejects(
+    start({ template: repoPath('test/fixtures/sam/rest-api.yaml'), param: ['a=b'] }),
+    oneLine(/--param sets a serverless\.yml's \$\{param:\} variables; .*--parameter-overrides/),
   );
 });
 

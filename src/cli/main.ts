@@ -145,6 +145,7 @@ async function serveCommand(args: string[], { out, err }: Io): Promise<number> {
     api: { type: 'string' },
     template: { type: 'string' },
     'parameter-overrides': { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
     'env-vars': { type: 'string' },
     'template-api': { type: 'string' },
     function: { type: 'string', multiple: true },

@@ -32,6 +32,7 @@ export async function loadServedApi(
       fromTemplate = serveTemplate({
         template: inputs.templatePath,
         parameterOverrides: options['parameter-overrides'],
+        params: options.param,
         envVars: options['env-vars'],
         api: options['template-api'],
         basePath,

@@ -24,6 +24,8 @@ Options:
                              (CodeUri, Handler, Runtime, Environment, MemorySize, Timeout), stage,
                              usage plans and authorizers, as deployed (--stage: a serverless.yml's stage)
   --parameter-overrides K=V  the template's parameters (repeatable, or "K1=V1 K2=V2")
+  --param KEY=VALUE          a serverless.yml's \${param:KEY}, over its params (repeatable), as
+                             serverless --param
   --env-vars FILE            functions' variables in SAM's JSON ({"Function": {"VAR": "value"}})
   --template-api ID          the API to serve when the template has several (its logical id)
   --port N                   default: PORT, else 3000 (0: any free port)
@@ -47,6 +49,7 @@ export interface ServeOptions {
   api?: string | undefined;
   template?: string | undefined;
   'parameter-overrides'?: string[] | undefined;
+  param?: string[] | undefined;
   'env-vars'?: string | undefined;
   'template-api'?: string | undefined;
   function?: string[] | undefined;

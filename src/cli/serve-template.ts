@@ -46,12 +46,31 @@ export interface TemplateServe {
 export interface TemplateFlags {
   readonly template: string;
   readonly parameterOverrides: readonly string[] | undefined;
+  /** `--param key=value`, as the Serverless Framework's CLI takes it. */
+  readonly params?: readonly string[] | undefined;
   readonly envVars: string | undefined;
   readonly api: string | undefined;
   readonly basePath: BasePathMode;
   /** `--stage`: a serverless.yml's stage. */
   readonly stage?: string | undefined;
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * `--param key=value` as the framework reads it: the key up to the first `=`, the rest the value
+ * (trailing spaces cut). The value is never echoed: it may be a secret.
+ */
+function parseParams(values: readonly string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const item of values) {
+    const m = /^(?<key>[^=]+)=(?<value>.+)$/s.exec(item);
+    if (!m)
+      throw new UsageError(
+        '--param must be KEY=VALUE, with a key and a value (--param "domain=myapp.com")',
+      );
+    params[m.groups!.key!] = m.groups!.value!.trimEnd();
+  }
+  return params;
 }
 
 /** `K=V`, several in one argument (`"A=1 B=2"`), or SAM's `ParameterKey=K,ParameterValue=V`. */
@@ -87,6 +106,7 @@ export function serveTemplate(flags: TemplateFlags): TemplateServe {
       ...(flags.envVars ? { envVarsFile: flags.envVars } : {}),
       ...(flags.api ? { api: flags.api } : {}),
       ...(flags.stage ? { stage: flags.stage } : {}),
+      ...(flags.params?.length ? { params: parseParams(flags.params) } : {}),
       ...(flags.env ? { env: flags.env } : {}),
     });
   } catch (error) {

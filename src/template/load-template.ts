@@ -20,6 +20,8 @@ export interface LoadTemplateOptions {
   readonly envVarsFile?: string;
   /** `--stage`: a serverless.yml's stage (`${opt:stage}`). */
   readonly stage?: string;
+  /** `--param key=value`: a serverless.yml's `${param:key}`, before its own params. */
+  readonly params?: Readonly<Record<string, string>>;
   /** `${env:...}` of a serverless.yml; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -58,12 +60,17 @@ export function loadTemplate(file: string, options: LoadTemplateOptions = {}): L
     if (isServerlessService(parsed.value)) {
       const own = {
         ...(options.stage ? { stage: options.stage } : {}),
+        ...(options.params ? { params: options.params } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(options.api ? { api: options.api } : {}),
       };
       service = compileServerless(parsed.value as Record<string, unknown>, baseDir, own);
       app = serverlessApp(service, baseDir, own);
-    } else
+    } else if (options.params)
+      throw new TemplateError(
+        `${file}: --param sets a serverless.yml's \${param:} variables; a SAM or CloudFormation template's parameters are set by --parameter-overrides`,
+      );
+    else
       app = readCloudFormation(parsed.value, {
         baseDir,
         ...(options.parameterOverrides ? { parameterOverrides: options.parameterOverrides } : {}),

@@ -12,6 +12,8 @@ type Obj = Record<string, unknown>;
 
 export interface ServerlessLoadOptions {
   readonly stage?: string;
+  /** `--param key=value`. */
+  readonly params?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly api?: string;
 }
@@ -25,6 +27,7 @@ export function compileServerless(
     baseDir,
     ...(options.stage ? { stage: options.stage } : {}),
     sources: {
+      ...(options.params ? { params: options.params } : {}),
       region: LOCAL_API.region,
       account: LOCAL_API.account,
       env: options.env ?? process.env,

@@ -14,6 +14,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export interface VariableSources {
   /** `--stage` (opt:stage); other options are not given locally. */
   readonly options: Readonly<Record<string, string>>;
+  /** `--param key=value`: the framework's CLI parameters, found before the service's `params`. */
+  readonly params?: Readonly<Record<string, string>>;
   /** The stage the service is served at (sls:stage). */
   readonly stage: () => string;
   readonly region: string;
@@ -162,8 +164,10 @@ export class VariableResolver {
     }
   }
 
-  /** `${param:key}`: the service's `params` for the stage, then `params.default` (the framework's order). */
+  /** `${param:key}`: `--param`, the service's `params` for the stage, then `params.default` (the framework's order). */
   private param(address: string): unknown {
+    const given = this.sources.params?.[address];
+    if (given !== undefined) return given;
     const own = this.at(['params', this.sources.stage(), address]);
     return orMissing(own ?? this.at(['params', 'default', address]));
   }
@@ -244,6 +248,6 @@ function missingHint(expression: string): string {
   if (e.startsWith('opt:')) return `(give --${e.slice(4)} or a fallback: \${${e}, 'value'})`;
   if (e.startsWith('file(')) return '(the file cannot be read, or has no such key)';
   if (e.startsWith('param:'))
-    return `(set ${e.slice(6).trim()} under params.STAGE or params.default in serverless.yml; parameters of the Serverless Dashboard are not fetched)`;
+    return `(give --param ${e.slice(6).trim()}=VALUE, or set it under params.STAGE or params.default in serverless.yml; parameters of the Serverless Dashboard are not fetched)`;
   return '(no such key)';
 }
