@@ -429,6 +429,28 @@ test('TTL: within it the cached output answers without invoking; after it the au
   assert.equal(logs.at(-1)?.cache, 'miss');
 });
 
+test('the result cache is per stage: an Allow cached for /dev/pets does not answer GET /pets (another stage)', async () => {
+  // No stage configured: `/dev/pets` is stage `dev`, `/pets` the default stage `local`. Each stage
+  // has its own authorizer cache in API Gateway, so a stage-wide policy for one never answers the other.
+  const auth = counting(allow(STAGE_WIDE));
+  const { url } = await start({ ttl: 300 }, auth.handler, { stage: undefined });
+  assert.equal((await call(url, 'GET', '/dev/pets', bearer)).status, 200);
+  const other = await call(url, 'GET', '/pets', bearer);
+  assert.equal(other.status, 200, other.body);
+  assert.equal(auth.calls(), 2, 'the authorizer is asked again for the other stage');
+  assert.match((auth.events[1] as { methodArn: string }).methodArn, /\/local\/GET\/pets$/);
+  // Each stage's entry keeps answering its own stage without an invocation.
+  assert.equal((await call(url, 'GET', '/dev/pets/1', bearer)).status, 200);
+  assert.equal((await call(url, 'GET', '/pets/1', bearer)).status, 200);
+  assert.equal(auth.calls(), 2);
+  // With a stage configured, `/prod/pets` and `/pets` are one stage: one entry, one invocation.
+  const one = counting(allow(STAGE_WIDE));
+  const prod = await start({ ttl: 300 }, one.handler);
+  assert.equal((await call(prod.url, 'GET', '/prod/pets', bearer)).status, 200);
+  assert.equal((await call(prod.url, 'GET', '/pets', bearer)).status, 200);
+  assert.equal(one.calls(), 1);
+});
+
 test('TTL unset is 300 s; TTL 0 never caches', async () => {
   const defaulted = counting(allow(STAGE_WIDE));
   const d = await start({}, defaulted.handler);

@@ -323,7 +323,8 @@ export async function authorize(
   // The ARN the policy is evaluated against: methodArn (REST, HTTP 1.0) or routeArn (HTTP 2.0); the same string here.
   const arn = http ? http.routeArn : view.methodArn;
   const caching = spec.ttlSeconds > 0;
-  const cached = caching ? deps.cache.get(spec.name, identity) : undefined;
+  const scope = caching ? cacheScope(view.stage, spec.name) : '';
+  const cached = caching ? deps.cache.get(scope, identity) : undefined;
   if (cached)
     return judge(cached.output, view, deps, arn, http, cached, {
       cache: 'hit',
@@ -334,7 +335,7 @@ export async function authorize(
     });
   const fresh = await invokeAuthorizer(spec, view, deps, identity, http);
   if (!fresh.ok) return fresh.refusal;
-  if (caching) deps.cache.set(spec.name, identity, spec.ttlSeconds, fresh.output, arn);
+  if (caching) deps.cache.set(scope, identity, spec.ttlSeconds, fresh.output, arn);
   return judge(fresh.output, view, deps, arn, http, undefined, {
     cache: caching ? 'miss' : 'off',
     invoked: true,
@@ -344,6 +345,16 @@ export async function authorize(
       : undefined,
     ...fresh.seen,
   });
+}
+
+/**
+ * Where an authorizer's answers are cached: API Gateway keeps one authorizer cache per stage
+ * (FlushStageAuthorizersCache and ResetAuthorizersCache take a stage). Shared across stages, the
+ * stage-wide Allow cached by `/dev/pets` (stage `dev`) would answer `/pets` (stage `local`): 403.
+ * The stage's length comes first, so no stage and name read as another pair.
+ */
+function cacheScope(stage: string, authorizer: string): string {
+  return `${stage.length}:${stage}${authorizer}`;
 }
 
 /** The event for this authorizer's type and payload version. */

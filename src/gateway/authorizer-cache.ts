@@ -78,7 +78,8 @@ const keyOf = (authorizer: string, identity: readonly string[]): string =>
 
 /**
  * The cache key is the identity: for TOKEN the token value, for REQUEST the values of all identity
- * sources in order (a change to any of them is a new invocation). Entries are per authorizer.
+ * sources in order (a change to any of them is a new invocation). Entries are per `authorizer`,
+ * the scope the caller names: the gateway names the stage and the authorizer (one cache a stage).
  */
 export function createAuthorizerCache(options: AuthorizerCacheOptions = {}): AuthorizerCache {
   const now = options.now ?? Date.now;
