@@ -725,6 +725,24 @@ test("serve --param KEY=VALUE sets a serverless.yml's ${param:} over its params;
   } finally {
     await running.close();
   }
+  // Own names only: an inherited member of an object is no parameter or key of the file.
+  const inherited = project('cli-param-inherited', {
+    'serverless.yml': MINIMAL(
+      '  environment:\n    SERVICE_NAME: ${param:constructor}',
+      'params:\n  default:\n    table: orders-default\n',
+    ),
+  });
+  assert.throws(() => loadTemplate(inherited, { env: {} }), /\$\{param:constructor\} has no value/);
+  const proto = project('cli-param-proto', {
+    'serverless.yml': MINIMAL('  environment:\n    SERVICE_NAME: ${param:__proto__}'),
+  });
+  const { running: protoServer } = await start({ template: proto, param: ['__proto__=p'] });
+  try {
+    const answer = await fetch(`${protoServer.url}/dev/orders`);
+    assert.equal(((await answer.json()) as { service: string }).service, 'p');
+  } finally {
+    await protoServer.close();
+  }
   const oneLine = (pattern: RegExp) => (e: unknown) =>
     e instanceof UsageError && pattern.test(e.message) && !e.message.includes('\n');
   await assert.rejects(

@@ -61,7 +61,8 @@ export interface TemplateFlags {
  * (trailing spaces cut). The value is never echoed: it may be a secret.
  */
 function parseParams(values: readonly string[]): Record<string, string> {
-  const params: Record<string, string> = {};
+  // No prototype: `--param __proto__=x` is a parameter like any other.
+  const params: Record<string, string> = Object.create(null);
   for (const item of values) {
     const m = /^(?<key>[^=]+)=(?<value>.+)$/s.exec(item);
     if (!m)

@@ -182,18 +182,16 @@ interface AnswerCache {
   ): void;
 }
 
+// Entries are found by the Authorization value's last characters (the end of the signature) and
+// confirmed by the whole value. A Map keyed by the whole value hashes every new token in full:
+// about 1.5 µs for an 800-character token, paid by every distinct token for a lookup that misses.
+// Two values sharing an ending only take each other's place.
+const KEY_CHARS = 32;
+
 /**
  * Allowed tokens by exact Authorization value, oldest out first, at most `size` (0: none). Never a
  * refusal: an entry out of its times is dropped, and the token is verified again (and refused).
  */
-/**
- * Entries are found by the Authorization value's last characters (the end of the signature) and
- * confirmed by the whole value. A Map keyed by the whole value hashes every new token in full:
- * about 1.5 µs for an 800-character token, paid by every distinct token for a lookup that misses.
- * Two values sharing an ending only take each other's place.
- */
-const KEY_CHARS = 32;
-
 function answerCache(size: number): AnswerCache {
   const answers = new Map<string, Answer>();
   // Insertion order, as a ring: the slot about to be written holds the oldest key, dropped first.

@@ -87,16 +87,10 @@ function addEvent(doc: Obj, event: ApiEvent, apiAuth: Obj, input: RestApiInput):
   };
   item[METHOD_KEY(event.method)] = method;
   // As SAM writes them (a warning names TimeoutInMillis: the gateway-wide timeout applies).
-  const integrationAt = [
-    'paths',
-    event.path,
-    METHOD_KEY(event.method),
-    'x-amazon-apigateway-integration',
-  ];
   if (event.properties.TimeoutInMillis !== undefined) {
     (method['x-amazon-apigateway-integration'] as Obj).timeoutInMillis =
       event.properties.TimeoutInMillis;
-    input.warned?.push([...integrationAt, 'timeoutInMillis']);
+    input.warned?.push(integrationField(event, 'timeoutInMillis'));
   }
   if (Array.isArray(event.properties.RequestParameters))
     addRequestParameters(method, event.properties.RequestParameters, event, input);
@@ -153,15 +147,18 @@ function addRequestParameters(
   method.parameters = parameters;
   if (cacheKeys.length) {
     (method['x-amazon-apigateway-integration'] as Obj).cacheKeyParameters = cacheKeys;
-    input.warned?.push([
-      'paths',
-      event.path!,
-      METHOD_KEY(event.method),
-      'x-amazon-apigateway-integration',
-      'cacheKeyParameters',
-    ]);
+    input.warned?.push(integrationField(event, 'cacheKeyParameters'));
   }
 }
+
+/** Where an event's method integration keeps `field` in the document. */
+const integrationField = (event: ApiEvent, field: string): KeyPath => [
+  'paths',
+  event.path!,
+  METHOD_KEY(event.method),
+  'x-amazon-apigateway-integration',
+  field,
+];
 
 function addCors(doc: Obj, cors: unknown, path: KeyPath): void {
   const c: Obj = typeof cors === 'string' ? { AllowOrigin: cors } : isObj(cors) ? cors : {};

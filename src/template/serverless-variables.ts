@@ -61,8 +61,9 @@ export class VariableResolver {
     for (let i = 0; i < path.length; i++) {
       // A variable that gives a mapping (`${file(./x.json)}`) is resolved before it is walked.
       if (typeof value === 'string') value = this.at(path.slice(0, i));
+      // Own members only: `${self:constructor}` or `${param:toString}` names nothing the file wrote.
       value =
-        isObj(value) || Array.isArray(value)
+        (isObj(value) || Array.isArray(value)) && Object.hasOwn(value, path[i]!)
           ? (value as Record<string | number, unknown>)[path[i]!]
           : undefined;
     }
@@ -166,8 +167,8 @@ export class VariableResolver {
 
   /** `${param:key}`: `--param`, the service's `params` for the stage, then `params.default` (the framework's order). */
   private param(address: string): unknown {
-    const given = this.sources.params?.[address];
-    if (given !== undefined) return given;
+    const given = this.sources.params;
+    if (given !== undefined && Object.hasOwn(given, address)) return given[address];
     const own = this.at(['params', this.sources.stage(), address]);
     return orMissing(own ?? this.at(['params', 'default', address]));
   }
