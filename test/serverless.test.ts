@@ -334,7 +334,7 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     ],
     [
       '  environment:\n    KEY: ${param:tableName}',
-      /provider\.environment\.KEY \$\{param:tableName\} has no value \(give --param tableName=VALUE, or set it under params\.STAGE or params\.default in serverless\.yml/,
+      /provider\.environment\.KEY \$\{param:tableName\} has no value \(give --param tableName=VALUE, or set it under stages\.STAGE\.params, stages\.default\.params, params\.STAGE or params\.default in serverless\.yml/,
     ],
     ['  stage: ${self:provider.stage}', /provider\.stage refers to itself/],
     [
@@ -389,6 +389,38 @@ test('a bad variable is one line naming the file, the line and the key; a remote
   });
   assert.equal(cli.functions.get('vars-qa-orders')!.environment.TABLE, 'orders-cli');
   assert.equal(cli.functions.get('vars-qa-orders')!.environment.REGION, 'eu-west-1');
+  // Serverless v4's stages.STAGE.params, then stages.default.params, before the older params;
+  // a stage's other settings are named as not read.
+  const v4 = project('stages-v4', {
+    'serverless.yml': MINIMAL(
+      '  environment:\n    TABLE: ${param:table}\n    REGION: ${param:region}\n    TIER: ${param:tier}',
+      'stages:\n  default:\n    params:\n      region: eu-west-2\n  qa:\n    observability: true\n    params:\n      table: orders-qa-v4\n' +
+        'params:\n  default:\n    region: eu-west-1\n    tier: basic\n  qa:\n    table: orders-qa\n',
+    ),
+  });
+  const v4qa = loadTemplate(v4, { stage: 'qa', env: {} });
+  assert.deepEqual(v4qa.functions.get('vars-qa-orders')!.environment, {
+    TABLE: 'orders-qa-v4',
+    REGION: 'eu-west-2',
+    TIER: 'basic',
+  });
+  assert.ok(
+    v4qa.warningLines.some((l) =>
+      /stages\.qa\.observability is not read by the local gateway/.test(l),
+    ),
+    v4qa.warningLines.join('\n'),
+  );
+  assert.ok(!v4qa.warningLines.some((l) => /stages(\.qa)?\.params|\bstages is not read/.test(l)));
+  const v4dev = loadTemplate(v4, {
+    stage: 'dev',
+    params: { region: 'cli-region', table: 'cli-table' },
+    env: {},
+  });
+  assert.deepEqual(v4dev.functions.get('vars-dev-orders')!.environment, {
+    TABLE: 'cli-table',
+    REGION: 'cli-region',
+    TIER: 'basic',
+  });
   assert.ok(
     loaded.warningLines.some((l) =>
       /\$\{ssm:\/orders\/key\} is read from AWS when deployed; locally its fallback is used/.test(

@@ -1,7 +1,7 @@
 // The Serverless Framework's variables in serverless.yml, resolved as `serverless package` does
 // before it compiles anything: `${self:a.b}`, `${opt:stage}`, `${sls:stage}`, `${env:NAME}`,
 // `${file(./x.json):a.b}` (JSON or YAML read and walked; another file is its text),
-// `${param:key}` (the service's own `params`), `${aws:region}`, with fallbacks after a comma (`${env:X, 'd'}`, `${opt:stage, self:provider.stage}`)
+// `${param:key}` (the service's own `stages.STAGE.params` or `params`), `${aws:region}`, with fallbacks after a comma (`${env:X, 'd'}`, `${opt:stage, self:provider.stage}`)
 // and variables inside variables (`${file(./config.${opt:stage}.json):key}`). CloudFormation's own
 // `${AWS::Region}` and `${Res.Arn}` (Fn::Sub) are left as they are, as the framework leaves them.
 // A variable with no value and no fallback is a TemplateIssue at its key: the framework stops too.
@@ -165,12 +165,25 @@ export class VariableResolver {
     }
   }
 
-  /** `${param:key}`: `--param`, the service's `params` for the stage, then `params.default` (the framework's order). */
+  /**
+   * `${param:key}`: `--param`, then v4's `stages` (the stage's `params`, then `default`'s), then
+   * the older `params` (the stage, then `default`). Serverless v4's docs call `stages` the
+   * preferred form and give no order between the two; this one reads `stages` wholly first.
+   */
   private param(address: string): unknown {
     const given = this.sources.params;
     if (given !== undefined && Object.hasOwn(given, address)) return given[address];
-    const own = this.at(['params', this.sources.stage(), address]);
-    return orMissing(own ?? this.at(['params', 'default', address]));
+    const stage = this.sources.stage();
+    for (const path of [
+      ['stages', stage, 'params', address],
+      ['stages', 'default', 'params', address],
+      ['params', stage, address],
+      ['params', 'default', address],
+    ]) {
+      const value = this.at(path);
+      if (value !== undefined) return value;
+    }
+    return MISSING;
   }
 
   private self(address: string): unknown {
@@ -249,6 +262,6 @@ function missingHint(expression: string): string {
   if (e.startsWith('opt:')) return `(give --${e.slice(4)} or a fallback: \${${e}, 'value'})`;
   if (e.startsWith('file(')) return '(the file cannot be read, or has no such key)';
   if (e.startsWith('param:'))
-    return `(give --param ${e.slice(6).trim()}=VALUE, or set it under params.STAGE or params.default in serverless.yml; parameters of the Serverless Dashboard are not fetched)`;
+    return `(give --param ${e.slice(6).trim()}=VALUE, or set it under stages.STAGE.params, stages.default.params, params.STAGE or params.default in serverless.yml; parameters of the Serverless Dashboard are not fetched)`;
   return '(no such key)';
 }

@@ -46,6 +46,7 @@ const TOP_KEYS = new Set([
   'app',
   'org',
   'params',
+  'stages',
   'configValidationMode',
   'variablesResolutionMode',
   'disabledDeprecations',
@@ -223,6 +224,11 @@ function checkKeys(config: Obj, provider: Obj, warn: (p: KeyPath, m: string) => 
     else if (key === 'package')
       warn([key], 'is not applied: functions run from the service folder as it is');
     else if (!TOP_KEYS.has(key)) warn([key], 'is not read by the local gateway');
+  // v4's per-stage settings: their params are read (${param:}); the rest is named.
+  const stages = isObj(config.stages) ? config.stages : {};
+  for (const [stage, settings] of Object.entries(stages))
+    for (const key of Object.keys(isObj(settings) ? settings : {}))
+      if (key !== 'params') warn(['stages', stage, key], 'is not read by the local gateway');
   for (const key of Object.keys(provider))
     if (!PROVIDER_QUIET.has(key)) warn(['provider', key], 'is not emulated by the local gateway');
   const apiGateway = isObj(provider.apiGateway) ? provider.apiGateway : {};
