@@ -68,6 +68,14 @@ test('a cold start without rules or a config file loads neither the rules engine
   assert.ok(!names.some((n) => /handler/.test(n)), names.join(', '));
   const bytes = [...cold.values()].reduce((n, code) => n + Buffer.byteLength(code), 0);
   assert.ok(bytes <= COLD_BUDGET, `a cold start loads ${bytes} bytes`);
+  // Builtins come through process.getBuiltinModule: Node's ESM wrapper of node:fs alone loads its
+  // stream classes (about 0.5 ms with node:crypto's and node:http's, lambda/log-line.ts).
+  for (const [name, code] of cold)
+    assert.doesNotMatch(
+      code,
+      /(?:from\s*|import\s*\(?\s*)["']node:/,
+      `${name} imports a builtin as ESM`,
+    );
 });
 
 test('a cold TOKEN call loads only the TOKEN path: no other shape, no settings validator, no discovery, within budget', async () => {

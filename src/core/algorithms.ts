@@ -1,4 +1,5 @@
-import { constants } from 'node:crypto';
+// Not an ESM import, so a cold start skips Node's ESM wrapper of node:crypto (lambda/log-line.ts).
+const { constants } = process.getBuiltinModule('node:crypto');
 
 /** The asymmetric JWS algorithms Tollgate verifies with keys from a JWKS. `none` is never accepted. */
 export const ALGORITHMS = [

@@ -1,13 +1,9 @@
-import {
-  createHmac,
-  createPublicKey,
-  createSecretKey,
-  timingSafeEqual,
-  verify,
-  type KeyObject,
-  type JsonWebKey,
-} from 'node:crypto';
+import type { KeyObject, JsonWebKey } from 'node:crypto';
 import { ALGORITHM_SPECS, isAlgorithm, verifyOptions, type Algorithm } from './algorithms.js';
+
+// Not an ESM import, so a cold start skips Node's ESM wrapper of node:crypto (lambda/log-line.ts).
+const { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } =
+  process.getBuiltinModule('node:crypto');
 
 /** RSA keys below this size are refused, as jose and RFC 7518 section 3.3 require. */
 export const MIN_RSA_BITS = 2048;

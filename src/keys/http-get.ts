@@ -1,5 +1,8 @@
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { TollgateError } from '../core/errors.js';
+
+// Not an ESM import, so a cold start skips Node's ESM wrapper of node:http (lambda/log-line.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 export interface HttpGetOptions {
   /** Bound on the whole exchange: connect, headers and body. */
@@ -56,7 +59,8 @@ export async function once(
   if (remainingMs <= 0)
     throw new HttpGetError('HTTP_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`);
   // node:http is loaded at once (every https fetch needs it too); https, with tls, only for https.
-  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const request =
+    url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
     const fail = (error: HttpGetError): void => {
