@@ -116,6 +116,17 @@ test('a cold TOKEN call loads only the TOKEN path: no other shape, no settings v
       call.bytes <= COLD_BUDGET,
       `a cold TOKEN call loads ${call.bytes} bytes: ${call.loaded.join(', ')}`,
     );
+    // Nothing of Node's that Lambda's runtime has not loaded and the call does not need: the
+    // performance global's perf_hooks (log-line.ts monotonicMs), the stream classes node:fs's ESM
+    // wrapper loads, webcrypto.
+    const needless =
+      /^(perf_hooks|internal\/perf\/performance|internal\/fs\/streams|internal\/crypto\/webcrypto)$/;
+    assert.deepEqual(
+      call.builtins.filter((m) => needless.test(m)),
+      [],
+      call.builtins.join(', '),
+    );
+    assert.ok(call.builtins.includes('http'), call.builtins.join(', '));
     // The same environment through a setting the quick reader leaves alone loads the full reader.
     const full = await coldCall(
       BUNDLE,

@@ -1,6 +1,3 @@
-// Not an ESM import, so a cold start skips Node's ESM wrapper of node:crypto (lambda/log-line.ts).
-const { constants } = process.getBuiltinModule('node:crypto');
-
 /** The asymmetric JWS algorithms Tollgate verifies with keys from a JWKS. `none` is never accepted. */
 export const ALGORITHMS = [
   'RS256',
@@ -52,23 +49,8 @@ export const ALGORITHM_SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
   Ed25519: { kty: 'OKP', crv: 'Ed25519', hash: null, signatureLength: 64 },
 };
 
-const SALT_LENGTH = { sha256: 32, sha384: 48, sha512: 64 } as const;
-
 export function isAlgorithm(value: unknown): value is Algorithm {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ALGORITHM_SPECS, value);
-}
-
-/** Options object for crypto.verify, built once per algorithm. */
-export function verifyOptions(spec: AlgorithmSpec): {
-  padding?: number;
-  saltLength?: number;
-  dsaEncoding?: 'ieee-p1363';
-} {
-  if (spec.kty === 'EC') return { dsaEncoding: 'ieee-p1363' };
-  if (spec.pss && spec.hash)
-    return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
-  if (spec.kty === 'RSA') return { padding: constants.RSA_PKCS1_PADDING };
-  return {};
 }
 
 export function isHmac(alg: Algorithm): boolean {

@@ -1,8 +1,8 @@
 import type { KeyObject, JsonWebKey } from 'node:crypto';
-import { ALGORITHM_SPECS, isAlgorithm, verifyOptions, type Algorithm } from './algorithms.js';
+import { ALGORITHM_SPECS, isAlgorithm, type Algorithm, type AlgorithmSpec } from './algorithms.js';
 
 // Not an ESM import, so a cold start skips Node's ESM wrapper of node:crypto (lambda/log-line.ts).
-const { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } =
+const { constants, createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } =
   process.getBuiltinModule('node:crypto');
 
 /** RSA keys below this size are refused, as jose and RFC 7518 section 3.3 require. */
@@ -154,4 +154,19 @@ export function verifySignature(
   } catch {
     return false;
   }
+}
+
+const SALT_LENGTH = { sha256: 32, sha384: 48, sha512: 64 } as const;
+
+/** Options object for crypto.verify, built once per algorithm. */
+export function verifyOptions(spec: AlgorithmSpec): {
+  padding?: number;
+  saltLength?: number;
+  dsaEncoding?: 'ieee-p1363';
+} {
+  if (spec.kty === 'EC') return { dsaEncoding: 'ieee-p1363' };
+  if (spec.pss && spec.hash)
+    return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[spec.hash] };
+  if (spec.kty === 'RSA') return { padding: constants.RSA_PKCS1_PADDING };
+  return {};
 }

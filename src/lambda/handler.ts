@@ -5,7 +5,7 @@ import { reason, refuse, type Decision } from '../core/reasons.js';
 import type { IssuerSettings } from '../settings/settings.js';
 import { IssuerSet } from '../core/issuers.js';
 import type { Authorizer } from './authorizer.js';
-import { logLinesWritten } from './log-line.js';
+import { logLinesWritten, monotonicMs } from './log-line.js';
 import {
   formatResponse,
   outcomeOf,
@@ -57,7 +57,7 @@ export function createHandler(
     policyScope: () => authorizer.config.shared.policyResource,
   };
   return async (event, context) => {
-    const started = performance.now();
+    const started = monotonicMs();
     const requestId = context?.awsRequestId;
     const request = readRequest(event, authorizer.config.tokenSource);
     const verdict =
@@ -179,7 +179,7 @@ function logDecision(
     methodArn: request ? request.arn.slice(0, 1600) : undefined,
     note,
     requestId,
-    durationMs: performance.now() - started,
+    durationMs: monotonicMs() - started,
   });
 }
 

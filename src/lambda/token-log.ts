@@ -1,6 +1,6 @@
 import type { Decision } from '../core/reasons.js';
 import type { Authorizer } from './authorizer.js';
-import { jsonString } from './log-line.js';
+import { jsonString, monotonicMs } from './log-line.js';
 import type { MethodTarget } from './token-result.js';
 
 /** The TOKEN path's decision lines, field for field the general handler's. */
@@ -41,13 +41,13 @@ export function decisionLogger(authorizer: Authorizer): DecisionLogger {
             methodArn: target.arn.slice(0, 1600),
             note: undefined,
             requestId,
-            durationMs: performance.now() - started,
+            durationMs: monotonicMs() - started,
           })
       : // The text JSON.stringify would write for the entry above, from parts escaped once per ARN.
         (decision, target, started, requestId) =>
           write(
             'info',
-            `{"level":"info","decision":"${decision.kind}","reason":"${decision.kind === 'allow' ? 'OK' : decision.reason.code}"${field('principal', decision.principal)}${field('kid', decision.kid)}${field('issuer', decision.issuer)}${target.logFields}${field('requestId', requestId)},"durationMs":${performance.now() - started}}`,
+            `{"level":"info","decision":"${decision.kind}","reason":"${decision.kind === 'allow' ? 'OK' : decision.reason.code}"${field('principal', decision.principal)}${field('kid', decision.kid)}${field('issuer', decision.issuer)}${target.logFields}${field('requestId', requestId)},"durationMs":${monotonicMs() - started}}`,
           );
   return { timed: refusals, allows, refusals, line };
 }

@@ -7,7 +7,7 @@ import { readAuthorizationToken } from '../aws/token-read.js';
 import { UNAUTHORIZED } from '../aws/bearer.js';
 import type { Authorizer } from './authorizer.js';
 import type { HandlerOptions } from './handler.js';
-import { logLinesWritten } from './log-line.js';
+import { logLinesWritten, monotonicMs } from './log-line.js';
 import { decisionLogger, type DecisionLogger } from './token-log.js';
 import { allowResult, methodTargets, type MethodTarget } from './token-result.js';
 
@@ -74,10 +74,10 @@ export function createTokenPath(
         arn,
         undefined,
         hit.result,
-        log.allows ? performance.now() : 0,
+        log.allows ? monotonicMs() : 0,
         requestId,
       );
-    const started = log.timed ? performance.now() : 0;
+    const started = log.timed ? monotonicMs() : 0;
     const target = targets(arn);
     if (hit !== undefined) return reuse(parts, hit, arn, target, started, requestId);
     if (target === undefined) return undefined;

@@ -14,6 +14,8 @@ export interface ColdCall {
   readonly loaded: readonly string[];
   /** Their total size in bytes. */
   readonly bytes: number;
+  /** Node's own modules the import and the call loaded (process.moduleLoadList), e.g. perf_hooks. */
+  readonly builtins: readonly string[];
   readonly stderr: string;
 }
 
@@ -27,10 +29,15 @@ export async function load(url, context, next) {
 
 const MAIN = `import { register } from 'node:module';
 register(process.env.HOOKS_URL);
+const event = JSON.parse(process.env.EVENT);
+const before = new Set(process.moduleLoadList);
 const { handler } = await import(process.env.BUNDLE_URL);
 let answer;
-try { answer = { result: await handler(JSON.parse(process.env.EVENT)) }; }
+try { answer = { result: await handler(event) }; }
 catch (error) { answer = { error: String(error?.message ?? error) }; }
+answer.builtins = process.moduleLoadList
+  .filter((m) => !before.has(m) && m.startsWith('NativeModule '))
+  .map((m) => m.slice('NativeModule '.length));
 process.stdout.write('\\n' + JSON.stringify(answer) + '\\n', () => process.exit(0));
 `;
 
@@ -69,14 +76,16 @@ export async function coldCall(
         .split('\n')
         .filter((line) => !line.startsWith('{"_aws":'))
         .at(-1) ?? '';
-    const answer = last.startsWith('{') ? JSON.parse(last) : { error: `no answer: ${stderr}` };
+    const { builtins = [], ...answer } = last.startsWith('{')
+      ? (JSON.parse(last) as ColdCall['answer'] & { builtins?: string[] })
+      : { error: `no answer: ${stderr}` };
     const loaded = readFileSync(log, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((url) => relative(dir, fileURLToPath(url)))
       .filter((path) => !path.startsWith('..'));
     const bytes = loaded.reduce((n, path) => n + statSync(join(dir, path)).size, 0);
-    return { answer, loaded, bytes, stderr };
+    return { answer, loaded, bytes, builtins, stderr };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
