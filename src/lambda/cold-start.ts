@@ -34,18 +34,20 @@ export async function coldStart(): Promise<AuthorizerHandler> {
     (await import('./embedded-keys.js')).embeddedKeySets(settings.issuers, embeddedJwks, log);
   const authorizer = createAuthorizer(settings, { log, embeddedKeys });
 
-  // Fetch the keys during Lambda's init phase (awaited, so provisioned concurrency and SnapStart
-  // snapshots hold them), and the first request does not wait for them. With embedded keys the
-  // fetch starts here and is not awaited: they answer until it completes.
-  await authorizer.warmUp();
+  // Fetch the keys during Lambda's init phase (awaited below, so provisioned concurrency and
+  // SnapStart snapshots hold them), and the first request does not wait for them. With embedded
+  // keys the fetch starts here and is not awaited: they answer until it completes.
+  const warming = authorizer.warmUp();
 
   // Counts per decision and reason, as CloudWatch embedded-metric-format lines every few seconds
   // and at shutdown: every Allow stays visible when Allow lines are off (LOG_DECISIONS=refusals,
   // the default). INFO lines, as Lambda ranks a JSON line without a level: AWS_LAMBDA_LOG_LEVEL=WARN
-  // drops them.
+  // drops them. Built while the issuer answers, rather than after.
   const metrics = log.enabled?.('info')
     ? createDecisionMetrics({ functionName: env.AWS_LAMBDA_FUNCTION_NAME })
     : undefined;
   metrics?.flushAtShutdown();
-  return createLambdaHandler(authorizer, { onDecision: metrics?.count });
+  const handler = createLambdaHandler(authorizer, { onDecision: metrics?.count });
+  await warming;
+  return handler;
 }
