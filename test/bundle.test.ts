@@ -57,6 +57,13 @@ test('the bundle is self-contained ESM: only node: builtins and its own chunks, 
     assert.doesNotMatch(code, /node_modules/);
     // https (and with it tls) is loaded only when an https URL is fetched, not at cold start.
     assert.doesNotMatch(code, /from\s*["']node:https["']/);
+    // Builtins come through process.getBuiltinModule in every file, as any may load during init
+    // (the settings reader and validator do with a config file): see lambda/log-line.ts.
+    assert.doesNotMatch(
+      code,
+      /(?:from\s*|import\s*\(?\s*)["']node:/,
+      `${file} imports a builtin as ESM`,
+    );
   }
 });
 

@@ -159,7 +159,7 @@ export function verifySignature(
 const SALT_LENGTH = { sha256: 32, sha384: 48, sha512: 64 } as const;
 
 /** Options object for crypto.verify, built once per algorithm. */
-export function verifyOptions(spec: AlgorithmSpec): {
+function verifyOptions(spec: AlgorithmSpec): {
   padding?: number;
   saltLength?: number;
   dsaEncoding?: 'ieee-p1363';

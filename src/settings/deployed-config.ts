@@ -3,9 +3,11 @@
 // read at cold start. Unlike config-file.ts (the CLI's: YAML or JSON,
 // every problem at its line and column), it carries no YAML parser, and the file validator and
 // the rules engine are chunks loaded only when a config file or rules are used.
-import { readFileSync } from 'node:fs';
 import { buildSettings, rulesConfigured, type FileInput, type Settings } from './build-settings.js';
 import { ConfigError } from './config-error.js';
+
+// Not an ESM import: this chunk loads at cold start with a config file (lambda/log-line.ts says why).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,6 @@
 // One `issuers[]` item of a config document: each key checked by its row of the settings table,
 // the keys an issuer decides together (secret or JWKS, discovery, the preset's issuer form, the
 // algorithms) with the rules of problems.ts, worded as the environment's are.
-import { resolve } from 'node:path';
 import type { Algorithm } from '../core/algorithms.js';
 import type { ScopeMatch } from '../core/scopes.js';
 import { checkKeyUrl } from '../keys/key-url.js';
@@ -26,6 +25,10 @@ import { checkPresetIssuer, type PresetName } from './presets.js';
 import { fileKey } from './file-forms.js';
 import { algorithmProblem, PROBLEMS } from './problems.js';
 import { SETTING_TABLE, type SettingName } from './table.js';
+
+// Not an ESM import: the deployed bundle validates its config file at cold start with this module
+// (lambda/log-line.ts says why).
+const { resolve } = process.getBuiltinModule('node:path');
 
 export type TokenUse = 'access' | 'id';
 

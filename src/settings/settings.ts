@@ -1,7 +1,6 @@
 // The settings model: typed partial settings (from the environment, a config file, CLI flags or
 // `serve`'s overrides), merged, then checked together and completed with their defaults once,
 // here. Problems are ConfigErrors naming the setting by its environment name (table.ts).
-import { readFileSync } from 'node:fs';
 import { ALGORITHM_SPECS, type Algorithm } from '../core/algorithms.js';
 import type { ContextClaim } from '../core/context.js';
 import type { ScopeMatch } from '../core/scopes.js';
@@ -10,6 +9,10 @@ import { ConfigError } from './config-error.js';
 import { checkPresetIssuer, presetClaims, type PresetName } from './presets.js';
 import { algorithmProblem, envName, PROBLEMS } from './problems.js';
 import { choiceProblem, SETTING_TABLE, type SettingName, type SettingSpec } from './table.js';
+
+// Not an ESM import: the deployed bundle reads its settings with this module at cold start
+// (lambda/log-line.ts says why).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** One issuer's own settings, validated and complete. */
 export interface IssuerSettings {
