@@ -411,6 +411,16 @@ test('a bad variable is one line naming the file, the line and the key; a remote
     v4qa.warningLines.join('\n'),
   );
   assert.ok(!v4qa.warningLines.some((l) => /stages(\.qa)?\.params|\bstages is not read/.test(l)));
+  // Misshapen v4 stages are named, not skipped in silence.
+  const misshapen = project('stages-v4-misshapen', {
+    'serverless.yml': MINIMAL(
+      '  environment:\n    TIER: ${param:tier}',
+      'stages:\n  prod: true\n  qa:\n    params: [orders]\nparams:\n  default:\n    tier: basic\n',
+    ),
+  });
+  const odd = loadTemplate(misshapen, { stage: 'qa', env: {} }).warningLines.join('\n');
+  assert.match(odd, /stages\.prod must be a map of settings \(params, \.\.\.\): not read/);
+  assert.match(odd, /stages\.qa\.params must map parameter names to values: not read/);
   const v4dev = loadTemplate(v4, {
     stage: 'dev',
     params: { region: 'cli-region', table: 'cli-table' },

@@ -224,17 +224,29 @@ function checkKeys(config: Obj, provider: Obj, warn: (p: KeyPath, m: string) => 
     else if (key === 'package')
       warn([key], 'is not applied: functions run from the service folder as it is');
     else if (!TOP_KEYS.has(key)) warn([key], 'is not read by the local gateway');
-  // v4's per-stage settings: their params are read (${param:}); the rest is named.
-  const stages = isObj(config.stages) ? config.stages : {};
-  for (const [stage, settings] of Object.entries(stages))
-    for (const key of Object.keys(isObj(settings) ? settings : {}))
-      if (key !== 'params') warn(['stages', stage, key], 'is not read by the local gateway');
+  checkStages(config.stages, warn);
   for (const key of Object.keys(provider))
     if (!PROVIDER_QUIET.has(key)) warn(['provider', key], 'is not emulated by the local gateway');
   const apiGateway = isObj(provider.apiGateway) ? provider.apiGateway : {};
   for (const key of Object.keys(apiGateway))
     if (!API_GATEWAY_KEYS.has(key))
       warn(['provider', 'apiGateway', key], 'is not emulated by the local gateway');
+}
+
+/** v4's per-stage settings: their params are read (${param:}); anything else, or a misshapen entry, is named. */
+function checkStages(stages: unknown, warn: (p: KeyPath, m: string) => void): void {
+  if (stages === undefined) return;
+  if (!isObj(stages)) return warn(['stages'], 'must map stage names to their settings: not read');
+  for (const [stage, settings] of Object.entries(stages)) {
+    if (!isObj(settings)) {
+      warn(['stages', stage], 'must be a map of settings (params, ...): not read');
+      continue;
+    }
+    for (const [key, value] of Object.entries(settings))
+      if (key !== 'params') warn(['stages', stage, key], 'is not read by the local gateway');
+      else if (!isObj(value))
+        warn(['stages', stage, key], 'must map parameter names to values: not read');
+  }
 }
 
 function eventsOf(
